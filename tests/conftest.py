@@ -1,0 +1,24 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def seeds_dir() -> Path:
+    """The shared seeds: beside the repository (CI clones main with shared/ next to it)."""
+    for cand in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds"):
+        if cand.is_dir():
+            return cand
+    env = os.environ.get("XLCCHC_SEEDS")
+    if env:
+        return Path(env)
+    raise RuntimeError("shared/seeds not found beside the repository; set XLCCHC_SEEDS")
+
+
+@pytest.fixture(scope="session")
+def seed_values() -> dict:
+    return json.loads((FIXTURES / "seed_tinh_2022.json").read_text(encoding="utf-8"))

@@ -1,0 +1,402 @@
+"""Compile a regime's TOML file into a validated `Catalog`.
+
+The TOML is written for the people who maintain the forms: rows as printed, aggregation as a short
+phrase (`sum`, `ratio:3.1.2/3.1.1`, `lead:VPUBND`, `share_yes`, `none`), rules as small equations
+(`sum = "1.4 = 1.4.1 + 1.4.2 + 1.4.3"`, `compare = "3.1.2 <= 3.1.1"`). This module expands that into the
+explicit model (ratio rules from ratio rows, domain and completeness rules from kinds) and refuses a
+file with a mistake, naming the file, the form and the code, like pyxform names the sheet and row.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import XlcchcError
+
+from .models import (
+    ERROR,
+    WARNING,
+    Aggregate,
+    Catalog,
+    Choice,
+    Form,
+    Indicator,
+    Registry,
+    Rule,
+    Unit,
+)
+
+DEFAULT_REGIME = "tinh-2022"
+
+
+class CatalogError(XlcchcError):
+    """A catalog or registry file that cannot be used; the message is for the person editing the file."""
+
+
+def _data_dir(sub: str) -> Path:
+    return Path(str(resources.files("xlcchc.catalog") / sub))
+
+
+def available_regimes() -> list[str]:
+    return sorted(p.stem for p in _data_dir("data").glob("*.toml"))
+
+
+@lru_cache(maxsize=None)
+def load_catalog(regime: str = DEFAULT_REGIME) -> Catalog:
+    path = _data_dir("data") / f"{regime}.toml"
+    if not path.exists():
+        raise CatalogError(
+            f"Không có chế độ báo cáo “{regime}”. Các chế độ hiện có: {', '.join(available_regimes())}"
+        )
+    return load_catalog_file(path)
+
+
+@lru_cache(maxsize=None)
+def load_registry(registry_id: str) -> Registry:
+    path = _data_dir("units") / f"{registry_id}.toml"
+    if not path.exists():
+        raise CatalogError(f"Không có danh mục đơn vị “{registry_id}”")
+    return load_registry_file(path)
+
+
+def registry_of(catalog: Catalog) -> Registry:
+    return load_registry(catalog.registry)
+
+
+def load_registry_file(path: Path) -> Registry:
+    data = _read_toml(path)
+    try:
+        units = [Unit(**u) for u in data.pop("unit", [])]
+        reg = Registry(units=units, **data)
+    except (ValidationError, TypeError) as e:
+        raise CatalogError(f"{path.name}: danh mục đơn vị không hợp lệ: {_pyd(e)}") from None
+    seen: set[str] = set()
+    for u in reg.units:
+        if u.code in seen:
+            raise CatalogError(f"{path.name}: mã đơn vị “{u.code}” bị trùng")
+        seen.add(u.code)
+        if u.parent and u.parent not in {x.code for x in reg.units}:
+            raise CatalogError(f"{path.name}: đơn vị “{u.code}” trực thuộc “{u.parent}” không có trong danh mục")
+    if reg.top not in seen:
+        raise CatalogError(f"{path.name}: đơn vị tổng hợp “{reg.top}” không có trong danh mục")
+    return reg
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogError(f"{path.name}: lỗi cú pháp TOML: {e}") from None
+    except OSError as e:
+        raise CatalogError(f"{path.name}: không đọc được tệp: {e.strerror}") from None
+
+
+def _pyd(e: Exception) -> str:
+    if isinstance(e, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
+    return str(e)
+
+
+# --- compiling ---------------------------------------------------------------------------------
+
+_REF = r"(?:\d+:)?\d+(?:\.[0-9a-z]+)*"
+
+
+class _Ctx:
+    def __init__(self, path: Path):
+        self.name = path.name
+
+    def fail(self, form: int | None, code: str | None, msg: str) -> CatalogError:
+        where = self.name
+        if form is not None:
+            where += f", Biểu mẫu {form}"
+        if code:
+            where += f", mục {code}"
+        return CatalogError(f"{where}: {msg}")
+
+
+def load_catalog_file(path: Path) -> Catalog:
+    ctx = _Ctx(path)
+    data = _read_toml(path)
+    forms_raw = data.pop("form", [])
+    cross_raw = data.pop("cross", [])
+    forms: list[Form] = []
+    rules: list[Rule] = []
+    for fr in forms_raw:
+        number = fr.get("number")
+        if not isinstance(number, int):
+            raise ctx.fail(None, None, "mỗi [[form]] cần số biểu mẫu (number)")
+        inds = [_indicator(ctx, number, row) for row in fr.get("row", [])]
+        codes = [i.code for i in inds]
+        dup = {c for c in codes if codes.count(c) > 1}
+        if dup:
+            raise ctx.fail(number, sorted(dup)[0], "mã chỉ tiêu bị trùng trong biểu mẫu")
+        inds = _with_parents(ctx, number, inds)
+        try:
+            forms.append(Form(number=number, title=fr.get("title", ""), indicators=inds))
+        except ValidationError as e:
+            raise ctx.fail(number, None, _pyd(e)) from None
+        for rr in fr.get("rule", []):
+            rules.append(_rule(ctx, number, rr))
+    for rr in cross_raw:
+        rules.append(_rule(ctx, None, rr))
+    numbers = [f.number for f in forms]
+    if len(set(numbers)) != len(numbers):
+        raise ctx.fail(None, None, "số biểu mẫu bị trùng")
+    index = {i.key: i for f in forms for i in f.indicators}
+    rules = _validate(ctx, index, _unique_ids(_derived_rules(index) + rules), str(data.get("registry", "")))
+    try:
+        return Catalog(forms=forms, rules=rules, source=path.name, **data)
+    except ValidationError as e:
+        raise ctx.fail(None, None, _pyd(e)) from None
+
+
+def _parse_agg(ctx: _Ctx, form: int, code: str, row: dict) -> Aggregate:
+    spec = str(row.get("agg", "none")).strip()
+    by = row.get("by", [])
+    if isinstance(by, str):
+        by = [b.strip() for b in by.split(",") if b.strip()]
+    method, _, arg = spec.partition(":")
+    kw: dict[str, Any] = {"method": method.strip(), "filled_by": by, "reason": row.get("why")}
+    if kw["method"] == "lead":
+        kw["lead"] = arg.strip()
+    elif kw["method"] == "ratio":
+        m = re.fullmatch(rf"\s*({_REF})\s*/\s*({_REF})\s*", arg)
+        if not m:
+            raise ctx.fail(form, code, f"tỷ lệ phải viết dạng ratio:TỬ/MẪU, không phải “{spec}”")
+        kw["numerator"] = _qualify(form, m.group(1))
+        kw["denominator"] = _qualify(form, m.group(2))
+    try:
+        return Aggregate(**kw)
+    except ValidationError as e:
+        raise ctx.fail(form, code, f"cách tổng hợp “{spec}” không hợp lệ: {_pyd(e)}") from None
+
+
+def _indicator(ctx: _Ctx, form: int, row: dict) -> Indicator:
+    code = str(row.get("code", "")).strip()
+    if not code:
+        raise ctx.fail(form, None, f"một dòng thiếu mã (code): {row.get('label', '')[:60]}")
+    known = {"code", "stt", "parent", "label", "unit", "kind", "choices", "agg", "by", "why", "required", "cumulative"}
+    extra = set(row) - known
+    if extra:
+        raise ctx.fail(form, code, f"khóa không hợp lệ: {', '.join(sorted(extra))}")
+    choices = []
+    for c in row.get("choices", []):
+        m = re.fullmatch(r"\s*(.+?)\s*=\s*(-?\d+)\s*", str(c))
+        if not m:
+            raise ctx.fail(form, code, f"mã trả lời phải viết dạng “Nhãn = số”, không phải “{c}”")
+        choices.append(Choice(label=m.group(1), value=int(m.group(2))))
+    kind = row.get("kind")
+    if kind == "choice" and not choices:
+        raise ctx.fail(form, code, "dòng mã trả lời (choice) cần danh sách mã (choices) không rỗng")
+    try:
+        return Indicator(
+            form=form,
+            code=code,
+            stt=row.get("stt"),
+            parent=row.get("parent"),
+            label=row.get("label", ""),
+            unit=row.get("unit", ""),
+            kind=kind,
+            choices=choices,
+            aggregate=_parse_agg(ctx, form, code, row) if kind != "heading" else Aggregate(method="none"),
+            required=row.get("required", kind != "heading"),
+            cumulative=row.get("cumulative", False),
+        )
+    except ValidationError as e:
+        raise ctx.fail(form, code, _pyd(e)) from None
+
+
+def _with_parents(ctx: _Ctx, form: int, inds: list[Indicator]) -> list[Indicator]:
+    """A row's parent is the row whose code is its own minus the last segment, unless given."""
+    codes = {i.code for i in inds}
+    out = []
+    for i in inds:
+        parent = i.parent
+        if parent is None and "." in i.code:
+            cand = i.code.rsplit(".", 1)[0]
+            parent = cand if cand in codes else None
+        if parent is not None and parent not in codes:
+            raise ctx.fail(form, i.code, f"dòng cha “{parent}” không có trong biểu mẫu")
+        out.append(i.model_copy(update={"parent": parent}))
+    return out
+
+
+def _qualify(form: int | None, ref: str) -> str:
+    ref = ref.strip()
+    if ":" in ref:
+        return ref
+    if form is None:
+        raise ValueError(ref)
+    return f"{form}:{ref}"
+
+
+_OPS = {"<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=", "=": "="}
+
+
+def _side(ctx: _Ctx, form: int | None, text: str) -> list[str]:
+    parts = [p.strip() for p in text.split("+")]
+    if not all(re.fullmatch(_REF, p) for p in parts):
+        raise ctx.fail(form, None, f"vế “{text.strip()}” phải là các mã chỉ tiêu nối bằng +")
+    try:
+        return [_qualify(form, p) for p in parts]
+    except ValueError:
+        raise ctx.fail(form, None, f"quy tắc liên biểu phải ghi mã kèm số biểu, ví dụ 4:1.5 (“{text.strip()}”)") from None
+
+
+def _rule(ctx: _Ctx, form: int | None, rr: dict) -> Rule:
+    severity = rr.get("severity", ERROR)
+    if severity not in (ERROR, WARNING):
+        raise ctx.fail(form, None, f"mức độ phải là “Lỗi” hoặc “Cảnh báo”, không phải “{severity}”")
+    kinds = [k for k in ("sum", "compare") if k in rr]
+    if len(kinds) != 1:
+        raise ctx.fail(form, None, f"mỗi quy tắc cần đúng một trong sum / compare: {rr}")
+    kind = kinds[0]
+    text = str(rr[kind])
+    m = re.fullmatch(r"(.+?)(<=|>=|≤|≥|=)(.+)", text)
+    if not m:
+        raise ctx.fail(form, None, f"quy tắc “{text}” thiếu phép so sánh (=, <=, >=)")
+    left, op, right = _side(ctx, form, m.group(1)), _OPS[m.group(2)], _side(ctx, form, m.group(3))
+    home = int(left[0].split(":")[0])
+    base = dict(id=rr.get("id", ""), form=home, severity=severity, message=rr.get("message", ""))
+    if kind == "sum":
+        if op != "=" or len(left) != 1:
+            raise ctx.fail(form, None, f"quy tắc tổng phải có dạng “cha = con + con…”: “{text}”")
+        return Rule(kind="sum", target=left[0], terms=right, **base)
+    return Rule(kind="compare", left=left, op=op, right=right, tolerance=float(rr.get("tolerance", 0)), **base)
+
+
+_KIND_DOMAIN = {
+    "count": "phải là số nguyên không âm",
+    "decimal": "phải là số không âm",
+    "money": "phải là số tiền (triệu đồng) không âm",
+    "percent": "phải là tỷ lệ từ 0 đến 100",
+}
+
+
+def _derived_rules(index: dict[str, Indicator]) -> list[Rule]:
+    """Rules that follow from the rows themselves, so they cannot drift from them."""
+    out: list[Rule] = []
+    for key, ind in index.items():
+        if not ind.has_value:
+            continue
+        agg = ind.aggregate
+        if ind.kind == "percent" and agg.method == "ratio":
+            out.append(
+                Rule(
+                    id="",
+                    kind="ratio",
+                    form=ind.form,
+                    severity=ERROR,
+                    message="",
+                    target=key,
+                    numerator=agg.numerator,
+                    denominator=agg.denominator,
+                    tolerance=0.005,
+                )
+            )
+        if ind.kind != "text":
+            out.append(Rule(id="", kind="domain", form=ind.form, severity=ERROR, message="", target=key))
+        if ind.required:
+            out.append(Rule(id="", kind="required", form=ind.form, severity=WARNING, message="", target=key))
+    return out
+
+
+def _code(key: str | None) -> str:
+    return (key or "").split(":", 1)[1]
+
+
+def _ref_text(key: str, home: int) -> str:
+    f, c = key.split(":", 1)
+    return c if int(f) == home else f"{c} (Biểu mẫu {f})"
+
+
+def default_message(rule: Rule, index: dict[str, Indicator]) -> str:
+    """A Vietnamese sentence saying what the rule requires, for the check sheet and findings."""
+    h = rule.form
+    if rule.kind == "sum":
+        return f"Mục {_ref_text(rule.target, h)} phải bằng tổng {' + '.join(_ref_text(t, h) for t in rule.terms)}"
+    if rule.kind == "ratio":
+        return (
+            f"Tỷ lệ mục {_ref_text(rule.target, h)} phải bằng "
+            f"{_ref_text(rule.numerator, h)} / {_ref_text(rule.denominator, h)} × 100"
+        )
+    if rule.kind == "compare":
+        words = {"<=": "không được lớn hơn", ">=": "không được nhỏ hơn", "=": "phải bằng"}[rule.op or "="]
+        lt = " + ".join(_ref_text(t, h) for t in rule.left)
+        rt = " + ".join(_ref_text(t, h) for t in rule.right)
+        if len(rule.left) == 1 and len(rule.right) == 1:
+            a, b = index[rule.left[0]], index[rule.right[0]]
+            return f"“{_short(a.label)}” ({lt}) {words} “{_short(b.label)}” ({rt})"
+        return f"{lt} {words} {rt}"
+    ind = index[rule.target]
+    if rule.kind == "required":
+        return f"Mục {ind.code} chưa nhập số liệu"
+    if ind.kind == "choice" or ind.aggregate.method == "share_yes":
+        chs = ind.choices or ind.unit_choices()
+        return f"Mục {ind.code} chỉ nhận một trong các mã: " + "; ".join(f"{c.label} = {c.value}" for c in chs)
+    return f"Mục {ind.code} {_KIND_DOMAIN[ind.kind]}"
+
+
+def _short(label: str, n: int = 70) -> str:
+    label = " ".join(label.split())
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _ref_id(key: str, home: int) -> str:
+    f, c = key.split(":", 1)
+    return c if int(f) == home else key
+
+
+def _unique_ids(rules: list[Rule]) -> list[Rule]:
+    out: list[Rule] = []
+    seen: dict[str, int] = {}
+    for r in rules:
+        rid = r.id
+        if not rid:
+            anchor = r.target or (r.left[0] if r.left else "")
+            tag = {"compare": {"<=": "le", ">=": "ge", "=": "eq"}[r.op or "="]}.get(r.kind, r.kind)
+            rid = f"{r.form}-{tag}-{_code(anchor)}"
+            if r.kind == "compare":
+                rid += "-" + "+".join(_ref_id(x, r.form) for x in r.right)
+        n = seen.get(rid, 0)
+        seen[rid] = n + 1
+        out.append(r.model_copy(update={"id": rid if n == 0 else f"{rid}-{n + 1}"}))
+    return out
+
+
+def _validate(ctx: _Ctx, index: dict[str, Indicator], rules: list[Rule], registry_id: str) -> list[Rule]:
+    """Cross-references the models cannot see alone; returns the rules with their default messages."""
+    if not registry_id:
+        raise ctx.fail(None, None, "thiếu danh mục đơn vị (registry)")
+    units = {u.code for u in load_registry(registry_id).units}
+    kinds = {"tinh", "so", "huyen", "xa"}
+    for ind in index.values():
+        agg = ind.aggregate
+        for ref in (agg.numerator, agg.denominator):
+            if ref and ref not in index:
+                raise ctx.fail(ind.form, ind.code, f"tỷ lệ tham chiếu mục “{ref}” không tồn tại")
+        if agg.lead and agg.lead not in units:
+            raise ctx.fail(ind.form, ind.code, f"đơn vị chủ trì “{agg.lead}” không có trong danh mục đơn vị")
+        for b in agg.filled_by:
+            if b not in kinds and b not in units:
+                raise ctx.fail(ind.form, ind.code, f"“{b}” không phải loại đơn vị (so, huyen, xa) hay mã đơn vị")
+        if agg.method in ("sum", "share_yes") and not agg.filled_by:
+            raise ctx.fail(ind.form, ind.code, f"cách tổng hợp “{agg.method}” cần danh sách đơn vị nhập (by)")
+    fixed: list[Rule] = []
+    for r in rules:
+        for ref in r.operands:
+            if ref not in index:
+                raise ctx.fail(r.form, None, f"quy tắc {r.id} tham chiếu mục “{ref}” không tồn tại")
+            if not index[ref].has_value:
+                raise ctx.fail(r.form, _code(ref), f"quy tắc {r.id} tham chiếu dòng tiêu đề (không có số liệu)")
+        fixed.append(r if r.message else r.model_copy(update={"message": default_message(r, index)}))
+    return fixed

@@ -1,0 +1,286 @@
+"""The declarative description of a reporting regime: forms, indicators, rules, aggregation.
+
+Everything downstream (templates, embedded formulas, Python checks, merge, appendix) is generated from
+these objects, so a new reporting regime is a new data file, not new code. Validation here is strict
+because a mistake in the catalog would silently become a wrong template for every unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Kind = Literal["heading", "count", "decimal", "percent", "money", "choice", "text"]
+Severity = Literal["Lỗi", "Cảnh báo"]
+Method = Literal["sum", "total", "ratio", "lead", "share_yes", "none"]
+UnitKind = Literal["tinh", "so", "huyen", "xa"]
+
+#: Kinds that hold a number (the rest: headings have no value, text is free text).
+NUMERIC_KINDS = frozenset({"count", "decimal", "percent", "money", "choice"})
+
+ERROR: Severity = "Lỗi"
+WARNING: Severity = "Cảnh báo"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Choice(_Strict):
+    value: int
+    label: str
+
+
+class Aggregate(_Strict):
+    """How the provincial (or district) figure of an indicator is formed from the units' returns.
+
+    `filled_by` lists the kinds of reporting unit (`so`, `huyen`, `xa`) or unit codes that fill the row
+    in their own return; the consolidating unit (`tinh`, or the district in a district regime) always
+    can. `reason` is kept where the method is not a plain sum, for the consolidator who asks why.
+    """
+
+    method: Method
+    filled_by: list[str] = Field(default_factory=list)
+    lead: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "Aggregate":
+        if self.method == "lead" and not self.lead:
+            raise ValueError("phương thức 'lead' cần mã đơn vị chủ trì (lead)")
+        if self.method == "ratio" and not (self.numerator and self.denominator):
+            raise ValueError("phương thức 'ratio' cần tử số (numerator) và mẫu số (denominator)")
+        return self
+
+
+class Indicator(_Strict):
+    """One row of a form, as printed: STT, label, unit of measure, and what kind of value it holds."""
+
+    form: int
+    code: str
+    stt: str | None = None  # as printed when it differs from `code` ("Trong đó", a duplicated number)
+    parent: str | None = None
+    label: str
+    unit: str = ""
+    kind: Kind
+    choices: list[Choice] = Field(default_factory=list)
+    aggregate: Aggregate = Aggregate(method="none")
+    required: bool = True
+    cumulative: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.form}:{self.code}"
+
+    @property
+    def printed_stt(self) -> str:
+        return self.stt if self.stt is not None else self.code + "."
+
+    @property
+    def has_value(self) -> bool:
+        return self.kind != "heading"
+
+    @property
+    def depth(self) -> int:
+        return self.code.count(".")
+
+    def unit_choices(self) -> list[Choice]:
+        """The code list a reporting unit answers with: a share-of-units row is a yes/no question to each unit."""
+        if self.aggregate.method == "share_yes":
+            return [Choice(value=1, label="Có"), Choice(value=0, label="Không")]
+        return list(self.choices)
+
+    def unit_kind_of_value(self, unit_kind: str) -> Kind:
+        """What a unit of `unit_kind` types in this row (the consolidating level sees the printed kind)."""
+        if self.aggregate.method == "share_yes" and unit_kind not in ("tinh",):
+            return "choice"
+        return self.kind
+
+    def unit_label_of_unit(self, unit_kind: str) -> str:
+        """The text of the unit column for a unit of `unit_kind` (code lists are shown there, as printed)."""
+        if self.unit_kind_of_value(unit_kind) != self.kind:  # a share-of-units row asked as yes/no
+            return "\n".join(f"{c.label} = {c.value}" for c in self.unit_choices())
+        return self.unit
+
+
+class Rule(_Strict):
+    """A consistency rule, evaluated by Python and compiled into the template's check sheet.
+
+    Operands are indicator keys `form:code`. Kinds:
+    - `sum`: target = Σ terms (a parent and its breakdown rows, only where a sum is meant);
+    - `ratio`: target = numerator / denominator × 100 (percentages, tolerance of the 2-decimal rounding);
+    - `compare`: Σ left `op` Σ right (orderings such as đúng hạn ≤ đã giải quyết, cross-form consistency);
+    - `domain`: the value fits its kind (whole number ≥ 0, 0–100 %, a code of the list…);
+    - `required`: a row the unit must fill is not blank.
+    """
+
+    id: str
+    kind: Literal["sum", "ratio", "compare", "domain", "required"]
+    form: int
+    severity: Severity
+    message: str
+    target: str | None = None
+    terms: list[str] = Field(default_factory=list)
+    numerator: str | None = None
+    denominator: str | None = None
+    left: list[str] = Field(default_factory=list)
+    op: Literal["<=", ">=", "="] | None = None
+    right: list[str] = Field(default_factory=list)
+    tolerance: float = 0.0
+
+    @property
+    def operands(self) -> list[str]:
+        """Every indicator the rule reads, in a stable order (target first)."""
+        out: list[str] = []
+        for k in [self.target, *self.terms, self.numerator, self.denominator, *self.left, *self.right]:
+            if k and k not in out:
+                out.append(k)
+        return out
+
+
+class Form(_Strict):
+    number: int
+    title: str
+    indicators: list[Indicator]
+
+
+class Unit(_Strict):
+    """A reporting unit (đơn vị báo cáo): a department, a district-level or commune people's committee."""
+
+    code: str
+    name: str
+    kind: UnitKind
+    parent: str | None = None  # the unit it reports to, when not the registry's top unit
+    short: str | None = None
+
+    @property
+    def short_name(self) -> str:
+        return self.short or self.name
+
+
+class Registry(_Strict):
+    """The units that report within one administrative structure (Thanh Hóa 2022, a district…)."""
+
+    id: str
+    name: str
+    top: str  # code of the consolidating unit (TINH, or a district)
+    units: list[Unit]
+
+    @cached_property
+    def by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    def reporting_units(self) -> list[Unit]:
+        """The units expected to send a return to `top` (the consolidating unit excluded)."""
+        return [u for u in self.units if u.code != self.top]
+
+
+class Catalog(_Strict):
+    """A reporting regime (`tinh-2022`, …): its forms and rules and the registry of units it serves."""
+
+    regime: str
+    title: str
+    level: UnitKind
+    usage: str = ""
+    registry: str
+    periods: list[str]
+    value_header: str = "Số liệu"
+    forms: list[Form]
+    rules: list[Rule]
+    source: str = ""
+
+    @cached_property
+    def indicators(self) -> dict[str, Indicator]:
+        return {i.key: i for f in self.forms for i in f.indicators}
+
+    def indicator(self, key: str) -> Indicator:
+        return self.indicators[key]
+
+    def form(self, number: int) -> Form:
+        for f in self.forms:
+            if f.number == number:
+                return f
+        raise KeyError(number)
+
+    def value_indicators(self) -> list[Indicator]:
+        return [i for f in self.forms for i in f.indicators if i.has_value]
+
+    def children(self, key: str) -> list[Indicator]:
+        ind = self.indicators[key]
+        return [i for i in self.form(ind.form).indicators if i.parent == ind.code]
+
+    def rules_of(self, form: int) -> list[Rule]:
+        return [r for r in self.rules if r.form == form]
+
+    def rules_reading(self, key: str) -> list[Rule]:
+        return [r for r in self.rules if key in r.operands]
+
+    # --- who fills what -------------------------------------------------------------------------
+    def applies(self, ind: Indicator, unit: Unit) -> bool:
+        """Whether `unit` fills `ind` in its own return (rows that do not apply are greyed and locked)."""
+        if not ind.has_value:
+            return False
+        if unit.kind == self.level:
+            return True
+        agg = ind.aggregate
+        if unit.code in agg.filled_by or unit.kind in agg.filled_by:
+            return True
+        return agg.method == "lead" and agg.lead == unit.code
+
+    def computed(self, ind: Indicator, unit: Unit) -> bool:
+        """A percentage whose numerator and denominator are on the form is a formula, never typed."""
+        agg = ind.aggregate
+        if agg.method != "ratio" or ind.aggregate.numerator is None:
+            return False
+        num = self.indicators.get(agg.numerator)
+        den = self.indicators.get(agg.denominator or "")
+        return bool(num and den and self.applies(num, unit) and self.applies(den, unit))
+
+    def rule_applies(self, rule: Rule, unit: Unit) -> bool:
+        return all(self.applies(self.indicators[k], unit) for k in rule.operands)
+
+    # --- identity -------------------------------------------------------------------------------
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of the catalog's content: a template records it, the reader compares it."""
+        blob = json.dumps(self.model_dump(mode="json", exclude={"source"}), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+    def to_json(self) -> dict:
+        """The stable JSON shape of `xlcchc catalog show --json` (other tools read it)."""
+        return {
+            "regime": self.regime,
+            "title": self.title,
+            "level": self.level,
+            "registry": self.registry,
+            "periods": self.periods,
+            "fingerprint": self.fingerprint,
+            "forms": [
+                {
+                    "form": f.number,
+                    "title": f.title,
+                    "indicators": [
+                        {
+                            "form": i.form,
+                            "code": i.code,
+                            "stt": i.printed_stt,
+                            "parent": i.parent,
+                            "label": i.label,
+                            "unit": i.unit,
+                            "kind": i.kind,
+                            "choices": [c.model_dump() for c in i.choices],
+                            "aggregate": i.aggregate.model_dump(exclude_none=True),
+                        }
+                        for i in f.indicators
+                    ],
+                }
+                for f in self.forms
+            ],
+            "rules": [r.model_dump(exclude_none=True, exclude_defaults=False) for r in self.rules],
+        }

@@ -1,0 +1,50 @@
+"""What a check reports: one finding per problem, in the shape `check --json` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .catalog.models import ERROR, WARNING, Severity
+
+__all__ = ["Finding", "ERROR", "WARNING", "Severity", "count_errors"]
+
+
+class Finding(BaseModel):
+    """One problem, located so that a civil servant can find and fix it without the manual.
+
+    `rule` is a catalog rule id, or a reader code (`doc.*` for an unusable file, `cell.*` for a cell
+    that could not be read) when the problem is not a rule failure. `expected`/`actual` are numbers
+    where the rule compares numbers, else text or None.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str = ""
+    form: int | None = None
+    code: str | None = None
+    cell: str | None = None  # `'Biểu mẫu 3'!D12`, as a person would look for it
+    severity: Severity = ERROR
+    rule: str
+    message: str
+    expected: Any = None
+    actual: Any = None
+    unit: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.form or 0, _code_key(self.code), self.rule)
+
+
+def _code_key(code: str | None) -> tuple:
+    if not code:
+        return ()
+    return tuple(int(p) if p.isdigit() else 10**6 for p in code.split("."))
+
+
+def count_errors(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.severity == ERROR)

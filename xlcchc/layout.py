@@ -1,0 +1,80 @@
+"""Conventions shared by the template writer and every reader of a workbook.
+
+A returned workbook is found by these names and this metadata, never by row numbers: the template
+writes them, the reader trusts only them, and a change here is a change of the file format (bump
+`FORMAT_VERSION`).
+"""
+
+from __future__ import annotations
+
+import re
+
+FORMAT_VERSION = "1"
+
+COVER_SHEET = "Bìa"
+CHECK_SHEET = "Kiểm tra"
+META_SHEET = "_xlcchc"  # very hidden: key/value pairs, columns A and B, from row 1
+RESULT_SHEET = "Kết quả kiểm tra"  # added by `check --annotate`
+
+
+def form_sheet(form: int) -> str:
+    return f"Biểu mẫu {form}"
+
+
+def _code_part(code: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "_", code)
+
+
+def value_name(form: int, code: str) -> str:
+    """Workbook-level defined name of the value cell of indicator `form:code` (`BM3_3_1_2`)."""
+    return f"BM{form}_{_code_part(code)}"
+
+
+def note_name(form: int, code: str) -> str:
+    """Defined name of the note (Ghi chú) cell of an indicator (`BM3_3_1_2_GC`)."""
+    return value_name(form, code) + "_GC"
+
+
+_VALUE_NAME = re.compile(r"^BM(\d+)_([0-9A-Za-z_]+?)(_GC)?$")
+
+
+def parse_name(name: str) -> tuple[int, str, bool] | None:
+    """(form, code-part, is_note) of a name written by `value_name`/`note_name`; None for other names.
+
+    The code part has `.` replaced by `_`; map it back through the catalog (`code_part`), not by guessing.
+    """
+    m = _VALUE_NAME.match(name)
+    if not m:
+        return None
+    return int(m.group(1)), m.group(2), bool(m.group(3))
+
+
+def code_part(code: str) -> str:
+    return _code_part(code)
+
+
+# Cover-sheet inputs (the unit fills them), by defined name.
+COVER_FIELDS = {
+    "BIA_NGUOI_LAP": "Người lập biểu",
+    "BIA_DIEN_THOAI": "Điện thoại",
+    "BIA_NGAY_GUI": "Ngày gửi báo cáo",
+    "BIA_TRANG_THAI": "Trạng thái báo cáo",  # Dự thảo / Chính thức
+}
+STATUS_FINAL = "Chính thức"
+STATUS_DRAFT = "Dự thảo"
+
+# Metadata keys in META_SHEET (and the defined names XLCCHC_<KEY> pointing at their value cells).
+META_KEYS = (
+    "format",  # FORMAT_VERSION
+    "regime",  # catalog regime id
+    "fingerprint",  # Catalog.fingerprint
+    "unit",  # reporting unit code
+    "unit_name",
+    "period",  # period code, e.g. 2022-N
+    "period_label",
+    "layout",  # hash of the name → cell map the template wrote (detects inserted/removed rows)
+)
+
+
+def meta_name(key: str) -> str:
+    return f"XLCCHC_{key.upper()}"

@@ -1,0 +1,49 @@
+"""The consolidated figures: what the merge produces and the appendix prints.
+
+The merge writes them into the provincial workbook (TONG_HOP.xlsx) and `read_provincial` in
+`xlcchc.merge` reads them back, with the consolidator's adjustments applied, so that the appendix is
+always made from what the consolidator saw and approved in Excel.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .findings import Finding
+
+Value = float | str | None
+
+SubmissionStatus = Literal["Đã nộp", "Chưa nộp", "Không hợp lệ", "Có lỗi", "Trùng", "Sai kỳ báo cáo"]
+
+
+class UnitStatus(BaseModel):
+    unit: str
+    name: str
+    status: SubmissionStatus
+    file: str | None = None
+    sha256: str | None = None
+    sent_at: str | None = None  # time recorded in the workbook (cover sheet), ISO text
+    errors: int = 0
+    warnings: int = 0
+    detail: str = ""  # Vietnamese explanation (why invalid, which file superseded which…)
+
+
+class Adjustment(BaseModel):
+    key: str  # form:code
+    value: Value
+    reason: str
+    computed: Value = None  # the figure the aggregation gave before the override
+
+
+class ProvincialFigures(BaseModel):
+    regime: str
+    period: str  # period code, e.g. 2022-N
+    unit: str = "TINH"  # the consolidating unit
+    values: dict[str, Value] = Field(default_factory=dict)  # form:code → final figure (adjustments applied)
+    notes: dict[str, str] = Field(default_factory=dict)  # form:code → note for the appendix
+    by_unit: dict[str, dict[str, Value]] = Field(default_factory=dict)  # unit code → form:code → value
+    status: list[UnitStatus] = Field(default_factory=list)
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)  # findings still open (units' and provincial checks)
