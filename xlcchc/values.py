@@ -1,0 +1,112 @@
+"""Values files: a workbook's figures as JSON or CSV, in and out.
+
+The shape `values export` writes is the shape `values import` and `check VALUES.json` read:
+`{"regime", "unit", "period", "values": [{"form": 3, "code": "3.1.2", "value": 518549, "note": ""}, …]}`
+(CSV: `form,code,value,note`). Values stay as given: a number is a number, text stays text, so a file
+can carry exactly what a unit typed (`"1.234"`, `"-"`) and the checker judges it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from .errors import XlcchcError
+
+
+class ValuesError(XlcchcError):
+    pass
+
+
+class ValueRow(BaseModel):
+    form: int
+    code: str
+    value: float | int | str | None = None
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.form}:{self.code}"
+
+
+class ValuesDoc(BaseModel):
+    regime: str | None = None
+    unit: str | None = None
+    period: str | None = None
+    values: list[ValueRow] = Field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {r.key: r.value for r in self.values}
+
+    def notes(self) -> dict[str, str]:
+        return {r.key: r.note for r in self.values if r.note}
+
+
+def load_values_file(path: Path | str) -> ValuesDoc:
+    """Read a JSON or CSV values file; a bad file raises ValuesError with a Vietnamese message."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ValuesError(f"không đọc được tệp số liệu “{path.name}”: {e.strerror}") from None
+    text = raw.decode("utf-8-sig", errors="replace")
+    if path.suffix.lower() == ".csv":
+        return _from_csv(path.name, text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValuesError(f"tệp “{path.name}” không phải JSON hợp lệ (dòng {e.lineno}, cột {e.colno})") from None
+    try:
+        return ValuesDoc.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ValuesError(f"tệp “{path.name}” sai cấu trúc ở “{where}”: {err['msg']}") from None
+
+
+def _from_csv(name: str, text: str) -> ValuesDoc:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"form", "code", "value"} <= {f.strip() for f in reader.fieldnames}:
+        raise ValuesError(f"tệp “{name}” cần các cột form,code,value (và note nếu có)")
+    rows = []
+    for n, rec in enumerate(reader, start=2):
+        rec = {k.strip(): (v if v is not None else "") for k, v in rec.items() if k}
+        try:
+            form = int(rec["form"])
+        except ValueError:
+            raise ValuesError(f"tệp “{name}”, dòng {n}: số biểu mẫu “{rec['form']}” không hợp lệ") from None
+        value: Any = rec.get("value", "")
+        if value == "":
+            value = None
+        else:
+            value = _csv_number(value)
+        rows.append(ValueRow(form=form, code=rec["code"].strip(), value=value, note=rec.get("note", "")))
+    return ValuesDoc(values=rows)
+
+
+def _csv_number(text: str) -> float | int | str:
+    """CSV has no types: a plain machine number (`518549`, `99.99`) is a number, anything else stays text."""
+    t = text.strip()
+    try:
+        if t.lstrip("-").isdigit():
+            return int(t)
+        f = float(t)
+        return f
+    except ValueError:
+        return text
+
+
+def dump_values(doc: ValuesDoc, fmt: str = "json") -> str:
+    if fmt == "csv":
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["form", "code", "value", "note"])
+        for r in doc.values:
+            w.writerow([r.form, r.code, "" if r.value is None else r.value, r.note])
+        return out.getvalue()
+    return json.dumps(doc.model_dump(), ensure_ascii=False, indent=1) + "\n"
