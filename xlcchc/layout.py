@@ -78,3 +78,43 @@ META_KEYS = (
 
 def meta_name(key: str) -> str:
     return f"XLCCHC_{key.upper()}"
+
+
+# --- the layout fingerprint (shared by the template writer and the reader) ----------------------
+
+_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def split_ref(ref: str) -> tuple[str, str] | None:
+    """(sheet, `C12`) of a defined name's target such as `'Biểu mẫu 3'!$C$12`; None for anything else.
+
+    Both sides need one normal form: xlsxwriter, openpyxl and Excel quote and `$` sheet references
+    differently, and a re-saved workbook must still hash the same.
+    """
+    m = _REF.match(ref.strip())
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    return sheet, f"{m.group(3)}{m.group(4)}"
+
+
+def is_layout_name(name: str) -> bool:
+    """Names the template writes (value, note, cover and metadata cells); other names a user adds are ignored."""
+    return parse_name(name) is not None or name.startswith(("BIA_", "XLCCHC_"))
+
+
+def layout_hash(names: dict[str, str]) -> str:
+    """Hash of the `name=Sheet!$C$R` map over layout names, written as metadata `layout`.
+
+    The reader recomputes it from the returned workbook: an inserted or deleted row moves the cells
+    the names point at, a deleted name drops a line; either changes the hash. Unparseable targets
+    (`#REF!` after a deleted row) are kept verbatim so they change it too.
+    """
+    import hashlib
+
+    lines = []
+    for name in sorted(n for n in names if is_layout_name(n)):
+        sr = split_ref(names[name])
+        target = f"{sr[0]}!${''.join(c for c in sr[1] if c.isalpha())}${''.join(c for c in sr[1] if c.isdigit())}" if sr else names[name]
+        lines.append(f"{name}={target}")
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
