@@ -1,0 +1,364 @@
+"""The check ("Kiểm tra"): every catalog rule that applies to a unit, on a return or a values file.
+
+Semantics (the template's check sheet, `xlcchc/formulas.py`, implements the same; a parity test
+compares them through LibreOffice):
+- missing values, as DHIS2 does: a rule whose operands are all blank is skipped; a rule with some
+  blank operands is not evaluated and gives a `Cảnh báo` “chưa đủ số liệu” naming the blank rows;
+- `sum`: target = Σ terms, exact (1e-9); `compare`: Σ left op Σ right (+ the rule's tolerance);
+- `ratio`: |target − num/den × 100| ≤ 0.005 + 1e-9 (the 2-decimal rounding); not evaluated when the
+  denominator is 0 (the percentage is undefined; `num ≤ den` rules catch the rest);
+- `domain`: whole numbers ≥ 0 for counts, ≥ 0 for decimals and money, 0–100 for percentages, a code
+  of the list for choices (a share-of-units row is 0/1 at unit level);
+- `required`: a row the unit fills is blank (computed rows excepted: their inputs are required).
+This path imports nothing heavy (no openpyxl/xlsxwriter/xlwings): `xlcchc check` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_of
+from .catalog.models import Catalog, Indicator, Rule, Unit
+from .errors import XlcchcError
+from .findings import ERROR, WARNING, Finding, count_errors
+from .numbers import fmt_percent, fmt_vn
+from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
+
+__all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL", "SUM_TOL"]
+
+RATIO_TOL = 0.005 + 1e-9
+SUM_TOL = 1e-9
+
+VALUES_SUFFIXES = (".json", ".csv")
+
+
+def is_fatal(f: Finding) -> bool:
+    """A finding that means the file could not be checked at all (exit status 2)."""
+    return f.rule.startswith("doc.") and f.severity == ERROR
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _code(key: str) -> str:
+    return key.split(":", 1)[1]
+
+
+def _ref(key: str, home: int) -> str:
+    f, c = key.split(":", 1)
+    return c if int(f) == home else f"{c} (Biểu mẫu {f})"
+
+
+def _n(x: float) -> str:
+    return fmt_vn(round(x, 2) if not float(x).is_integer() else x)
+
+
+def check_values(
+    values: dict[str, Any],
+    catalog: Catalog,
+    unit: Unit,
+    *,
+    cells: dict[str, Any] | None = None,
+    file: str = "",
+    skip_domain: Iterable[str] = (),
+) -> list[Finding]:
+    """Findings of every rule that applies to `unit`, on values already normalised or still as typed.
+
+    Values that are text in a numeric row (a values file carries what was typed) are normalised here
+    with the reader's own rules, so `"1.234"` is 1234 in both paths. `cells` maps form:code to a cell
+    address (or a CellRead) for the findings; `skip_domain` lists keys whose cell already has a
+    reading problem (one finding per cell, not two).
+    """
+    cells = cells or {}
+    addr = {k: (c.cell if isinstance(c, CellRead) else c) for k, c in cells.items()}
+    out: list[Finding] = []
+    skip = set(skip_domain)
+    vals: dict[str, Any] = {}
+    for key, raw in values.items():
+        ind = catalog.indicators.get(key)
+        if ind is None or not ind.has_value:
+            continue
+        if isinstance(raw, str) and ind.unit_kind_of_value(unit.kind) != "text":
+            v, problem = normalise(ind, unit.kind, raw, file=file, cell=addr.get(key))
+            if problem:
+                out.append(problem.model_copy(update={"unit": unit.code}))
+                skip.add(key)
+            vals[key] = v
+        else:
+            vals[key] = raw
+    for rule in catalog.rules:
+        if not catalog.rule_applies(rule, unit):
+            continue
+        f = _evaluate(rule, vals, catalog, unit, addr, file, skip)
+        if f is not None:
+            out.append(f.model_copy(update={"unit": unit.code}))
+    return sorted(out, key=Finding.sort_key)
+
+
+def _finding(rule: Rule, key: str, addr, file, message: str, *, severity=None, expected=None, actual=None) -> Finding:
+    return Finding(
+        file=file, form=int(key.split(":")[0]), code=_code(key), cell=addr.get(key),
+        severity=severity or rule.severity, rule=rule.id, message=message, expected=expected, actual=actual,
+    )
+
+
+def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) -> Finding | None:
+    home = rule.form
+    if rule.kind in ("domain", "required"):
+        key = rule.target
+        ind = catalog.indicators[key]
+        v = vals.get(key)
+        if rule.kind == "required":
+            if v is None and key not in skip and not catalog.computed(ind, unit):
+                return _finding(
+                    rule, key, addr, file, f"Biểu mẫu {ind.form}, mục {ind.code}: chưa nhập số liệu ({_short(ind.label)})"
+                )
+            return None
+        if v is None or key in skip:
+            return None
+        return _domain(rule, ind, unit, v, addr, file)
+    ops = rule.operands
+    blank = [k for k in ops if _num(vals.get(k)) is None]
+    # A computed target is blank only because its inputs are: name the inputs, not the formula.
+    blank_named = [k for k in blank if not catalog.computed(catalog.indicators[k], unit)]
+    if len(blank) == len(ops):
+        return None
+    anchor = rule.target or rule.left[0]
+    if blank:
+        if rule.kind == "ratio" and not blank_named:
+            return None  # denominator 0: the formula is blank too
+        if rule.kind == "ratio" and _num(vals.get(rule.denominator)) == 0 and rule.denominator not in blank:
+            return None
+        names = ", ".join(_ref(k, home) for k in blank_named)
+        return _finding(
+            rule, anchor, addr, file,
+            f"Biểu mẫu {home}, mục {_code(anchor) if anchor.startswith(f'{home}:') else _ref(anchor, home)}: "
+            f"chưa đủ số liệu để kiểm tra “{rule.message}” (mục {names} để trống)",
+            severity=WARNING, expected=None, actual=None,
+        )
+    x = {k: _num(vals[k]) for k in ops}
+    head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
+    if rule.kind == "sum":
+        total = sum(x[t] for t in rule.terms)
+        if abs(x[rule.target] - total) <= SUM_TOL * max(1.0, abs(total)):
+            return None
+        parts = " + ".join(_n(x[t]) for t in rule.terms)
+        return _finding(
+            rule, rule.target, addr, file,
+            f"{head}: {_n(x[rule.target])} không bằng tổng {' + '.join(_ref(t, home) for t in rule.terms)} = "
+            f"{parts} = {_n(total)}",
+            expected=total, actual=x[rule.target],
+        )
+    if rule.kind == "ratio":
+        num, den, tgt = x[rule.numerator], x[rule.denominator], x[rule.target]
+        if den == 0:
+            return None
+        want = num / den * 100
+        if abs(tgt - want) <= RATIO_TOL:
+            return None
+        return _finding(
+            rule, rule.target, addr, file,
+            f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {_code(rule.numerator)}/{_code(rule.denominator)} = "
+            f"{_n(num)}/{_n(den)} = {fmt_percent(want)}",
+            expected=round(want, 2), actual=tgt,
+        )
+    # compare
+    lv = sum(x[k] for k in rule.left)
+    rv = sum(x[k] for k in rule.right)
+    tol = rule.tolerance + SUM_TOL * max(1.0, abs(lv), abs(rv))
+    ok = {"<=": lv <= rv + tol, ">=": lv >= rv - tol, "=": abs(lv - rv) <= tol}[rule.op or "="]
+    if ok:
+        return None
+    sym = {"<=": ">", ">=": "<", "=": "≠"}[rule.op or "="]
+    lt = " + ".join(_ref(k, home) for k in rule.left)
+    rt = " + ".join(_ref(k, home) for k in rule.right)
+    return _finding(
+        rule, anchor, addr, file,
+        f"{head}: {rule.message.rstrip('.')} — nhưng {lt} = {_n(lv)} {sym} {rt} = {_n(rv)}",
+        expected=rv, actual=lv,
+    )
+
+
+def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, addr, file) -> Finding | None:
+    kind = ind.unit_kind_of_value(unit.kind)
+    x = _num(v)
+    head = f"Biểu mẫu {ind.form}, mục {ind.code}"
+    if x is None:  # text kept in a numeric row (only from a values file that bypassed normalising)
+        return _finding(rule, ind.key, addr, file, f"{head}: “{_short(str(v))}” không phải một số", actual=str(v))
+    if kind == "choice":
+        codes = [c.value for c in ind.unit_choices()]
+        if x in codes:
+            return None
+        lst = "; ".join(f"{c.label} = {c.value}" for c in ind.unit_choices())
+        return _finding(rule, ind.key, addr, file, f"{head}: {_n(x)} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
+    if kind == "count":
+        if x >= 0 and float(x).is_integer():
+            return None
+        what = "số âm" if x < 0 else "số có phần thập phân"
+        return _finding(rule, ind.key, addr, file, f"{head}: {_n(x)} là {what}; mục này phải là số nguyên không âm", actual=x)
+    if kind == "percent":
+        if 0 <= x <= 100:
+            return None
+        return _finding(rule, ind.key, addr, file, f"{head}: tỷ lệ {fmt_percent(x)} nằm ngoài khoảng 0–100%", actual=x)
+    if x >= 0:
+        return None
+    return _finding(rule, ind.key, addr, file, f"{head}: {_n(x)} là số âm; mục này phải là số không âm", actual=x)
+
+
+def _short(s: str, n: int = 70) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# --- returns and files -------------------------------------------------------------------------
+
+
+def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
+    """The reader's problems plus every rule's findings, computed rows recomputed from their inputs."""
+    catalog = catalog or ret.catalog
+    unit = registry_of(catalog).by_code[ret.unit]
+    vals = recompute({k: c.value for k, c in ret.cells.items()}, catalog, unit)
+    skip = [k for k, c in ret.cells.items() if c.problem is not None and c.problem.rule != "cell.overwritten"]
+    found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip)
+    problems = [p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
+    return sorted([*problems, *found], key=Finding.sort_key)
+
+
+def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding]:
+    """Check a values file (ValuesDoc): unit = the file's, or the registry's top unit."""
+    reg_id = regime or doc.regime or DEFAULT_REGIME
+    catalog = load_catalog(reg_id)
+    if doc.regime and regime and doc.regime != regime:
+        return [Finding(file=file, rule="doc.regime", message=f"Tệp “{file}” là số liệu của chế độ báo cáo “{doc.regime}”, không phải “{regime}”")]
+    registry = registry_of(catalog)
+    code = doc.unit or registry.top
+    unit = registry.by_code.get(code)
+    if unit is None:
+        return [Finding(file=file, rule="doc.unit_unknown", message=f"Tệp “{file}” ghi mã đơn vị “{code}” không có trong danh mục đơn vị")]
+    out: list[Finding] = []
+    values: dict[str, Any] = {}
+    for row in doc.values:
+        ind = catalog.indicators.get(row.key)
+        if ind is None or not ind.has_value:
+            out.append(
+                Finding(
+                    file=file, form=row.form, code=row.code, severity=WARNING, rule="cell.unknown_code", unit=unit.code,
+                    message=f"Biểu mẫu {row.form}, mục {row.code}: không có chỉ tiêu (có số liệu) mang mã này; dòng bị bỏ qua",
+                )
+            )
+            continue
+        if not catalog.applies(ind, unit):
+            if row.value is not None:
+                out.append(
+                    Finding(
+                        file=file, form=row.form, code=row.code, severity=WARNING, rule="cell.not_applicable", unit=unit.code,
+                        message=f"Biểu mẫu {row.form}, mục {row.code}: {unit.short_name} không nhập mục này; số liệu bị bỏ qua",
+                    )
+                )
+            continue
+        values[row.key] = row.value
+        if len(row.note) > 2000:
+            out.append(
+                Finding(
+                    file=file, form=row.form, code=row.code, severity=WARNING, rule="cell.long_note", unit=unit.code,
+                    message=f"Biểu mẫu {row.form}, mục {row.code}: ghi chú dài {fmt_vn(len(row.note))} ký tự (đã giữ nguyên); hãy kiểm tra có phải dán nhầm nội dung không",
+                    actual=len(row.note),
+                )
+            )
+    # Text in a numeric row is normalised inside check_values; numbers are recomputed where blank.
+    vals = _recompute_given(values, catalog, unit)
+    return sorted([*out, *check_values(vals, catalog, unit, file=file)], key=Finding.sort_key)
+
+
+def _recompute_given(values: dict[str, Any], catalog: Catalog, unit: Unit) -> dict[str, Any]:
+    """Computed rows a values file leaves blank are filled from their inputs (they are formulas in a workbook)."""
+    numeric = {}
+    for k, v in values.items():
+        if isinstance(v, str):
+            ind = catalog.indicators[k]
+            nv, _ = normalise(ind, unit.kind, v)
+            numeric[k] = nv
+        else:
+            numeric[k] = v
+    filled = recompute(numeric, catalog, unit, keep_given=True)
+    out = dict(values)
+    for k, v in filled.items():
+        if out.get(k) is None and v is not None:
+            out[k] = v
+    return out
+
+
+def check_file(path: Path | str, *, regime: str | None = None, unit: str | None = None, period: str | None = None,
+               expected_unit: str | None = None, expected_period: str | None = None) -> list[Finding]:
+    """Check a workbook or a values file; never raises for bad input (an unusable file is one `doc.*` finding)."""
+    path = Path(path)
+    eu, ep = expected_unit or unit, expected_period or period
+    try:
+        if path.suffix.lower() in VALUES_SUFFIXES:
+            from .values import load_values_file
+
+            doc = load_values_file(path)
+            return check_doc(doc, regime=regime, file=path.name)
+        ret = read_return(path, expected_unit=eu, expected_period=ep, regime=regime)
+        return check_return(ret)
+    except ReturnError as e:
+        return [Finding(file=path.name, rule=e.code, message=str(e))]
+    except (XlcchcError, CatalogError) as e:
+        return [Finding(file=path.name, rule="doc.invalid", message=str(e))]
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def _row(f: Finding) -> dict[str, Any]:
+    return {
+        "file": f.file, "form": f.form, "code": f.code, "cell": f.cell, "severity": f.severity, "rule": f.rule,
+        "message": f.message, "expected": f.expected, "actual": f.actual,
+    }
+
+
+def cli_check(args) -> int:
+    """`xlcchc check FILE...`: 0 no errors (warnings allowed), 1 errors found, 2 a file could not be checked."""
+    all_findings: list[Finding] = []
+    fatal = False
+    per_file: list[tuple[str, list[Finding]]] = []
+    for name in args.files:
+        fs = check_file(name, regime=args.regime, expected_unit=args.unit, expected_period=args.period)
+        fatal = fatal or any(is_fatal(f) for f in fs)
+        per_file.append((name, fs))
+        all_findings.extend(fs)
+    if args.json:
+        print(json.dumps([_row(f) for f in all_findings], ensure_ascii=False, indent=1))
+    else:
+        for name, fs in per_file:
+            _print_table(name, fs)
+    if getattr(args, "annotate", None):
+        if len(args.files) != 1 or Path(args.files[0]).suffix.lower() in VALUES_SUFFIXES:
+            print("Lỗi: --annotate chỉ dùng với đúng một tệp bảng tính .xlsx", file=sys.stderr)
+            return 2
+        if fatal:
+            print("Không tạo bản đánh dấu vì tệp không đọc được.", file=sys.stderr)
+        else:
+            from .annotate import annotate_copy
+
+            out = annotate_copy(args.files[0], per_file[0][1], args.annotate)
+            print(f"Đã ghi bản sao có đánh dấu: {out}", file=sys.stderr if args.json else sys.stdout)
+    if fatal:
+        return 2
+    return 1 if count_errors(all_findings) else 0
+
+
+def _print_table(name: str, fs: list[Finding]) -> None:
+    errors = count_errors(fs)
+    warnings = len(fs) - errors
+    print(f"== {name}: {errors} lỗi, {warnings} cảnh báo")
+    if not fs:
+        print("   Không phát hiện lỗi.")
+        return
+    for f in fs:
+        where = f.cell or (f"Biểu mẫu {f.form}, mục {f.code}" if f.form else "")
+        print(f" - [{f.severity}] {where + ': ' if where and f.cell else ''}{f.message}  ({f.rule})")

@@ -1,0 +1,806 @@
+"""Read a returned workbook: untrusted input, found by names and metadata, never by row numbers.
+
+The file came back from a unit by e-mail or USB stick; it may be anything (a PDF renamed to .xlsx, an
+old .xls, a password-protected copy, a zip bomb, XML with external entities, a template whose rows were
+moved). This module reads the bytes itself (zipfile + defusedxml, only the cells it needs) so that it is
+fast, never runs anything in the file, never writes to it, and turns every kind of unusable file into
+a `ReturnError` with its own Vietnamese sentence, and every unreadable cell into a `cell.*` finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import layout
+from .catalog.load import CatalogError, load_catalog, registry_of
+from .catalog.models import Catalog, Indicator, Unit
+from .errors import XlcchcError
+from .findings import ERROR, WARNING, Finding
+from .numbers import fmt_vn, parse_vn
+from .periods import PeriodError, parse_period
+
+__all__ = [
+    "ReturnError", "CellRead", "CellError", "Return", "read_return", "values_of", "normalise",
+    "recompute", "cell_label", "LONG_NOTE",
+]
+
+# Caps against zip bombs: checked on the declared sizes before inflating and again while inflating.
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_RATIO = 200  # a real sheet compresses ~5-20×; a bomb 1000×+
+MAX_MEMBERS = 5000
+MAX_FILE_BYTES = 100 * 1024 * 1024
+LONG_NOTE = 2000  # a note longer than this is kept, with a warning (likely pasted by mistake)
+MAX_MAGNITUDE = 1e15  # no count or amount in these forms comes near it
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class ReturnError(XlcchcError):
+    """A returned file that cannot be read as a template of the regime; `code` names the kind (`doc.*`)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class CellError(str):
+    """An Excel error value (`#DIV/0!`, `#REF!`) as stored in a cell: kept apart from text typed by a unit."""
+
+
+@dataclass
+class CellRead:
+    key: str  # form:code
+    cell: str  # 'Biểu mẫu 3'!D12
+    raw: Any  # as stored: str, float, bool, CellError or None
+    value: float | str | None  # normalised (None when blank or unreadable)
+    formula: str | None = None
+    problem: Finding | None = None
+
+
+@dataclass
+class Return:
+    path: Path
+    sha256: str
+    regime: str
+    fingerprint: str
+    unit: str
+    period: str
+    cover: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, CellRead] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)
+    unit_name: str = ""
+    macros: bool = False
+    note_cells: dict[str, str] = field(default_factory=dict)  # form:code → note cell address
+
+    @property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.regime)
+
+    @property
+    def unit_obj(self) -> Unit:
+        return registry_of(self.catalog).by_code[self.unit]
+
+
+def cell_label(sheet: str, addr: str) -> str:
+    """How a person finds a cell: `'Biểu mẫu 3'!D12` (quoted like Excel's own references)."""
+    return f"'{sheet}'!{addr}" if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sheet) else f"{sheet}!{addr}"
+
+
+# --- normalising one value ---------------------------------------------------------------------
+
+WHOLE_KINDS = frozenset({"count", "choice"})
+
+
+def normalise(
+    ind: Indicator, unit_kind: str, raw: Any, *, is_date: bool = False, file: str = "", cell: str | None = None
+) -> tuple[float | str | None, Finding | None]:
+    """The value a rule sees for what is stored in a cell, and the problem if it cannot be one.
+
+    Shared by the workbook reader and the values-file check so that `"1.234"` means the same in both.
+    An unreadable value becomes None (blank for the rules) plus a `cell.*` finding that says what to type.
+    """
+    kind = ind.unit_kind_of_value(unit_kind)
+
+    def bad(rule: str, msg: str, severity: str = ERROR) -> tuple[None, Finding]:
+        return None, Finding(
+            file=file, form=ind.form, code=ind.code, cell=cell, severity=severity, rule=rule,
+            message=f"Biểu mẫu {ind.form}, mục {ind.code}: {msg}", actual=_jsonable(raw),
+        )
+
+    if raw is None:
+        return None, None
+    if kind == "text":
+        if isinstance(raw, CellError):
+            return bad("cell.error_value", f"ô có giá trị lỗi {raw}; hãy nhập nội dung")
+        if isinstance(raw, bool):
+            return ("TRUE" if raw else "FALSE"), None
+        return raw, None
+    if isinstance(raw, CellError):
+        return bad("cell.error_value", f"ô có giá trị lỗi {raw}, không phải một số; hãy nhập số liệu")
+    if isinstance(raw, bool):
+        return bad("cell.boolean", "ô chứa giá trị đúng/sai (TRUE/FALSE), không phải một số")
+    if isinstance(raw, (int, float)):
+        x = float(raw)
+        if is_date:
+            return bad(
+                "cell.date",
+                f"ô chứa ngày tháng ({_serial_date(x)}), không phải một số; Excel có thể đã tự đổi số thành ngày — "
+                "hãy định dạng ô là Số rồi nhập lại",
+            )
+        return _number(ind, kind, x, bad)
+    text = str(raw)
+    if text.strip() == "":
+        return None, None
+    p = parse_vn(text)
+    if p.blank:
+        return None, None
+    if p.problem:
+        rule = "cell.fraction" if "/" in text else "cell.not_number"
+        return bad(rule, f"{p.problem}; {p.hint}")
+    return _number(ind, kind, float(p.value), bad, typed=text)
+
+
+def _number(ind: Indicator, kind: str, x: float, bad, typed: str | None = None):
+    if not math.isfinite(x) or abs(x) >= MAX_MAGNITUDE:
+        return bad("cell.too_large", f"số {typed or _plain(x)} quá lớn, không thể là số liệu thống kê; hãy kiểm tra lại")
+    if kind in WHOLE_KINDS and typed is None and not float(x).is_integer():
+        thousandths = x * 1000
+        if abs(thousandths - round(thousandths)) < 1e-6 and abs(x * 100 - round(x * 100)) > 1e-6:
+            return bad(
+                "cell.thousands",
+                f"số {fmt_vn(x, 3)} có phần thập phân nhưng mục này đếm số lượng; có lẽ dấu chấm phân cách "
+                f"hàng nghìn đã bị hiểu thành dấu thập phân — hãy gõ {int(round(thousandths))} (không gõ dấu chấm)",
+            )
+    return (int(x) if float(x).is_integer() and kind in WHOLE_KINDS else x), None
+
+
+def _plain(x: float) -> str:
+    return repr(x) if not math.isfinite(x) else f"{x:g}"
+
+
+def _serial_date(x: float) -> str:
+    try:
+        return (datetime(1899, 12, 30) + timedelta(days=x)).strftime("%d/%m/%Y")
+    except (OverflowError, ValueError):
+        return fmt_vn(x)
+
+
+def _jsonable(raw: Any) -> Any:
+    if raw is None or isinstance(raw, (bool, int)):
+        return raw
+    if isinstance(raw, float):
+        return raw if math.isfinite(raw) else str(raw)
+    s = str(raw)
+    return s if len(s) <= 200 else s[:199] + "…"
+
+
+# --- derived values ----------------------------------------------------------------------------
+
+
+def recompute(values: dict[str, Any], catalog: Catalog, unit: Unit, *, keep_given: bool = False) -> dict[str, Any]:
+    """Fill the computed (ratio-formula) rows from their numerator and denominator.
+
+    A cached formula result is never trusted: the percentage is num/den × 100 of the values read, None
+    when either is blank or the denominator is 0. `keep_given` keeps a figure a values file carries so
+    that the check can compare it with its inputs.
+    """
+    out = dict(values)
+    for ind in catalog.value_indicators():
+        if not catalog.computed(ind, unit):
+            continue
+        if keep_given and out.get(ind.key) is not None:
+            continue
+        num, den = out.get(ind.aggregate.numerator), out.get(ind.aggregate.denominator)
+        ok = isinstance(num, (int, float)) and isinstance(den, (int, float)) and den != 0
+        out[ind.key] = num / den * 100 if ok else None
+    return out
+
+
+def values_of(ret: Return) -> dict[str, float | str | None]:
+    """form:code → value for every row the unit fills, computed rows recomputed from their inputs."""
+    cat, unit = ret.catalog, ret.unit_obj
+    vals = {k: c.value for k, c in ret.cells.items()}
+    return recompute(vals, cat, unit)
+
+
+# --- the package -------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class _Package:
+    """The zip, opened from bytes in memory, with caps against bombs and a hardened XML parser."""
+
+    def __init__(self, name: str, data: bytes):
+        self.name = name
+        try:
+            self.zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError):
+            raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
+        if len(infos) > MAX_MEMBERS:
+            raise _bomb(name)
+        total = 0
+        for i in infos:
+            total += i.file_size
+            if i.file_size > MAX_MEMBER_BYTES or (i.file_size > 1_000_000 and i.file_size > MAX_RATIO * max(i.compress_size, 1)):
+                raise _bomb(name)
+        if total > MAX_TOTAL_BYTES:
+            raise _bomb(name)
+        self.members = {i.filename: i for i in infos}
+        self._lower = {k.lower(): k for k in self.members}
+
+    def has(self, member: str) -> bool:
+        return member.lower() in self._lower
+
+    def read(self, member: str) -> bytes:
+        real = self._lower.get(member.lower())
+        if real is None:
+            raise ReturnError("doc.damaged", f"Tệp “{self.name}” thiếu phần “{member}”; tệp bị hỏng hoặc không do Excel lưu")
+        try:
+            with self.zf.open(real) as fh:
+                data = fh.read(MAX_MEMBER_BYTES + 1)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+            if "password" in str(e).lower() or "encrypted" in str(e).lower():
+                raise ReturnError("doc.encrypted", _ENCRYPTED.format(name=self.name)) from None
+            raise ReturnError("doc.damaged", f"Tệp “{self.name}” bị hỏng (phần “{member}” không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
+        if len(data) > MAX_MEMBER_BYTES:
+            raise _bomb(self.name)
+        return data
+
+    def xml(self, member: str):
+        return _parse_xml(self.name, member, self.read(member))
+
+
+def _parse_xml(name: str, member: str, data: bytes):
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as DET
+    from defusedxml import DefusedXmlException
+
+    try:
+        return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise ReturnError(
+            "doc.xml_entity",
+            f"Tệp “{name}” chứa khai báo DTD/thực thể XML trong phần “{member}” (có thể là mã độc); "
+            "tệp không được đọc — hãy dùng biểu mẫu gốc và nhập lại số liệu",
+        ) from None
+    except (ParseError, ValueError, UnicodeError):
+        raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (nội dung XML của phần “{member}” không đọc được); hãy lưu lại từ Excel và gửi lại") from None
+
+
+def _bomb(name: str) -> ReturnError:
+    return ReturnError(
+        "doc.zip_bomb",
+        f"Tệp “{name}” khi giải nén lớn bất thường (vượt {MAX_TOTAL_BYTES // 2**20} MB hoặc tỷ lệ nén bất thường); "
+        "tệp không được mở để bảo vệ máy — đây không phải một báo cáo bình thường",
+    )
+
+
+_ENCRYPTED = (
+    "Tệp “{name}” đã được đặt mật khẩu mở tệp (mã hóa), không đọc được; hãy gỡ mật khẩu "
+    "(Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, xóa mật khẩu) rồi gửi lại"
+)
+
+
+def _sniff(name: str, data: bytes) -> None:
+    """Refuse what is not an OOXML zip, naming what it is when we can tell (people rename files)."""
+    if len(data) == 0:
+        raise ReturnError("doc.empty", f"Tệp “{name}” rỗng (0 byte); có thể việc sao chép hoặc tải tệp bị gián đoạn — hãy gửi lại")
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return
+    if head == _OLE:
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise ReturnError("doc.encrypted", _ENCRYPTED.format(name=name))
+        if "WordDocument".encode("utf-16-le") in data:
+            raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là văn bản Word cũ (.doc) được đổi tên, không phải bảng tính biểu mẫu")
+        raise ReturnError(
+            "doc.xls",
+            f"Tệp “{name}” là bảng tính Excel cũ (.xls, Excel 97–2003), không phải biểu mẫu .xlsx; "
+            "hãy nhập số liệu vào biểu mẫu .xlsx đã được gửi (không lưu dạng .xls)",
+        )
+    kinds = [
+        (b"%PDF", "tệp PDF"),
+        (b"\x89PNG", "ảnh PNG"),
+        (b"\xff\xd8\xff", "ảnh JPEG"),
+        (b"GIF8", "ảnh GIF"),
+        (b"{\\rtf", "văn bản RTF"),
+        (b"Rar!", "tệp nén RAR"),
+        (b"7z\xbc\xaf", "tệp nén 7z"),
+    ]
+    for magic, what in kinds:
+        if head.startswith(magic):
+            raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là {what} được đổi tên thành bảng tính, không phải biểu mẫu Excel")
+    start = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<html", b"<!doctype html", b"<table")):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là trang HTML được đổi tên thành bảng tính, không phải biểu mẫu Excel")
+    if start.startswith(b"<?xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là tệp XML (có thể là “Bảng tính XML 2003”), không phải biểu mẫu .xlsx")
+    try:
+        data[:4096].decode("utf-8")
+        text = True
+    except UnicodeDecodeError:
+        text = False
+    if text:
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là tệp văn bản (CSV/TXT) được đổi tên, không phải biểu mẫu Excel .xlsx")
+    raise ReturnError("doc.not_zip", f"Tệp “{name}” không phải là bảng tính Excel (.xlsx); hãy gửi đúng tệp biểu mẫu đã nhập số liệu")
+
+
+def _which_zip(pkg: _Package) -> None:
+    name = pkg.name
+    if pkg.has("xl/workbook.xml"):
+        return
+    if pkg.has("xl/workbook.bin"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là bảng tính nhị phân (.xlsb); hãy dùng biểu mẫu .xlsx đã được gửi")
+    if pkg.has("word/document.xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là văn bản Word (.docx) được đổi tên, không phải bảng tính biểu mẫu")
+    if pkg.has("ppt/presentation.xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là bản trình chiếu PowerPoint được đổi tên, không phải bảng tính biểu mẫu")
+    if pkg.has("mimetype") and pkg.has("content.xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là bảng tính OpenDocument (.ods); hãy nhập số liệu vào biểu mẫu .xlsx đã được gửi")
+    raise ReturnError("doc.renamed", f"Tệp “{name}” là một tệp nén (.zip) được đổi tên, không phải bảng tính biểu mẫu Excel")
+
+
+# --- workbook parts ----------------------------------------------------------------------------
+
+_DATE_IDS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58})
+
+
+def _is_date_format(code: str) -> bool:
+    s = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', "", code)
+    return bool(re.search(r"[dmyhs]", s, re.I)) and "general" not in s.lower()
+
+
+class _Book:
+    def __init__(self, pkg: _Package):
+        self.pkg = pkg
+        wb = pkg.xml("xl/workbook.xml")
+        rels = pkg.xml("xl/_rels/workbook.xml.rels") if pkg.has("xl/_rels/workbook.xml.rels") else None
+        targets = {}
+        if rels is not None:
+            for r in rels:
+                if _local(r.tag) == "Relationship":
+                    targets[r.get("Id")] = r.get("Target", "")
+        self.sheets: dict[str, str] = {}  # sheet name → zip member
+        self.names: dict[str, str] = {}  # workbook-level defined names
+        for el in wb.iter():
+            tag = _local(el.tag)
+            if tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+                tgt = targets.get(rid, "")
+                member = tgt.lstrip("/") if tgt.startswith("/") else str(PurePosixPath("xl") / tgt)
+                self.sheets[el.get("name", "")] = _norm_path(member)
+            elif tag == "definedName" and el.get("localSheetId") is None:
+                self.names[el.get("name", "")] = (el.text or "").strip()
+        self._sst: list[str] | None = None
+        self._styles: tuple[list[int], dict[int, str]] | None = None
+        self._sheet_cells: dict[str, dict[str, tuple]] = {}
+
+    @property
+    def shared_strings(self) -> list[str]:
+        if self._sst is None:
+            self._sst = []
+            if self.pkg.has("xl/sharedStrings.xml"):
+                for si in self.pkg.xml("xl/sharedStrings.xml"):
+                    if _local(si.tag) == "si":
+                        self._sst.append(_rich_text(si))
+        return self._sst
+
+    def is_date_style(self, s: int) -> bool:
+        if self._styles is None:
+            xfs: list[int] = []
+            fmts: dict[int, str] = {}
+            if self.pkg.has("xl/styles.xml"):
+                root = self.pkg.xml("xl/styles.xml")
+                for el in root:
+                    t = _local(el.tag)
+                    if t == "numFmts":
+                        for nf in el:
+                            try:
+                                fmts[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
+                            except ValueError:
+                                pass
+                    elif t == "cellXfs":
+                        for xf in el:
+                            try:
+                                xfs.append(int(xf.get("numFmtId", "0")))
+                            except ValueError:
+                                xfs.append(0)
+            self._styles = (xfs, fmts)
+        xfs, fmts = self._styles
+        if not 0 <= s < len(xfs):
+            return False
+        fid = xfs[s]
+        if fid in fmts:
+            return _is_date_format(fmts[fid])
+        return fid in _DATE_IDS
+
+    def cells(self, sheet: str, wanted: set[str]) -> dict[str, tuple]:
+        """addr → (type, style, value text, formula text or None, inline text) of the wanted cells of a sheet."""
+        cache = self._sheet_cells.setdefault(sheet, {})
+        missing = wanted - cache.keys()
+        if not missing:
+            return cache
+        root = self.pkg.xml(self.sheets[sheet])
+        row_no = 0
+        for row in root.iter():
+            if _local(row.tag) != "row":
+                continue
+            try:
+                row_no = int(row.get("r")) if row.get("r") else row_no + 1
+            except ValueError:
+                row_no += 1
+            col_no = 0
+            for c in row:
+                if _local(c.tag) != "c":
+                    continue
+                ref = c.get("r")
+                if ref:
+                    addr = ref.upper()
+                    col_no = _col_number(re.sub(r"\d", "", addr))
+                else:
+                    col_no += 1
+                    addr = f"{_col_letters(col_no)}{row_no}"
+                if addr not in missing:
+                    continue
+                v = f = inline = None
+                for ch in c:
+                    t = _local(ch.tag)
+                    if t == "v":
+                        v = ch.text or ""
+                    elif t == "f":
+                        f = ch.text or ("" if ch.get("t") != "shared" else "(shared)")
+                    elif t == "is":
+                        inline = _rich_text(ch)
+                try:
+                    style = int(c.get("s", "0"))
+                except ValueError:
+                    style = 0
+                cache[addr] = (c.get("t", "n"), style, v, f, inline)
+        for addr in missing:
+            cache.setdefault(addr, ("n", 0, None, None, None))
+        return cache
+
+    def raw_value(self, cell: tuple) -> tuple[Any, bool]:
+        """(stored value, is a date-styled number) of a cell tuple; text stays text, numbers float."""
+        t, style, v, _f, inline = cell
+        if t == "s":
+            try:
+                return self.shared_strings[int(v)], False
+            except (TypeError, ValueError, IndexError):
+                return None, False
+        if t == "inlineStr":
+            return inline, False
+        if t == "str":
+            return v, False
+        if t == "b":
+            return v in ("1", "true"), False
+        if t == "e":
+            return CellError(v or "#N/A"), False
+        if t == "d":
+            return (v or None), True
+        if v is None or v == "":
+            return None, False
+        try:
+            x = float(v)
+        except ValueError:
+            return v, False
+        return x, self.is_date_style(style)
+
+
+def _rich_text(el) -> str:
+    """Text of a shared/inline string: its own runs only (phonetic `rPh` runs are not part of the value)."""
+    parts = []
+    for ch in el:
+        t = _local(ch.tag)
+        if t == "t":
+            parts.append(ch.text or "")
+        elif t == "r":
+            for g in ch:
+                if _local(g.tag) == "t":
+                    parts.append(g.text or "")
+    return "".join(parts)
+
+
+def _norm_path(p: str) -> str:
+    out: list[str] = []
+    for part in p.split("/"):
+        if part == "..":
+            if out:
+                out.pop()
+        elif part and part != ".":
+            out.append(part)
+    return "/".join(out)
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def _col_letters(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+# --- read_return -------------------------------------------------------------------------------
+
+
+def read_return(
+    path: Path | str,
+    *,
+    expected_unit: str | None = None,
+    expected_period: str | None = None,
+    regime: str | None = None,
+) -> Return:
+    """Read a returned workbook; raise ReturnError (Vietnamese, `code` = `doc.*`) if it cannot be used.
+
+    Cell-level problems do not raise: they become `cell.*` findings in `problems` (and on the cell),
+    so that one bad cell never hides the rest of the return.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReturnError("doc.too_big", f"Tệp “{name}” quá lớn ({size // 2**20} MB) cho một biểu mẫu báo cáo; hãy kiểm tra lại tệp")
+        with open(path, "rb") as fh:  # read-only; the source is never written
+            data = fh.read()
+    except FileNotFoundError:
+        raise ReturnError("doc.missing", f"Không tìm thấy tệp “{path}”") from None
+    except IsADirectoryError:
+        raise ReturnError("doc.missing", f"“{path}” là một thư mục, không phải tệp bảng tính") from None
+    except OSError as e:
+        raise ReturnError("doc.unreadable", f"Không đọc được tệp “{name}”: {e.strerror or e} (tệp có đang mở ở chương trình khác không?)") from None
+    _sniff(name, data)
+    pkg = _Package(name, data)
+    _which_zip(pkg)
+    book = _Book(pkg)
+    ret = _interpret(path, data, book, expected_unit=expected_unit, expected_period=expected_period, regime=regime)
+    return ret
+
+
+def _meta(book: _Book) -> dict[str, Any]:
+    """Metadata by the XLCCHC_* names; falling back to the key/value columns of the metadata sheet."""
+    meta: dict[str, Any] = {}
+    for key in layout.META_KEYS:
+        ref = book.names.get(layout.meta_name(key))
+        sr = layout.split_ref(ref) if ref else None
+        if sr and sr[0] in book.sheets:
+            raw, _ = book.raw_value(book.cells(sr[0], {sr[1]})[sr[1]])
+            meta[key] = raw
+    if not meta and layout.META_SHEET in book.sheets:
+        wanted = {f"{c}{r}" for r in range(1, 41) for c in "AB"}
+        cells = book.cells(layout.META_SHEET, wanted)
+        for r in range(1, 41):
+            k, _ = book.raw_value(cells[f"A{r}"])
+            if isinstance(k, str) and k in layout.META_KEYS:
+                meta[k], _ = book.raw_value(cells[f"B{r}"])
+    return {k: (_meta_text(v)) for k, v in meta.items() if v is not None}
+
+
+def _meta_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_period, regime) -> Return:
+    name = path.name
+    meta = _meta(book)
+    if layout.META_SHEET not in book.sheets and not meta:
+        raise ReturnError(
+            "doc.not_template",
+            f"Tệp “{name}” là bảng tính Excel nhưng không phải biểu mẫu do xlcchc tạo (không có thông tin biểu mẫu); "
+            "hãy nhập số liệu vào biểu mẫu đã được gửi cho đơn vị",
+        )
+    for key in ("regime", "fingerprint", "unit", "period", "layout"):
+        if not meta.get(key):
+            raise ReturnError(
+                "doc.meta",
+                f"Tệp “{name}”: thông tin biểu mẫu bị sửa hoặc xóa (thiếu “{key}”); hãy dùng biểu mẫu gốc đã được gửi",
+            )
+    fmt = meta.get("format", layout.FORMAT_VERSION)
+    if fmt != layout.FORMAT_VERSION:
+        raise ReturnError(
+            "doc.format",
+            f"Tệp “{name}” được tạo theo định dạng biểu mẫu phiên bản {fmt}, chương trình này đọc phiên bản "
+            f"{layout.FORMAT_VERSION}; hãy dùng biểu mẫu mới",
+        )
+    file_regime = meta["regime"]
+    if regime and regime != file_regime:
+        raise ReturnError(
+            "doc.regime",
+            f"Tệp “{name}” là biểu mẫu của chế độ báo cáo “{file_regime}”, không phải “{regime}” đang kiểm tra/tổng hợp",
+        )
+    try:
+        catalog = load_catalog(file_regime)
+    except CatalogError:
+        raise ReturnError(
+            "doc.regime",
+            f"Tệp “{name}” ghi chế độ báo cáo “{_short(file_regime)}” không có trong chương trình; "
+            "biểu mẫu bị sửa hoặc của chương trình khác",
+        ) from None
+    if meta["fingerprint"] != catalog.fingerprint:
+        raise ReturnError(
+            "doc.fingerprint",
+            f"Tệp “{name}” được tạo từ một phiên bản khác của danh mục chỉ tiêu “{file_regime}” "
+            "(các dòng, mã hoặc quy tắc đã thay đổi); hãy nhập số liệu vào biểu mẫu mới nhất",
+        )
+    registry = registry_of(catalog)
+    unit = registry.by_code.get(meta["unit"])
+    if unit is None:
+        raise ReturnError(
+            "doc.unit_unknown",
+            f"Tệp “{name}” ghi mã đơn vị “{_short(meta['unit'])}” không có trong danh mục đơn vị; "
+            "thông tin biểu mẫu đã bị sửa — hãy dùng biểu mẫu gốc đã được gửi cho đơn vị",
+        )
+    if expected_unit and expected_unit != unit.code:
+        raise ReturnError(
+            "doc.unit",
+            f"Tệp “{name}” là báo cáo của {unit.name} ({unit.code}), không phải của đơn vị “{expected_unit}”",
+        )
+    try:
+        period = parse_period(meta["period"])
+    except PeriodError:
+        raise ReturnError("doc.meta", f"Tệp “{name}”: kỳ báo cáo “{_short(meta['period'])}” trong thông tin biểu mẫu không hợp lệ (đã bị sửa)") from None
+    if expected_period:
+        try:
+            want = parse_period(expected_period)
+        except PeriodError as e:
+            raise ReturnError("doc.period", str(e)) from None
+        if want != period:
+            raise ReturnError(
+                "doc.period",
+                f"Tệp “{name}” là báo cáo {period.phrase}, không phải {want.phrase} đang kiểm tra/tổng hợp",
+            )
+    # Structure: the sheets and the names the template wrote.
+    want_sheets = [layout.COVER_SHEET, *(layout.form_sheet(f.number) for f in catalog.forms), layout.CHECK_SHEET, layout.META_SHEET]
+    missing = [s for s in want_sheets if s not in book.sheets]
+    if missing:
+        extra = [s for s in book.sheets if s not in want_sheets and s != layout.RESULT_SHEET]
+        more = f" (trong tệp có trang lạ: {', '.join('“' + s + '”' for s in extra[:3])})" if extra else ""
+        raise ReturnError(
+            "doc.sheets",
+            f"Tệp “{name}” thiếu trang {', '.join('“' + s + '”' for s in missing[:4])}{more}: trang tính đã bị "
+            "đổi tên hoặc xóa; hãy dùng biểu mẫu gốc đã được gửi",
+        )
+    value_inds = catalog.value_indicators()
+    need = {layout.value_name(i.form, i.code): i for i in value_inds}
+    need_notes = {layout.note_name(i.form, i.code): i for i in value_inds}
+    lost = sorted(n for n in [*need, *need_notes] if n not in book.names)
+    if lost:
+        i = (need.get(lost[0]) or need_notes[lost[0]])
+        raise ReturnError(
+            "doc.names_missing",
+            f"Tệp “{name}” thiếu {len(lost)} tên ô của biểu mẫu (ví dụ Biểu mẫu {i.form}, mục {i.code}): "
+            "tên ô đã bị xóa hoặc dòng đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
+        )
+    refs: dict[str, tuple[str, str]] = {}
+    for n, ind in [*need.items(), *need_notes.items()]:
+        sr = layout.split_ref(book.names[n])
+        if sr is None or sr[0] != layout.form_sheet(ind.form):
+            raise ReturnError(
+                "doc.layout",
+                f"Tệp “{name}”: ô của Biểu mẫu {ind.form}, mục {ind.code} không còn ở vị trí của biểu mẫu "
+                "(dòng đã bị xóa hoặc di chuyển); hãy dùng biểu mẫu gốc đã được gửi",
+            )
+        refs[n] = sr
+    if layout.layout_hash(book.names) != meta["layout"]:
+        raise ReturnError(
+            "doc.layout",
+            f"Tệp “{name}”: bố cục biểu mẫu đã bị thay đổi (chèn/xóa dòng hoặc cột, hoặc sửa tên ô); "
+            "số liệu có thể bị lệch dòng nên không được đọc — hãy nhập lại vào biểu mẫu gốc",
+        )
+    ret = Return(
+        path=path, sha256=hashlib.sha256(data).hexdigest(), regime=catalog.regime, fingerprint=catalog.fingerprint,
+        unit=unit.code, period=period.code, unit_name=meta.get("unit_name", unit.name),
+    )
+    if book.pkg.has("xl/vbaProject.bin") or any(m.lower().endswith("vbaproject.bin") for m in book.pkg.members):
+        ret.macros = True
+        ret.problems.append(
+            Finding(
+                file=name, severity=WARNING, rule="doc.macros",
+                message=f"Tệp “{name}” có chứa macro (VBA); macro đã được bỏ qua, không chạy — chỉ số liệu được đọc. "
+                "Hãy lưu báo cáo dạng .xlsx (không macro)",
+            )
+        )
+    # Cover.
+    for cname in layout.COVER_FIELDS:
+        ref = book.names.get(cname)
+        sr = layout.split_ref(ref) if ref else None
+        if sr and sr[0] in book.sheets:
+            raw, is_date = book.raw_value(book.cells(sr[0], {sr[1]})[sr[1]])
+            if is_date and isinstance(raw, float):
+                raw = _serial_iso(raw)
+            ret.cover[cname] = raw
+    # Values and notes, sheet by sheet (one parse per sheet).
+    by_sheet: dict[str, set[str]] = {}
+    for sheet, addr in refs.values():
+        by_sheet.setdefault(sheet, set()).add(addr)
+    for sheet, addrs in sorted(by_sheet.items()):
+        book.cells(sheet, addrs)
+    for ind in value_inds:
+        if not catalog.applies(ind, unit):
+            continue
+        sheet, addr = refs[layout.value_name(ind.form, ind.code)]
+        label = cell_label(sheet, addr)
+        cell = book.cells(sheet, {addr})[addr]
+        raw, is_date = book.raw_value(cell)
+        formula = cell[3]
+        computed = catalog.computed(ind, unit)
+        problem = None
+        if computed:
+            value = None  # recomputed by values_of; the cached result is not trusted
+            if formula is None and raw is not None:
+                problem = Finding(
+                    file=name, form=ind.form, code=ind.code, cell=label, severity=WARNING, rule="cell.overwritten",
+                    message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô tỷ lệ là công thức nhưng đã bị gõ đè bằng "
+                    f"“{_short(str(raw))}”; chương trình dùng tỷ lệ tính lại từ "
+                    f"{ind.aggregate.numerator.split(':')[1]}/{ind.aggregate.denominator.split(':')[1]}",
+                    actual=_jsonable(raw),
+                )
+        elif formula is not None:
+            value = None
+            problem = Finding(
+                file=name, form=ind.form, code=ind.code, cell=label, severity=ERROR, rule="cell.formula",
+                message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô nhập liệu chứa công thức “={_short(formula)}”; "
+                "kết quả công thức không được dùng — hãy gõ trực tiếp con số",
+                actual="=" + formula,
+            )
+        else:
+            value, problem = normalise(ind, unit.kind, raw, is_date=is_date, file=name, cell=label)
+        ret.cells[ind.key] = CellRead(key=ind.key, cell=label, raw=raw, value=value, formula=formula, problem=problem)
+        if problem:
+            ret.problems.append(problem)
+        nsheet, naddr = refs[layout.note_name(ind.form, ind.code)]
+        ret.note_cells[ind.key] = cell_label(nsheet, naddr)
+        ncell = book.cells(nsheet, {naddr})[naddr]
+        nraw, _ = book.raw_value(ncell)
+        if ncell[3] is not None and nraw is None:
+            nraw = "=" + ncell[3]  # a formula typed as a note: kept as its text, never evaluated
+        if nraw is not None and not (isinstance(nraw, str) and nraw.strip() == ""):
+            note = _meta_text(nraw) if isinstance(nraw, float) else str(nraw)
+            ret.notes[ind.key] = note
+            if len(note) > LONG_NOTE:
+                ret.problems.append(
+                    Finding(
+                        file=name, form=ind.form, code=ind.code, cell=cell_label(nsheet, naddr), severity=WARNING,
+                        rule="cell.long_note",
+                        message=f"Biểu mẫu {ind.form}, mục {ind.code}: ghi chú dài {fmt_vn(len(note))} ký tự "
+                        "(đã giữ nguyên); hãy kiểm tra có phải dán nhầm nội dung không",
+                        actual=len(note),
+                    )
+                )
+    return ret
+
+
+def _serial_iso(x: float) -> str:
+    try:
+        return (datetime(1899, 12, 30) + timedelta(days=x)).isoformat(timespec="minutes")
+    except (OverflowError, ValueError):
+        return str(x)
+
+
+def _short(s: str, n: int = 60) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
