@@ -1,12 +1,13 @@
 """The check ("Kiểm tra"): every catalog rule that applies to a unit, on a return or a values file.
 
-Semantics (the template's check sheet, `xlcchc/formulas.py`, implements the same; a parity test
-compares them through LibreOffice):
+Semantics: the status of each rule is `xlcchc.formulas.rule_status`, the Python mirror of the check
+sheet's formulas (a parity test compares them through LibreOffice); this module adds the located,
+worded findings. In short:
 - missing values, as DHIS2 does: a rule whose operands are all blank is skipped; a rule with some
   blank operands is not evaluated and gives a `Cảnh báo` “chưa đủ số liệu” naming the blank rows;
-- `sum`: target = Σ terms, exact (1e-9); `compare`: Σ left op Σ right (+ the rule's tolerance);
-- `ratio`: |target − num/den × 100| ≤ 0.005 + 1e-9 (the 2-decimal rounding); not evaluated when the
-  denominator is 0 (the percentage is undefined; `num ≤ den` rules catch the rest);
+- `sum`: target = Σ terms, exact (1e-9 absolute); `compare`: Σ left op Σ right (+ the rule's tolerance);
+- `ratio`: |target − num/den × 100| ≤ 0.005 + 1e-9 (the 2-decimal rounding); with a denominator of 0
+  the numerator must be 0 and the percentage blank (or 0);
 - `domain`: whole numbers ≥ 0 for counts, ≥ 0 for decimals and money, 0–100 for percentages, a code
   of the list for choices (a share-of-units row is 0/1 at unit level);
 - `required`: a row the unit fills is blank (computed rows excepted: their inputs are required).
@@ -24,13 +25,13 @@ from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_o
 from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
 from .findings import ERROR, WARNING, Finding, count_errors
+from .formulas import RATIO_TOLERANCE, STATUS_MISSING, STATUS_OK, STATUS_SKIPPED, rule_status
 from .numbers import fmt_percent, fmt_vn
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
 
-__all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL", "SUM_TOL"]
+__all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL"]
 
-RATIO_TOL = 0.005 + 1e-9
-SUM_TOL = 1e-9
+RATIO_TOL = RATIO_TOLERANCE  # re-exported: one tolerance, defined with the check sheet's formulas
 
 VALUES_SUFFIXES = (".json", ".csv")
 
@@ -107,45 +108,40 @@ def _finding(rule: Rule, key: str, addr, file, message: str, *, severity=None, e
 
 
 def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) -> Finding | None:
+    """The status comes from `formulas.rule_status` (the check sheet's own semantics); this adds the words."""
     home = rule.form
     if rule.kind in ("domain", "required"):
         key = rule.target
         ind = catalog.indicators[key]
-        v = vals.get(key)
+        if key in skip:  # the cell's reading problem is already reported; one finding per cell
+            return None
+        status = rule_status(rule, vals, catalog, unit)
+        if status in (STATUS_OK, STATUS_SKIPPED):
+            return None
         if rule.kind == "required":
-            if v is None and key not in skip and not catalog.computed(ind, unit):
-                return _finding(
-                    rule, key, addr, file, f"Biểu mẫu {ind.form}, mục {ind.code}: chưa nhập số liệu ({_short(ind.label)})"
-                )
-            return None
-        if v is None or key in skip:
-            return None
-        return _domain(rule, ind, unit, v, addr, file)
-    ops = rule.operands
-    blank = [k for k in ops if _num(vals.get(k)) is None]
-    # A computed target is blank only because its inputs are: name the inputs, not the formula.
-    blank_named = [k for k in blank if not catalog.computed(catalog.indicators[k], unit)]
-    if len(blank) == len(ops):
+            return _finding(
+                rule, key, addr, file, f"Biểu mẫu {ind.form}, mục {ind.code}: chưa nhập số liệu ({_short(ind.label)})"
+            )
+        return _domain(rule, ind, unit, vals.get(key), addr, file)
+    status = rule_status(rule, vals, catalog, unit)
+    if status in (STATUS_OK, STATUS_SKIPPED):
         return None
+    ops = rule.operands
     anchor = rule.target or rule.left[0]
-    if blank:
-        if rule.kind == "ratio" and not blank_named:
-            return None  # denominator 0: the formula is blank too
-        if rule.kind == "ratio" and _num(vals.get(rule.denominator)) == 0 and rule.denominator not in blank:
-            return None
-        names = ", ".join(_ref(k, home) for k in blank_named)
+    head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
+    if status == STATUS_MISSING:
+        blank = [k for k in ops if _num(vals.get(k)) is None]
+        # A computed target is blank only because its inputs are: name the inputs, not the formula.
+        named = [k for k in blank if not catalog.computed(catalog.indicators[k], unit)] or blank
+        names = ", ".join(_ref(k, home) for k in named)
         return _finding(
             rule, anchor, addr, file,
-            f"Biểu mẫu {home}, mục {_code(anchor) if anchor.startswith(f'{home}:') else _ref(anchor, home)}: "
-            f"chưa đủ số liệu để kiểm tra “{rule.message}” (mục {names} để trống)",
-            severity=WARNING, expected=None, actual=None,
+            f"{head}: chưa đủ số liệu để kiểm tra “{rule.message}” (mục {names} để trống)",
+            severity=WARNING,
         )
-    x = {k: _num(vals[k]) for k in ops}
-    head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
+    x = {k: _num(vals.get(k)) for k in ops}
     if rule.kind == "sum":
         total = sum(x[t] for t in rule.terms)
-        if abs(x[rule.target] - total) <= SUM_TOL * max(1.0, abs(total)):
-            return None
         parts = " + ".join(_n(x[t]) for t in rule.terms)
         return _finding(
             rule, rule.target, addr, file,
@@ -155,24 +151,23 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) 
         )
     if rule.kind == "ratio":
         num, den, tgt = x[rule.numerator], x[rule.denominator], x[rule.target]
+        frac = f"{_code(rule.numerator)}/{_code(rule.denominator)}"
         if den == 0:
-            return None
+            shown = "trống" if tgt is None else fmt_percent(tgt)
+            return _finding(
+                rule, rule.target, addr, file,
+                f"{head}: mẫu số {_code(rule.denominator)} bằng 0 nhưng tử số {_code(rule.numerator)} = {_n(num)}"
+                f" và tỷ lệ {shown}; khi mẫu số bằng 0 thì tử số phải bằng 0 và tỷ lệ để trống",
+                expected=None, actual=tgt,
+            )
         want = num / den * 100
-        if abs(tgt - want) <= RATIO_TOL:
-            return None
         return _finding(
             rule, rule.target, addr, file,
-            f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {_code(rule.numerator)}/{_code(rule.denominator)} = "
-            f"{_n(num)}/{_n(den)} = {fmt_percent(want)}",
+            f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)} = {fmt_percent(want)}",
             expected=round(want, 2), actual=tgt,
         )
-    # compare
     lv = sum(x[k] for k in rule.left)
     rv = sum(x[k] for k in rule.right)
-    tol = rule.tolerance + SUM_TOL * max(1.0, abs(lv), abs(rv))
-    ok = {"<=": lv <= rv + tol, ">=": lv >= rv - tol, "=": abs(lv - rv) <= tol}[rule.op or "="]
-    if ok:
-        return None
     sym = {"<=": ">", ">=": "<", "=": "≠"}[rule.op or "="]
     lt = " + ".join(_ref(k, home) for k in rule.left)
     rt = " + ".join(_ref(k, home) for k in rule.right)

@@ -110,3 +110,109 @@ def dump_values(doc: ValuesDoc, fmt: str = "json") -> str:
             w.writerow([r.form, r.code, "" if r.value is None else r.value, r.note])
         return out.getvalue()
     return json.dumps(doc.model_dump(), ensure_ascii=False, indent=1) + "\n"
+
+
+# --- workbook ↔ values file ----------------------------------------------------------------------
+
+
+def export_values(path: Path | str) -> ValuesDoc:
+    """The figures of a returned workbook as a ValuesDoc, exactly as typed (text stays text).
+
+    Every row the unit fills is listed (blank ones with value None), in catalog order; a computed
+    percentage is exported with the value recomputed from its numerator and denominator, never the
+    cached formula result. An unusable workbook raises ReturnError (Vietnamese message).
+    """
+    from .read import CellError, read_return, values_of
+
+    ret = read_return(path)
+    derived = values_of(ret)
+    cat, unit = ret.catalog, ret.unit_obj
+    rows: list[ValueRow] = []
+    for ind in cat.value_indicators():
+        c = ret.cells.get(ind.key)
+        if c is None:
+            continue
+        if cat.computed(ind, unit):
+            value: Any = derived.get(ind.key)
+        elif c.formula is not None:
+            value = "=" + c.formula  # a formula typed into an input cell: shown, never evaluated
+        else:
+            value = c.raw
+            if isinstance(value, CellError):
+                value = str(value)
+            elif isinstance(value, float) and value.is_integer():
+                value = int(value)
+        rows.append(ValueRow(form=ind.form, code=ind.code, value=value, note=ret.notes.get(ind.key, "")))
+    return ValuesDoc(regime=ret.regime, unit=ret.unit, period=ret.period, values=rows)
+
+
+def _write_atomic(out: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=out.suffix, dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def cli_export(args) -> int:
+    """`xlcchc values export FILE.xlsx [--format json|csv] [-o OUT]`."""
+    import sys
+
+    doc = export_values(args.file)
+    text = dump_values(doc, args.format)
+    if args.output:
+        _write_atomic(Path(args.output), text)
+        print(f"Đã ghi {len(doc.values)} chỉ tiêu của {doc.unit} ({doc.period}) vào {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cli_import(args) -> int:
+    """`xlcchc values import TEMPLATE.xlsx VALUES.json -o OUT.xlsx`: fill a template (the template module writes)."""
+    from .template import fill_template
+
+    doc = load_values_file(args.values)
+    report = fill_template(args.template, doc, args.output)
+    _print_fill_report(report, args.output)
+    return 0
+
+
+def _print_fill_report(report: Any, output: str) -> None:
+    """Say in Vietnamese what was written and what was left out, whatever shape the report has."""
+    if report is None:
+        print(f"Đã ghi số liệu vào {output}")
+        return
+    if isinstance(report, BaseModel):
+        report = report.model_dump()
+    elif hasattr(report, "__dict__") and not isinstance(report, dict):
+        report = dict(vars(report))
+    if not isinstance(report, dict):
+        print(f"Đã ghi số liệu vào {output}: {report}")
+        return
+    words = {
+        "written": "số ô đã ghi",
+        "filled": "số ô đã ghi",
+        "skipped": "bỏ qua",
+        "unknown": "mã không có trong biểu mẫu",
+        "not_applicable": "không thuộc đơn vị",
+        "computed": "ô công thức (không ghi đè)",
+        "warnings": "cảnh báo",
+    }
+    print(f"Đã ghi số liệu vào {output}")
+    for k, v in report.items():
+        label = words.get(k, k)
+        if isinstance(v, (list, tuple, set)):
+            print(f" - {label}: {len(v)}" + (f" ({', '.join(str(x) for x in list(v)[:10])}{'…' if len(v) > 10 else ''})" if v else ""))
+        else:
+            print(f" - {label}: {v}")
