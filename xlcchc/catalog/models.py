@@ -97,8 +97,13 @@ class Indicator(_Strict):
         return list(self.choices)
 
     def unit_kind_of_value(self, unit_kind: str) -> Kind:
-        """What a unit of `unit_kind` types in this row (the consolidating level sees the printed kind)."""
-        if self.aggregate.method == "share_yes" and unit_kind not in ("tinh",):
+        """What a unit of `unit_kind` types in this row (the consolidating level sees the printed kind).
+
+        A share-of-units row is a yes/no question to exactly the units that answer it (`filled_by`);
+        deciding by `filled_by` rather than by naming the province keeps it right one level down,
+        where the consolidating unit is a district (`huyen-2024`) and the answering units are communes.
+        """
+        if self.aggregate.method == "share_yes" and unit_kind in self.aggregate.filled_by:
             return "choice"
         return self.kind
 
