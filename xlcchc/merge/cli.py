@@ -1,0 +1,74 @@
+"""`xlcchc merge DIR -o TONG_HOP.xlsx`: the console front of `merge_folder`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from ..errors import XlcchcError
+
+
+class _Bar:
+    """A one-line text progress bar on stderr (no dependency; redrawn with \\r)."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30):
+        self.stream, self.width, self.shown = stream, width, False
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        total = max(total, 1)
+        filled = int(self.width * done / total)
+        label = name if len(name) <= 40 else "…" + name[-39:]
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {label:<40}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _plain(v):
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def cli_merge(args) -> int:
+    from . import merge_folder
+
+    bar = _Bar()
+    try:
+        fig = merge_folder(
+            args.folder, args.output, period=args.period, expected=args.expected, regime=args.regime, progress=bar
+        )
+    except XlcchcError as e:
+        bar.close()
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 2
+    bar.close()
+    if args.json:
+        from ..catalog.load import load_catalog
+
+        catalog = load_catalog(fig.regime)
+        out = {
+            "regime": fig.regime,
+            "period": fig.period,
+            "unit": fig.unit,
+            "output": str(args.output),
+            "status": [s.model_dump(mode="json") for s in fig.status],
+            "values": [
+                {"form": i.form, "code": i.code, "value": _plain(fig.values.get(i.key))}
+                for i in catalog.value_indicators()
+            ],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        counts = Counter(s.status for s in fig.status if s.unit)
+        parts = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        print(f"Đã tổng hợp vào “{args.output}” (kỳ {fig.period or 'chưa xác định'}). {parts}.")
+        bad = [s for s in fig.status if not s.unit]
+        if bad:
+            print(f"{len(bad)} tệp không dùng được (xem trang “Tình hình nộp”).")
+    return 0

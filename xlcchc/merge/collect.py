@@ -1,0 +1,305 @@
+"""Find the returns in a folder, read and check each, and choose one return per unit.
+
+A consolidator's folder is whatever came back by e-mail: Excel lock files, PDFs, the same file saved
+twice, a unit's first and corrected versions, last quarter's return, damaged files. Every workbook is
+read and checked on its own (in worker processes when there are many), a file that cannot be used
+becomes a line on the status sheet, and nothing stops the others. Source files are only ever read.
+
+Memory stays bounded by the number of units, not the number of files: only the best return so far of
+each (unit, period) keeps its values; the others keep a one-line summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding, count_errors
+from ..layout import STATUS_FINAL
+
+#: Extensions read as returns; anything else in the folder is listed as ignored.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".ods")
+LOCK_PREFIX = "~$"
+#: Below this many files the pool's start-up costs more than it saves.
+POOL_MIN_FILES = 40
+
+
+@dataclass
+class FileResult:
+    """One file, read and checked; `values` etc. only while it may still be the unit's chosen return."""
+
+    rel: str  # path relative to the folder, `/`-separated (shown to the consolidator)
+    sha256: str
+    mtime: float
+    error_code: str | None = None
+    error: str | None = None
+    unit: str = ""
+    regime: str = ""
+    period: str = ""
+    sent_at: str | None = None  # ISO text, from the cover
+    final: bool = False  # cover status "Chính thức"
+    values: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    duplicates: list[str] = field(default_factory=list)  # identical copies skipped
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None
+
+    @property
+    def name(self) -> str:
+        return self.rel.rsplit("/", 1)[-1]
+
+    def order_key(self) -> tuple:
+        """Newer return wins: time written in the workbook, then file time, then name (deterministic)."""
+        return (self.sent_at or "", self.mtime, self.rel, self.sha256)
+
+    def summary(self) -> "FileResult":
+        """The same result without the figures (kept for the status sheet once superseded)."""
+        return FileResult(
+            rel=self.rel, sha256=self.sha256, mtime=self.mtime, error_code=self.error_code, error=self.error,
+            unit=self.unit, regime=self.regime, period=self.period, sent_at=self.sent_at, final=self.final,
+            errors=self.errors, warnings=self.warnings, duplicates=self.duplicates,
+        )
+
+
+@dataclass
+class Scan:
+    """A folder's files: candidate workbooks, and clutter with the reason it is ignored."""
+
+    workbooks: list[tuple[Path, str]]  # (absolute path, relative name)
+    ignored: list[tuple[str, str]]  # (relative name, Vietnamese reason)
+
+
+def scan_folder(folder: Path) -> Scan:
+    """Every file under `folder`, sorted so that the merge does not depend on the file system's order."""
+    workbooks: list[tuple[Path, str]] = []
+    ignored: list[tuple[str, str]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for f in sorted(files):
+            p = Path(root) / f
+            rel = p.relative_to(folder).as_posix()
+            if f.startswith(LOCK_PREFIX):
+                ignored.append((rel, "Tệp khóa tạm của Excel (tạo ra khi một bảng tính đang mở), không phải báo cáo; bỏ qua"))
+            elif f.startswith(".~tong_hop_"):
+                continue  # a temporary file of an interrupted merge (ours)
+            elif p.suffix.lower() in WORKBOOK_SUFFIXES:
+                workbooks.append((p, rel))
+            else:
+                ext = p.suffix.lower() or "không có phần mở rộng"
+                ignored.append((rel, f"Không phải tệp bảng tính ({ext}); bỏ qua"))
+    workbooks.sort(key=lambda t: t[1])
+    ignored.sort()
+    return Scan(workbooks, ignored)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:  # read-only
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_DATE_TEXT = re.compile(
+    r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2})[:hg](\d{2})?(?::(\d{2}))?)?\s*$"
+)
+
+
+def sent_at_iso(raw: Any) -> str | None:
+    """The cover's “Ngày gửi báo cáo” as ISO text (comparable), from a date, ISO text or `dd/mm/yyyy [hh:mm]`."""
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw.isoformat(timespec="minutes")
+    s = str(raw).strip()
+    if not s:
+        return None
+    m = _DATE_TEXT.match(s)
+    if m:
+        d, mo, y, hh, mm, ss = m.groups()
+        try:
+            dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError:
+            return None
+        return dt.isoformat(timespec="minutes")
+    try:
+        return datetime.fromisoformat(s).isoformat(timespec="minutes")
+    except ValueError:
+        return None
+
+
+def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) -> FileResult:
+    """Read and check one file; never raises (a worker process must not die on a bad file)."""
+    from ..check import check_return
+    from ..read import ReturnError, read_return, values_of
+
+    res = FileResult(rel=rel, sha256=sha, mtime=mtime)
+    try:
+        ret = read_return(path, regime=regime)
+    except ReturnError as e:
+        res.error_code, res.error = e.code, str(e)
+        return res
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop the merge
+        res.error_code = "doc.unexpected"
+        res.error = f"Tệp “{rel}” không đọc được (lỗi không mong đợi: {type(e).__name__}); hãy mở và lưu lại bằng Excel rồi gửi lại"
+        return res
+    try:
+        res.unit, res.regime, res.period = ret.unit, ret.regime, ret.period
+        res.sent_at = sent_at_iso(ret.cover.get("BIA_NGAY_GUI"))
+        status = ret.cover.get("BIA_TRANG_THAI")
+        res.final = isinstance(status, str) and status.strip().casefold() == STATUS_FINAL.casefold()
+        res.values = values_of(ret)
+        res.notes = dict(ret.notes)
+        res.cells = {k: c.cell for k, c in ret.cells.items()}
+        res.findings = [f.model_copy(update={"file": rel}) if f.file != rel else f for f in check_return(ret)]
+        res.errors = count_errors(res.findings)
+        res.warnings = len(res.findings) - res.errors
+    except Exception as e:  # noqa: BLE001
+        res.error_code = "doc.unexpected"
+        res.error = f"Tệp “{rel}” không kiểm tra được (lỗi không mong đợi: {type(e).__name__}); hãy gửi tệp cho bộ phận hỗ trợ"
+        res.values, res.findings = {}, []
+    return res
+
+
+def _read_star(args: tuple) -> FileResult:
+    return read_one(*args)
+
+
+def read_all(
+    jobs: list[tuple[str, str, str, float, str | None]],
+    *,
+    workers: int | None = None,
+) -> Iterator[FileResult]:
+    """Results in the order of `jobs`; a pool of processes (fork where available) when there are many."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(jobs) >= POOL_MIN_FILES else 1
+    if workers <= 1:
+        for j in jobs:
+            yield read_one(*j)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    chunk = max(1, min(32, len(jobs) // (workers * 4) or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_read_star, jobs, chunksize=chunk)
+
+
+@dataclass
+class Collected:
+    """The outcome of reading a folder, before the period is chosen."""
+
+    best: dict[tuple[str, str, str], FileResult]  # (regime, period, unit) → newest return (with values)
+    finals: dict[tuple[str, str, str], list[str]]  # (regime, period, unit) → files claiming "Chính thức"
+    others: list[FileResult]  # every other read file, summary only
+    invalid: list[FileResult]
+    ignored: list[tuple[str, str]]
+    count: int
+
+
+def collect(
+    folder: Path,
+    *,
+    regime: str | None,
+    progress: Callable[[int, int, str], None] | None = None,
+    workers: int | None = None,
+) -> Collected:
+    scan = scan_folder(folder)
+    seen: dict[str, FileResult | None] = {}
+    dup_of: dict[str, list[str]] = {}
+    jobs: list[tuple[str, str, str, float, str | None]] = []
+    invalid: list[FileResult] = []
+    total = len(scan.workbooks)
+    done = 0
+    for path, rel in scan.workbooks:
+        try:
+            st = path.stat()
+            sha = sha256_file(path)
+        except OSError as e:
+            invalid.append(FileResult(rel=rel, sha256="", mtime=0.0, error_code="doc.unreadable",
+                                      error=f"Không đọc được tệp “{rel}”: {e.strerror or e}"))
+            done += 1
+            if progress:
+                progress(done, total, rel)
+            continue
+        if sha in seen:  # identical bytes: one copy is enough
+            dup_of.setdefault(sha, []).append(rel)
+            done += 1
+            if progress:
+                progress(done, total, rel)
+            continue
+        seen[sha] = None
+        jobs.append((str(path), rel, sha, st.st_mtime, regime))
+
+    best: dict[tuple[str, str, str], FileResult] = {}
+    finals: dict[tuple[str, str, str], list[str]] = {}
+    others: list[FileResult] = []
+    for res in read_all(jobs, workers=workers):
+        res.duplicates = dup_of.get(res.sha256, [])
+        done += 1
+        if progress:
+            progress(done, total, res.rel)
+        if not res.ok:
+            invalid.append(res)
+            continue
+        key = (res.regime, res.period, res.unit)
+        if res.final:
+            finals.setdefault(key, []).append(res.rel)
+        cur = best.get(key)
+        if cur is None or res.order_key() > cur.order_key():
+            if cur is not None:
+                others.append(cur.summary())
+            best[key] = res
+        else:
+            others.append(res.summary())
+    return Collected(best, finals, others, invalid, scan.ignored, total)
+
+
+def read_expected(path: Path | str) -> list[str]:
+    """Unit codes, one per line, or a CSV with a `code` column (`ma`/`mã` accepted); `#` starts a comment."""
+    import csv
+    import io
+
+    from ..errors import XlcchcError
+
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError as e:
+        raise XlcchcError(f"không đọc được danh sách đơn vị phải nộp “{path.name}”: {e.strerror or e}") from None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise XlcchcError(f"danh sách đơn vị phải nộp “{path.name}” không có mã đơn vị nào")
+    first = [c.strip().lower() for c in next(csv.reader([lines[0]]))]
+    codes: list[str] = []
+    if len(first) > 1 or first[0] in ("code", "ma", "mã", "ma_don_vi", "mã đơn vị"):
+        reader = csv.DictReader(io.StringIO("\n".join(lines)))
+        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
+        col = next((cols[c] for c in ("code", "ma", "mã", "ma_don_vi", "mã đơn vị") if c in cols), None)
+        if col is None:
+            raise XlcchcError(f"danh sách “{path.name}” là bảng CSV nhưng không có cột “code” (mã đơn vị)")
+        codes = [(row.get(col) or "").strip() for row in reader]
+    else:
+        codes = [ln.strip() for ln in lines]
+    out: list[str] = []
+    for c in codes:
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
+def iter_sorted(items: Iterable[FileResult]) -> list[FileResult]:
+    return sorted(items, key=lambda r: (r.unit, r.rel))

@@ -1,0 +1,244 @@
+"""`merge_folder`: a folder of returns in, the provincial workbook and figures out.
+
+Works at any level of the registry: the consolidating unit is `registry.top` and the expected units are
+`registry.reporting_units()` (or a list the consolidator gives), so a district merging its communes is
+the same code as the province merging its departments and districts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ..catalog.load import DEFAULT_REGIME, load_catalog, registry_of
+from ..errors import XlcchcError
+from ..findings import WARNING, Finding
+from ..periods import PeriodError, parse_period
+from ..provincial import Adjustment, ProvincialFigures, UnitStatus
+from .aggregate import base_values, finalize, lead_notes
+from .collect import Collected, FileResult, collect, read_expected
+from .model import Merged, Source
+
+Progress = Callable[[int, int, str], None]
+
+
+class MergeError(XlcchcError):
+    """The merge could not run at all (folder missing, output not writable, bad expected list…)."""
+
+
+def merge_folder(
+    folder: Path | str,
+    output: Path | str,
+    *,
+    period: str | None = None,
+    expected: Path | str | Iterable[str] | None = None,
+    regime: str | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> ProvincialFigures:
+    """Read, check and consolidate every return under `folder`; write `output` (TONG_HOP.xlsx).
+
+    `expected` is a file (one unit code a line, or CSV with a `code` column) or a list of codes;
+    by default the registry's reporting units. Adjustments typed in a previous `output` of the same
+    regime and period are kept. Raises MergeError only when the merge cannot run; bad returns are
+    reported in the result and the workbook.
+    """
+    from ..check import check_values
+    from .readback import ProvincialError, read_adjustments
+    from .workbook import write_provincial
+
+    folder, output = Path(folder), Path(output)
+    if not folder.is_dir():
+        raise MergeError(f"không tìm thấy thư mục báo cáo “{folder}”")
+    if output.exists() and output.is_dir():
+        raise MergeError(f"“{output}” là một thư mục; hãy cho tên tệp kết quả, ví dụ TONG_HOP.xlsx")
+    out_dir = output.parent if str(output.parent) else Path(".")
+    if not out_dir.is_dir():
+        raise MergeError(f"không có thư mục “{out_dir}” để ghi kết quả")
+    if not os.access(out_dir, os.W_OK):
+        raise MergeError(f"không có quyền ghi vào thư mục “{out_dir}”")
+    want_period = None
+    if period:
+        try:
+            want_period = parse_period(period)
+        except PeriodError as e:
+            raise MergeError(str(e)) from None
+    if regime:
+        load_catalog(regime)  # a CatalogError names the regimes there are
+    expected_codes = None
+    if expected is not None:
+        expected_codes = read_expected(expected) if isinstance(expected, (str, Path)) else list(expected)
+
+    col = collect(folder, regime=regime, progress=progress, workers=workers)
+
+    # The regime and period: as asked, else those of most returns.
+    readable = [*col.best.values(), *col.others]
+    if not regime:
+        counts = Counter(r.regime for r in readable)
+        regime = max(counts, key=lambda k: (counts[k], k)) if counts else DEFAULT_REGIME
+    catalog = load_catalog(regime)
+    registry = registry_of(catalog)
+    if want_period is None:
+        counts = Counter(r.period for r in readable if r.regime == regime)
+        if counts:
+            want_period = max((parse_period(p) for p in counts), key=lambda p: (counts[p.code], p))
+    period_code = want_period.code if want_period else ""
+    period_label = want_period.label if want_period else "(chưa xác định kỳ báo cáo)"
+
+    if expected_codes is None:
+        expected_codes = [u.code for u in registry.reporting_units()]
+    status, used = _statuses(col, registry, regime, period_code, expected_codes)
+
+    by_unit = {u: used[u].values for u in used}
+    notes_by_unit = {u: used[u].notes for u in used if used[u].notes}
+    order = {u.code: i for i, u in enumerate(registry.units)}
+    columns = sorted(
+        {c for c in expected_codes if c in registry.by_code and c != registry.top} | set(used),
+        key=lambda c: (order.get(c, len(order)), c),
+    )
+
+    adjustments: dict = {}
+    adj_problems: list[Finding] = []
+    if output.exists():
+        try:
+            adjustments, adj_problems = read_adjustments(output, regime=regime, period=period_code)
+        except ProvincialError as e:
+            raise MergeError(
+                f"tệp kết quả “{output.name}” đã có và không đọc được như một bảng tổng hợp ({e}); "
+                "để không ghi đè mất dữ liệu, hãy chọn tên tệp khác hoặc xóa tệp đó"
+            ) from None
+
+    base = base_values(catalog, registry, by_unit)
+    computed, final = finalize(catalog, base, {k: v for k, (v, _) in adjustments.items()})
+    notes = lead_notes(catalog, notes_by_unit)
+    top = registry.by_code[registry.top]
+    provincial_findings = [*adj_problems, *check_values(final, catalog, top, file=output.name)]
+    unit_findings = [f for u in columns if u in used for f in used[u].findings]
+    for key, files in sorted(col.finals.items()):
+        if key[0] == regime and key[1] == period_code and len(files) > 1 and key[2] in used:
+            chosen = used[key[2]].rel
+            unit_findings.append(Finding(
+                file=chosen, unit=key[2], severity=WARNING, rule="merge.conflict",
+                message=f"{_unit_name(registry, key[2])} có {len(files)} báo cáo cùng ghi “Chính thức” "
+                f"({', '.join(sorted(files))}); chương trình dùng bản gửi sau cùng “{chosen}” — "
+                "hãy xác nhận với đơn vị",
+            ))
+
+    merged = Merged(
+        catalog=catalog, registry=registry, period=period_code, period_label=period_label, units=columns,
+        by_unit=by_unit, notes_by_unit=notes_by_unit,
+        sources={u: Source(r.rel, r.sha256, r.cells) for u, r in used.items()},
+        status=status, unit_findings=unit_findings, provincial_findings=provincial_findings,
+        computed=computed, final=final, notes=notes, adjustments=adjustments,
+    )
+    try:
+        write_provincial(merged, output)
+    except OSError as e:
+        raise MergeError(
+            f"không ghi được “{output.name}”: {e.strerror or e} (tệp có đang mở trong Excel không?)"
+        ) from None
+    return ProvincialFigures(
+        regime=catalog.regime, period=period_code, unit=registry.top, values=final, notes=notes,
+        by_unit=by_unit, status=status,
+        adjustments=[Adjustment(key=k, value=v, reason=r, computed=computed.get(k))
+                     for k, (v, r) in adjustments.items()],
+        findings=[*unit_findings, *provincial_findings],
+    )
+
+
+def _unit_name(registry, code: str) -> str:
+    u = registry.by_code.get(code)
+    return u.name if u else code
+
+
+def _statuses(
+    col: Collected, registry, regime: str, period: str, expected: list[str]
+) -> tuple[list[UnitStatus], dict[str, FileResult]]:
+    """The status sheet's rows (expected units first, in registry order), and the return used per unit."""
+    top = registry.top
+    used: dict[str, FileResult] = {}
+    rows_extra: list[UnitStatus] = []
+    wrong_period: dict[str, list[FileResult]] = {}
+    for (reg, per, unit), res in sorted(col.best.items()):
+        if reg != regime:
+            rows_extra.append(_row(registry, res, "Không hợp lệ",
+                                   f"Biểu mẫu của chế độ báo cáo “{reg}”, không phải “{regime}” đang tổng hợp"))
+        elif per != period:
+            wrong_period.setdefault(unit, []).append(res)
+        elif unit == top:
+            rows_extra.append(_row(registry, res, "Đã nộp",
+                                   "Báo cáo của chính đơn vị tổng hợp: không cộng vào số tổng hợp"))
+        else:
+            used[unit] = res
+    for res in col.others:
+        if res.regime != regime:
+            rows_extra.append(_row(registry, res, "Không hợp lệ",
+                                   f"Biểu mẫu của chế độ báo cáo “{res.regime}”, không phải “{regime}” đang tổng hợp"))
+        elif res.period != period:
+            wrong_period.setdefault(res.unit, []).append(res)
+        else:
+            newer = col.best[(res.regime, res.period, res.unit)]
+            rows_extra.append(_row(registry, res, "Trùng", f"Đã có bản gửi sau: “{newer.rel}” (bản này không dùng)"))
+    for unit, results in wrong_period.items():
+        for res in results:
+            rows_extra.append(_row(registry, res, "Sai kỳ báo cáo",
+                                   f"Báo cáo kỳ {_label(res.period)}, không phải kỳ {_label(period)} đang tổng hợp"))
+    for res in col.invalid:
+        rows_extra.append(UnitStatus(unit="", name="", status="Không hợp lệ", file=res.rel,
+                                     sha256=res.sha256 or None, detail=res.error or ""))
+    for rel, reason in col.ignored:
+        rows_extra.append(UnitStatus(unit="", name="", status="Không hợp lệ", file=rel, detail=reason))
+
+    rows: list[UnitStatus] = []
+    expected_set = set(expected)
+    for code in expected:
+        unit = registry.by_code.get(code)
+        name = unit.name if unit else code
+        if unit is None:
+            rows.append(UnitStatus(unit=code, name=name, status="Chưa nộp",
+                                   detail="Mã đơn vị không có trong danh mục đơn vị của chế độ báo cáo"))
+            continue
+        if code in used:
+            res = used[code]
+            st = "Có lỗi" if res.errors else "Đã nộp"
+            rows.append(_row(registry, res, st, _used_detail(res)))
+        elif code in wrong_period:
+            # The unit's only returns are of another period: its line says so (the files are listed below).
+            rows.append(UnitStatus(unit=code, name=name, status="Sai kỳ báo cáo",
+                                   detail="Chỉ có báo cáo của kỳ khác: "
+                                   + ", ".join(f"“{r.rel}” ({_label(r.period)})" for r in wrong_period[code])))
+        else:
+            rows.append(UnitStatus(unit=code, name=name, status="Chưa nộp"))
+    for code in sorted(set(used) - expected_set):
+        res = used[code]
+        st = "Có lỗi" if res.errors else "Đã nộp"
+        rows.append(_row(registry, res, st, "Đơn vị không có trong danh sách phải nộp; số liệu vẫn được tổng hợp. "
+                         + _used_detail(res)))
+    rows_extra.sort(key=lambda s: (s.unit == "", s.unit, s.file or ""))
+    return rows + rows_extra, used
+
+
+def _used_detail(res: FileResult) -> str:
+    parts = []
+    if res.duplicates:
+        parts.append("Bản sao giống hệt (bỏ qua): " + ", ".join(f"“{d}”" for d in res.duplicates))
+    if not res.sent_at:
+        parts.append("Bìa không ghi ngày gửi báo cáo")
+    return "; ".join(parts)
+
+
+def _row(registry, res: FileResult, status: str, detail: str) -> UnitStatus:
+    unit = registry.by_code.get(res.unit)
+    return UnitStatus(
+        unit=res.unit, name=unit.name if unit else res.unit, status=status, file=res.rel, sha256=res.sha256,
+        sent_at=res.sent_at, errors=res.errors, warnings=res.warnings, detail=detail.strip(),
+    )
+
+
+def _label(code: str) -> str:
+    try:
+        return parse_period(code).phrase
+    except PeriodError:
+        return code or "(không rõ)"

@@ -1,0 +1,555 @@
+"""Write the provincial workbook (TONG_HOP.xlsx): figures, adjustments, status, findings, provenance.
+
+The consolidator works in this file: every consolidated figure is a formula over the per-unit columns
+on its row (or over the final figures of the rows it is made from), so a click on a cell shows where a
+number comes from, and the computed value is stored with it for readers that do not recalculate. The
+only cells the consolidator may type in are the adjustment and reason columns; `read_provincial` reads
+those by name and recomputes everything else, so a stale cached value can never reach the appendix.
+
+Written with xlsxwriter in constant-memory mode (row by row: memory does not grow with the number of
+units beyond one row), to a temporary file replaced atomically, with a fixed creation date so that the
+same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from ..catalog.models import Catalog, Indicator, Registry
+from ..layout import META_SHEET, form_sheet, meta_name
+from ..provincial import Value
+from .aggregate import contributors, number, per_unit_ratio, sum_rule_terms
+from .model import (
+    PROVINCIAL_FORMAT,
+    PROVINCIAL_KIND,
+    Merged,
+    adjustment_name,
+    computed_name,
+    final_name,
+    note_name,
+    reason_name,
+)
+
+FIXED_CREATED = _dt.datetime(2000, 1, 1)
+
+DASHBOARD_SHEET = "Tổng quan"
+STATUS_SHEET = "Tình hình nộp"
+ADJUST_SHEET = "Điều chỉnh"
+FINDINGS_SHEET = "Kết quả kiểm tra"
+UNIT_NOTES_SHEET = "Ghi chú đơn vị"
+PROVENANCE_SHEET = "Nguồn số liệu"
+
+# Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL.
+COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(9)
+UNIT_COL = 9
+HEADER_ROW = 4  # the row with column titles and unit codes; data start below
+FIRST_ROW = HEADER_ROW + 1
+
+#: Metadata values longer than this are split over several rows (`key#0`, `key#1`, …): a cell holds 32,767.
+CHUNK = 30000
+
+KIND_WORDS = {"tinh": "tỉnh", "so": "sở, ngành", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
+
+
+def write_provincial(merged: Merged, output: Path | str) -> Path:
+    """Write TONG_HOP.xlsx atomically: a crash or a locked file never leaves a half-written output."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~tong_hop_", suffix=".xlsx", dir=output.parent)
+    os.close(fd)
+    try:
+        _write(merged, Path(tmp), output.name)
+        os.replace(tmp, output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return output
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+
+        def f(**kw):
+            return wb.add_format({**base, **kw})
+
+        self.title = f(bold=True, font_size=13)
+        self.subtitle = f(italic=True)
+        self.header = f(bold=True, border=1, align="center", text_wrap=True, bg_color="#D9E1F2")
+        self.text = f(border=1, text_wrap=True)
+        self.heading = f(border=1, text_wrap=True, bold=True)
+        self.center = f(border=1, align="center")
+        self.num = f(border=1, num_format="#,##0.##")
+        self.pct = f(border=1, num_format="0.00")
+        self.final = f(border=1, bold=True, num_format="#,##0.##", bg_color="#E2EFDA")
+        self.adj = f(border=1, locked=False, bg_color="#FFF2CC", num_format="#,##0.##")
+        self.adj_text = f(border=1, locked=False, bg_color="#FFF2CC", text_wrap=True)
+        self.cell = f(border=1)
+        self.plain = f()
+
+
+def _number_format(fm: _Formats, ind: Indicator):
+    return fm.pct if ind.kind == "percent" else fm.num
+
+
+def _write_value(ws, row: int, col: int, value: Value, fmt) -> None:
+    """Numbers as numbers, text as text: never a formula or a hyperlink from a unit's text."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, fmt)
+    else:
+        ws.write_number(row, col, float(value), fmt)
+
+
+def _cached(value: Value):
+    if value is None:
+        return ""
+    n = number(value)
+    return n if n is not None else str(value)
+
+
+def _unit_label(registry: Registry, code: str) -> str:
+    u = registry.by_code.get(code)
+    return u.short_name if u else code
+
+
+def _method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dict[str, list[str]]) -> str:
+    agg = ind.aggregate
+
+    def who() -> str:
+        return ", ".join(KIND_WORDS.get(b, _unit_label(registry, b)) for b in agg.filled_by)
+
+    def ref(key: str) -> str:
+        form, code = key.split(":", 1)
+        return code if int(form) == ind.form else f"{code} (BM {form})"
+
+    if agg.method == "sum":
+        return f"Cộng số của {who()}"
+    if agg.method == "total":
+        return "Tổng " + " + ".join(ref(t) for t in terms.get(ind.key, []))
+    if agg.method == "ratio":
+        return f"Tỷ lệ {ref(agg.numerator or '')} / {ref(agg.denominator or '')} × 100"
+    if agg.method == "lead":
+        return f"Số của {_unit_label(registry, agg.lead or '')}"
+    if agg.method == "share_yes":
+        return f"Tỷ lệ {who()} trả lời Có"
+    return "Nhập khi tổng hợp (cột Điều chỉnh)"
+
+
+def _ranges(cols: list[int], row: int) -> list[str]:
+    """Contiguous runs of columns on one row as A1 ranges, so a formula stays short with 600 units."""
+    out: list[str] = []
+    cols = sorted(cols)
+    i = 0
+    while i < len(cols):
+        j = i
+        while j + 1 < len(cols) and cols[j + 1] == cols[j] + 1:
+            j += 1
+        a, b = xl_rowcol_to_cell(row, cols[i]), xl_rowcol_to_cell(row, cols[j])
+        out.append(a if i == j else f"{a}:{b}")
+        i = j + 1
+    return out
+
+
+def _final_ref(catalog: Catalog, home_form: int, key: str, rows: dict[str, int]) -> str:
+    form = int(key.split(":", 1)[0])
+    cell = xl_rowcol_to_cell(rows[key], COL_FINAL, row_abs=True, col_abs=True)
+    return cell if form == home_form else f"'{form_sheet(form)}'!{cell}"
+
+
+def _formula(
+    merged: Merged, ind: Indicator, row: int, rows: dict[str, int], unit_cols: dict[str, int], terms
+) -> str | None:
+    """The Excel formula of the computed figure; the same rule as `aggregate`, for people to trace."""
+    agg = ind.aggregate
+    if agg.method in ("sum", "share_yes"):
+        cols = [unit_cols[c] for c in contributors(merged.catalog, merged.registry, ind, merged.units)]
+        if not cols:
+            return None
+        rngs = ",".join(_ranges(cols, row))
+        if agg.method == "sum":
+            return f'=IF(COUNT({rngs})=0,"",SUM({rngs}))'
+        parts = _ranges(cols, row)
+        yes = "+".join(f"COUNTIF({r},1)" for r in parts)
+        no = "+".join(f"COUNTIF({r},0)" for r in parts)
+        return f'=IF(({yes})+({no})=0,"",ROUND(({yes})/(({yes})+({no}))*100,2))'
+    if agg.method == "lead":
+        col = unit_cols.get(agg.lead or "")
+        if col is None:
+            return None
+        c = xl_rowcol_to_cell(row, col)
+        return f'=IF(ISBLANK({c}),"",{c})'
+    if agg.method == "total":
+        refs = [_final_ref(merged.catalog, ind.form, t, rows) for t in terms.get(ind.key, []) if t in rows]
+        if not refs:
+            return None
+        r = ",".join(refs)
+        return f'=IF(COUNT({r})=0,"",SUM({r}))'
+    if agg.method == "ratio":
+        if agg.numerator not in rows or agg.denominator not in rows:
+            return None
+        n = _final_ref(merged.catalog, ind.form, agg.numerator, rows)
+        d = _final_ref(merged.catalog, ind.form, agg.denominator, rows)
+        return f'=IF(OR(COUNT({n})=0,N({d})=0),"",ROUND({n}/{d}*100,2))'
+    return None
+
+
+def _write(merged: Merged, path: Path, output_name: str) -> None:
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "constant_memory": True},
+    )
+    wb.set_properties(
+        {"title": "Tổng hợp số liệu CCHC", "author": "xlcchc", "created": FIXED_CREATED, "comments": merged.period}
+    )
+    wb.set_calc_mode("auto")
+    fm = _Formats(wb)
+    catalog, registry = merged.catalog, merged.registry
+    terms = sum_rule_terms(catalog)
+    unit_cols = {u: UNIT_COL + i for i, u in enumerate(merged.units)}
+
+    # Row of every indicator on its form sheet: formulas reference rows of other forms.
+    rows: dict[str, int] = {}
+    for form in catalog.forms:
+        for i, ind in enumerate(form.indicators):
+            rows[ind.key] = FIRST_ROW + i
+
+    dashboard = wb.add_worksheet(DASHBOARD_SHEET)
+    status_ws = wb.add_worksheet(STATUS_SHEET)
+    form_ws = {f.number: wb.add_worksheet(form_sheet(f.number)) for f in catalog.forms}
+    adjust_ws = wb.add_worksheet(ADJUST_SHEET)
+    findings_ws = wb.add_worksheet(FINDINGS_SHEET)
+    notes_ws = wb.add_worksheet(UNIT_NOTES_SHEET)
+    prov_ws = wb.add_worksheet(PROVENANCE_SHEET)
+    meta_ws = wb.add_worksheet(META_SHEET)
+
+    top = registry.by_code.get(registry.top)
+    heading = f"{top.name if top else registry.top} — {merged.period_label}"
+
+    for form in catalog.forms:
+        _write_form(wb, form_ws[form.number], fm, merged, form, rows, unit_cols, terms, heading)
+    _write_status(status_ws, fm, merged, heading)
+    _write_adjustments(adjust_ws, fm, merged)
+    _write_findings(findings_ws, fm, merged, output_name)
+    _write_unit_notes(notes_ws, fm, merged)
+    _write_provenance(prov_ws, fm, merged)
+    _write_dashboard(wb, dashboard, fm, merged, heading)
+    _write_meta(wb, meta_ws, merged)
+    dashboard.activate()
+    wb.close()
+
+
+def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, terms, heading: str) -> None:
+    catalog, registry = merged.catalog, merged.registry
+    ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
+    ws.write_string(1, 0, heading, fm.subtitle)
+    ws.write_string(
+        2,
+        0,
+        "Chỉ nhập ở cột Điều chỉnh (kèm lý do); số liệu sử dụng = số điều chỉnh nếu có, nếu không = số tổng hợp.",
+        fm.subtitle,
+    )
+    # Row 3: unit names above their codes.
+    for u, col in unit_cols.items():
+        ws.write_string(3, col, _unit_label(registry, u), fm.header)
+    headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
+               "Số liệu sử dụng", "Ghi chú"]
+    for c, h in enumerate(headers):
+        ws.write_string(HEADER_ROW, c, h, fm.header)
+    for u, col in unit_cols.items():
+        ws.write_string(HEADER_ROW, col, u, fm.header)
+
+    for ind in form.indicators:
+        r = rows[ind.key]
+        ws.write_string(r, COL_STT, ind.printed_stt, fm.center)
+        ws.write_string(r, COL_LABEL, ind.label, fm.heading if not ind.has_value else fm.text)
+        ws.write_string(r, COL_UNIT, ind.unit, fm.center)
+        if not ind.has_value:
+            for c in range(COL_METHOD, COL_NOTE + 1):
+                ws.write_blank(r, c, None, fm.cell)
+            continue
+        numfmt = _number_format(fm, ind)
+        ws.write_string(r, COL_METHOD, _method_text(catalog, registry, ind, terms), fm.text)
+        computed = merged.computed.get(ind.key)
+        formula = _formula(merged, ind, r, rows, unit_cols, terms)
+        if formula:
+            ws.write_formula(r, COL_COMPUTED, formula, numfmt, _cached(computed))
+        else:
+            _write_value(ws, r, COL_COMPUTED, computed, numfmt)
+        adj_value, adj_reason = merged.adjustments.get(ind.key, (None, ""))
+        _write_value(ws, r, COL_ADJ, adj_value, fm.adj)
+        ws.write_string(r, COL_REASON, adj_reason or "", fm.adj_text)
+        e = xl_rowcol_to_cell(r, COL_COMPUTED)
+        a = xl_rowcol_to_cell(r, COL_ADJ)
+        ws.write_formula(r, COL_FINAL, f'=IF({a}="",{e},{a})', fm.final, _cached(merged.final.get(ind.key)))
+        ws.write_string(r, COL_NOTE, merged.notes.get(ind.key, ""), fm.text)
+        for u, col in unit_cols.items():
+            v = merged.by_unit.get(u, {}).get(ind.key)
+            if v is not None:
+                _write_value(ws, r, col, v, numfmt)
+        sheet = form_sheet(form.number)
+        for name, col in (
+            (final_name(form.number, ind.code), COL_FINAL),
+            (computed_name(form.number, ind.code), COL_COMPUTED),
+            (adjustment_name(form.number, ind.code), COL_ADJ),
+            (reason_name(form.number, ind.code), COL_REASON),
+            (note_name(form.number, ind.code), COL_NOTE),
+        ):
+            wb.define_name(name, f"='{sheet}'!{xl_rowcol_to_cell(r, col, row_abs=True, col_abs=True)}")
+
+    ws.set_column(COL_STT, COL_STT, 7)
+    ws.set_column(COL_LABEL, COL_LABEL, 48)
+    ws.set_column(COL_UNIT, COL_UNIT, 11)
+    ws.set_column(COL_METHOD, COL_METHOD, 22)
+    ws.set_column(COL_COMPUTED, COL_ADJ, 13)
+    ws.set_column(COL_REASON, COL_REASON, 26)
+    ws.set_column(COL_FINAL, COL_FINAL, 14)
+    ws.set_column(COL_NOTE, COL_NOTE, 30)
+    if unit_cols:
+        ws.set_column(UNIT_COL, UNIT_COL + len(unit_cols) - 1, 11)
+    ws.freeze_panes(FIRST_ROW, COL_UNIT)
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                    "select_unlocked_cells": True, "autofilter": True})
+
+
+def _write_table(ws, fm: _Formats, start_row: int, headers: list[str], widths: list[int]) -> int:
+    for c, (h, w) in enumerate(zip(headers, widths)):
+        ws.write_string(start_row, c, h, fm.header)
+        ws.set_column(c, c, w)
+    ws.freeze_panes(start_row + 1, 0)
+    return start_row + 1
+
+
+def _write_status(ws, fm: _Formats, merged: Merged, heading: str) -> None:
+    ws.write_string(0, 0, "Tình hình nộp báo cáo", fm.title)
+    ws.write_string(1, 0, heading, fm.subtitle)
+    headers = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "Thời gian gửi (trong bảng tính)",
+               "Số lỗi", "Số cảnh báo", "SHA-256", "Chi tiết"]
+    r = _write_table(ws, fm, 3, headers, [6, 12, 36, 16, 34, 20, 8, 10, 20, 60])
+    for n, st in enumerate(merged.status, start=1):
+        ws.write_number(r, 0, n, fm.center)
+        ws.write_string(r, 1, st.unit, fm.cell)
+        ws.write_string(r, 2, st.name, fm.text)
+        ws.write_string(r, 3, st.status, fm.cell)
+        ws.write_string(r, 4, st.file or "", fm.text)
+        ws.write_string(r, 5, st.sent_at or "", fm.cell)
+        ws.write_number(r, 6, st.errors, fm.center)
+        ws.write_number(r, 7, st.warnings, fm.center)
+        ws.write_string(r, 8, st.sha256 or "", fm.cell)
+        ws.write_string(r, 9, st.detail, fm.text)
+        r += 1
+    if merged.status:
+        ws.autofilter(3, 0, r - 1, len(headers) - 1)
+
+
+def _write_adjustments(ws, fm: _Formats, merged: Merged) -> None:
+    ws.write_string(0, 0, "Các số liệu đã điều chỉnh khi tổng hợp", fm.title)
+    headers = ["Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Số tổng hợp", "Số điều chỉnh", "Lý do"]
+    r = _write_table(ws, fm, 2, headers, [10, 12, 50, 14, 14, 50])
+    for ind in merged.catalog.value_indicators():
+        if ind.key not in merged.adjustments:
+            continue
+        value, reason = merged.adjustments[ind.key]
+        ws.write_number(r, 0, ind.form, fm.center)
+        ws.write_string(r, 1, ind.code, fm.cell)
+        ws.write_string(r, 2, ind.label, fm.text)
+        _write_value(ws, r, 3, merged.computed.get(ind.key), fm.num)
+        _write_value(ws, r, 4, value, fm.num)
+        ws.write_string(r, 5, reason or "", fm.text)
+        r += 1
+
+
+def _write_findings(ws, fm: _Formats, merged: Merged, output_name: str) -> None:
+    ws.write_string(0, 0, "Kết quả kiểm tra", fm.title)
+    headers = ["Đơn vị", "Tệp", "Biểu mẫu", "Mã chỉ tiêu", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị đúng",
+               "Giá trị đã nhập"]
+    r = _write_table(ws, fm, 2, headers, [12, 30, 9, 11, 18, 10, 18, 70, 14, 14])
+    rows = [(f.unit or "", f, False) for f in merged.unit_findings]
+    rows += [(merged.registry.top, f, True) for f in merged.provincial_findings]
+    for unit, f, provincial in rows:
+        ws.write_string(r, 0, unit, fm.cell)
+        ws.write_string(r, 1, f"(số tổng hợp) {output_name}" if provincial else f.file, fm.text)
+        if f.form is not None:
+            ws.write_number(r, 2, f.form, fm.center)
+        else:
+            ws.write_blank(r, 2, None, fm.cell)
+        ws.write_string(r, 3, f.code or "", fm.cell)
+        ws.write_string(r, 4, f.cell or "", fm.cell)
+        ws.write_string(r, 5, f.severity, fm.cell)
+        ws.write_string(r, 6, f.rule, fm.cell)
+        ws.write_string(r, 7, f.message, fm.text)
+        for c, v in ((8, f.expected), (9, f.actual)):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(r, c, float(v), fm.num)
+            else:
+                ws.write_string(r, c, "" if v is None else str(v), fm.cell)
+        r += 1
+    if r > 3:
+        ws.autofilter(2, 0, r - 1, len(headers) - 1)
+
+
+def _write_unit_notes(ws, fm: _Formats, merged: Merged) -> None:
+    ws.write_string(0, 0, "Ghi chú của các đơn vị", fm.title)
+    headers = ["Đơn vị", "Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Ghi chú"]
+    r = _write_table(ws, fm, 2, headers, [12, 9, 11, 50, 70])
+    inds = merged.catalog.value_indicators()
+    for u in merged.units:
+        notes = merged.notes_by_unit.get(u, {})
+        for ind in inds:
+            note = notes.get(ind.key)
+            if not note:
+                continue
+            ws.write_string(r, 0, u, fm.cell)
+            ws.write_number(r, 1, ind.form, fm.center)
+            ws.write_string(r, 2, ind.code, fm.cell)
+            ws.write_string(r, 3, ind.label, fm.text)
+            ws.write_string(r, 4, note, fm.text)
+            r += 1
+
+
+def _write_provenance(ws, fm: _Formats, merged: Merged) -> None:
+    """Every number taken from a return, grouped by unit and form: file, SHA-256 and the cells read."""
+    ws.write_string(0, 0, "Nguồn số liệu: mỗi số liệu lấy từ ô nào của tệp nào", fm.title)
+    headers = ["Đơn vị", "Tệp", "SHA-256", "Biểu mẫu", "Số chỉ tiêu", "Ô đã đọc (mã chỉ tiêu: ô)"]
+    r = _write_table(ws, fm, 2, headers, [12, 34, 66, 9, 10, 120])
+    for u in merged.units:
+        src = merged.sources.get(u)
+        if src is None:
+            continue
+        values = merged.by_unit.get(u, {})
+        for form in merged.catalog.forms:
+            cells = [
+                f"{ind.code}: {src.cells.get(ind.key, '?')}"
+                for ind in form.indicators
+                if ind.has_value and values.get(ind.key) is not None
+            ]
+            if not cells:
+                continue
+            ws.write_string(r, 0, u, fm.cell)
+            ws.write_string(r, 1, src.file, fm.cell)
+            ws.write_string(r, 2, src.sha256, fm.cell)
+            ws.write_number(r, 3, form.number, fm.center)
+            ws.write_number(r, 4, len(cells), fm.center)
+            ws.write_string(r, 5, "; ".join(cells), fm.cell)
+            r += 1
+
+
+def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None:
+    """Native charts: submission status, and each unit's own rate for ratio rows summed over units.
+
+    Cells are gathered first and written in row order: in constant-memory mode a row once left is final.
+    """
+    grid: dict[tuple[int, int], tuple[object, object]] = {}
+    grid[(0, 0)] = ("Tổng quan tổng hợp", fm.title)
+    grid[(1, 0)] = (heading, fm.subtitle)
+    counts = Counter(st.status for st in merged.status if st.unit)
+    order = ["Đã nộp", "Có lỗi", "Chưa nộp", "Không hợp lệ", "Trùng", "Sai kỳ báo cáo"]
+    grid[(3, 0)] = ("Tình trạng", fm.header)
+    grid[(3, 1)] = ("Số đơn vị / tệp", fm.header)
+    for i, s in enumerate(order):
+        grid[(4 + i, 0)] = (s, fm.cell)
+        grid[(4 + i, 1)] = (float(counts.get(s, 0)), fm.center)
+    ws.set_column(0, 0, 24)
+    charts = []
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series(
+        {
+            "name": "Tình hình nộp",
+            "categories": [DASHBOARD_SHEET, 4, 0, 4 + len(order) - 1, 0],
+            "values": [DASHBOARD_SHEET, 4, 1, 4 + len(order) - 1, 1],
+            "data_labels": {"value": True},
+        }
+    )
+    chart.set_title({"name": "Tình hình nộp báo cáo"})
+    chart.set_legend({"none": True})
+    charts.append((3, 3, chart, {"x_scale": 1.3, "y_scale": 1.1}))
+
+    # Ratio rows whose numerator and denominator are summed over units: each unit's own rate.
+    catalog, registry = merged.catalog, merged.registry
+    col, y_offset = 12, 0
+    for ind in catalog.value_indicators():
+        agg = ind.aggregate
+        if agg.method != "ratio":
+            continue
+        num = catalog.indicators.get(agg.numerator or "")
+        den = catalog.indicators.get(agg.denominator or "")
+        if not (num and den and num.aggregate.method == "sum" and den.aggregate.method == "sum"):
+            continue
+        rates = []
+        for u in contributors(catalog, registry, den, merged.units):
+            rate = per_unit_ratio(merged.by_unit.get(u, {}), ind)
+            if rate is not None:
+                rates.append((u, rate))
+        if not rates:
+            continue
+        grid[(3, col)] = (f"{ind.code} (BM {ind.form})", fm.header)
+        grid[(3, col + 1)] = ("Tỷ lệ (%)", fm.header)
+        for i, (u, rate) in enumerate(rates):
+            grid[(4 + i, col)] = (_unit_label(registry, u), fm.cell)
+            grid[(4 + i, col + 1)] = (rate, fm.pct)
+        ws.set_column(col, col, 22)
+        ch = wb.add_chart({"type": "bar"})
+        ch.add_series(
+            {
+                "name": ind.label[:80],
+                "categories": [DASHBOARD_SHEET, 4, col, 3 + len(rates), col],
+                "values": [DASHBOARD_SHEET, 4, col + 1, 3 + len(rates), col + 1],
+            }
+        )
+        ch.set_title({"name": f"{ind.label[:70]} — theo đơn vị", "name_font": {"size": 10}})
+        ch.set_legend({"none": True})
+        ch.set_x_axis({"min": 0, "max": 100})
+        height = max(300, 16 * len(rates) + 80)
+        ch.set_size({"width": 560, "height": height})
+        charts.append((22, 3, ch, {"y_offset": y_offset}))
+        y_offset += height + 20
+        col += 3
+    for (r, c) in sorted(grid):
+        value, fmt = grid[(r, c)]
+        _write_value(ws, r, c, value, fmt)
+    for r, c, ch, opts in charts:
+        ws.insert_chart(r, c, ch, opts)
+
+
+def _write_meta(wb, ws, merged: Merged) -> None:
+    """Key/value metadata (column A/B), very hidden; row 1 holds the row count, long JSON values are
+    split over rows `key#0`, `key#1`, … (a cell holds at most 32,767 characters)."""
+    catalog, registry = merged.catalog, merged.registry
+    pairs: list[tuple[str, str]] = [
+        ("format", PROVINCIAL_FORMAT),
+        ("kind", PROVINCIAL_KIND),
+        ("regime", catalog.regime),
+        ("fingerprint", catalog.fingerprint),
+        ("registry", registry.id),
+        ("unit", registry.top),
+        ("period", merged.period),
+        ("period_label", merged.period_label),
+        ("unit_col", xl_col_to_name(UNIT_COL)),
+    ]
+    blobs = {
+        "units": merged.units,
+        "status": [s.model_dump(mode="json") for s in merged.status],
+        "unit_findings": [f.model_dump(mode="json") for f in merged.unit_findings],
+    }
+    for key, obj in blobs.items():
+        text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        for i in range(0, max(len(text), 1), CHUNK):
+            pairs.append((f"{key}#{i // CHUNK}", text[i : i + CHUNK]))
+    ws.write_string(0, 0, "rows")
+    ws.write_number(0, 1, len(pairs) + 1)
+    for r, (key, value) in enumerate(pairs, start=1):
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, value)
+        if key in ("format", "regime", "fingerprint", "unit", "period", "kind"):
+            wb.define_name(meta_name(key), f"='{META_SHEET}'!$B${r + 1}")
+    ws.very_hidden()
