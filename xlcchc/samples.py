@@ -1,0 +1,448 @@
+"""The bundled sample returns of 2022: one realistic workbook per reporting unit, plus a few wrong ones.
+
+Why this exists: the demo, the tests and anyone trying the tool need returns that look like what units
+really send and that, merged, give the figures printed in the 2022 appendix (the reference the whole
+project is checked against). So the generator starts from the printed provincial figures and splits
+them over the units of the registry, following the catalog's aggregation (nothing here names an
+indicator except the planted errors, which are sample data):
+
+- `sum` rows: integer apportionment (largest remainder) with size weights of each unit, so the units'
+  figures add up to the printed total exactly; `a <= b` rules between summed rows hold per unit;
+  parents of `sum` rules are the sums of their breakdown rows per unit;
+- `lead` rows: the lead agency's return carries the printed figure (and the printed note); units that
+  also fill the row for themselves get their own plausible figures (never summed);
+- `share_yes` rows: the printed share of units answer 1;
+- `ratio` and `total` rows are derived by the merge and are never written (in a unit's template a
+  percentage whose numerator and denominator are on the form is a formula).
+
+Then a few returns are made wrong on purpose (see `PLANTED` and samples/README.md). Everything is
+deterministic: a fixed random seed, sorted iteration, fixed dates, so a re-run gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+import os
+import random
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog.load import load_catalog, registry_of
+from .catalog.models import Catalog, Indicator, Registry, Unit
+from .errors import XlcchcError
+from .numbers import NONE_MARKS, fmt_vn
+
+TARGET_FILE = Path(__file__).with_name("samples_target_2022.json")
+SEED = 2022
+RETURNS_DIR = "bao-cao-2022"  # the folder of returns inside samples/ (README.md sits beside it)
+
+#: The unit that does not send a return. Its summed figures are zero (Ban Dân tộc handles almost no
+#: administrative files and runs no public service units), so the printed totals still hold.
+MISSING_UNIT = "BDT"
+
+Value = float | int | str | None
+
+
+class SamplesError(XlcchcError):
+    pass
+
+
+# --- the printed target ------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    regime: str
+    period: str
+    values: dict[str, Value]  # form:code → printed figure (None = printed blank, "-" as printed)
+    notes: dict[str, str]
+    sizes: dict[str, dict[str, float]]  # unit → profile → relative size
+
+
+def load_target(path: Path = TARGET_FILE) -> Target:
+    """The printed 2022 provincial figures (a copy of the hand transcription the tests use)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    values: dict[str, Value] = {}
+    notes: dict[str, str] = {}
+    for r in data["values"]:
+        key = f"{r['form']}:{r['code']}"
+        values[key] = r["value"]
+        if r.get("note"):
+            notes[key] = r["note"]
+    return Target(data["regime"], data["period"], values, notes, data["sizes"])
+
+
+def printed_number(v: Value) -> float | None:
+    """A printed figure as a number: `-` is zero (the appendix prints it for none), blank is None."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return 0.0 if v.strip() in NONE_MARKS else None
+    return float(v)
+
+
+# --- integer apportionment ---------------------------------------------------------------------
+
+
+def apportion(total: int, weights: list[float], caps: list[int] | None = None) -> list[int]:
+    """Split `total` into integers proportional to `weights` (largest remainder), each ≤ its cap.
+
+    Exact: the parts always add up to `total` (when the caps allow it). Ties are broken by position,
+    so the result is deterministic. Units with weight 0 get 0.
+    """
+    n = len(weights)
+    if total < 0:
+        raise ValueError("total must be ≥ 0")
+    caps = list(caps) if caps is not None else [total] * n
+    if sum(c for c, w in zip(caps, weights) if w > 0) < total:
+        raise ValueError(f"caps too small for {total}")
+    parts = [0] * n
+    left = total
+    active = [i for i in range(n) if weights[i] > 0 and caps[i] > 0]
+    while left > 0 and active:
+        wsum = math.fsum(weights[i] for i in active)
+        quotas = {i: left * weights[i] / wsum for i in active}
+        floors = {i: min(int(math.floor(quotas[i])), caps[i] - parts[i]) for i in active}
+        given = sum(floors.values())
+        for i in active:
+            parts[i] += floors[i]
+        rest = left - given
+        # Largest remainders first (only among units still below their cap).
+        order = sorted(
+            (i for i in active if parts[i] < caps[i]),
+            key=lambda i: (-(quotas[i] - math.floor(quotas[i])), i),
+        )
+        for i in order[:rest]:
+            parts[i] += 1
+        left = total - sum(parts)
+        active = [i for i in active if parts[i] < caps[i]]
+    if left:
+        raise ValueError(f"could not place {left} of {total}")
+    return parts
+
+
+# --- the units' figures --------------------------------------------------------------------------
+
+
+def _profile(ind: Indicator) -> str:
+    """Which size measure drives a row: files handled, or the size of the organisation."""
+    return "ho_so" if ind.unit.strip() in ("Hồ sơ", "PAKN") else "bo_may"
+
+
+@dataclass
+class UnitReturn:
+    unit: str
+    values: dict[str, Value] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def _sum_targets(catalog: Catalog) -> dict[str, list[str]]:
+    """Per-unit sum rules: a summed parent whose breakdown rows are summed over the same units."""
+    out: dict[str, list[str]] = {}
+    for r in catalog.rules:
+        if r.kind != "sum" or not r.target:
+            continue
+        t = catalog.indicator(r.target)
+        terms = [catalog.indicator(k) for k in r.terms]
+        if t.aggregate.method == "sum" and all(
+            x.aggregate.method == "sum" and x.aggregate.filled_by == t.aggregate.filled_by for x in terms
+        ):
+            out[r.target] = list(r.terms)
+    return out
+
+
+def _caps(catalog: Catalog) -> dict[str, str]:
+    """left → right of single-operand `left <= right` rules (also `right >= left`)."""
+    out: dict[str, str] = {}
+    for r in catalog.rules:
+        if r.kind != "compare" or len(r.left) != 1 or len(r.right) != 1:
+            continue
+        if r.op == "<=":
+            out.setdefault(r.left[0], r.right[0])
+        elif r.op == ">=":
+            out.setdefault(r.right[0], r.left[0])
+    return out
+
+
+def distribute(
+    catalog: Catalog, registry: Registry, target: Target, *, seed: int = SEED, missing: str = MISSING_UNIT
+) -> dict[str, UnitReturn]:
+    """Every reporting unit's figures such that the merge gives the printed figures (see module doc)."""
+    rng = random.Random(seed)
+    units = registry.reporting_units()
+    out = {u.code: UnitReturn(u.code) for u in units}
+    sizes = target.sizes
+    derived = _sum_targets(catalog)
+    caps = _caps(catalog)
+
+    def fillers(ind: Indicator) -> list[Unit]:
+        by = ind.aggregate.filled_by
+        return [u for u in units if u.kind in by or u.code in by]
+
+    def weight(u: Unit, ind: Indicator) -> float:
+        if u.code == missing:
+            return 0.0
+        w = float(sizes.get(u.code, {}).get(_profile(ind), 1.0))
+        return w * math.exp(rng.gauss(0.0, 0.25)) if w > 0 else 0.0
+
+    # Summed rows, caps (right-hand sides) before the rows they bound; parents of sum rules afterwards.
+    summed = [i for i in catalog.value_indicators() if i.aggregate.method == "sum" and i.key not in derived]
+    order: list[Indicator] = []
+
+    def place(ind: Indicator, seen: tuple[str, ...] = ()) -> None:
+        if ind in order or ind.key in seen:
+            return
+        cap = caps.get(ind.key)
+        if cap and cap not in derived and catalog.indicator(cap).aggregate.method == "sum":
+            place(catalog.indicator(cap), seen + (ind.key,))
+        order.append(ind)
+
+    for ind in summed:
+        place(ind)
+    for ind in order:
+        fl = fillers(ind)
+        printed = target.values.get(ind.key)
+        total = printed_number(printed)
+        if total is None:  # printed blank: nobody reports it
+            for u in fl:
+                out[u.code].values[ind.key] = None
+            continue
+        total_i = int(round(total))
+        cap_key = caps.get(ind.key)
+        cap_vals = None
+        if cap_key and all(cap_key in out[u.code].values for u in fl):
+            cap_vals = [int(out[u.code].values[cap_key] or 0) for u in fl]
+        if cap_vals is not None and sum(cap_vals) >= total_i:
+            # left ≤ right per unit: share the shortfall (right − left) out, each unit's ≤ its right side.
+            short = apportion(
+                sum(cap_vals) - total_i,
+                [c * math.exp(rng.gauss(0.0, 0.6)) if c > 0 else 0.0 for c in cap_vals],
+                cap_vals,
+            )
+            parts = [c - s for c, s in zip(cap_vals, short)]
+        else:
+            parts = apportion(total_i, [weight(u, ind) for u in fl])
+        for u, p in zip(fl, parts):
+            out[u.code].values[ind.key] = p
+    for key in _derived_order(derived):
+        ind = catalog.indicator(key)
+        for u in fillers(ind):
+            terms = [out[u.code].values.get(t) for t in derived[key]]
+            nums = [t for t in terms if isinstance(t, (int, float))]
+            out[u.code].values[key] = sum(nums) if nums else None
+
+    # Lead rows: the lead's return carries the printed figure and note; other fillers their own figures.
+    for ind in catalog.value_indicators():
+        agg = ind.aggregate
+        if agg.method != "lead":
+            continue
+        printed = target.values.get(ind.key)
+        lead = out.get(agg.lead or "")
+        if lead is not None:
+            lead.values[ind.key] = printed
+            if ind.key in target.notes:
+                lead.notes[ind.key] = target.notes[ind.key]
+        for u in fillers(ind):
+            if u.code == agg.lead:
+                continue
+            out[u.code].values[ind.key] = _own_figure(ind, printed, u, sizes, rng)
+    # Own figures respect `left <= right` too (tasks done ≤ tasks planned).
+    for ind in catalog.value_indicators():
+        right = caps.get(ind.key)
+        if ind.aggregate.method != "lead" or not right:
+            continue
+        for u in fillers(ind):
+            if u.code == ind.aggregate.lead:
+                continue
+            lv, rv = out[u.code].values.get(ind.key), out[u.code].values.get(right)
+            if isinstance(lv, (int, float)) and isinstance(rv, (int, float)) and lv > rv:
+                out[u.code].values[ind.key] = rv - int(rv * rng.uniform(0.0, 0.1))
+
+    # Share of units answering yes.
+    for ind in catalog.value_indicators():
+        if ind.aggregate.method != "share_yes":
+            continue
+        fl = [u for u in fillers(ind) if u.code != missing]
+        p = printed_number(target.values.get(ind.key))
+        if p is None:
+            continue
+        yes = int(round(p * len(fl) / 100.0))
+        no = set(rng.sample(range(len(fl)), len(fl) - yes)) if yes < len(fl) else set()
+        for n, u in enumerate(fl):
+            out[u.code].values[ind.key] = 0 if n in no else 1
+    return out
+
+
+def _derived_order(derived: dict[str, list[str]]) -> list[str]:
+    """Parents after their breakdown rows (2.4 before 2.1 when 2.1 = … + 2.4 + …)."""
+    done: list[str] = []
+
+    def visit(k: str) -> None:
+        if k in done:
+            return
+        for t in derived.get(k, []):
+            if t in derived:
+                visit(t)
+        done.append(k)
+
+    for k in derived:
+        visit(k)
+    return done
+
+
+def _own_figure(ind: Indicator, printed: Value, u: Unit, sizes: dict, rng: random.Random) -> Value:
+    """A unit's own figure for a row it fills but that is not summed: plausible beside the lead's."""
+    if ind.kind == "choice":
+        return printed if isinstance(printed, (int, float)) else ind.choices[-1].value
+    p = printed_number(printed)
+    if p is None:
+        return None
+    peers = [s.get(_profile(ind), 1.0) for code, s in sizes.items()]
+    rel = float(sizes.get(u.code, {}).get(_profile(ind), 1.0)) / (max(peers) or 1.0)
+    share = (0.15 + 0.6 * min(1.0, math.sqrt(rel))) * rng.uniform(0.8, 1.2)
+    if ind.kind == "percent":
+        return round(min(100.0, p * rng.uniform(0.9, 1.0)), 2)
+    return max(0, int(round(p * share)))
+
+
+# --- the planted errors --------------------------------------------------------------------------
+
+# Sample data: the units and rows the wrong returns touch. Each entry also says what the check or the
+# merge should report, for samples/README.md and the demo's summary.
+TYPO_UNIT, TYPO_DONOR = "H-NGA-SON", "TP-THANH-HOA"  # on-time files > files resolved (3.2.2 > 3.2.1)
+TYPO_NUM, TYPO_DEN = "3:3.2.2", "3:3.2.1"
+OVERTYPED_UNIT, OVERTYPED_KEY, OVERTYPED_VALUE = "H-HAU-LOC", "3:3.3", 100  # a percentage typed over its formula
+TEXT_UNIT, TEXT_KEY = "SGTVT", "3:3.1.1"  # a count typed as text with Vietnamese thousands dots
+EQ_NOTE_UNIT, EQ_NOTE_KEY = "TX-NGHI-SON", "3:3.3.1"
+EQ_NOTE = "=> Số liệu lấy từ Hệ thống thông tin giải quyết TTHC của tỉnh, chưa gồm hồ sơ nộp tại Công an xã"
+TWICE_UNIT = "H-THO-XUAN"  # an older draft and the final return
+STALE_UNIT, STALE_PERIOD = "TP-SAM-SON", "2022-6T"  # an extra return of another period
+DAMAGED_UNIT = "SXD"  # an extra, truncated copy
+LOCK_UNIT = "SNV"  # Excel's `~$` owner file left in the folder
+
+
+def file_name(unit: str, suffix: str = "") -> str:
+    return f"BC_CCHC_2022_{unit}{suffix}.xlsx"
+
+
+DRAFT_FILE = file_name(TWICE_UNIT, "_du_thao")  # sorts after the final one: file order must not decide
+STALE_FILE = f"BC_CCHC_6thang2022_{STALE_UNIT}.xlsx"
+DAMAGED_FILE = file_name(DAMAGED_UNIT, " (1)")
+LOCK_FILE = "~$" + file_name(LOCK_UNIT)
+
+
+def plant_typo(returns: dict[str, UnitReturn]) -> tuple[int, int]:
+    """One district types more on-time files than files resolved; the totals stay as printed.
+
+    The typed figure is the resolved count with its last two digits swapped (a slip of the keyboard),
+    and the larger city's on-time count is lower by the same amount, so the province's sums hold.
+    """
+    u, donor = returns[TYPO_UNIT].values, returns[TYPO_DONOR].values
+    den = int(u[TYPO_DEN])
+    s = str(den)
+    typed = int(s[:-2] + s[-1] + s[-2]) if len(s) >= 2 and s[-1] > s[-2] else den + 9
+    delta = typed - int(u[TYPO_NUM])
+    if int(donor[TYPO_NUM]) - delta < 0:
+        raise SamplesError("không bù được lỗi gõ nhầm")
+    u[TYPO_NUM] = typed
+    donor[TYPO_NUM] = int(donor[TYPO_NUM]) - delta
+    return typed, den
+
+
+# --- writing the workbooks -----------------------------------------------------------------------
+
+ZIP_DATE = (2023, 1, 16, 8, 0, 0)
+_FAMILY = ["Nguyễn", "Lê", "Trịnh", "Lê", "Hoàng", "Phạm", "Đỗ", "Mai", "Vũ", "Bùi"]
+_MIDDLE = ["Văn", "Thị", "Đình", "Thị Thu", "Minh", "Ngọc", "Xuân", "Hữu"]
+_GIVEN = ["Hùng", "Lan", "Dũng", "Hương", "Thắng", "Hà", "Tuấn", "Phương", "Nam", "Huyền", "Quang", "Trang"]
+
+
+def _cover(rng: random.Random, day: int, status: str, month: int = 1, year: int = 2023) -> dict[str, Any]:
+    import datetime as dt
+
+    name = f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}"
+    phone = f"0237.{rng.randint(3700, 3899)}.{rng.randint(100, 999)}"
+    return {
+        "BIA_NGUOI_LAP": name,
+        "BIA_DIEN_THOAI": phone,
+        "BIA_NGAY_GUI": dt.date(year, month, day),
+        "BIA_TRANG_THAI": status,
+    }
+
+
+def _xml_text(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell_xml(addr: str, attrs: str, value: Any) -> bytes:
+    import datetime as dt
+
+    attrs = re.sub(r'\s+t="[^"]*"', "", attrs).rstrip("/").rstrip()
+    if isinstance(value, dt.date):
+        value = (value - dt.date(1899, 12, 30)).days
+    if isinstance(value, bool) or value is None:
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        v = repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
+        return f'<c r="{addr}"{attrs}><v>{v}</v></c>'.encode()
+    return f'<c r="{addr}"{attrs} t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>'.encode()
+
+
+def patch_cells(data: bytes, edits: dict[str, Any], *, unprotect: bool = False) -> bytes:
+    """Set cells found by defined name, the way a person typing in Excel would (formulas are replaced).
+
+    Used for the cover fields and for the planted “typed over a formula” return: a zip-level edit of
+    the sheet XML keeps every other byte (protection, validation, styles) and the fixed zip dates.
+    With `unprotect`, the edited sheets also lose their protection (the unit unprotected the sheet).
+    """
+    from .layout import split_ref
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    wb = src.read("xl/workbook.xml").decode("utf-8")
+    rels = src.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = dict(re.findall(r'<Relationship Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets.update({a: b for b, a in re.findall(r'<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    sheets = {
+        html.unescape(n): "xl/" + targets[r].lstrip("/").removeprefix("xl/")
+        for n, r in re.findall(r'<sheet name="([^"]+)"[^>]*?r:id="([^"]+)"', wb)
+    }
+    names = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<definedName name="([^"]+)"[^>]*>([^<]+)</definedName>', wb)}
+    by_member: dict[str, dict[str, Any]] = {}
+    for name, value in edits.items():
+        sr = split_ref(names[name])
+        if sr is None:
+            raise SamplesError(f"tên ô {name} không hợp lệ")
+        by_member.setdefault(sheets[sr[0]], {})[sr[1]] = value
+
+    def edit(member: str, body: bytes) -> bytes:
+        for addr, value in sorted(by_member[member].items()):
+            pat = re.compile(rb'<c r="' + addr.encode() + rb'"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+            m = pat.search(body)
+            if m is None:
+                raise SamplesError(f"không thấy ô {addr} trong {member}")
+            new = _cell_xml(addr, m.group(1).decode(), value)
+            body = body[: m.start()] + new + body[m.end() :]
+        if unprotect:
+            body = re.sub(rb"<sheetProtection\b[^>]*/>", b"", body)
+        return body
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename in by_member:
+                body = edit(info.filename, body)
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            zi.create_system = info.create_system
+            dst.writestr(zi, body)
+    return out.getvalue()
