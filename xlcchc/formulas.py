@@ -1,0 +1,239 @@
+"""Catalog rules compiled into Excel formulas, and the exact semantics those formulas implement.
+
+The check sheet (`Kiểm tra`) of every template must say what `xlcchc check` says, without Python, in
+Excel and in LibreOffice. So the semantics live here once, twice written: as the formula compiler
+(`rule_formula`) and as a pure-Python mirror (`rule_status`) that a parity test runs against LibreOffice's
+recalculation of the same workbook. The Python checker (`xlcchc/check.py`) follows the same rules; if
+the two ever disagree, this docstring is the contract.
+
+This module must stay import-light (no xlsxwriter, no openpyxl): the checker may import its constants.
+
+Semantics (one status per rule and unit; `v` is a cell's content as a spreadsheet holds it)
+------------------------------------------------------------------------------------------------
+A cell is **blank** when it is empty or holds the empty string (`LEN(v)=0`); a formula returning
+`""` is blank. A cell is **a number** when it holds a number (`ISNUMBER(v)`); text such as `"1.234"` or
+`"-"` typed as text is *not* a number (the domain rule reports it; readers may normalise it first).
+
+Statuses (exact strings): `STATUS_OK` "OK", `STATUS_SKIPPED` "—" (nothing to check yet),
+`STATUS_MISSING` "Thiếu số liệu" (some operands missing: not evaluated, counted as a warning), or the
+rule's severity `"Lỗi"` / `"Cảnh báo"` when the rule fails. The counts at the top of the check sheet:
+errors = statuses equal to "Lỗi"; warnings = statuses equal to "Cảnh báo" plus "Thiếu số liệu".
+
+- **domain** (value of `target`, by the kind the unit types, `Indicator.unit_kind_of_value`):
+  blank → "—". Not a number → fail. Otherwise count: whole number ≥ 0; decimal / money: ≥ 0;
+  percent: 0 ≤ v ≤ 100; choice: equal to one of the codes the unit answers with
+  (`Indicator.unit_choices()`: 1/0 for a share-of-units row asked as a yes/no question). Fail → severity.
+- **required**: blank → severity (a warning in the catalog), else "OK". For a row the template computes
+  (`Catalog.computed`) the status is always "—": the unit cannot type there, and its numerator and
+  denominator carry their own required rules (a 0/0 ratio is legitimately blank).
+- **sum** (`target = Σ terms`), **compare** (`Σ left op Σ right`), **ratio** (`target = num/den × 100`):
+  let the operands be `Rule.operands` (deduplicated) and *present* mean "is a number" (blank and
+  text both count as missing).
+  * sum / compare: no operand present → "—"; some but not all present → "Thiếu số liệu"; else
+    sum: `|target − Σterms| ≤ tolerance + EPS`; compare `<=`: `L ≤ R + tolerance + EPS`;
+    `>=`: `L ≥ R − tolerance − EPS`; `=`: `|L − R| ≤ tolerance + EPS`. False → severity.
+  * ratio: no operand present → "—"; numerator or denominator missing → "Thiếu số liệu";
+    denominator = 0 → "OK" when numerator = 0 and target is missing or 0, else severity;
+    target missing → "Thiếu số liệu"; else `|target − num/den×100| ≤ RATIO_TOLERANCE + EPS`
+    (`RATIO_TOLERANCE` = 0.005, the 2-decimal rounding) → "OK", else severity.
+  EPS = 1e-9 absorbs binary floating-point noise.
+
+Computed percentage cells (`ratio_formula`, mirrored by `computed_ratio`): `num/den×100` when both
+are numbers and `den ≠ 0`, else blank (`""`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Mapping
+
+from .catalog.models import Catalog, Indicator, Rule, Unit
+
+STATUS_OK = "OK"
+STATUS_SKIPPED = "—"
+STATUS_MISSING = "Thiếu số liệu"
+STATUSES = (STATUS_OK, STATUS_SKIPPED, STATUS_MISSING, "Lỗi", "Cảnh báo")
+
+EPS = 1e-9
+RATIO_TOLERANCE = 0.005
+
+#: Defined names of the two counts at the top of the check sheet (the Excel layer reads them).
+ERROR_COUNT_NAME = "KT_SO_LOI"
+WARNING_COUNT_NAME = "KT_SO_CANH_BAO"
+
+Ref = Callable[[str], str]  # indicator key → cell reference usable in a formula
+
+
+# --- value helpers (the Python mirror of ISNUMBER / LEN) -------------------------------------------
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and len(v) == 0)
+
+
+def computed_ratio(num: Any, den: Any) -> float | None:
+    """The value a computed percentage cell shows: None (blank) unless both are numbers and den ≠ 0."""
+    if is_number(num) and is_number(den) and den != 0:
+        return num / den * 100
+    return None
+
+
+def ratio_formula(num_ref: str, den_ref: str) -> str:
+    """Formula of a computed percentage cell; blank when an operand is not a number or den = 0."""
+    return f'=IF(AND(ISNUMBER({num_ref}),ISNUMBER({den_ref})),IF({den_ref}=0,"",{num_ref}/{den_ref}*100),"")'
+
+
+# --- domain -----------------------------------------------------------------------------------------
+
+def domain_codes(ind: Indicator, unit_kind: str) -> list[int]:
+    """Codes a unit may answer in a choice row (yes/no for a share-of-units row)."""
+    return [c.value for c in ind.unit_choices()] if ind.unit_kind_of_value(unit_kind) == "choice" else []
+
+
+def domain_ok(kind: str, codes: Iterable[int], v: Any) -> bool:
+    """Whether a present (non-blank) value fits `kind`; the mirror of `_domain_condition`."""
+    if not is_number(v):
+        return False
+    if kind == "count":
+        return v >= 0 and float(v).is_integer()
+    if kind in ("decimal", "money"):
+        return v >= 0
+    if kind == "percent":
+        return 0 <= v <= 100
+    if kind == "choice":
+        return any(v == c for c in codes)
+    return True
+
+
+def _domain_condition(kind: str, codes: list[int], v: str) -> str:
+    if kind == "count":
+        return f"AND({v}>=0,{v}=INT({v}))"
+    if kind in ("decimal", "money"):
+        return f"{v}>=0"
+    if kind == "percent":
+        return f"AND({v}>=0,{v}<=100)"
+    if kind == "choice":
+        parts = [f"{v}={c}" for c in codes]
+        return parts[0] if len(parts) == 1 else f"OR({','.join(parts)})"
+    return "TRUE"
+
+
+# --- compiling ----------------------------------------------------------------------------------
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _num(x: float) -> str:
+    return repr(float(x)).upper() if not float(x).is_integer() else str(int(x))
+
+
+def rule_formula(rule: Rule, catalog: Catalog, unit: Unit, ref: Ref) -> str:
+    """The status formula of `rule` for `unit`'s workbook (see the module docstring for semantics).
+
+    `ref(key)` gives the reference of an indicator's value cell (a defined name or `'Sheet'!$D$12`).
+    Returns a formula starting with `=`, or a quoted constant formula for a rule that is never evaluated.
+    """
+    sev = _q(rule.severity)
+    ok, skip, miss = _q(STATUS_OK), _q(STATUS_SKIPPED), _q(STATUS_MISSING)
+    if rule.kind in ("domain", "required"):
+        ind = catalog.indicator(rule.target)
+        v = ref(rule.target)
+        if rule.kind == "required":
+            if catalog.computed(ind, unit):
+                return f"={skip}"
+            return f"=IF(LEN({v})=0,{sev},{ok})"
+        kind = ind.unit_kind_of_value(unit.kind)
+        cond = _domain_condition(kind, domain_codes(ind, unit.kind), v)
+        return f"=IF(LEN({v})=0,{skip},IF(NOT(ISNUMBER({v})),{sev},IF({cond},{ok},{sev})))"
+    ops = ",".join(ref(k) for k in rule.operands)
+    n = len(rule.operands)
+    tol = _num(rule.tolerance + EPS)
+    if rule.kind == "ratio":
+        t, a, b = ref(rule.target), ref(rule.numerator), ref(rule.denominator)
+        return (
+            f"=IF(COUNT({ops})=0,{skip},IF(COUNT({a},{b})<2,{miss},"
+            f"IF({b}=0,IF(AND({a}=0,OR(NOT(ISNUMBER({t})),{t}=0)),{ok},{sev}),"
+            f"IF(NOT(ISNUMBER({t})),{miss},"
+            f"IF(ABS({t}-{a}/{b}*100)<={_num(RATIO_TOLERANCE + EPS)},{ok},{sev})))))"
+        )
+    if rule.kind == "sum":
+        terms = ",".join(ref(k) for k in rule.terms)
+        test = f"ABS({ref(rule.target)}-SUM({terms}))<={tol}"
+    else:
+        left = f"SUM({','.join(ref(k) for k in rule.left)})"
+        right = f"SUM({','.join(ref(k) for k in rule.right)})"
+        if rule.op == "<=":
+            test = f"{left}<={right}+{tol}"
+        elif rule.op == ">=":
+            test = f"{left}>={right}-{tol}"
+        else:
+            test = f"ABS({left}-{right})<={tol}"
+    return f"=IF(COUNT({ops})=0,{skip},IF(COUNT({ops})<{n},{miss},IF({test},{ok},{sev})))"
+
+
+# --- the Python mirror ----------------------------------------------------------------------------
+
+def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: Unit) -> str:
+    """What the compiled formula of `rule` shows, given the cell contents `values` (key → content).
+
+    Computed percentage rows must already hold their computed value (`computed_ratio`) or be absent.
+    """
+    fail = rule.severity
+    if rule.kind in ("domain", "required"):
+        ind = catalog.indicator(rule.target)
+        v = values.get(rule.target)
+        if rule.kind == "required":
+            if catalog.computed(ind, unit):
+                return STATUS_SKIPPED
+            return fail if is_blank(v) else STATUS_OK
+        if is_blank(v):
+            return STATUS_SKIPPED
+        kind = ind.unit_kind_of_value(unit.kind)
+        return STATUS_OK if domain_ok(kind, domain_codes(ind, unit.kind), v) else fail
+    present = [is_number(values.get(k)) for k in rule.operands]
+    if not any(present):
+        return STATUS_SKIPPED
+    tol = rule.tolerance + EPS
+    if rule.kind == "ratio":
+        t, a, b = (values.get(k) for k in (rule.target, rule.numerator, rule.denominator))
+        if not (is_number(a) and is_number(b)):
+            return STATUS_MISSING
+        if b == 0:
+            return STATUS_OK if a == 0 and (not is_number(t) or t == 0) else fail
+        if not is_number(t):
+            return STATUS_MISSING
+        return STATUS_OK if abs(t - a / b * 100) <= RATIO_TOLERANCE + EPS else fail
+    if not all(present):
+        return STATUS_MISSING
+    if rule.kind == "sum":
+        ok = abs(values[rule.target] - sum(values[k] for k in rule.terms)) <= tol
+    else:
+        left = sum(values[k] for k in rule.left)
+        right = sum(values[k] for k in rule.right)
+        if rule.op == "<=":
+            ok = left <= right + tol
+        elif rule.op == ">=":
+            ok = left >= right - tol
+        else:
+            ok = abs(left - right) <= tol
+    return STATUS_OK if ok else fail
+
+
+def cell_values(values: Mapping[str, Any], catalog: Catalog, unit: Unit) -> dict[str, Any]:
+    """The contents the workbook's value cells hold: typed values, with computed rows recomputed."""
+    out = dict(values)
+    for ind in catalog.value_indicators():
+        if catalog.computed(ind, unit):
+            agg = ind.aggregate
+            out[ind.key] = computed_ratio(values.get(agg.numerator), values.get(agg.denominator))
+    return out
+
+
+def count_statuses(statuses: Iterable[str]) -> tuple[int, int]:
+    """(errors, warnings) as the check sheet counts them: warnings include "Thiếu số liệu"."""
+    st = list(statuses)
+    return st.count("Lỗi"), st.count("Cảnh báo") + st.count(STATUS_MISSING)
