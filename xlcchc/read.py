@@ -740,7 +740,8 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
     for sheet, addrs in sorted(by_sheet.items()):
         book.cells(sheet, addrs)
     for ind in value_inds:
-        if not catalog.applies(ind, unit):
+        # Computed percentages are read too: their inputs apply even when the row's own figure is the province's.
+        if not (catalog.applies(ind, unit) or catalog.computed(ind, unit)):
             continue
         sheet, addr = refs[layout.value_name(ind.form, ind.code)]
         label = cell_label(sheet, addr)
@@ -755,7 +756,7 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
                 problem = Finding(
                     file=name, form=ind.form, code=ind.code, cell=label, severity=WARNING, rule="cell.overwritten",
                     message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô tỷ lệ là công thức nhưng đã bị gõ đè bằng "
-                    f"“{_short(str(raw))}”; chương trình dùng tỷ lệ tính lại từ "
+                    f"“{fmt_vn(raw) if isinstance(raw, float) else _short(str(raw))}”; chương trình dùng tỷ lệ tính lại từ "
                     f"{ind.aggregate.numerator.split(':')[1]}/{ind.aggregate.denominator.split(':')[1]}",
                     actual=_jsonable(raw),
                 )
