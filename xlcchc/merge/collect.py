@@ -143,11 +143,12 @@ def sent_at_iso(raw: Any) -> str | None:
 def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) -> FileResult:
     """Read and check one file; never raises (a worker process must not die on a bad file)."""
     from ..check import check_return
-    from ..read import ReturnError, read_return, values_of
+    from ..read import ReturnError, values_of
+    from .fastread import read_return_fast
 
     res = FileResult(rel=rel, sha256=sha, mtime=mtime)
     try:
-        ret = read_return(path, regime=regime)
+        ret = read_return_fast(path, regime=regime)
     except ReturnError as e:
         res.error_code, res.error = e.code, str(e)
         return res
