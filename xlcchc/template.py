@@ -166,7 +166,7 @@ def _num_format(kind: str, computed: bool = False) -> str:
 
 def _lines(text: str, width: float) -> int:
     """How many lines `text` wraps to in a column of `width` characters (Times New Roman, estimated)."""
-    cap = max(int(width * 1.05) - 1, 4)
+    cap = max(int(width * 1.22) - 1, 4)
     total = 0
     for para in str(text).split("\n"):
         n, cur = 1, 0
@@ -817,14 +817,12 @@ def _unescape(s: str) -> str:
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_X_ESC = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def _xml_text(s: str) -> str:
-    """Text safe inside <t>: XML-escaped, OOXML `_xHHHH_` escapes for control characters (nothing lost)."""
-    s = _X_ESC.sub(r"_x005F_\1", s)  # a literal “_x0041_” must not be decoded by Excel
+    """Text safe inside <t>: XML-escaped; control characters XML 1.0 cannot carry are dropped."""
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _XML_BAD.sub(lambda m: f"_x{ord(m.group(0)):04X}_", s)
+    return _XML_BAD.sub("", s)
 
 
 def _xml_number(v: float | int) -> str:
@@ -1031,6 +1029,11 @@ def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str,
 
     values = cell_values(values, catalog, unit)
     status = {r.id: rule_status(r, values, catalog, unit) for r in plan.rules}
+    reading: dict[str, list[str]] = {}
+    for r in plan.rules:
+        if r.kind != "required":
+            for k in r.operands:
+                reading.setdefault(k, []).append(r.id)
     out: dict[str, dict[str, Any]] = {}
     for ind in catalog.value_indicators():
         loc = book.names.get(layout.value_name(ind.form, ind.code))
@@ -1039,7 +1042,7 @@ def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str,
         part, ref = loc
         if catalog.computed(ind, unit):
             out.setdefault(part, {})[ref] = values.get(ind.key)
-        ids = [r.id for r in plan.rules if r.kind != "required" and ind.key in r.operands]
+        ids = reading.get(ind.key, [])
         if ids:
             row = re.sub(r"[A-Z]+", "", ref)
             worst = "Lỗi" if any(status[i] == "Lỗi" for i in ids) else ("Cảnh báo" if any(status[i] == "Cảnh báo" for i in ids) else "")
