@@ -106,11 +106,13 @@ def number_format(x: float) -> str:
     shown = Decimal(text.replace(".", "").replace(",", "."))
     half = Decimal(5) / (10 ** (decimals + 1))
     lo, hi = shown - half, shown + half
-    exact = Decimal(x)
-    if exact < lo:  # cannot happen with correct rounding; keep the value inside its own interval anyway
-        lo = exact
-    if exact >= hi:  # a tie rounded down (half to even)
-        hi = exact + Decimal("1e-9")
+    # The spreadsheet reads the bounds as doubles and compares them with the cell's double: a value that
+    # is the double nearest a tie (615562.705 is stored as 615562.70499…) equals the bound, so the
+    # interval is checked and widened in doubles, never in decimal arithmetic.
+    if not float(lo) <= x:
+        lo = Decimal(repr(x))
+    if not x < float(hi):
+        hi = Decimal(repr(math.nextafter(x, math.inf)))
     fallback = _FALLBACK_INT if decimals == 0 else _FALLBACK_DEC
     return f'[<{_num(lo)}]{fallback};[<{_num(hi)}]"{text}";{fallback}'
 

@@ -1,0 +1,316 @@
+"""The appendix (Phụ lục): figures, labels and formats read back from the real workbook, and the PDF
+made by the real LibreOffice under different locales."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from xlcchc.appendix import ANNEX_SHEETS, WHOLE_FORMAT, AppendixError, number_format, write_appendix
+from xlcchc.catalog import CatalogError, load_catalog, registry_of
+from xlcchc.findings import Finding
+from xlcchc.layout import form_sheet
+from xlcchc.numbers import fmt_vn
+from xlcchc.office import soffice_available
+from xlcchc.provincial import ProvincialFigures, UnitStatus
+
+from .conftest import FIXTURES
+
+needs_office = pytest.mark.skipif(not soffice_available(), reason="LibreOffice (soffice) is not installed")
+
+
+def figures_from_fixture(name: str, **extra) -> ProvincialFigures:
+    d = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return ProvincialFigures(
+        regime=d["regime"],
+        period=d["period"],
+        unit=d["unit"],
+        values={f"{r['form']}:{r['code']}": r["value"] for r in d["values"]},
+        notes={f"{r['form']}:{r['code']}": r["note"] for r in d["values"] if r["note"]},
+        **extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def fig() -> ProvincialFigures:
+    """The printed 2022 figures, with a few units, a status list and an open finding for the annexes."""
+    base = figures_from_fixture("seed_tinh_2022.json")
+    reg = registry_of(load_catalog(base.regime))
+    units = reg.reporting_units()[:3]
+    by_unit = {
+        u.code: {k: (v / 3 if isinstance(v, (int, float)) and v else v) for k, v in base.values.items()}
+        for u in units
+    }
+    status = [
+        UnitStatus(unit=u.code, name=u.name, status="Đã nộp", file=f"{u.code}.xlsx", sent_at="2023-01-10T08:30:00")
+        for u in units
+    ] + [UnitStatus(unit=reg.reporting_units()[5].code, name=reg.reporting_units()[5].name, status="Chưa nộp")]
+    finding = Finding(
+        file=f"{units[0].code}.xlsx", form=3, code="3.1", cell="'Biểu mẫu 3'!D20", rule="3-ratio-3.1",
+        message="Tỷ lệ mục 3.1 phải bằng 3.1.2 / 3.1.1 × 100", unit=units[0].code,
+    )
+    return base.model_copy(update={"by_unit": by_unit, "status": status, "findings": [finding]})
+
+
+@pytest.fixture(scope="module")
+def appendix(tmp_path_factory, fig) -> Path:
+    return write_appendix(fig, tmp_path_factory.mktemp("pl") / "PHU_LUC.xlsx")
+
+
+def form_rows(ws) -> list[tuple]:
+    """The table rows of a form sheet: everything after the header row that holds the unit column title."""
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(n for n, r in enumerate(rows) if r[2] == "Đơn vị tính") + 1
+    return [r[:5] for r in rows[start:]]
+
+
+# --- the forms -----------------------------------------------------------------------------------------------
+
+
+def test_every_indicator_with_its_figure_label_stt_and_unit(appendix, fig):
+    cat = load_catalog(fig.regime)
+    wb = openpyxl.load_workbook(appendix)
+    assert wb.sheetnames[: len(cat.forms)] == [form_sheet(f.number) for f in cat.forms]
+    checked = 0
+    for form in cat.forms:
+        rows = form_rows(wb[form_sheet(form.number)])
+        assert len(rows) == len(form.indicators)
+        for ind, (stt, label, unit, value, note) in zip(form.indicators, rows):
+            assert (stt, label, unit or "") == (ind.printed_stt, ind.label, ind.unit), ind.key
+            expected = fig.values.get(ind.key)
+            if not ind.has_value or expected is None:
+                assert value is None, ind.key  # a blank stays blank, never 0
+            elif isinstance(expected, str):
+                assert value == expected, ind.key  # text (“-”) stays text
+            else:
+                assert isinstance(value, (int, float)) and not isinstance(value, bool), ind.key
+                assert value == pytest.approx(expected), ind.key
+                checked += 1
+            assert (note or "") == fig.notes.get(ind.key, ""), ind.key
+    assert checked == sum(1 for v in fig.values.values() if isinstance(v, (int, float)))
+    assert checked > 100
+
+
+def test_number_cells_carry_a_vietnamese_format(appendix):
+    ws = openpyxl.load_workbook(appendix)[form_sheet(3)]
+    cells = {r[0].value: r[3] for r in ws.iter_rows(min_col=1, max_col=4) if r[0].value}
+    assert cells["3.1.1."].value == 518562 and cells["3.1.1."].number_format == WHOLE_FORMAT
+    assert cells["3.1."].value == 99.99 and '"99,99"' in cells["3.1."].number_format
+    assert cells["2.3."].value == "-" and cells["2.3."].data_type == "s"
+
+
+def test_title_block_period_and_headers(appendix, fig):
+    cat = load_catalog(fig.regime)
+    ws = openpyxl.load_workbook(appendix)[form_sheet(1)]
+    texts = [c for r in ws.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert texts[:3] == ["Phụ lục", cat.title.replace("CÔNG TÁC ", "CÔNG TÁC\n"), "Năm 2022"] or (
+        texts[0] == "Phụ lục" and texts[1].replace("\n", " ") == cat.title and texts[2] == "Năm 2022"
+    )
+    assert "Biểu mẫu 1" in texts and cat.form(1).title in texts
+    assert f"Chỉ tiêu thống kê\n{cat.usage}" in texts
+    assert {"Kết quả thống kê", "Đơn vị tính", cat.value_header, "Ghi chú", "STT"} <= set(texts)
+    assert not any(t.startswith("Đơn vị báo cáo") for t in texts)  # the province is the default unit
+    # later forms carry only their own title, not the document's
+    ws2 = openpyxl.load_workbook(appendix)[form_sheet(2)]
+    first = [c for r in ws2.iter_rows(values_only=True) for c in r if isinstance(c, str)][:2]
+    assert first == ["Biểu mẫu 2", cat.form(2).title]
+
+
+def test_page_setup_of_an_administrative_document(appendix):
+    wb = openpyxl.load_workbook(appendix)
+    ws = wb[form_sheet(1)]
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
+    cm = lambda inch: round(inch * 2.54, 2)  # noqa: E731
+    assert (cm(ws.page_margins.top), cm(ws.page_margins.bottom), cm(ws.page_margins.left)) == (2.0, 2.0, 3.0)
+    assert 1.5 <= cm(ws.page_margins.right) <= 2.0
+    assert "&P" in ws.oddFooter.center.text
+    assert ws.print_title_rows  # the table header repeats on every printed page
+    fonts = {c.font.name for r in ws.iter_rows() for c in r if c.value is not None}
+    assert fonts == {"Times New Roman"}
+    sizes = {c.font.sz for r in ws.iter_rows(min_row=8) for c in r if c.value is not None}
+    assert sizes <= {12.0, 13.0}
+    bold = {r[0].value: r[1].font.b for r in ws.iter_rows() if r[0].value in ("3.", "3.1.")}
+    assert bold == {"3.": True, "3.1.": False}  # heading rows bold
+
+
+def test_same_figures_give_the_same_bytes(tmp_path, fig, appendix):
+    again = write_appendix(fig, tmp_path / "again.xlsx")
+    assert again.read_bytes() == appendix.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx"]  # no temporary file left behind
+
+
+def test_text_from_returns_stays_text(tmp_path, fig):
+    notes = dict(fig.notes, **{"1:1": "=SUM(A1:A9)", "1:2.1": "https://lgsp.thanhhoa.gov.vn", "1:3.1": "1.234"})
+    values = dict(fig.values, **{"1:3.2": "=1+1"})
+    out = write_appendix(fig.model_copy(update={"notes": notes, "values": values}), tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(out)[form_sheet(1)]
+    by_stt = {r[0].value: r for r in ws.iter_rows(max_col=5)}
+    assert by_stt["1."][4].value == "=SUM(A1:A9)" and by_stt["1."][4].data_type == "s"
+    assert by_stt["2.1."][4].value == "https://lgsp.thanhhoa.gov.vn" and not ws._hyperlinks
+    assert by_stt["3.1."][4].value == "1.234" and by_stt["3.1."][4].data_type == "s"
+    assert by_stt["3.2."][3].value == "=1+1" and by_stt["3.2."][3].data_type == "s"
+
+
+def test_another_regime_period_and_reporting_unit(tmp_path):
+    """Nothing regime-specific: the 2021 single-table form prints its own header, title and period."""
+    fig21 = figures_from_fixture("seed_tinh_2021.json").model_copy(update={"unit": "SNV"})
+    cat = load_catalog("tinh-2021")
+    out = write_appendix(fig21, tmp_path / "pl21.xlsx", annexes=False)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [form_sheet(f.number) for f in cat.forms]
+    texts = [c for r in wb[form_sheet(1)].iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert "6 tháng đầu năm 2021" in texts
+    assert "Đơn vị báo cáo: Sở Nội vụ" in texts
+    assert cat.value_header == "Kết quả" and "Kết quả" in texts
+    for form in cat.forms:
+        rows = form_rows(wb[form_sheet(form.number)])
+        assert [r[1] for r in rows] == [i.label for i in form.indicators]
+
+
+# --- annexes -------------------------------------------------------------------------------------------------
+
+
+def test_annexes_by_unit_status_findings(appendix, fig):
+    wb = openpyxl.load_workbook(appendix)
+    assert wb.sheetnames[-3:] == list(ANNEX_SHEETS)
+    cat = load_catalog(fig.regime)
+    reg = registry_of(cat)
+    ws = wb[ANNEX_SHEETS[0]]
+    rows = list(ws.iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "STT")
+    units = sorted(fig.by_unit, key=[u.code for u in reg.units].index)
+    assert list(header[4:]) == [reg.by_code[u].short_name for u in units]
+    row_3_1_1 = next(r for r in rows if r[0] == "3.1.1." and r[1] == cat.indicator("3:3.1.1").label)
+    assert row_3_1_1[3] == 518562
+    assert list(row_3_1_1[4:]) == pytest.approx([fig.by_unit[u]["3:3.1.1"] for u in units])
+
+    status = [r for r in wb[ANNEX_SHEETS[1]].iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert [r[1] for r in status] == sorted((s.unit for s in fig.status), key=[u.code for u in reg.units].index)
+    assert {r[3] for r in status} == {"Đã nộp", "Chưa nộp"}
+    assert "10/01/2023 08:30" in {r[5] for r in status}
+
+    findings = [r for r in wb[ANNEX_SHEETS[2]].iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert len(findings) == 1 and findings[0][7] == fig.findings[0].message and findings[0][3] == 3
+
+
+def test_no_annexes(tmp_path, fig):
+    out = write_appendix(fig, tmp_path / "pl.xlsx", annexes=False)
+    assert not set(ANNEX_SHEETS) & set(openpyxl.load_workbook(out).sheetnames)
+
+
+# --- bad input ----------------------------------------------------------------------------------------------
+
+
+def test_failed_write_keeps_the_previous_appendix(tmp_path, fig):
+    out = tmp_path / "PHU_LUC.xlsx"
+    out.write_bytes(b"previous appendix")
+    with pytest.raises(CatalogError, match="Không có chế độ báo cáo"):
+        write_appendix(fig.model_copy(update={"regime": "khong-co"}), out)
+    with pytest.raises(AppendixError, match="đuôi .xlsx"):
+        write_appendix(fig, tmp_path / "PHU_LUC.pdf")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    with pytest.raises(AppendixError, match="Không tạo được thư mục"):
+        write_appendix(fig, blocker / "sub" / "PHU_LUC.xlsx")
+    assert out.read_bytes() == b"previous appendix"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["PHU_LUC.xlsx", "a_file"]
+
+
+def test_unknown_period_code_is_printed_as_given(tmp_path, fig):
+    out = write_appendix(fig.model_copy(update={"period": "đợt 2"}), tmp_path / "pl.xlsx", annexes=False)
+    texts = [c for r in openpyxl.load_workbook(out)[form_sheet(1)].iter_rows(values_only=True) for c in r]
+    assert "đợt 2" in texts
+
+
+# --- number formats ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [0.0, 5.0, 999.0, 1000.0, 518562.0, 10630268.0, 999999999.0])
+def test_whole_numbers_use_the_literal_group_format(x):
+    assert number_format(x) == WHOLE_FORMAT
+
+
+def _interval(fmt: str) -> tuple[Decimal, Decimal, str]:
+    m = re.fullmatch(r'\[<(-?[0-9.]+)\][^;]+;\[<(-?[0-9.]+)\]"([0-9.,]+)";[^;]+', fmt)
+    assert m, fmt
+    return Decimal(m.group(1)), Decimal(m.group(2)), m.group(3)
+
+
+def test_fractions_print_their_own_rounding_for_their_own_value():
+    rng = random.Random(7)
+    samples = [99.99, 65.85, 99.7, 10.1, 0.125, 0.135, 2.675, 1234.5, 99.9975, 1e9, 1234567890.0, 615562.705]
+    samples += [rng.uniform(0, 100) for _ in range(300)] + [1e-7, 0.004, 0.005, 1e15 + 0.5] + [rng.uniform(0, 1e7) for _ in range(300)]
+    for x in samples:
+        fmt = number_format(x)
+        if fmt == WHOLE_FORMAT:
+            assert float(x).is_integer()
+            continue
+        lo, hi, text = _interval(fmt)
+        assert float(lo) <= x < float(hi), (x, fmt)  # compared as the spreadsheet does, in doubles
+        assert text == fmt_vn(x, 0 if float(x).is_integer() else 2)
+
+
+def _pdf_text(xlsx: Path, outdir: Path, lang: str, *pages: int) -> str:
+    """Convert with LibreOffice in a child process whose locale is `lang`; the PDF's text (layout kept)."""
+    env = dict(os.environ, LANG=lang, LC_ALL=lang, LANGUAGE=lang.split(".")[0])
+    code = "import sys; from xlcchc.office import to_pdf; print(to_pdf(sys.argv[1], sys.argv[2]))"
+    proc = subprocess.run([sys.executable, "-c", code, str(xlsx), str(outdir)], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    pdf = Path(proc.stdout.strip())
+    rng = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    return subprocess.run(["pdftotext", "-layout", *rng, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@needs_office
+@pytest.mark.parametrize("lang", ["en_US.UTF-8", "de_DE.UTF-8", "C"])
+def test_pdf_prints_vietnamese_numbers_in_any_locale(tmp_path, fig, lang):
+    out = write_appendix(fig, tmp_path / "PHU_LUC.xlsx", annexes=False)
+    text = _pdf_text(out, tmp_path / "pdf", lang)
+    for shown in ("518.562", "518.549", "99,99", "65,85", "99,70", "10.630.268", "6.234.262", "2.000", "2.103"):
+        assert re.search(rf"(?<![\d.,]){re.escape(shown)}(?![\d.,])", text), (lang, shown)
+    for wrong in ("518,562", "99.99", "10,630,268", "518562", "65.85"):
+        assert wrong not in text, (lang, wrong)
+    assert "Chỉ tiêu thống kê" in text and "Năm 2022" in text
+
+
+@needs_office
+def test_every_printed_page_repeats_the_table_header(tmp_path, fig):
+    out = write_appendix(fig, tmp_path / "PHU_LUC.xlsx", annexes=False)
+    text = _pdf_text(out, tmp_path / "pdf", "en_US.UTF-8")
+    pages = [p for p in text.split("\f") if p.strip()]
+    cat = load_catalog(fig.regime)
+    assert len(pages) > len(cat.forms)  # some forms run over a page
+    assert "Chỉ tiêu thống kê" in pages[1] and "Kết quả thống kê" in pages[1]
+    assert all("Chỉ tiêu thống kê" in p and "Đơn vị tính" in p for p in pages)
+    continuation = [p for p in pages if "Biểu mẫu" not in p]
+    assert continuation  # a page that continues a form still starts with the header
+    assert all(re.search(r"Trang \d+", p) for p in pages)
+
+
+@needs_office
+def test_literal_formats_round_trip_through_libreoffice(tmp_path):
+    """Many values through the same formats, printed by LibreOffice under a non-Vietnamese locale."""
+    rng = random.Random(11)
+    values = [0.0, 7.0, 999.0, 1000.0, 100.0, 99.7, 0.5, 99.9975, 615562.705, 0.125, 2.675]
+    values += [float(rng.randrange(0, 10**8)) for _ in range(12)] + [round(rng.uniform(0, 10**6), 3) for _ in range(12)]
+    path = tmp_path / "fmt.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.set_column(0, 1, 30)
+    for n, v in enumerate(values):
+        ws.write_string(n, 0, f"v{n}")
+        ws.write_number(n, 1, v, wb.add_format({"num_format": number_format(v)}))
+    wb.close()
+    text = _pdf_text(path, tmp_path / "pdf", "en_US.UTF-8")
+    shown = dict(re.findall(r"(v\d+)\s+(\S+)", text))
+    assert shown == {f"v{n}": fmt_vn(v) for n, v in enumerate(values)}
