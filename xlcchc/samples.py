@@ -28,7 +28,6 @@ import math
 import os
 import random
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from typing import Any
 from .catalog.load import load_catalog, registry_of
 from .catalog.models import Catalog, Indicator, Registry, Unit
 from .errors import XlcchcError
+from .layout import STATUS_DRAFT, STATUS_FINAL
 from .numbers import NONE_MARKS, fmt_vn
 
 TARGET_FILE = Path(__file__).with_name("samples_target_2022.json")
@@ -446,3 +446,231 @@ def patch_cells(data: bytes, edits: dict[str, Any], *, unprotect: bool = False) 
             zi.create_system = info.create_system
             dst.writestr(zi, body)
     return out.getvalue()
+
+
+def _doc(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn):
+    """The values file of a return: only rows the unit types (formulas and other units' rows are left out)."""
+    from .values import ValueRow, ValuesDoc
+
+    rows = []
+    for ind in catalog.value_indicators():
+        if not catalog.applies(ind, unit) or catalog.computed(ind, unit):
+            continue
+        v = ret.values.get(ind.key)
+        note = ret.notes.get(ind.key, "")
+        if v is None and not note:
+            continue
+        rows.append(ValueRow(form=ind.form, code=ind.code, value=v, note=note))
+    return ValuesDoc(regime=catalog.regime, unit=unit.code, period=period, values=rows)
+
+
+def _fill(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn, cover: dict, work: Path) -> bytes:
+    """Template → filled return through the same path as `xlcchc values import`; the bytes of the result."""
+    from .periods import parse_period
+    from .template import build_template, fill_template
+
+    tpl = work / f"tpl_{unit.code}_{period}.xlsx"
+    if not tpl.exists():
+        build_template(catalog, unit, parse_period(period), tpl)
+    out = work / f"out_{unit.code}_{period}.xlsx"
+    report = fill_template(tpl, _doc(catalog, unit, period, ret), out, cover=cover)
+    if report.skipped or report.disagreements:
+        raise SamplesError(f"{unit.code}: {report.summary()}")
+    data = out.read_bytes()
+    out.unlink()
+    return data
+
+
+def _scaled(ret: UnitReturn, catalog: Catalog, factor: float, blank_forms: tuple[int, ...] = ()) -> UnitReturn:
+    """An earlier or partial version of a return: summed counts scaled down, some forms not yet filled."""
+    out = UnitReturn(ret.unit, notes=dict(ret.notes))
+    for key, v in ret.values.items():
+        ind = catalog.indicator(key)
+        if ind.form in blank_forms:
+            continue
+        if ind.aggregate.method == "sum" and isinstance(v, (int, float)):
+            v = int(v * factor)
+        out.values[key] = v
+    # Scaling keeps a ≤ b (both floored from b ≥ a); sums of breakdown rows are recomputed.
+    for key, terms in _derived_order_items(catalog):
+        if key in out.values:
+            nums = [out.values.get(t) for t in terms if isinstance(out.values.get(t), (int, float))]
+            out.values[key] = sum(nums) if nums else None
+    return out
+
+
+def _derived_order_items(catalog: Catalog) -> list[tuple[str, list[str]]]:
+    derived = _sum_targets(catalog)
+    return [(k, derived[k]) for k in _derived_order(derived)]
+
+
+def _lock_file_bytes(owner: str) -> bytes:
+    """Excel's `~$` owner file: the name of who has the workbook open, in its fixed 165-byte layout."""
+    ascii_name = owner.encode("ascii", "replace")[:53]
+    data = bytes([len(ascii_name)]) + ascii_name.ljust(53, b" ") + owner.encode("utf-16-le")
+    return data.ljust(165, b"\x00")[:165]
+
+
+@dataclass
+class Sample:
+    """One file of the sample folder and what the check and the merge should say about it."""
+
+    file: str
+    unit: str
+    what: str = ""  # what is wrong (Vietnamese), empty for a clean return
+    expect: str = ""  # what the check / merge should report
+
+
+def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
+    """All files of the sample folder (relative path → bytes) and the list of planted problems."""
+    import datetime as dt
+
+    catalog = load_catalog(load_target().regime)
+    registry = registry_of(catalog)
+    target = load_target()
+    period = target.period
+    returns = distribute(catalog, registry, target, seed=seed)
+    typed, den = plant_typo(returns)
+    true_text_value = returns[TEXT_UNIT].values[TEXT_KEY]
+    returns[TEXT_UNIT].values[TEXT_KEY] = fmt_vn(true_text_value)
+    returns[EQ_NOTE_UNIT].notes[EQ_NOTE_KEY] = EQ_NOTE
+    rng = random.Random(seed + 1)
+    files: dict[str, bytes] = {}
+    planted: list[Sample] = []
+    base = RETURNS_DIR + "/"
+    with tempfile.TemporaryDirectory(prefix="xlcchc-samples-") as tmp:
+        work = Path(tmp)
+        for unit in registry.reporting_units():
+            if unit.code == MISSING_UNIT:
+                planted.append(Sample(
+                    "(không có tệp)", unit.code, f"{unit.name} không gửi báo cáo",
+                    "Tổng hợp: đơn vị “Chưa nộp”. Số liệu cộng của đơn vị này được đặt bằng 0 nên tổng toàn tỉnh vẫn khớp Phụ lục",
+                ))
+                continue
+            day = rng.randint(3, 13)
+            cover = _cover(rng, day, STATUS_FINAL)
+            ret = returns[unit.code]
+            if unit.code == TWICE_UNIT:
+                cover["BIA_NGAY_GUI"] = dt.date(2023, 1, 12)
+                draft = _scaled(ret, catalog, 0.92, blank_forms=(6, 7))
+                dcover = dict(cover, BIA_NGAY_GUI=dt.date(2023, 1, 5), BIA_TRANG_THAI=STATUS_DRAFT)
+                files[base + DRAFT_FILE] = _fill(catalog, unit, period, draft, dcover, work)
+                planted.append(Sample(
+                    DRAFT_FILE, unit.code,
+                    "bản dự thảo cũ (gửi 05/01/2023, “Dự thảo”, số liệu tạm, chưa nhập Biểu mẫu 6, 7) bên cạnh báo cáo chính thức (12/01/2023)",
+                    f"Tổng hợp: đơn vị gửi hai lần; dùng {file_name(unit.code)} (mới hơn, “Chính thức”), bản dự thảo “Trùng”, không cộng",
+                ))
+            data = _fill(catalog, unit, period, ret, cover, work)
+            if unit.code == OVERTYPED_UNIT:
+                ind = catalog.indicator(OVERTYPED_KEY)
+                from .layout import value_name
+
+                data = patch_cells(data, {value_name(ind.form, ind.code): OVERTYPED_VALUE}, unprotect=True)
+                planted.append(Sample(
+                    file_name(unit.code), unit.code,
+                    f"bỏ khóa trang Biểu mẫu {ind.form} và gõ đè {OVERTYPED_VALUE} lên ô công thức tỷ lệ mục {ind.code}",
+                    f"Kiểm tra: cảnh báo cell.overwritten (ô tỷ lệ bị gõ đè); tỷ lệ được tính lại từ {ind.aggregate.numerator.split(':')[1]}/{ind.aggregate.denominator.split(':')[1]}",
+                ))
+            files[base + file_name(unit.code)] = data
+        # The extra files: another period, a damaged copy, Excel's lock file.
+        stale_unit = registry.by_code[STALE_UNIT]
+        stale = _scaled(returns[STALE_UNIT], catalog, 0.48)
+        files[base + STALE_FILE] = _fill(catalog, stale_unit, STALE_PERIOD, stale, _cover(rng, 8, STATUS_FINAL, 7, 2022), work)
+    full = files[base + file_name(DAMAGED_UNIT)]
+    files[base + DAMAGED_FILE] = full[: len(full) * 11 // 20]
+    files[base + LOCK_FILE] = _lock_file_bytes("Nguyen Van Hung")
+    planted += [
+        Sample(
+            file_name(TYPO_UNIT), TYPO_UNIT,
+            f"gõ nhầm: mục {TYPO_NUM.split(':')[1]} (đúng hạn) = {fmt_vn(typed)} lớn hơn mục {TYPO_DEN.split(':')[1]} (đã giải quyết) = {fmt_vn(den)} (đảo hai chữ số cuối)",
+            f"Kiểm tra: Lỗi {TYPO_NUM.split(':')[0]}-le-{TYPO_NUM.split(':')[1]}-{TYPO_DEN.split(':')[1]}. Tổng toàn tỉnh vẫn khớp Phụ lục (số đúng hạn của {TYPO_DONOR} được chọn thấp hơn tương ứng)",
+        ),
+        Sample(
+            file_name(TEXT_UNIT), TEXT_UNIT,
+            f"mục {TEXT_KEY.split(':')[1]} (Biểu mẫu {TEXT_KEY.split(':')[0]}) nhập dạng văn bản “{fmt_vn(true_text_value)}” (dấu chấm ngăn cách hàng nghìn)",
+            f"Kiểm tra và tổng hợp đọc đúng {true_text_value} (không phải {fmt_vn(true_text_value)} = số thập phân), cộng vào tổng toàn tỉnh",
+        ),
+        Sample(
+            file_name(EQ_NOTE_UNIT), EQ_NOTE_UNIT,
+            f"ghi chú mục {EQ_NOTE_KEY.split(':')[1]} (Biểu mẫu {EQ_NOTE_KEY.split(':')[0]}) bắt đầu bằng dấu “=”: “{EQ_NOTE[:40]}…”",
+            "Ghi chú được giữ nguyên là văn bản, không bao giờ bị tính như công thức (kể cả trong TONG_HOP.xlsx)",
+        ),
+        Sample(
+            STALE_FILE, STALE_UNIT,
+            "tệp thừa: báo cáo 6 tháng đầu năm 2022 của cùng đơn vị (kỳ 2022-6T)",
+            f"Tổng hợp: “Sai kỳ báo cáo”, không cộng; số liệu năm lấy từ {file_name(STALE_UNIT)}",
+        ),
+        Sample(
+            DAMAGED_FILE, DAMAGED_UNIT,
+            "tệp thừa bị hỏng: bản sao bị cắt cụt (55% dung lượng, tải về không hết)",
+            f"Kiểm tra: tệp không mở được (doc.*); tổng hợp: “Không hợp lệ”, không làm dừng các tệp khác; số liệu lấy từ {file_name(DAMAGED_UNIT)}",
+        ),
+        Sample(
+            LOCK_FILE, LOCK_UNIT,
+            "tệp khóa “~$” do Excel để lại khi bảng tính đang mở",
+            "Tổng hợp: bỏ qua (không phải báo cáo)",
+        ),
+    ]
+    files["README.md"] = readme(planted, catalog, registry).encode("utf-8")
+    return files, planted
+
+
+def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
+    """samples/README.md: what the folder holds and the table of planted problems (generated, not edited)."""
+    n_units = len(registry.reporting_units())
+    lines = [
+        "# Bộ báo cáo mẫu năm 2022 (sample returns)",
+        "",
+        "Tạo bởi `xlcchc samples` (đừng sửa tay: chạy lại lệnh sẽ cho đúng từng byte như cũ).",
+        "",
+        f"`{RETURNS_DIR}/` chứa báo cáo năm 2022 (kỳ `2022-N`, chế độ `{catalog.regime}`) của {n_units - 1}/{n_units} "
+        f"đơn vị trong danh mục `{registry.id}`, mỗi tệp là biểu mẫu do `xlcchc template` tạo và được điền bằng "
+        "`xlcchc values import`. Số liệu từng đơn vị được chia từ số liệu toàn tỉnh in trong Phụ lục Báo cáo CCHC "
+        "năm 2022 theo quy mô đơn vị (thành phố lớn nhiều hồ sơ hơn huyện miền núi; Sở Tài nguyên và Môi trường "
+        "nhiều hơn Sở Ngoại vụ), sao cho tổng hợp lại đúng bằng số đã in: tổng cộng đúng từng đơn vị, tỷ lệ tính "
+        "lại từ tử số/mẫu số đã cộng, số của cơ quan chủ trì lấy đúng số in (kèm ghi chú in trong Phụ lục).",
+        "",
+        "Các chỗ chính Phụ lục in không khớp nhau được giữ nguyên để bước kiểm tra tự phát hiện: 3:3.1 in 99,99 "
+        "nhưng 518.549/518.562 = 100,00; 6:1 in 57 nhưng 6.234.262/10.630.268 = 58,65; 7:6.2 in 99,67 nhưng "
+        "732/732 = 100; 7:6.3 in 96,67 nhưng 871/910 = 95,71; 7:6.3.1 in 910 nhưng 169 + 732 = 901; "
+        "4:3.2 có mặt 58.120 > 4:3.1 được giao 6.144 (báo cáo của Sở Nội vụ).",
+        "",
+        "## Các lỗi cố ý (planted)",
+        "",
+        "| tệp | đơn vị | sai gì | kiểm tra / tổng hợp phải báo |",
+        "| --- | --- | --- | --- |",
+    ]
+    for s in planted:
+        cells = [s.file, s.unit, s.what, s.expect]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_samples(output: Path | str, seed: int = SEED) -> list[Path]:
+    """Write the sample folder: each file atomically; old returns no longer generated are removed."""
+    output = Path(output)
+    files, _ = generate(seed)
+    written = []
+    for rel, data in sorted(files.items()):
+        path = output / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the folder is committed and shared
+        os.replace(tmp, path)
+        written.append(path)
+    returns_dir = output / RETURNS_DIR
+    keep = {output / rel for rel in files}
+    for p in sorted(returns_dir.iterdir()):
+        if p.is_file() and p not in keep:
+            p.unlink()
+    return written
+
+
+def cli_samples(args) -> int:
+    paths = write_samples(args.output)
+    n = sum(1 for p in paths if p.suffix == ".xlsx" and not p.name.startswith("~$"))
+    print(f"Đã tạo {n} tệp báo cáo mẫu trong “{Path(args.output) / RETURNS_DIR}” và {Path(args.output) / 'README.md'}")
+    return 0

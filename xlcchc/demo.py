@@ -1,0 +1,270 @@
+"""`xlcchc demo`: the whole workflow on the bundled 2022 sample returns, in one command.
+
+Why: a new user (or a reviewer on a fresh clone, via `./dev demo`) should see in a minute what the
+tool does for each role: blank templates for every unit, the check of every return with its
+Vietnamese findings, the provincial workbook, the appendix and its PDF, and how the merged figures
+compare with the appendix printed in the 2022 report (where the printed appendix contradicts itself,
+the recomputed figure is shown beside the printed one). Every step uses the library's public
+functions, exactly as the commands and the Excel buttons do.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import XlcchcError
+from .findings import ERROR, Finding
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PERIOD = "2022-N"
+
+
+class DemoError(XlcchcError):
+    pass
+
+
+def find_returns(samples: Path | str | None) -> Path:
+    """The folder of sample returns: `samples/bao-cao-2022` beside the package (editable install), or as given."""
+    from .samples import RETURNS_DIR
+
+    root = Path(samples) if samples else REPO_ROOT / "samples"
+    if not root.is_dir():
+        raise DemoError(
+            f"không tìm thấy thư mục báo cáo mẫu “{root}”. Bộ mẫu nằm trong thư mục samples/ của kho mã nguồn; "
+            "hãy chạy từ bản sao đầy đủ của kho (git clone), hoặc tạo lại bằng lệnh: xlcchc samples -o samples"
+        )
+    if (root / RETURNS_DIR).is_dir():
+        return root / RETURNS_DIR
+    if any(p.suffix.lower() == ".xlsx" for p in root.iterdir()):
+        return root
+    raise DemoError(f"thư mục “{root}” không có báo cáo mẫu (.xlsx) nào; hãy tạo lại bằng lệnh: xlcchc samples -o {root}")
+
+
+@dataclass
+class DemoResult:
+    """What the demo did, for the summary and for tests."""
+
+    output: Path
+    templates: list[Path] = field(default_factory=list)
+    checked: dict[str, list[Finding]] = field(default_factory=dict)  # file name → findings
+    provincial: Path | None = None
+    appendix: Path | None = None
+    pdf: Path | None = None
+    pdf_problem: str = ""
+    figures: object = None  # ProvincialFigures read back from TONG_HOP.xlsx
+    status_counts: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)  # printed appendix vs merged figures
+    matched: int = 0
+    expected: int = 0  # units expected to return
+    seconds: float = 0.0
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for fs in self.checked.values() for f in fs if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for fs in self.checked.values() for f in fs if f.severity != ERROR)
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool = True) -> DemoResult:
+    from .catalog.load import load_catalog, registry_of
+    from .check import check_file
+    from .merge import merge_folder, read_provincial
+    from .numbers import fmt_vn
+    from .periods import parse_period
+    from .template import build_template, template_filename
+
+    started = time.monotonic()
+    returns = find_returns(samples)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    res = DemoResult(output=out)
+    catalog = load_catalog("tinh-2022")
+    registry = registry_of(catalog)
+    period = parse_period(PERIOD)
+    res.expected = len(registry.reporting_units())
+
+    # 1. Blank templates, one per reporting unit (and the province's own).
+    mau = out / "mau"
+    for unit in registry.units:
+        res.templates.append(build_template(catalog, unit, period, mau / template_filename(unit, period)))
+
+    # 2. The check of every file in the folder, as a unit's “Kiểm tra” button would (never stops on a bad file).
+    for path in sorted(p for p in returns.iterdir() if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls")):
+        res.checked[path.name] = check_file(path)
+    _atomic_text(out / "KIEM_TRA.txt", _check_report(res.checked))
+
+    # 3. The merge, into a fresh provincial workbook (a previous demo's adjustments are not carried over).
+    fd, tmp = tempfile.mkstemp(prefix=".TONG_HOP.", suffix=".xlsx", dir=out)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        merge_folder(returns, tmp, period=PERIOD)
+        os.replace(tmp, out / "TONG_HOP.xlsx")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    res.provincial = out / "TONG_HOP.xlsx"
+    fig = read_provincial(res.provincial)
+    res.figures = fig
+    counts: dict[str, int] = defaultdict(int)
+    for st in fig.status:
+        counts[st.status] += 1
+        if st.status == "Chưa nộp":
+            res.missing.append(st.name or st.unit)
+        if st.status == "Không hợp lệ":
+            res.invalid.append(st.file or st.unit)
+    res.status_counts = dict(counts)
+
+    # 4. The appendix, and its PDF when LibreOffice is there.
+    from .appendix import write_appendix
+
+    res.appendix = write_appendix(fig, out / "PHU_LUC.xlsx")
+    if pdf:
+        from .office import OfficeError, soffice_available, to_pdf
+
+        if soffice_available():
+            try:
+                res.pdf = to_pdf(res.appendix, out)
+            except OfficeError as e:
+                res.pdf_problem = str(e)
+        else:
+            res.pdf_problem = "chưa cài LibreOffice nên không có bản PDF"
+
+    # 5. The merged figures against the printed 2022 appendix.
+    res.matched, res.differences = compare_with_printed(catalog, fig.values, fmt_vn)
+    res.seconds = time.monotonic() - started
+    res.lines = summary_lines(res, returns)
+    return res
+
+
+def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]:
+    """(rows matching, sentences for rows differing) between merged figures and the printed appendix.
+
+    Percentages are compared to 2 decimals (as printed); a printed percentage that disagrees with its
+    own printed numerator and denominator is reported with the recomputation, which is the right one.
+    """
+    from .samples import load_target, printed_number
+
+    target = load_target()
+    if target.regime != catalog.regime:
+        return 0, []
+    matched, diffs = 0, []
+    for ind in catalog.value_indicators():
+        printed = printed_number(target.values.get(ind.key))
+        if printed is None:
+            continue
+        got = values.get(ind.key)
+        got_n = float(got) if isinstance(got, (int, float)) else (0.0 if got == "-" else None)
+        tol = 0.005 if ind.kind == "percent" else 1e-9
+        if got_n is not None and abs(got_n - printed) <= tol + 1e-9:
+            matched += 1
+            continue
+        shown = "trống" if got_n is None else fmt_vn(got_n)
+        text = f"Biểu mẫu {ind.form}, mục {ind.code}: Phụ lục in {fmt_vn(printed)}, tổng hợp được {shown}"
+        agg = ind.aggregate
+        if agg.method == "ratio":
+            num, den = values.get(agg.numerator), values.get(agg.denominator)
+            if isinstance(num, (int, float)) and isinstance(den, (int, float)):
+                text += f" (= {fmt_vn(num)}/{fmt_vn(den)} × 100; số in không khớp với tử số, mẫu số đã in)"
+        diffs.append(text)
+    return matched, diffs
+
+
+def _check_report(checked: dict[str, list[Finding]]) -> str:
+    lines = ["KẾT QUẢ KIỂM TRA TỪNG TỆP", ""]
+    for name, fs in checked.items():
+        e = sum(1 for f in fs if f.severity == ERROR)
+        lines.append(f"== {name}: {e} lỗi, {len(fs) - e} cảnh báo")
+        for f in fs:
+            where = f.cell or ""
+            lines.append(f" - [{f.severity}] {where + ': ' if where else ''}{f.message} ({f.rule})")
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(res: DemoResult, returns: Path) -> list[str]:
+    """The short Vietnamese summary printed at the end (also kept in the result for tests)."""
+    from .numbers import fmt_vn
+
+    out = res.output
+    sc = res.status_counts
+    expected = res.expected
+    received = sc.get("Đã nộp", 0) + sc.get("Có lỗi", 0)
+    L = [
+        f"Bộ báo cáo mẫu năm 2022: {returns} ({len(res.checked)} tệp)",
+        f"1. Biểu mẫu trắng: {len(res.templates)} tệp trong {out / 'mau'}",
+        f"2. Kiểm tra từng tệp: {len(res.checked)} tệp, {res.errors} lỗi, {res.warnings} cảnh báo "
+        f"(chi tiết: {out / 'KIEM_TRA.txt'})",
+    ]
+    for name, fs in res.checked.items():
+        for f in fs:
+            if f.severity == ERROR:
+                L.append(f"   - [Lỗi] {name}: {f.message}")
+    # Warnings, briefly: “not filled” rows grouped (by row when many files share it, else by file).
+    required: dict[str, list[tuple[str, Finding]]] = defaultdict(list)
+    for name, fs in res.checked.items():
+        for f in fs:
+            if f.severity == ERROR:
+                continue
+            if "-required-" in f.rule:
+                required[f.rule].append((name, f))
+            else:
+                L.append(f"   - [Cảnh báo] {name}: {f.message}")
+    by_file: dict[str, list[str]] = defaultdict(list)
+    for rule, hits in sorted(required.items()):
+        f0 = hits[0][1]
+        if len(hits) > 2:
+            L.append(f"   - [Cảnh báo] Biểu mẫu {f0.form}, mục {f0.code} chưa nhập số liệu ở {len(hits)} tệp")
+        else:
+            for name, f in hits:
+                by_file[name].append(f"{f.form}:{f.code}")
+    for name, codes in sorted(by_file.items()):
+        L.append(f"   - [Cảnh báo] {name}: {len(codes)} mục chưa nhập số liệu ({', '.join(codes)})")
+    L.append(
+        f"3. Tổng hợp: đã nhận {received}/{expected} đơn vị"
+        + (f" ({sc.get('Có lỗi', 0)} đơn vị có lỗi)" if sc.get("Có lỗi") else "")
+        + f"; chưa nộp {len(res.missing)}" + (f" ({', '.join(res.missing)})" if res.missing else "")
+        + f"; không hợp lệ {len(res.invalid)} tệp" + (f" ({', '.join(res.invalid)})" if res.invalid else "")
+        + (f"; trùng {sc['Trùng']} tệp" if sc.get("Trùng") else "")
+        + (f"; sai kỳ báo cáo {sc['Sai kỳ báo cáo']} tệp" if sc.get("Sai kỳ báo cáo") else "")
+        + f" → {res.provincial}"
+    )
+    fig = res.figures
+    if fig is not None:
+        for st in fig.status:
+            if st.status in ("Trùng", "Sai kỳ báo cáo", "Không hợp lệ") and st.detail:
+                L.append(f"   - {st.status}: {st.file or st.unit}: {st.detail}")
+        for f in fig.findings:
+            if f.unit == fig.unit and "-required-" not in f.rule:
+                L.append(f"   - [{f.severity}] số liệu toàn tỉnh: {f.message}")
+    L.append(f"4. Phụ lục: {res.appendix}" + (f" và {res.pdf}" if res.pdf else f" (không có PDF: {res.pdf_problem})"))
+    L.append(
+        f"5. Đối chiếu với Phụ lục năm 2022 đã in: {res.matched} chỉ tiêu khớp, {len(res.differences)} chỉ tiêu khác"
+        + (" — chỗ Phụ lục tự mâu thuẫn, số tính lại mới đúng:" if res.differences else "")
+    )
+    for d in res.differences:
+        L.append(f"   - {d}")
+    L.append(f"Các lỗi cố ý trong bộ mẫu: xem {returns.parent / 'README.md'}. Thời gian chạy: {fmt_vn(round(res.seconds, 1))} giây.")
+    return L
+
+
+def cli_demo(args) -> int:
+    res = run_demo(args.output, args.samples)
+    print("\n".join(res.lines))
+    return 0
