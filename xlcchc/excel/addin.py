@@ -352,6 +352,19 @@ def cli_build(args) -> int:
     return 0
 
 
+def install_addin(src: Path | str, target_dir: Path | str) -> Path:
+    """Copy the add-in into Excel's add-in folder (through a temporary name: never half a file)."""
+    src, target_dir = Path(src), Path(target_dir)
+    if not src.is_file():
+        raise AddinError(f"không tìm thấy tệp add-in “{src}”")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    dest = target_dir / ADDIN_NAME
+    part = dest.with_name(dest.name + ".part")
+    shutil.copyfile(src, part)
+    os.replace(part, dest)
+    return dest
+
+
 def cli_install(args) -> int:
     target_dir = addin_folder()
     if target_dir is None:
@@ -365,14 +378,8 @@ def cli_install(args) -> int:
             "(hoặc chạy “xlcchc addin install” trên máy đó)."
         )
         return 2
-    target_dir.mkdir(parents=True, exist_ok=True)
-    dest = target_dir / ADDIN_NAME
     with tempfile.TemporaryDirectory(prefix="xlcchc-addin-") as tmp:
         src = Path(args.file) if args.file else build_addin(Path(tmp) / ADDIN_NAME)
-        if not src.is_file():
-            raise AddinError(f"không tìm thấy tệp add-in “{src}”")
-        part = dest.with_name(dest.name + ".part")
-        shutil.copyfile(src, part)
-        os.replace(part, dest)
+        dest = install_addin(src, target_dir)
     print(f"Đã chép add-in vào “{dest}”.\n{AFTER_INSTALL}")
     return 0

@@ -1,0 +1,326 @@
+"""The .xlam add-in, checked with tools that really read VBA projects (olevba, olefile, LibreOffice)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import olefile
+import pytest
+from defusedxml import ElementTree
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from xlcchc.excel import addin, ovba
+from xlcchc.excel.cfb import Storage, write_cfb
+from xlcchc.office import soffice_path
+
+MACROS = Path(__file__).resolve().parents[1] / "macros"
+NS = "{http://schemas.microsoft.com/office/2009/07/customui}"
+
+
+def _code(text: str) -> list[str]:
+    """Module text without its attribute lines, as lines (olevba and .bas may differ in line ends)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return [line for line in lines if not line.startswith("Attribute VB_")] + []
+
+
+@pytest.fixture(scope="module")
+def xlam(tmp_path_factory) -> Path:
+    return addin.build_addin(tmp_path_factory.mktemp("addin") / "xlcchc.xlam")
+
+
+def test_build_is_byte_identical(xlam, tmp_path):
+    again = addin.build_addin(tmp_path / "again" / "xlcchc.xlam")
+    assert again.read_bytes() == xlam.read_bytes()
+
+
+def test_package_parts(xlam):
+    with zipfile.ZipFile(xlam) as z:
+        assert z.testzip() is None
+        names = z.namelist()
+        assert names[0] == "[Content_Types].xml"
+        for info in z.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+        types = ElementTree.fromstring(z.read("[Content_Types].xml"))
+        overrides = {o.get("PartName"): o.get("ContentType") for o in types}
+        assert overrides["/xl/workbook.xml"] == "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+        for name in names:
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(z.read(name))  # every XML part is well-formed
+        rels = ElementTree.fromstring(z.read("_rels/.rels"))
+        targets = {r.get("Target"): r.get("Type") for r in rels}
+        assert targets["customUI/customUI14.xml"] == "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+        wrels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        assert {r.get("Target") for r in wrels} >= {"vbaProject.bin", "worksheets/sheet1.xml", "styles.xml"}
+        assert b'codeName="ThisWorkbook"' in z.read("xl/workbook.xml")
+        assert b'codeName="Sheet1"' in z.read("xl/worksheets/sheet1.xml")
+        assert z.read("customUI/customUI14.xml") == (MACROS / "customUI14.xml").read_bytes()
+
+
+def test_olevba_lists_every_module_with_its_exact_source(xlam):
+    parser = VBA_Parser(str(xlam))
+    try:
+        assert parser.detect_vba_macros()
+        got = {vba_name.rsplit(".", 1)[0]: code for _f, _s, vba_name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    expected = {m.name: m.source for m in addin.all_modules()}
+    assert set(got) == set(expected) == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "xlwings", "Dictionary"}
+    # Our own modules: the text of macros/*.bas, attribute lines aside.
+    for bas in sorted(MACROS.glob("*.bas")):
+        name = addin.module_name(bas.read_text("ascii"))
+        assert _code(got[name]) == _code(bas.read_text("ascii")), bas.name
+    # xlwings' module: the installed package's file, only the project name changed.
+    import xlwings
+
+    original = (Path(xlwings.__file__).parent / "xlwings_custom_addin.bas").read_text("cp1252")
+    assert _code(got["xlwings"]) == _code(original.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "xlcchc"'))
+    assert f"xlwings64-{xlwings.__version__}.dll" in got["xlwings"]
+    assert "BSD 3-clause" in got["xlwings"]
+    assert _code(got["CCHC_UDF"]) == _code(addin.udf_module_source())
+
+
+def test_vba_storage_streams(xlam, tmp_path):
+    with zipfile.ZipFile(xlam) as z:
+        (tmp_path / "vba.bin").write_bytes(z.read("xl/vbaProject.bin"))
+    ole = olefile.OleFileIO(str(tmp_path / "vba.bin"))
+    try:
+        streams = {"/".join(p) for p in ole.listdir()}
+        assert {"PROJECT", "PROJECTwm", "VBA/dir", "VBA/_VBA_PROJECT", "VBA/CCHC", "VBA/xlwings"} <= streams
+        assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes([0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00])
+        modules = addin.all_modules()
+        dir_raw = decompress_stream(bytearray(ole.openstream("VBA/dir").read()))
+        assert bytes(dir_raw) == ovba.dir_stream(addin.PROJECT, modules, [ovba.STDOLE])
+        project = ole.openstream("PROJECT").read().decode("cp1252")
+        assert f'ID="{addin.PROJECT_ID}"' in project
+        assert "Document=ThisWorkbook/&H00000000" in project and "Module=CCHC" in project and "Class=Dictionary" in project
+        fields = dict(re.findall(r'^(CMG|DPB|GC)="([0-9A-F]+)"', project, re.M))
+        assert ovba.decrypt(fields["CMG"]) == b"\0\0\0\0"  # not protected
+        assert ovba.decrypt(fields["DPB"]) == b"\0"  # no password
+        assert ovba.decrypt(fields["GC"]) == b"\xff"  # visible
+        wm = ole.openstream("PROJECTwm").read()
+        assert wm.endswith(b"\0\0") and b"CCHC\0" + "CCHC".encode("utf-16-le") + b"\0\0" in wm
+    finally:
+        ole.close()
+
+
+def test_ribbon_callbacks_exist_as_subs():
+    xml = (MACROS / "customUI14.xml").read_bytes()
+    root = ElementTree.fromstring(xml)
+    tab = root.find(f"{NS}ribbon/{NS}tabs/{NS}tab")
+    assert tab.get("label") == "CCHC"
+    buttons = {b.get("label"): b.get("onAction") for b in tab.iter(f"{NS}button")}
+    assert set(buttons) == {"Kiểm tra", "Tổng hợp", "Xuất phụ lục", "Tạo biểu mẫu", "Hướng dẫn"}
+    subs = set().union(*(addin.public_subs(p.read_text("ascii")) for p in MACROS.glob("*.bas")))
+    assert set(buttons.values()) <= subs
+    # Every button runs Python through RunPython and nothing else of substance.
+    cchc = (MACROS / "CCHC.bas").read_text("ascii")
+    for sub in buttons.values():
+        body = cchc.split(f"Sub {sub}(", 1)[1].split("End Sub", 1)[0]
+        assert "RunPython ENTRY & " in body, sub
+
+
+def test_missing_callback_stops_the_build(tmp_path):
+    folder = tmp_path / "macros"
+    shutil.copytree(MACROS, folder)
+    xml = (folder / "customUI14.xml").read_text("utf-8").replace('onAction="CCHC_HuongDan"', 'onAction="CCHC_KhongCo"')
+    (folder / "customUI14.xml").write_text(xml, "utf-8")
+    with pytest.raises(addin.AddinError, match="CCHC_KhongCo"):
+        addin.build_addin(tmp_path / "x.xlam", folder)
+    assert not (tmp_path / "x.xlam").exists()
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_non_ascii_module_is_refused(tmp_path):
+    folder = tmp_path / "macros"
+    shutil.copytree(MACROS, folder)
+    (folder / "Extra.bas").write_bytes('Attribute VB_Name = "Extra"\r\nSub A()\r\nMsgBox "Lỗi"\r\nEnd Sub\r\n'.encode())
+    with pytest.raises(addin.AddinError, match="Extra.bas"):
+        addin.build_addin(tmp_path / "x.xlam", folder)
+
+
+def test_wrong_extension_is_refused(tmp_path):
+    with pytest.raises(addin.AddinError, match=".xlam"):
+        addin.build_addin(tmp_path / "x.xlsx")
+
+
+def test_libreoffice_opens_the_addin_and_reads_its_vba(xlam, tmp_path):
+    """LibreOffice's own OOXML and VBA import: the .xlam converts, and every module comes through as Basic.
+
+    LibreOffice's type detection ignores the .xlam extension (xlwings' own add-ins are refused the
+    same way), so the import filter is named.
+    """
+    exe = soffice_path()
+    assert exe, "LibreOffice (soffice) is required for this test"
+    out = tmp_path / "out"
+    profile = (tmp_path / "profile").as_uri()
+    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
+    for target in ("ods", "pdf"):
+        proc = subprocess.run(
+            [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+             "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", target, "--outdir", str(out), str(xlam)],
+            capture_output=True, timeout=180, env=env,
+        )
+        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+        assert (out / f"xlcchc.{target}").stat().st_size > 0
+    with zipfile.ZipFile(out / "xlcchc.ods") as z:
+        basic = {n.rsplit("/", 1)[1][:-4] for n in z.namelist() if n.startswith("Basic/xlcchc/") and n.endswith(".xml") and "script-" not in n}
+        assert basic == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "xlwings", "Dictionary"}
+        cchc = z.read("Basic/xlcchc/CCHC.xml").decode("utf-8")
+        assert "import xlcchc.excel.entry as e; e." in cchc and "kiem_tra()" in cchc and "Sub CCHC_TongHop" in cchc
+    text = subprocess.run(["pdftotext", str(out / "xlcchc.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Add-in xlcchc" in text
+
+
+# --- the pieces -------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=9000) | st.text(alphabet="ab \r\nSubEnd", max_size=12000).map(str.encode))
+def test_compression_round_trip_through_olevba(data):
+    packed = ovba.compress(data)
+    assert bytes(decompress_stream(bytearray(packed))) == data  # oletools' independent decompressor
+    assert ovba.decompress(packed) == data
+
+
+def test_real_compression_shrinks_source():
+    text = addin.xlwings_module().source.encode("cp1252")
+    assert len(ovba.compress(text)) < len(text) * 0.6
+
+
+def _black_height(entries, i) -> int:
+    if i == 0xFFFFFFFF:
+        return 1
+    e = entries[i]
+    left, right = _black_height(entries, e.sid_left), _black_height(entries, e.sid_right)
+    assert left == right, "unequal black height"
+    if e.color == 0:  # red nodes have black children
+        for c in (e.sid_left, e.sid_right):
+            assert c == 0xFFFFFFFF or entries[c].color == 1
+    return left + (e.color == 1)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 8, 20])
+def test_cfb_writer_many_streams(tmp_path, count):
+    root = Storage("Root Entry")
+    payload = {}
+    for i in range(count):
+        name = f"S{i:02d}" + "x" * (i % 5)
+        data = bytes([i]) * (i * 700 + 1)  # small ones in the mini stream, the big ones in sectors
+        root.add_stream(f"F/{name}", data)
+        payload[name] = data
+    root.add_stream("Big", b"\x42" * 70000)  # several FAT-chained sectors
+    path = tmp_path / "t.bin"
+    path.write_bytes(write_cfb(root))
+    assert len(path.read_bytes()) % 512 == 0
+    ole = olefile.OleFileIO(str(path))
+    try:
+        for name, data in payload.items():
+            assert ole.openstream(f"F/{name}").read() == data
+        assert ole.openstream("Big").read() == b"\x42" * 70000
+        entries = ole.direntries
+        folder = next(e for e in entries if e is not None and e.name == "F")
+        _black_height(entries, folder.sid_child)
+
+        def walk(i):  # in-order walk gives the names in CFB order: by length, then upper-case text
+            if i == 0xFFFFFFFF:
+                return []
+            e = entries[i]
+            return walk(e.sid_left) + [e.name] + walk(e.sid_right)
+
+        names = walk(folder.sid_child)
+        assert names == sorted(payload, key=lambda n: (len(n), n.upper()))
+    finally:
+        ole.close()
+
+
+# --- UDF wrappers: the same VBA as xlwings' own generator ------------------------------------------
+
+
+def test_udf_wrappers_match_xlwings_generator(tmp_path):
+    """xlwings' `generate_vba_wrapper` needs pywin32; with stand-ins for the pywin32 modules (unused by
+    that function) it runs here, and its text must equal what the build writes."""
+    script = textwrap.dedent(
+        """
+        import io, sys, types, json
+        for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+            sys.modules[name] = types.ModuleType(name)
+        sys.modules["win32com.client"].Dispatch = None
+        sys.modules["pythoncom"].CoInitialize = lambda: None
+        import xlwings.udfs as u
+        import xlcchc.excel.udf as mod
+        class Book: Name = "xlcchc.xlam"
+        funcs = [getattr(mod, n) for n in dir(mod) if hasattr(getattr(mod, n), "__xlfunc__")]
+        meta = {}
+        for f in funcs:
+            ours = dict(f.__xlfunc__); del f.__xlfunc__
+            theirs = u.xlfunc(category="CCHC", volatile=ours["volatile"])(f).__xlfunc__
+            keep = lambda m: {"name": m["name"], "volatile": m["volatile"], "category": m["category"],
+                              "call_in_wizard": m["call_in_wizard"],
+                              "args": [(a["name"], a.get("optional", "-"), a["vararg"]) for a in m["args"]]}
+            meta[f.__name__] = [keep(ours), keep(theirs)]
+        buf = io.StringIO()
+        u.generate_vba_wrapper("xlcchc.excel.udf", mod, buf, Book())
+        print(json.dumps({"vba": buf.getvalue(), "meta": meta}))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    result = json.loads(proc.stdout)
+    for name, (ours, theirs) in result["meta"].items():
+        assert ours == theirs, name
+    assert set(result["meta"]) == {"CCHC_TYLE", "CCHC_GIATRI", "CCHC_SOLOI"}
+
+    def norm(text):
+        return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip() and not line.startswith(("Attribute", "'"))]
+
+    assert norm(addin.udf_module_source()) == norm(result["vba"])
+
+
+# --- install --------------------------------------------------------------------------------------
+
+
+def test_addin_folder_per_system(tmp_path):
+    assert addin.addin_folder("win32", {"APPDATA": str(tmp_path)}) == tmp_path / "Microsoft" / "AddIns"
+    mac = addin.addin_folder("darwin", {}, home=tmp_path)
+    assert mac == tmp_path / "Library/Group Containers/UBF8T346G9.Office/User Content.localized/Add-Ins.localized"
+    assert addin.addin_folder("linux", {}) is None
+
+
+def test_install_copies_the_built_file(xlam, tmp_path):
+    dest = addin.install_addin(xlam, tmp_path / "AppData" / "Microsoft" / "AddIns")
+    assert dest.name == "xlcchc.xlam" and dest.read_bytes() == xlam.read_bytes()
+    assert not list(dest.parent.glob("*.part"))
+    with pytest.raises(addin.AddinError, match="không tìm thấy"):
+        addin.install_addin(tmp_path / "none.xlam", tmp_path)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the Linux message: no Excel here")
+def test_install_on_linux_says_excel_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status = addin.cli_install(argparse.Namespace(file=None))
+    out = capsys.readouterr().out
+    assert status == 2
+    assert "không có Microsoft Excel" in out and str(tmp_path / "xlcchc.xlam") in out
+    assert zipfile.ZipFile(tmp_path / "xlcchc.xlam").testzip() is None
+
+
+def test_cli_build(tmp_path, capsys):
+    from xlcchc.cli import main
+
+    assert main(["addin", "build", "-o", str(tmp_path / "a.xlam")]) == 0
+    assert "Đã tạo add-in" in capsys.readouterr().out
+    assert main(["addin", "build", "-o", str(tmp_path / "a.txt")]) == 2
+    assert "đuôi .xlam" in capsys.readouterr().err
