@@ -40,6 +40,11 @@ errors = statuses equal to "Lỗi"; warnings = statuses equal to "Cảnh báo" p
 
 Computed percentage cells (`ratio_formula`, mirrored by `computed_ratio`): `num/den×100` when both
 are numbers and `den ≠ 0`, else blank (`""`).
+
+Cell marks on the form sheets (column F “Kiểm tra”, which drives the red/yellow conditional fill of the
+value cell): "Lỗi" when any applicable non-`required` rule reading the cell has status "Lỗi", else
+"Cảnh báo" when one has status "Cảnh báo", else blank. Required rules are left out on purpose: a blank
+input is visibly blank, and marking every one would drown the real problems.
 """
 
 from __future__ import annotations
