@@ -41,6 +41,7 @@ from .formulas import (
     rule_formula,
     rule_status,
 )
+from .numbers import fmt_vn
 from .periods import Period, parse_period
 
 #: Fixed document date: the same inputs must give the same bytes.
@@ -929,9 +930,11 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
             if expected is None:
                 report.skipped.append(FillIssue(ind.form, ind.code, "tỷ lệ được tính tự động bằng công thức; không ghi đè", value))
             elif not is_number(value) or abs(value - expected) > 0.005 + 1e-9:
+                shown = fmt_vn(value) if is_number(value) else f"“{value}”"
                 report.disagreements.append(FillIssue(
                     ind.form, ind.code,
-                    "tỷ lệ khác với số tính từ tử số/mẫu số (ô là công thức, không ghi đè)", value, round(expected, 6)))
+                    f"tỷ lệ ghi {shown} khác với {fmt_vn(expected, 3)} tính từ tử số/mẫu số "
+                    "(ô là công thức, không ghi đè)", value, round(expected, 6)))
             else:
                 report.computed_agreeing.append(key)
             continue
