@@ -304,6 +304,11 @@ def check_file(path: Path | str, *, regime: str | None = None, unit: str | None 
         return [Finding(file=path.name, rule=e.code, message=str(e))]
     except (XlcchcError, CatalogError) as e:
         return [Finding(file=path.name, rule="doc.invalid", message=str(e))]
+    except Exception as e:  # noqa: BLE001 - a file we failed to foresee still gets a sentence, not a traceback
+        return [Finding(
+            file=path.name, rule="doc.unreadable",
+            message=f"Tệp “{path.name}” không đọc được ({type(e).__name__}); tệp có thể bị hỏng — hãy lưu lại từ Excel và gửi lại",
+        )]
 
 
 # --- CLI ---------------------------------------------------------------------------------------

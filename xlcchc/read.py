@@ -228,7 +228,7 @@ class _Package:
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zf.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        except Exception:  # noqa: BLE001 - whatever the zip module raises on a broken archive
             raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
         if len(infos) > MAX_MEMBERS:
             raise _bomb(name)
@@ -252,7 +252,7 @@ class _Package:
         try:
             with self.zf.open(real) as fh:
                 data = fh.read(MAX_MEMBER_BYTES + 1)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+        except Exception as e:  # noqa: BLE001 - zlib.error, CRC, unsupported compression…: all mean damaged
             if "password" in str(e).lower() or "encrypted" in str(e).lower():
                 raise ReturnError("doc.encrypted", _ENCRYPTED.format(name=self.name)) from None
             raise ReturnError("doc.damaged", f"Tệp “{self.name}” bị hỏng (phần “{member}” không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
@@ -779,7 +779,7 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
         nraw, _ = book.raw_value(ncell)
         if ncell[3] is not None and nraw is None:
             nraw = "=" + ncell[3]  # a formula typed as a note: kept as its text, never evaluated
-        if nraw is not None and not (isinstance(nraw, str) and nraw.strip() == ""):
+        if nraw is not None and nraw != "":  # kept exactly as typed, spaces too
             note = _meta_text(nraw) if isinstance(nraw, float) else str(nraw)
             ret.notes[ind.key] = note
             if len(note) > LONG_NOTE:

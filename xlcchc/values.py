@@ -189,30 +189,10 @@ def cli_import(args) -> int:
 
 
 def _print_fill_report(report: Any, output: str) -> None:
-    """Say in Vietnamese what was written and what was left out, whatever shape the report has."""
-    if report is None:
-        print(f"Đã ghi số liệu vào {output}")
-        return
-    if isinstance(report, BaseModel):
-        report = report.model_dump()
-    elif hasattr(report, "__dict__") and not isinstance(report, dict):
-        report = dict(vars(report))
-    if not isinstance(report, dict):
-        print(f"Đã ghi số liệu vào {output}: {report}")
-        return
-    words = {
-        "written": "số ô đã ghi",
-        "filled": "số ô đã ghi",
-        "skipped": "bỏ qua",
-        "unknown": "mã không có trong biểu mẫu",
-        "not_applicable": "không thuộc đơn vị",
-        "computed": "ô công thức (không ghi đè)",
-        "warnings": "cảnh báo",
-    }
-    print(f"Đã ghi số liệu vào {output}")
-    for k, v in report.items():
-        label = words.get(k, k)
-        if isinstance(v, (list, tuple, set)):
-            print(f" - {label}: {len(v)}" + (f" ({', '.join(str(x) for x in list(v)[:10])}{'…' if len(v) > 10 else ''})" if v else ""))
-        else:
-            print(f" - {label}: {v}")
+    """Say in Vietnamese what was written and what was left out (and why)."""
+    summary = report.summary() if hasattr(report, "summary") else f"đã ghi số liệu vào “{output}”"
+    print(summary[0].upper() + summary[1:])
+    for label, issues in (("Bỏ qua", getattr(report, "skipped", [])), ("Không khớp", getattr(report, "disagreements", []))):
+        for i in issues:
+            form, code, reason = getattr(i, "form", ""), getattr(i, "code", ""), getattr(i, "reason", i)
+            print(f" - {label}: Biểu mẫu {form}, mục {code}: {reason}")

@@ -1,0 +1,176 @@
+"""`check --annotate`: a copy of a returned workbook with the offending cells marked, never the original.
+
+The unit corrects the copy and sends it back, so the copy must stay a valid, still-protected template
+that `read_return` accepts: only cell fills, comments and one extra sheet ("Kết quả kiểm tra") are
+added; names, metadata, validation and protection are carried over by openpyxl as loaded. Text typed by
+a unit stays text (a note beginning with `=` is never turned into a formula). Output is deterministic:
+fixed document dates and zip timestamps, findings in a stable order.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Iterable
+
+from . import layout
+from .errors import XlcchcError
+from .findings import ERROR, Finding
+
+__all__ = ["annotate_copy", "annotate_bytes", "AnnotateError"]
+
+ERROR_FILL = "FFC7CE"
+WARNING_FILL = "FFEB9C"
+AUTHOR = "xlcchc – Kiểm tra"
+FIXED_DATE = "2022-01-01T00:00:00Z"
+_ZIP_DATE = (2022, 1, 1, 0, 0, 0)
+_REF = re.compile(r"^'?(.*?)'?!\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+class AnnotateError(XlcchcError):
+    pass
+
+
+def _split(cell: str) -> tuple[str, str] | None:
+    m = _REF.match(cell)
+    if not m:
+        return None
+    return m.group(1).replace("''", "'"), f"{m.group(2)}{m.group(3)}"
+
+
+def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
+    """The annotated copy as bytes (the Excel layer may write it where it likes)."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    src = Path(src)
+    findings = sorted(findings, key=Finding.sort_key)
+    try:
+        with open(src, "rb") as fh:  # read-only: the source is never written
+            data = fh.read()
+        wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, rich_text=False)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is one Vietnamese sentence
+        raise AnnotateError(f"không mở được “{src.name}” để tạo bản đánh dấu ({type(e).__name__})") from None
+
+    _keep_notes_as_text(wb)
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        sr = _split(f.cell) if f.cell else None
+        if sr and sr[0] in wb.sheetnames:
+            by_cell.setdefault(sr, []).append(f)
+    for (sheet, addr), fs in sorted(by_cell.items()):
+        cell = wb[sheet][addr]
+        worst = ERROR if any(f.severity == ERROR for f in fs) else fs[0].severity
+        color = ERROR_FILL if worst == ERROR else WARNING_FILL
+        cell.fill = PatternFill(fill_type="solid", start_color=color, end_color=color)
+        text = "\n".join(f"[{f.severity}] {f.message}" for f in fs)
+        c = Comment(text[:30000], AUTHOR)
+        c.width, c.height = 420, min(60 + 40 * len(fs), 600)
+        cell.comment = c
+
+    if layout.RESULT_SHEET in wb.sheetnames:
+        del wb[layout.RESULT_SHEET]
+    ws = wb.create_sheet(layout.RESULT_SHEET)
+    headers = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Quy tắc"]
+    widths = [6, 10, 10, 10, 22, 100, 26]
+    bold = Font(bold=True)
+    for i, (h, w) in enumerate(zip(headers, widths), start=1):
+        c = ws.cell(row=1, column=i)
+        _text(c, h)
+        c.font = bold
+        ws.column_dimensions[c.column_letter].width = w
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for n, f in enumerate(findings, start=1):
+        r = n + 1
+        ws.cell(row=r, column=1, value=n)
+        _text(ws.cell(row=r, column=2), f.severity)
+        if f.form is not None:
+            ws.cell(row=r, column=3, value=f.form)
+        _text(ws.cell(row=r, column=4), f.code or "")
+        link = ws.cell(row=r, column=5)
+        _text(link, f.cell or "")
+        sr = _split(f.cell) if f.cell else None
+        if sr and sr[0] in wb.sheetnames:
+            link.hyperlink = f"#'{sr[0]}'!{sr[1]}"
+            link.font = Font(color="0563C1", underline="single")
+        msg = ws.cell(row=r, column=6)
+        _text(msg, f.message)
+        msg.alignment = wrap
+        _text(ws.cell(row=r, column=7), f.rule)
+        fill = ERROR_FILL if f.severity == ERROR else WARNING_FILL
+        ws.cell(row=r, column=2).fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
+    if not findings:
+        _text(ws.cell(row=2, column=6), "Không phát hiện lỗi.")
+    ws.freeze_panes = "A2"
+    ws.protection.sheet = True  # read-only like the rest of the template; the hyperlinks still work
+
+    wb.properties.creator = wb.properties.creator or "xlcchc"
+    out = io.BytesIO()
+    wb.save(out)
+    return _deterministic(out.getvalue())
+
+
+def _text(cell, value: str) -> None:
+    """Write text as text: a string starting with `=` must never become a formula."""
+    cell.value = value
+    cell.data_type = "s"
+
+
+def _keep_notes_as_text(wb) -> None:
+    """Every note cell (names `…_GC`) holding a string is written back as a string, `=…` included."""
+    for name, dn in wb.defined_names.items():
+        parsed = layout.parse_name(name)
+        if not parsed or not parsed[2]:
+            continue
+        sr = _split(dn.attr_text or "")
+        if not sr or sr[0] not in wb.sheetnames:
+            continue
+        c = wb[sr[0]][sr[1]]
+        if isinstance(c.value, str) and c.data_type != "f":
+            c.data_type = "s"
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _deterministic(data: bytes) -> bytes:
+    """Fixed document dates and zip timestamps: the same findings on the same file give the same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_DATES.sub(lambda m: m.group(1) + FIXED_DATE.encode() + m.group(3), body)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def annotate_copy(src: Path | str, findings: Iterable[Finding], out: Path | str) -> Path:
+    """Write the annotated copy to `out` (temp file + os.replace: never half-written, never over `src`)."""
+    src, out = Path(src), Path(out)
+    if out.exists() and src.exists() and out.resolve() == src.resolve():
+        raise AnnotateError("bản đánh dấu phải ghi ra tệp khác tệp gốc (tệp gốc không bao giờ bị sửa)")
+    if out.suffix.lower() != ".xlsx":
+        raise AnnotateError(f"bản đánh dấu phải có đuôi .xlsx: “{out.name}”")
+    data = annotate_bytes(src, findings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return out
