@@ -43,6 +43,7 @@ FONT = "Times New Roman"
 BODY_PT = 12
 TITLE_PT = 13
 ANNEX_PT = 11
+BY_UNIT_PT = 10
 
 #: Sheet names of the annexes, in print order.
 ANNEX_SHEETS = ("Theo đơn vị", "Tình hình nộp", "Lỗi chưa xử lý")
@@ -472,7 +473,8 @@ _LANDSCAPE_PX = int((29.7 - 3.0 - 1.5) * 96 / 2.54)  # 952
 
 
 def _annex_table(
-    ws: Any, ctx: _Context, title: str, headers: list[str], widths: list[int], *, repeat_cols: int = 0
+    ws: Any, ctx: _Context, title: str, headers: list[str], widths: list[int], *, repeat_cols: int = 0,
+    size: int = ANNEX_PT,
 ) -> int:
     """Title, period and the header row of an annex table; returns the first data row."""
     st = ctx.st
@@ -486,25 +488,27 @@ def _annex_table(
         (_period_label(ctx.fig.period), st.title(ANNEX_PT, bold=False, italic=True), ANNEX_PT, False),
     ]
     row = _title_rows(ws, 0, lines, span, sum(widths[:span])) + 1
-    h = st.header(ANNEX_PT)
+    h = st.header(size)
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, h)
-    _fit_row(ws, row, [(t, w, ANNEX_PT, True) for t, w in zip(headers, widths)])
+    _fit_row(ws, row, [(t, w, size, True) for t, w in zip(headers, widths)])
     _page(ws, landscape=True, header_rows=(row, row), repeat_cols=repeat_cols)
     return row + 1
 
 
-def _annex_row(ws: Any, ctx: _Context, row: int, cells: list[tuple[Any, str, bool]], widths: list[int]) -> None:
+def _annex_row(
+    ws: Any, ctx: _Context, row: int, cells: list[tuple[Any, str, bool]], widths: list[int], size: int = ANNEX_PT
+) -> None:
     """One bordered row of an annex: (value, alignment, bold) per column; numbers keep their format."""
     st = ctx.st
     texts = []
     for col, (value, align, bold) in enumerate(cells):
         if isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
-            _write_value(ws, row, col, value, st, size=ANNEX_PT)
-            texts.append(("", widths[col], ANNEX_PT, bold))
+            _write_value(ws, row, col, value, st, size=size)
+            texts.append(("", widths[col], size, bold))
         else:
-            ws.write_string(row, col, str(value), st.cell(size=ANNEX_PT, align=align, bold=bold))
-            texts.append((str(value), widths[col], ANNEX_PT, bold))
+            ws.write_string(row, col, str(value), st.cell(size=size, align=align, bold=bold))
+            texts.append((str(value), widths[col], size, bold))
     _fit_row(ws, row, texts)
 
 
@@ -518,11 +522,15 @@ def _write_by_unit(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
     ws = wb.add_worksheet(ANNEX_SHEETS[0])
     units = _ordered_units(ctx, list(fig.by_unit))
     headers = ["STT", "Chỉ tiêu thống kê", "Đơn vị tính", "Tổng hợp"] + [_unit_short(ctx, u) for u in units]
-    widths = [48, 262, 96, 80] + [78] * len(units)
-    row = _annex_table(ws, ctx, "Phụ biểu 1. Số liệu theo đơn vị báo cáo", headers, widths, repeat_cols=4)
+    # Many units side by side: a smaller type and narrow unit columns keep the printed blocks few.
+    widths = [44, 280, 86, 72] + [66] * len(units)
+    row = _annex_table(
+        ws, ctx, "Phụ biểu 1. Số liệu theo đơn vị báo cáo", headers, widths, repeat_cols=4, size=BY_UNIT_PT
+    )
     for form in cat.forms:
         title = f"Biểu mẫu {form.number}" + (f". {form.title}" if form.title else "")
-        _annex_row(ws, ctx, row, [("", "center", True), (title, "left", True)] + [("", "center", False)] * (len(headers) - 2), widths)
+        blank: list[tuple[Any, str, bool]] = [("", "center", False)] * (len(headers) - 2)
+        _annex_row(ws, ctx, row, [("", "center", True), (title, "left", True)] + blank, widths, BY_UNIT_PT)
         row += 1
         for ind in form.indicators:
             bold = _is_bold(ind)
@@ -531,7 +539,7 @@ def _write_by_unit(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
             ]
             values = [fig.values.get(ind.key)] + [fig.by_unit[u].get(ind.key) for u in units]
             cells += [(v if ind.has_value else None, "center", False) for v in values]
-            _annex_row(ws, ctx, row, cells, widths)
+            _annex_row(ws, ctx, row, cells, widths, BY_UNIT_PT)
             row += 1
     if not units:
         _empty_note(ws, ctx, row + 1, "Chưa có số liệu của đơn vị nào.")
