@@ -226,6 +226,16 @@ def test_failed_write_keeps_the_previous_appendix(tmp_path, fig):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["PHU_LUC.xlsx", "a_file"]
 
 
+def test_a_district_regime_names_its_reporting_unit(tmp_path):
+    cat = load_catalog("huyen-2024")
+    reg = registry_of(cat)
+    top = reg.by_code[reg.top]
+    out = write_appendix(ProvincialFigures(regime=cat.regime, period="2024-Q1", unit=top.code), tmp_path / "h.xlsx")
+    texts = [c for r in openpyxl.load_workbook(out)[form_sheet(cat.forms[0].number)].iter_rows(values_only=True)
+             for c in r if isinstance(c, str)]
+    assert f"Đơn vị báo cáo: {top.name}" in texts and "Quý I năm 2024" in texts
+
+
 def test_unknown_period_code_is_printed_as_given(tmp_path, fig):
     out = write_appendix(fig.model_copy(update={"period": "đợt 2"}), tmp_path / "pl.xlsx", annexes=False)
     texts = [c for r in openpyxl.load_workbook(out)[form_sheet(1)].iter_rows(values_only=True) for c in r]

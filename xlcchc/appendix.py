@@ -339,6 +339,12 @@ def _unit_name(ctx: _Context, code: str | None) -> str:
     return code
 
 
+def _is_province(ctx: _Context, code: str) -> bool:
+    """The province needs no “reporting unit” line (the title names it); a district or a department does."""
+    unit = ctx.registry.by_code.get(code) if ctx.registry is not None else None
+    return unit is not None and unit.kind == "tinh"
+
+
 def _unit_short(ctx: _Context, code: str) -> str:
     if ctx.registry is not None and code in ctx.registry.by_code:
         return ctx.registry.by_code[code].short_name
@@ -409,8 +415,7 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
             (cat.title, st.title(TITLE_PT), TITLE_PT, True),
             (_period_label(fig.period), st.title(BODY_PT, bold=False, italic=True), BODY_PT, False),
         ]
-        top = ctx.registry.top if ctx.registry is not None else None
-        if fig.unit and fig.unit != top:
+        if fig.unit and not _is_province(ctx, fig.unit):
             lines.append((f"Đơn vị báo cáo: {_unit_name(ctx, fig.unit)}", st.title(BODY_PT, bold=False), BODY_PT, False))
         row = _title_rows(ws, row, lines, len(cols), width) + 1
     row = _title_rows(
