@@ -358,3 +358,14 @@ def test_cli_json_and_failures(returns, tmp_path, capsys):
     notes.write_bytes(b"not a workbook")
     assert main(["merge", str(folder), "-o", str(notes)]) == 2  # never overwrite a file that is not ours
     assert notes.read_bytes() == b"not a workbook"
+
+
+def test_output_inside_the_folder_is_not_a_return(returns, tmp_path):
+    src, _, _ = returns
+    folder = tmp_path / "inbox"
+    shutil.copytree(src, folder)
+    out = folder / "TONG_HOP.xlsx"
+    merge_folder(folder, out)
+    fig = merge_folder(folder, out)  # second run: the previous output is in the folder
+    assert all(s.file != "TONG_HOP.xlsx" for s in fig.status)
+    assert not any(s.status == "Không hợp lệ" for s in fig.status)

@@ -81,8 +81,10 @@ class Scan:
     ignored: list[tuple[str, str]]  # (relative name, Vietnamese reason)
 
 
-def scan_folder(folder: Path) -> Scan:
-    """Every file under `folder`, sorted so that the merge does not depend on the file system's order."""
+def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
+    """Every file under `folder`, sorted so that the merge does not depend on the file system's order.
+
+    `skip` is the merge's own output when it is written inside the folder (not a return)."""
     workbooks: list[tuple[Path, str]] = []
     ignored: list[tuple[str, str]] = []
     for root, dirs, files in os.walk(folder):
@@ -90,6 +92,8 @@ def scan_folder(folder: Path) -> Scan:
         for f in sorted(files):
             p = Path(root) / f
             rel = p.relative_to(folder).as_posix()
+            if skip is not None and p.resolve() == skip:
+                continue
             if f.startswith(LOCK_PREFIX):
                 ignored.append((rel, "Tệp khóa tạm của Excel (tạo ra khi một bảng tính đang mở), không phải báo cáo; bỏ qua"))
             elif f.startswith(".~tong_hop_"):
@@ -217,8 +221,9 @@ def collect(
     regime: str | None,
     progress: Callable[[int, int, str], None] | None = None,
     workers: int | None = None,
+    skip: Path | None = None,
 ) -> Collected:
-    scan = scan_folder(folder)
+    scan = scan_folder(folder, skip)
     seen: dict[str, FileResult | None] = {}
     dup_of: dict[str, list[str]] = {}
     jobs: list[tuple[str, str, str, float, str | None]] = []

@@ -71,7 +71,7 @@ def merge_folder(
     if expected is not None:
         expected_codes = read_expected(expected) if isinstance(expected, (str, Path)) else list(expected)
 
-    col = collect(folder, regime=regime, progress=progress, workers=workers)
+    col = collect(folder, regime=regime, progress=progress, workers=workers, skip=output.resolve())
 
     # The regime and period: as asked, else those of most returns.
     readable = [*col.best.values(), *col.others]
