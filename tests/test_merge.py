@@ -205,7 +205,6 @@ def test_workbook_names_values_and_text(merged):
     wbv = openpyxl.load_workbook(out, data_only=True)
     cached = wbv[sheet][ref.replace("$", "")].value
     assert cached == fig.values[key.key]
-    assert len(wb["Tổng quan"]._charts) == 0 or True  # openpyxl drops charts on load; checked in the zip below
     with zipfile.ZipFile(out) as z:
         assert sum(1 for n in z.namelist() if n.startswith("xl/charts/chart")) >= 2
 
