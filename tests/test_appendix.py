@@ -286,7 +286,8 @@ def _pdf_text(xlsx: Path, outdir: Path, lang: str, *pages: int) -> str:
 def test_pdf_prints_vietnamese_numbers_in_any_locale(tmp_path, fig, lang):
     out = write_appendix(fig, tmp_path / "PHU_LUC.xlsx", annexes=False)
     text = _pdf_text(out, tmp_path / "pdf", lang)
-    for shown in ("518.562", "518.549", "99,99", "65,85", "99,70", "10.630.268", "6.234.262", "2.000", "2.103"):
+    # percentages always with two decimals (100 % → 100,00), whole counts with none
+    for shown in ("518.562", "518.549", "99,99", "65,85", "99,70", "100,00", "10,10", "10.630.268", "6.234.262", "2.000", "2.103"):
         assert re.search(rf"(?<![\d.,]){re.escape(shown)}(?![\d.,])", text), (lang, shown)
     for wrong in ("518,562", "99.99", "10,630,268", "518562", "65.85"):
         assert wrong not in text, (lang, wrong)

@@ -72,7 +72,7 @@ _FALLBACK_DEC = "[$-42A]#,##0.00"
 _FALLBACK_INT = "[$-42A]#,##0"
 
 
-def number_format(x: float) -> str:
+def number_format(x: float, decimals: int | None = None) -> str:
     """The number format that prints `x` as in the seed (`518.562`, `99,99`) whatever the machine's locale.
 
     A number format's `,` and `.` are placeholders: Excel and LibreOffice replace them by the separators of
@@ -95,14 +95,18 @@ def number_format(x: float) -> str:
 
     Negative figures (none of the regime's indicators can be negative) use the locale-tagged pattern only,
     because Excel adds its own minus sign to conditional sections.
+
+    `decimals` forces the number of decimals shown (2 for percentages, so that 100 % prints `100,00` like
+    every other rate of the table); by default whole numbers show none and others two.
     """
     if not math.isfinite(x):
         return "General"
     if x < 0:
         return _FALLBACK_INT if is_whole(x) else _FALLBACK_DEC
-    if is_whole(x) and x < 1_000_000_000:
+    if decimals is None:
+        decimals = 0 if is_whole(x) else 2
+    if decimals == 0 and is_whole(x) and x < 1_000_000_000:
         return WHOLE_FORMAT
-    decimals = 0 if is_whole(x) else 2
     text = fmt_vn(x, decimals)
     shown = Decimal(text.replace(".", "").replace(",", "."))
     half = Decimal(5) / (10 ** (decimals + 1))
@@ -351,12 +355,14 @@ def _unit_short(ctx: _Context, code: str) -> str:
     return code
 
 
-def _write_value(ws: Any, row: int, col: int, value: Value, st: _Styles, *, size: int = BODY_PT) -> None:
+def _write_value(
+    ws: Any, row: int, col: int, value: Value, st: _Styles, *, size: int = BODY_PT, decimals: int | None = None
+) -> None:
     """A figure as a number with its Vietnamese format; text stays text; a blank stays blank (not 0)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         ws.write_blank(row, col, None, st.cell(align="center", size=size))
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(row, col, value, st.cell(align="center", size=size, num=number_format(float(value))))
+        ws.write_number(row, col, value, st.cell(align="center", size=size, num=number_format(float(value), decimals)))
     else:
         ws.write_string(row, col, str(value), st.cell(align="center", size=size))
 
@@ -435,7 +441,7 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
         ws.write_string(row, 1, ind.label, st.cell(bold=bold))
         ws.write_string(row, 2, ind.unit, st.cell(align="center"))
         if ind.has_value:
-            _write_value(ws, row, 3, fig.values.get(ind.key), st)
+            _write_value(ws, row, 3, fig.values.get(ind.key), st, decimals=2 if ind.kind == "percent" else None)
         else:
             ws.write_blank(row, 3, None, st.cell(align="center"))
         note = fig.notes.get(ind.key, "")
