@@ -194,7 +194,7 @@ def main() -> int:
     b = _child("baseline", str(folder), json.dumps({"kind": "baseline", "folder": str(folder), "limit": a.baseline_max}))
     base_secs = b["per_file"] * a.n
     note = "" if b["files"] == a.n else f" (extrapolated from {b['files']} files)"
-    agree = all(
+    agree = "n/a (the baseline read only some files)" if b["files"] != a.n else all(
         (m["values"].get(k) is None) == (v is None) and (v is None or abs(float(m["values"][k]) - float(v)) < 1e-6)
         for k, v in b["values"].items()
     )
