@@ -6,7 +6,6 @@ import argparse
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import textwrap

@@ -13,9 +13,7 @@ import re
 import subprocess
 import sys
 import unicodedata
-from pathlib import Path
 
-import openpyxl
 import pytest
 
 from xlcchc.catalog import load_catalog, load_registry, registry_of

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -85,7 +84,7 @@ def run(request, tmp_path_factory):
 
 
 def test_the_unit_fills_only_its_rows(run):
-    cat, unit, typed = run["cat"], run["unit"], run["typed"]
+    cat, typed = run["cat"], run["typed"]
     assert typed and len(typed) < len(cat.value_indicators())
     assert sorted(run["report"].written) == sorted(k for k, v in typed.items() if v is not None)
     if run["regime"] == "huyen-2024":

@@ -1,7 +1,6 @@
 """The committed sample folder: regenerating it gives the same bytes, and it holds what README.md says."""
 
 import filecmp
-from pathlib import Path
 
 from xlcchc.samples import (
     DAMAGED_FILE,

@@ -5,7 +5,6 @@ openpyxl would hide what Excel sees). LibreOffice recalculation lives in test_te
 """
 
 import hashlib
-import io
 import json
 import zipfile
 from pathlib import Path

@@ -10,9 +10,7 @@ fixed document dates and zip timestamps, findings in a stable order.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -20,6 +18,7 @@ from typing import Iterable
 from . import layout
 from .errors import XlcchcError
 from .findings import ERROR, Finding
+from .fileio import write_bytes
 
 __all__ = ["annotate_copy", "annotate_bytes", "AnnotateError"]
 
@@ -160,17 +159,4 @@ def annotate_copy(src: Path | str, findings: Iterable[Finding], out: Path | str)
         raise AnnotateError("bản đánh dấu phải ghi ra tệp khác tệp gốc (tệp gốc không bao giờ bị sửa)")
     if out.suffix.lower() != ".xlsx":
         raise AnnotateError(f"bản đánh dấu phải có đuôi .xlsx: “{out.name}”")
-    data = annotate_bytes(src, findings)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return out
+    return write_bytes(out, annotate_bytes(src, findings))

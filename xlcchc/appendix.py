@@ -33,6 +33,7 @@ from .layout import form_sheet
 from .numbers import fmt_vn, is_whole
 from .periods import PeriodError, parse_period
 from .provincial import ProvincialFigures, Value
+from .fileio import atomic_path
 
 __all__ = ["AppendixError", "write_appendix", "write_pdf", "number_format", "cli_appendix", "ANNEX_SHEETS"]
 
@@ -634,47 +635,41 @@ def write_appendix(
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise AppendixError(f"Không tạo được thư mục “{parent}”: {e.strerror or e}") from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".xlsx.part", dir=parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                # The Normal style is Times New Roman 12: column widths are stored in units of the Normal
-                # font's digit width, so with Calibri as Normal a machine without Calibri (LibreOffice on
-                # Linux substitutes a wider font) widens every column and shrinks the printed page.
-                "default_format_properties": {"font_name": FONT, "font_size": BODY_PT},
-                "default_column_width": 72,  # 8.43 digits of Times New Roman 12 (8 px each + 5 px)
-                "default_row_height": 21,
-            },
-        )
-        wb.set_properties(
-            {
-                "title": f"Phụ lục – {cat.title} – {_period_label(fig.period)}",
-                "subject": "Phụ lục thống kê cải cách hành chính",
-                "author": "xlcchc",
-                "created": CREATED,
-                "comments": f"regime={cat.regime}; period={fig.period}; unit={fig.unit}",
-            }
-        )
-        ctx = _Context(cat, registry, fig, _Styles(wb), _form_columns(cat, fig))
-        for n, form in enumerate(cat.forms):
-            _write_form(wb, ctx, form.number, first=n == 0)
-        if annexes:
-            _write_by_unit(wb, ctx)
-            _write_status(wb, ctx)
-            _write_findings(wb, ctx)
-        wb.close()
-        os.replace(tmp, output)
+        with atomic_path(output, suffix=".xlsx.part") as tmp:
+            wb = xlsxwriter.Workbook(
+                str(tmp),
+                {
+                    "strings_to_formulas": False,
+                    "strings_to_urls": False,
+                    "strings_to_numbers": False,
+                    # The Normal style is Times New Roman 12: column widths are stored in units of the Normal
+                    # font's digit width, so with Calibri as Normal a machine without Calibri (LibreOffice on
+                    # Linux substitutes a wider font) widens every column and shrinks the printed page.
+                    "default_format_properties": {"font_name": FONT, "font_size": BODY_PT},
+                    "default_column_width": 72,  # 8.43 digits of Times New Roman 12 (8 px each + 5 px)
+                    "default_row_height": 21,
+                },
+            )
+            wb.set_properties(
+                {
+                    "title": f"Phụ lục – {cat.title} – {_period_label(fig.period)}",
+                    "subject": "Phụ lục thống kê cải cách hành chính",
+                    "author": "xlcchc",
+                    "created": CREATED,
+                    "comments": f"regime={cat.regime}; period={fig.period}; unit={fig.unit}",
+                }
+            )
+            ctx = _Context(cat, registry, fig, _Styles(wb), _form_columns(cat, fig))
+            for n, form in enumerate(cat.forms):
+                _write_form(wb, ctx, form.number, first=n == 0)
+            if annexes:
+                _write_by_unit(wb, ctx)
+                _write_status(wb, ctx)
+                _write_findings(wb, ctx)
+            wb.close()
     except XlsxWriterException as e:
         raise AppendixError(f"Không ghi được tệp phụ lục “{output.name}”: {e}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return output
 
 

@@ -10,8 +10,6 @@ functions, exactly as the commands and the Excel buttons do.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from pathlib import Path
 
 from .errors import XlcchcError
 from .findings import ERROR, Finding
+from .fileio import atomic_path, write_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2022-N"
@@ -75,13 +74,6 @@ class DemoResult:
         return sum(1 for fs in self.checked.values() for f in fs if f.severity != ERROR)
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool = True) -> DemoResult:
     from .catalog.load import load_catalog, registry_of
     from .check import check_file
@@ -108,18 +100,12 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
     # 2. The check of every file in the folder, as a unit's “Kiểm tra” button would (never stops on a bad file).
     for path in sorted(p for p in returns.iterdir() if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls")):
         res.checked[path.name] = check_file(path)
-    _atomic_text(out / "KIEM_TRA.txt", _check_report(res.checked))
+    write_text(out / "KIEM_TRA.txt", _check_report(res.checked))
 
     # 3. The merge, into a fresh provincial workbook (a previous demo's adjustments are not carried over).
-    fd, tmp = tempfile.mkstemp(prefix=".TONG_HOP.", suffix=".xlsx", dir=out)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
+    with atomic_path(out / "TONG_HOP.xlsx", suffix=".xlsx") as tmp:
+        tmp.unlink()  # a fresh merge: no earlier adjustments to carry over
         merge_folder(returns, tmp, period=PERIOD)
-        os.replace(tmp, out / "TONG_HOP.xlsx")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     res.provincial = out / "TONG_HOP.xlsx"
     fig = read_provincial(res.provincial)
     res.figures = fig

@@ -25,7 +25,6 @@ import html
 import io
 import json
 import math
-import os
 import random
 import re
 import tempfile
@@ -39,6 +38,7 @@ from .catalog.models import Catalog, Indicator, Registry, Unit
 from .errors import XlcchcError
 from .layout import STATUS_DRAFT, STATUS_FINAL
 from .numbers import NONE_MARKS, fmt_vn
+from .fileio import write_bytes
 
 TARGET_FILE = Path(__file__).with_name("samples_target_2022.json")
 SEED = 2022
@@ -653,14 +653,7 @@ def write_samples(output: Path | str, seed: int = SEED) -> list[Path]:
     files, _ = generate(seed)
     written = []
     for rel, data in sorted(files.items()):
-        path = output / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the folder is committed and shared
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(write_bytes(output / rel, data))
     returns_dir = output / RETURNS_DIR
     keep = {output / rel for rel in files}
     for p in sorted(returns_dir.iterdir()):

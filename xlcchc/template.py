@@ -17,11 +17,10 @@ import io
 import math
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import xlsxwriter
 
@@ -43,6 +42,7 @@ from .formulas import (
 )
 from .numbers import fmt_vn
 from .periods import Period, parse_period
+from .fileio import write_bytes
 
 #: Fixed document date: the same inputs must give the same bytes.
 CREATED = _dt.datetime(2022, 1, 1, 0, 0, 0)
@@ -295,29 +295,7 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
 
 def build_template(catalog: Catalog, unit: Unit, period: Period, path: Path | str) -> Path:
     """Write the template of `unit` for `period` to `path` (atomically: never a half-written file)."""
-    path = Path(path)
-    _atomic_write(path, template_bytes(catalog, unit, period))
-    return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    return write_bytes(path, template_bytes(catalog, unit, period))
 
 
 def _blank_statuses(plan: Plan) -> dict[str, str]:
@@ -638,7 +616,7 @@ def write_reference_templates(root: Path | str, regime: str = DEFAULT_REGIME) ->
     written = []
     for rel, data in sorted(reference_template_files(regime).items()):
         path = root / rel
-        _atomic_write(path, data)
+        write_bytes(path, data)
         written.append(path)
     return written
 
@@ -970,7 +948,7 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
             raise TemplateError(f"Tệp mẫu “{template_path.name}” đã bị sửa (ô {', '.join(sorted(missing))} không còn là ô nhập)")
     data = _write_zip(book.infos, parts)
     report.written = sorted(written_values, key=_key_order)
-    _atomic_write(output_path, data)
+    write_bytes(output_path, data)
     return report
 
 

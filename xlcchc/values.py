@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from .errors import XlcchcError
+from .fileio import write_text
 
 
 class ValuesError(XlcchcError):
@@ -146,24 +147,6 @@ def export_values(path: Path | str) -> ValuesDoc:
     return ValuesDoc(regime=ret.regime, unit=ret.unit, period=ret.period, values=rows)
 
 
-def _write_atomic(out: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=out.suffix, dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def cli_export(args) -> int:
     """`xlcchc values export FILE.xlsx [--format json|csv] [-o OUT]`."""
     import sys
@@ -171,7 +154,7 @@ def cli_export(args) -> int:
     doc = export_values(args.file)
     text = dump_values(doc, args.format)
     if args.output:
-        _write_atomic(Path(args.output), text)
+        write_text(Path(args.output), text)
         print(f"Đã ghi {len(doc.values)} chỉ tiêu của {doc.unit} ({doc.period}) vào {args.output}")
     else:
         sys.stdout.write(text)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import tempfile
 import uuid
@@ -30,6 +29,7 @@ from xml.sax.saxutils import escape
 
 from ..errors import XlcchcError
 from .ovba import WORKBOOK_BASE, WORKSHEET_BASE, Module, document_module, normalise_source, vba_project_bin
+from ..fileio import atomic_path, write_bytes
 
 PROJECT = "xlcchc"
 ADDIN_NAME = "xlcchc.xlam"
@@ -300,23 +300,12 @@ def build_addin(output: Path | str, folder: Path | None = None) -> Path:
     if output.suffix.lower() != ".xlam":
         raise AddinError(f"tệp add-in phải có đuôi .xlam (không phải “{output.name}”)")
     parts = package_parts(folder)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".xlcchc-", suffix=".part", dir=output.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w") as z:
-            for name, data in parts.items():
-                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                z.writestr(info, data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; the add-in is an ordinary file
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w") as z:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
     return output
 
 
@@ -358,11 +347,7 @@ def install_addin(src: Path | str, target_dir: Path | str) -> Path:
     if not src.is_file():
         raise AddinError(f"không tìm thấy tệp add-in “{src}”")
     target_dir.mkdir(parents=True, exist_ok=True)
-    dest = target_dir / ADDIN_NAME
-    part = dest.with_name(dest.name + ".part")
-    shutil.copyfile(src, part)
-    os.replace(part, dest)
-    return dest
+    return write_bytes(target_dir / ADDIN_NAME, src.read_bytes())
 
 
 def cli_install(args) -> int:
