@@ -76,7 +76,7 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
         del wb[layout.RESULT_SHEET]
     ws = wb.create_sheet(layout.RESULT_SHEET)
     headers = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Quy tắc"]
-    widths = [6, 10, 10, 10, 22, 100, 26]
+    widths = [5, 10, 9, 8, 16, 70, 22]
     bold = Font(bold=True)
     for i, (h, w) in enumerate(zip(headers, widths), start=1):
         c = ws.cell(row=1, column=i)
@@ -84,6 +84,7 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
         c.font = bold
         ws.column_dimensions[c.column_letter].width = w
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
     for n, f in enumerate(findings, start=1):
         r = n + 1
         ws.cell(row=r, column=1, value=n)
@@ -100,12 +101,23 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
         msg = ws.cell(row=r, column=6)
         _text(msg, f.message)
         msg.alignment = wrap
+        # Neither openpyxl nor a spreadsheet on opening sizes a wrapped row: estimate its lines.
+        lines = sum(1 + len(part) // int(widths[5] * 1.05) for part in f.message.split("\n"))
+        ws.row_dimensions[r].height = 15 * lines + 2
         _text(ws.cell(row=r, column=7), f.rule)
+        for col in (1, 2, 3, 4, 5, 7):
+            ws.cell(row=r, column=col).alignment = top
         fill = ERROR_FILL if f.severity == ERROR else WARNING_FILL
         ws.cell(row=r, column=2).fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
     if not findings:
         _text(ws.cell(row=2, column=6), "Không phát hiện lỗi.")
     ws.freeze_panes = "A2"
+    # Printed like the forms: A4, landscape for the long messages, one page wide, header row on each page.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     ws.protection.sheet = True  # read-only like the rest of the template; the hyperlinks still work
 
     wb.properties.creator = wb.properties.creator or "xlcchc"
