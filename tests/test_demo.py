@@ -93,6 +93,14 @@ def test_demo_reports_units_and_the_planted_errors(demo):
     assert ("BC_CCHC_2022_H-HAU-LOC.xlsx", "cell.overwritten") in rules
     assert any(n == "BC_CCHC_2022_SXD (1).xlsx" and r.startswith("doc.") for n, r in rules)
     assert "H-NGA-SON" in text and "H-HAU-LOC" in text and "SXD (1)" in text
+    # A count typed as text, a note beginning with “=”, Excel's lock file: each named by the check.
+    assert ("BC_CCHC_2022_SGTVT.xlsx", "cell.text_number") in rules
+    assert ("BC_CCHC_2022_TX-NGHI-SON.xlsx", "cell.note_formula") in rules
+    assert ("~$BC_CCHC_2022_SNV.xlsx", "doc.lock_file") in rules
+    assert "BC_CCHC_2022_SGTVT.xlsx: Biểu mẫu 3, mục 3.1.1: ô chứa văn bản “134.395”" in text
+    assert "chương trình hiểu là 134.395" in text
+    assert "BC_CCHC_2022_TX-NGHI-SON.xlsx: Biểu mẫu 3, mục 3.3.1: ghi chú bắt đầu bằng dấu “=”" in text
+    assert "~$BC_CCHC_2022_SNV.xlsx: Tệp “~$BC_CCHC_2022_SNV.xlsx” là tệp khóa tạm của Excel" in text
     assert "Trùng: BC_CCHC_2022_H-THO-XUAN_du_thao.xlsx" in text
     assert "Sai kỳ báo cáo: BC_CCHC_6thang2022_TP-SAM-SON.xlsx" in text
     # The seed's own inconsistencies.

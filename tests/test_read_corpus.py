@@ -62,3 +62,14 @@ def test_cli_exit_status_and_no_traceback(case):
     assert case["phrase"] in r.stdout
     if case["exit"] == 0:  # warnings only (macros ignored, a long note kept, a typed-over formula recomputed)
         assert "Cảnh báo" in r.stdout
+
+
+def test_excel_lock_file_is_recognised_by_its_name(tmp_path):
+    """`~$…` beside an open workbook: its own message (not “a renamed text file”), whatever its bytes."""
+    lock = tmp_path / "~$BC_CCHC_2022_STP.xlsx"
+    lock.write_bytes(b"\x0bNguyen Van A" + b"\x00" * 40)
+    with pytest.raises(ReturnError) as ei:
+        read_return(lock)
+    assert ei.value.code == "doc.lock_file"
+    assert "tệp khóa tạm của Excel" in str(ei.value) and "bỏ qua" in str(ei.value)
+    assert [f.rule for f in check_file(lock)] == ["doc.lock_file"]

@@ -29,7 +29,7 @@ from .periods import PeriodError, parse_period
 
 __all__ = [
     "ReturnError", "CellRead", "CellError", "Return", "read_return", "values_of", "normalise",
-    "recompute", "cell_label", "LONG_NOTE",
+    "recompute", "cell_label", "LONG_NOTE", "is_lock_file",
 ]
 
 # Caps against zip bombs: checked on the declared sizes before inflating and again while inflating.
@@ -42,6 +42,7 @@ LONG_NOTE = 2000  # a note longer than this is kept, with a warning (likely past
 MAX_MAGNITUDE = 1e15  # no count or amount in these forms comes near it
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+LOCK_PREFIX = "~$"  # Excel's owner ("lock") file beside an open workbook: `~$Book.xlsx`
 
 
 class ReturnError(XlcchcError):
@@ -294,6 +295,23 @@ _ENCRYPTED = (
     "Tệp “{name}” đã được đặt mật khẩu mở tệp (mã hóa), không đọc được; hãy gỡ mật khẩu "
     "(Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, xóa mật khẩu) rồi gửi lại"
 )
+
+
+def is_lock_file(name: str, data: bytes) -> bool:
+    """Whether a file is Excel's owner file (`~$Book.xlsx`), by its name or its fixed layout.
+
+    Excel leaves one beside every open workbook and people copy whole folders, so the merge meets them
+    often; they are clutter, not damaged returns. The layout: one length byte, the owner's name in
+    ASCII padded with spaces to 54 bytes, then the name in UTF-16, 162 or 165 bytes in all.
+    """
+    if data[:4] == b"PK\x03\x04":
+        return False  # a real workbook, whatever its name
+    if name.startswith(LOCK_PREFIX):
+        return True
+    if len(data) not in (162, 165) or not 0 < data[0] <= 53:
+        return False
+    owner = data[1 : 1 + data[0]]
+    return owner.isascii() and owner.decode("ascii").isprintable() and data[1 + data[0] : 54].strip(b" ") == b""
 
 
 def _sniff(name: str, data: bytes) -> None:
@@ -571,6 +589,12 @@ def read_return(
         raise ReturnError("doc.missing", f"“{path}” là một thư mục, không phải tệp bảng tính") from None
     except OSError as e:
         raise ReturnError("doc.unreadable", f"Không đọc được tệp “{name}”: {e.strerror or e} (tệp có đang mở ở chương trình khác không?)") from None
+    if is_lock_file(name, data):
+        raise ReturnError(
+            "doc.lock_file",
+            f"Tệp “{name}” là tệp khóa tạm của Excel (tạo ra khi một bảng tính đang mở, chỉ ghi tên người mở), "
+            "không phải báo cáo; bỏ qua",
+        )
     _sniff(name, data)
     pkg = _Package(name, data)
     _which_zip(pkg)
@@ -773,6 +797,18 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
         ret.cells[ind.key] = CellRead(key=ind.key, cell=label, raw=raw, value=value, formula=formula, problem=problem)
         if problem:
             ret.problems.append(problem)
+        elif isinstance(raw, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Understood, but only because the text parsed: Excel would not add it up, so say so
+            # (not as the cell's problem: the value still goes through the domain rules).
+            ret.problems.append(
+                Finding(
+                    file=name, form=ind.form, code=ind.code, cell=label, severity=WARNING, rule="cell.text_number",
+                    message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô chứa văn bản “{_short(raw)}”, không phải số; "
+                    f"chương trình hiểu là {fmt_vn(value)} — hãy xóa và gõ lại dạng số (ô định dạng Số, không gõ "
+                    "dấu nháy ' ở đầu) để Excel cộng được",
+                    actual=_jsonable(raw),
+                )
+            )
         nsheet, naddr = refs[layout.note_name(ind.form, ind.code)]
         ret.note_cells[ind.key] = cell_label(nsheet, naddr)
         ncell = book.cells(nsheet, {naddr})[naddr]
@@ -782,6 +818,16 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
         if nraw is not None and nraw != "":  # kept exactly as typed, spaces too
             note = _meta_text(nraw) if isinstance(nraw, float) else str(nraw)
             ret.notes[ind.key] = note
+            if note.lstrip().startswith("="):
+                ret.problems.append(
+                    Finding(
+                        file=name, form=ind.form, code=ind.code, cell=cell_label(nsheet, naddr), severity=WARNING,
+                        rule="cell.note_formula",
+                        message=f"Biểu mẫu {ind.form}, mục {ind.code}: ghi chú bắt đầu bằng dấu “=” — đã giữ nguyên là "
+                        "văn bản, không tính như công thức; nếu đó là công thức thì hãy gõ thẳng nội dung ghi chú",
+                        actual=_jsonable(note),
+                    )
+                )
             if len(note) > LONG_NOTE:
                 ret.problems.append(
                     Finding(

@@ -588,11 +588,13 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         Sample(
             file_name(TEXT_UNIT), TEXT_UNIT,
             f"mục {TEXT_KEY.split(':')[1]} (Biểu mẫu {TEXT_KEY.split(':')[0]}) nhập dạng văn bản “{fmt_vn(true_text_value)}” (dấu chấm ngăn cách hàng nghìn)",
+            f"Kiểm tra: cảnh báo cell.text_number (ô chứa văn bản, được hiểu là {fmt_vn(true_text_value)}; hãy gõ lại dạng số). "
             f"Kiểm tra và tổng hợp đọc đúng {true_text_value} (không phải {fmt_vn(true_text_value)} = số thập phân), cộng vào tổng toàn tỉnh",
         ),
         Sample(
             file_name(EQ_NOTE_UNIT), EQ_NOTE_UNIT,
             f"ghi chú mục {EQ_NOTE_KEY.split(':')[1]} (Biểu mẫu {EQ_NOTE_KEY.split(':')[0]}) bắt đầu bằng dấu “=”: “{EQ_NOTE[:40]}…”",
+            "Kiểm tra: cảnh báo cell.note_formula (ghi chú bắt đầu bằng “=”, giữ nguyên là văn bản). "
             "Ghi chú được giữ nguyên là văn bản, không bao giờ bị tính như công thức (kể cả trong TONG_HOP.xlsx)",
         ),
         Sample(
@@ -608,7 +610,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         Sample(
             LOCK_FILE, LOCK_UNIT,
             "tệp khóa “~$” do Excel để lại khi bảng tính đang mở",
-            "Tổng hợp: bỏ qua (không phải báo cáo)",
+            "Kiểm tra: doc.lock_file (tệp khóa tạm của Excel, không phải báo cáo); tổng hợp: bỏ qua (không phải báo cáo)",
         ),
     ]
     files["README.md"] = readme(planted, catalog, registry).encode("utf-8")

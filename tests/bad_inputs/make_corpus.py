@@ -24,8 +24,10 @@ from xml.sax.saxutils import escape
 
 from xlcchc import layout
 from xlcchc.catalog import load_catalog, registry_of
+from xlcchc.numbers import fmt_vn
 from xlcchc.periods import parse_period
 from xlcchc.read import _Book, _Package
+from xlcchc.samples import _lock_file_bytes
 
 HERE = Path(__file__).resolve().parent
 REGIME = "tinh-2022"
@@ -231,6 +233,12 @@ def filled(unit: str = UNIT, seed: int = 1) -> bytes:
     return set_values(base_template(unit), random_values(cat, u, random.Random(seed)))
 
 
+def filled_value(key: str, unit: str = UNIT, seed: int = 1) -> Any:
+    """The value `filled()` writes for `key` (the same seeded draw)."""
+    cat = load_catalog(REGIME)
+    return random_values(cat, registry_of(cat).by_code[unit], random.Random(seed))[key]
+
+
 def _meta_edit(data: bytes, key: str, value: str) -> bytes:
     return set_cells(data, {layout.meta_name(key): value})
 
@@ -411,6 +419,11 @@ def cases() -> list[dict[str, Any]]:
     case("boolean.xlsx", lambda: v("3:3.1.1", True), "cell.boolean", "TRUE/FALSE", 1)
     case("overwritten_formula.xlsx", lambda: v("3:3.1", 99.5), "cell.overwritten", "gõ đè", 0)
     case("negative_count.xlsx", lambda: v("3:3.1.1", -5), "3-domain-3.1.1", "số âm", 1)
+    case("text_number.xlsx", lambda: v("3:3.1.1", fmt_vn(filled_value("3:3.1.1"))), "cell.text_number", "hãy xóa và gõ lại dạng số", 0)
+    case("note_formula.xlsx", lambda: set_values(good, {}, {"3:3.1.1": "=> Số liệu lấy từ Hệ thống thông tin giải quyết TTHC"}),
+         "cell.note_formula", "ghi chú bắt đầu bằng dấu “=”", 0)
+    # Excel's owner file, renamed (no `~$`): recognised by its fixed layout, not called a text file.
+    case("excel_owner_file.xlsx", lambda: _lock_file_bytes("Le Thi Hoa"), "doc.lock_file", "tệp khóa tạm của Excel", 2)
     return C
 
 

@@ -25,7 +25,6 @@ from ..layout import STATUS_FINAL
 
 #: Extensions read as returns; anything else in the folder is listed as ignored.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".ods")
-LOCK_PREFIX = "~$"
 #: Below this many files the pool's start-up costs more than it saves.
 POOL_MIN_FILES = 40
 
@@ -94,9 +93,8 @@ def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
             rel = p.relative_to(folder).as_posix()
             if skip is not None and p.resolve() == skip:
                 continue
-            if f.startswith(LOCK_PREFIX):
-                ignored.append((rel, "Tệp khóa tạm của Excel (tạo ra khi một bảng tính đang mở), không phải báo cáo; bỏ qua"))
-            elif f.startswith(".~tong_hop_"):
+            # Excel's `~$` lock files have a workbook suffix: the reader recognises them (doc.lock_file).
+            if f.startswith(".~tong_hop_"):
                 continue  # a temporary file of an interrupted merge (ours)
             elif p.suffix.lower() in WORKBOOK_SUFFIXES:
                 workbooks.append((p, rel))
