@@ -22,3 +22,11 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_values() -> dict:
     return json.loads((FIXTURES / "seed_tinh_2022.json").read_text(encoding="utf-8"))
+
+
+def pytest_sessionstart(session):
+    """In CI the LibreOffice tests must run, not skip: a missing soffice there is a broken setup."""
+    from xlcchc.office import soffice_available
+
+    if os.environ.get("CI") and not soffice_available():
+        raise pytest.UsageError("CI: LibreOffice (soffice) is missing; ./dev test should have installed it")
