@@ -18,7 +18,6 @@ import pytest
 from xlcchc.catalog.load import load_catalog, registry_of
 from xlcchc.cli import main
 from xlcchc.merge import merge_folder, read_provincial
-from xlcchc.merge.fastread import read_return_fast
 from xlcchc.periods import parse_period
 from xlcchc.read import read_return
 from xlcchc.template import build_template, fill_template
@@ -209,13 +208,20 @@ def test_workbook_names_values_and_text(merged):
         assert sum(1 for n in z.namelist() if n.startswith("xl/charts/chart")) >= 2
 
 
-def test_fast_reader_agrees_with_shared_reader(returns):
+def test_merge_reads_each_return_as_the_check_does(returns):
+    """One parsing path: the merge's per-file result is `read_return` + `check_return`, field for field."""
+    from xlcchc.check import check_return
+    from xlcchc.merge.collect import read_one
+    from xlcchc.read import values_of
+
     folder, _, _ = returns
     for p in sorted(folder.glob("*.xlsx")):
-        a, b = read_return(p), read_return_fast(p)
-        assert a.cover == b.cover and a.notes == b.notes and a.problems == b.problems
-        assert {k: (c.value, c.raw, c.formula, c.cell) for k, c in a.cells.items()} == \
-               {k: (c.value, c.raw, c.formula, c.cell) for k, c in b.cells.items()}
+        ret = read_return(p)
+        res = read_one(str(p), p.name, "x", 0.0, None)
+        assert res.ok and (res.unit, res.period, res.regime) == (ret.unit, ret.period, ret.regime)
+        assert res.values == values_of(ret) and res.notes == ret.notes
+        assert res.cells == {k: c.cell for k, c in ret.cells.items()}
+        assert [f.rule for f in res.findings] == [f.rule for f in check_return(ret)]
 
 
 def test_deterministic_bytes(returns, tmp_path):

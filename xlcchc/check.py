@@ -91,13 +91,23 @@ def check_values(
             vals[key] = v
         else:
             vals[key] = raw
-    for rule in catalog.rules:
-        if not catalog.rule_applies(rule, unit):
-            continue
+    for rule in _rules_of(catalog, unit):
         f = _evaluate(rule, vals, catalog, unit, addr, file, skip)
         if f is not None:
             out.append(f.model_copy(update={"unit": unit.code}))
     return sorted(out, key=Finding.sort_key)
+
+
+_RULES_OF: dict[tuple[str, str, str], list[Rule]] = {}
+
+
+def _rules_of(catalog: Catalog, unit: Unit) -> list[Rule]:
+    """The rules that apply to a unit, in catalog order: worked out once per unit, not once per file."""
+    key = (catalog.regime, catalog.fingerprint, unit.code)
+    rules = _RULES_OF.get(key)
+    if rules is None:
+        rules = _RULES_OF[key] = [r for r in catalog.rules if catalog.rule_applies(r, unit)]
+    return rules
 
 
 def _finding(rule: Rule, key: str, addr, file, message: str, *, severity=None, expected=None, actual=None) -> Finding:

@@ -2,9 +2,15 @@
 
 The file came back from a unit by e-mail or USB stick; it may be anything (a PDF renamed to .xlsx, an
 old .xls, a password-protected copy, a zip bomb, XML with external entities, a template whose rows were
-moved). This module reads the bytes itself (zipfile + defusedxml, only the cells it needs) so that it is
+moved). This module reads the bytes itself (zipfile, only the parts and cells it needs) so that it is
 fast, never runs anything in the file, never writes to it, and turns every kind of unusable file into
 a `ReturnError` with its own Vietnamese sentence, and every unreadable cell into a `cell.*` finding.
+
+Speed matters because the merge reads hundreds of returns: each part is read at most once per file
+(names and styles once per process for identical parts), sheets and shared strings in the plain form
+every spreadsheet program writes are searched with a few regular expressions instead of being built
+into trees, and anything else goes through the C XML parser. Either way a DTD or entity declaration is
+refused on the bytes before any parsing (the protections defusedxml gave, at C speed).
 """
 
 from __future__ import annotations
@@ -265,21 +271,44 @@ class _Package:
         return _parse_xml(self.name, member, self.read(member))
 
 
+# Any markup declaration (`<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`…) other than a comment or CDATA section.
+# Entities can only be declared inside a DOCTYPE, so a part without one cannot expand or fetch anything.
+_DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
+_DECLARATION_TEXT = re.compile(r"<!(?!--|\[CDATA\[)")
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Whether an XML part carries a DTD or entity declaration, checked on the bytes before any parsing.
+
+    Parts are UTF-8 (Excel, LibreOffice) or, rarely, UTF-16: the only encodings besides ASCII-compatible
+    ones that the XML parser detects by itself, so the check looks at the text in those too.
+    """
+    head = data[:4]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        enc = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-be" if head[:1] == b"\x00" else "utf-16-le")
+        return _DECLARATION_TEXT.search(data.decode(enc, errors="replace")) is not None
+    return _DECLARATION.search(data) is not None
+
+
 def _parse_xml(name: str, member: str, data: bytes):
-    from xml.etree.ElementTree import ParseError
+    """The part's element tree, parsed by the C parser after the byte-level refusal of DTDs and entities.
 
-    import defusedxml.ElementTree as DET
-    from defusedxml import DefusedXmlException
+    Same protections as defusedxml (forbid_dtd, forbid_entities, forbid_external), decided before the
+    parser sees the bytes; defusedxml itself routes every element through Python, ~10× slower.
+    """
+    from xml.etree.ElementTree import ParseError, XMLParser
 
-    try:
-        return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
+    if _declares_dtd(data):
         raise ReturnError(
             "doc.xml_entity",
             f"Tệp “{name}” chứa khai báo DTD/thực thể XML trong phần “{member}” (có thể là mã độc); "
             "tệp không được đọc — hãy dùng biểu mẫu gốc và nhập lại số liệu",
-        ) from None
-    except (ParseError, ValueError, UnicodeError):
+        )
+    try:
+        parser = XMLParser()
+        parser.feed(data)
+        return parser.close()
+    except (ParseError, ValueError, UnicodeError, LookupError):
         raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (nội dung XML của phần “{member}” không đọc được); hãy lưu lại từ Excel và gửi lại") from None
 
 
@@ -383,19 +412,23 @@ def _is_date_format(code: str) -> bool:
     return bool(re.search(r"[dmyhs]", s, re.I)) and "general" not in s.lower()
 
 
-class _Book:
-    def __init__(self, pkg: _Package):
-        self.pkg = pkg
-        wb = pkg.xml("xl/workbook.xml")
-        rels = pkg.xml("xl/_rels/workbook.xml.rels") if pkg.has("xl/_rels/workbook.xml.rels") else None
+class _WorkbookPart:
+    """What `xl/workbook.xml` (+ its rels) says: sheets and workbook-level names, with derived lookups.
+
+    Shared between returns whose workbook part has the same bytes (all returns of one template, however
+    many versions): parsed once per process, never mutated after construction except for its memos.
+    """
+
+    def __init__(self, pkg: "_Package", wb: bytes, rels: bytes | None):
+        root = _parse_xml(pkg.name, "xl/workbook.xml", wb)
         targets = {}
         if rels is not None:
-            for r in rels:
+            for r in _parse_xml(pkg.name, "xl/_rels/workbook.xml.rels", rels):
                 if _local(r.tag) == "Relationship":
                     targets[r.get("Id")] = r.get("Target", "")
         self.sheets: dict[str, str] = {}  # sheet name → zip member
         self.names: dict[str, str] = {}  # workbook-level defined names
-        for el in wb.iter():
+        for el in root.iter():
             tag = _local(el.tag)
             if tag == "sheet":
                 rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
@@ -404,101 +437,186 @@ class _Book:
                 self.sheets[el.get("name", "")] = _norm_path(member)
             elif tag == "definedName" and el.get("localSheetId") is None:
                 self.names[el.get("name", "")] = (el.text or "").strip()
-        self._sst: list[str] | None = None
-        self._styles: tuple[list[int], dict[int, str]] | None = None
-        self._sheet_cells: dict[str, dict[str, tuple]] = {}
+        self.refs: dict[str, tuple[str, str] | None] = {}
+        self.layout_hash: str | None = None
+        self.located: dict[tuple[str, str], tuple] = {}  # (regime, fingerprint) → `_Book.locate`
+
+
+class _Styles:
+    """Which cell styles (`s` indices) show a number as a date; shared between identical style parts."""
+
+    def __init__(self, pkg: "_Package", data: bytes | None):
+        xfs: list[int] = []
+        fmts: dict[int, str] = {}
+        if data is not None:
+            for el in _parse_xml(pkg.name, "xl/styles.xml", data):
+                t = _local(el.tag)
+                if t == "numFmts":
+                    for nf in el:
+                        try:
+                            fmts[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
+                        except ValueError:
+                            pass
+                elif t == "cellXfs":
+                    for xf in el:
+                        try:
+                            xfs.append(int(xf.get("numFmtId", "0")))
+                        except ValueError:
+                            xfs.append(0)
+        self.dates = frozenset(
+            i for i, fid in enumerate(xfs) if (_is_date_format(fmts[fid]) if fid in fmts else fid in _DATE_IDS)
+        )
+
+
+# Parsed parts keyed by a digest of their bytes: a merge reads many versions of few templates. Bounded.
+_SHARED_CACHE: dict[tuple[str, bytes], Any] = {}
+_SHARED_MAX = 256
+
+
+def _shared(kind: str, data: bytes, build):
+    key = (kind, hashlib.blake2b(data, digest_size=20).digest())
+    hit = _SHARED_CACHE.get(key)
+    if hit is None:
+        hit = build()
+        if len(_SHARED_CACHE) >= _SHARED_MAX:
+            _SHARED_CACHE.pop(next(iter(_SHARED_CACHE)))
+        _SHARED_CACHE[key] = hit
+    return hit
+
+
+_EMPTY_CELL = ("n", 0, None, None, None)
+
+
+class _Book:
+    """A workbook read part by part, each part at most once: names once, each sheet in one pass.
+
+    Cells are `(type, style, value text, formula text or None, inline text)` tuples, built only for the
+    addresses asked for; shared strings and styles are parsed only when a cell needs them.
+    """
+
+    def __init__(self, pkg: _Package):
+        self.pkg = pkg
+        wb = pkg.read("xl/workbook.xml")
+        rels = pkg.read("xl/_rels/workbook.xml.rels") if pkg.has("xl/_rels/workbook.xml.rels") else None
+        blob = len(wb).to_bytes(8, "little") + wb + (rels if rels is not None else b"\x00")
+        self._wb: _WorkbookPart = _shared("workbook", blob, lambda: _WorkbookPart(pkg, wb, rels))
+        self.sheets = self._wb.sheets
+        self.names = self._wb.names
+        self._sst: list | None = None  # <si> elements, turned into text on demand
+        self._sst_text: dict[int, str] = {}
+        self._styles: _Styles | None = None
+        self._sheet_index: dict[str, dict[str, Any]] = {}  # sheet → addr → <c> element
+        self._sheet_cells: dict[str, dict[str, tuple]] = {}  # sheet → addr → cell tuple (as asked)
+
+    def ref(self, name: str) -> tuple[str, str] | None:
+        """(sheet, `C12`) a workbook-level name points at, or None (memoised with the workbook part)."""
+        refs = self._wb.refs
+        if name not in refs:
+            target = self.names.get(name)
+            refs[name] = layout.split_ref(target) if target else None
+        return refs[name]
+
+    def locate(self, catalog: Catalog, need: dict[str, Indicator], need_notes: dict[str, Indicator]) -> tuple:
+        """Where the catalog's value and note cells are: `("ok", name → (sheet, addr))`, or what is wrong
+        (`("lost", count, first indicator)`, `("moved", indicator)`); memoised with the workbook part."""
+        key = (catalog.regime, catalog.fingerprint)
+        got = self._wb.located.get(key)
+        if got is None:
+            got = self._wb.located[key] = self._locate(need, need_notes)
+        return got
+
+    def _locate(self, need: dict[str, Indicator], need_notes: dict[str, Indicator]) -> tuple:
+        lost = sorted(n for n in [*need, *need_notes] if n not in self.names)
+        if lost:
+            return ("lost", len(lost), need.get(lost[0]) or need_notes[lost[0]])
+        refs: dict[str, tuple[str, str]] = {}
+        for n, ind in [*need.items(), *need_notes.items()]:
+            sr = self.ref(n)
+            if sr is None or sr[0] != layout.form_sheet(ind.form):
+                return ("moved", ind)
+            refs[n] = sr
+        return ("ok", refs)
+
+    def layout_hash(self) -> str:
+        if self._wb.layout_hash is None:
+            self._wb.layout_hash = layout.layout_hash(self.names)
+        return self._wb.layout_hash
 
     @property
     def shared_strings(self) -> list[str]:
+        self._load_sst()
+        return [self._string(i) for i in range(len(self._sst))]
+
+    def _load_sst(self) -> None:
         if self._sst is None:
             self._sst = []
             if self.pkg.has("xl/sharedStrings.xml"):
-                for si in self.pkg.xml("xl/sharedStrings.xml"):
-                    if _local(si.tag) == "si":
-                        self._sst.append(_rich_text(si))
-        return self._sst
+                data = self.pkg.read("xl/sharedStrings.xml")
+                items = _scan_sst(data) if not _declares_dtd(data) else None
+                if items is None:  # strict path (also refuses DTDs and reports damaged XML)
+                    items = [si for si in self.pkg.xml("xl/sharedStrings.xml") if _local(si.tag) == "si"]
+                self._sst = items
+
+    def _string(self, i: int) -> str:
+        text = self._sst_text.get(i)
+        if text is None:
+            item = self._sst[i]  # IndexError: a cell points past the list (handled as unreadable)
+            if isinstance(item, bytes):
+                end = item.find(b"</si>")
+                if end < 0:
+                    raise _damaged(self.pkg.name, "xl/sharedStrings.xml")
+                try:
+                    text = _rich_text_bytes(item[:end])
+                except UnicodeDecodeError:
+                    raise _damaged(self.pkg.name, "xl/sharedStrings.xml") from None
+            else:
+                text = _rich_text(item)
+            self._sst_text[i] = text
+        return text
 
     def is_date_style(self, s: int) -> bool:
         if self._styles is None:
-            xfs: list[int] = []
-            fmts: dict[int, str] = {}
-            if self.pkg.has("xl/styles.xml"):
-                root = self.pkg.xml("xl/styles.xml")
-                for el in root:
-                    t = _local(el.tag)
-                    if t == "numFmts":
-                        for nf in el:
-                            try:
-                                fmts[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
-                            except ValueError:
-                                pass
-                    elif t == "cellXfs":
-                        for xf in el:
-                            try:
-                                xfs.append(int(xf.get("numFmtId", "0")))
-                            except ValueError:
-                                xfs.append(0)
-            self._styles = (xfs, fmts)
-        xfs, fmts = self._styles
-        if not 0 <= s < len(xfs):
-            return False
-        fid = xfs[s]
-        if fid in fmts:
-            return _is_date_format(fmts[fid])
-        return fid in _DATE_IDS
+            data = self.pkg.read("xl/styles.xml") if self.pkg.has("xl/styles.xml") else None
+            self._styles = _shared("styles", data, lambda: _Styles(self.pkg, data)) if data is not None else _Styles(self.pkg, None)
+        return s in self._styles.dates
+
+    def _index(self, sheet: str) -> dict[str, Any]:
+        """addr → cell of a sheet (a tuple, or a `<c>` element on the strict path): the part is read once."""
+        idx = self._sheet_index.get(sheet)
+        if idx is None:
+            member = self.sheets[sheet]
+            data = self.pkg.read(member)
+            idx = _PlainSheet.scan(data, self.pkg.name, member) if not _declares_dtd(data) else None
+            if idx is None:  # not the plain form every spreadsheet program writes: parse it strictly
+                idx = _index_tree(self.pkg.name, member, data)
+            self._sheet_index[sheet] = idx
+        return idx
+
+    def cell(self, sheet: str, addr: str) -> tuple:
+        """The cell tuple at `addr` of `sheet` (an absent cell is blank)."""
+        cache = self._sheet_cells.setdefault(sheet, {})
+        got = cache.get(addr)
+        if got is None:
+            c = self._index(sheet).get(addr)
+            got = cache[addr] = _EMPTY_CELL if c is None else (c if isinstance(c, tuple) else _cell_tuple(c))
+        return got
 
     def cells(self, sheet: str, wanted: set[str]) -> dict[str, tuple]:
         """addr → (type, style, value text, formula text or None, inline text) of the wanted cells of a sheet."""
-        cache = self._sheet_cells.setdefault(sheet, {})
-        missing = wanted - cache.keys()
-        if not missing:
-            return cache
-        root = self.pkg.xml(self.sheets[sheet])
-        row_no = 0
-        for row in root.iter():
-            if _local(row.tag) != "row":
-                continue
-            try:
-                row_no = int(row.get("r")) if row.get("r") else row_no + 1
-            except ValueError:
-                row_no += 1
-            col_no = 0
-            for c in row:
-                if _local(c.tag) != "c":
-                    continue
-                ref = c.get("r")
-                if ref:
-                    addr = ref.upper()
-                    col_no = _col_number(re.sub(r"\d", "", addr))
-                else:
-                    col_no += 1
-                    addr = f"{_col_letters(col_no)}{row_no}"
-                if addr not in missing:
-                    continue
-                v = f = inline = None
-                for ch in c:
-                    t = _local(ch.tag)
-                    if t == "v":
-                        v = ch.text or ""
-                    elif t == "f":
-                        f = ch.text or ("" if ch.get("t") != "shared" else "(shared)")
-                    elif t == "is":
-                        inline = _rich_text(ch)
-                try:
-                    style = int(c.get("s", "0"))
-                except ValueError:
-                    style = 0
-                cache[addr] = (c.get("t", "n"), style, v, f, inline)
-        for addr in missing:
-            cache.setdefault(addr, ("n", 0, None, None, None))
-        return cache
+        for addr in wanted:
+            self.cell(sheet, addr)
+        return self._sheet_cells[sheet] if wanted else self._sheet_cells.setdefault(sheet, {})
 
     def raw_value(self, cell: tuple) -> tuple[Any, bool]:
         """(stored value, is a date-styled number) of a cell tuple; text stays text, numbers float."""
         t, style, v, _f, inline = cell
         if t == "s":
             try:
-                return self.shared_strings[int(v)], False
+                i = int(v)
+                self._load_sst()
+                if i < 0:
+                    raise IndexError(i)
+                return self._string(i), False
             except (TypeError, ValueError, IndexError):
                 return None, False
         if t == "inlineStr":
@@ -518,6 +636,189 @@ class _Book:
         except ValueError:
             return v, False
         return x, self.is_date_style(style)
+
+
+_ADDR = re.compile(r"([A-Z]+)(\d+)")
+
+
+# --- the plain-form scanner ---------------------------------------------------------------------
+# Excel, LibreOffice, xlsxwriter and openpyxl all write sheets the same plain way: UTF-8, no prefix on
+# the spreadsheet namespace, no comments/CDATA/DTD, every `<c>` with `r` as its first attribute. For
+# such a part, cells are found with a few regular expressions at C speed, ~20× faster than building a
+# tree; anything else (and every part whose plain form is in doubt) goes through the strict parser.
+# The DTD refusal happens before either.
+
+_C_TAG = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*?)(/?)>')
+_ATTR_S = re.compile(rb'\ss="([0-9]+)"')
+_ATTR_T = re.compile(rb'\st="([A-Za-z]+)"')
+_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
+_F = re.compile(rb"<f(\s[^>]*)?(?:/>|>([^<]*)</f>)")
+_IS = re.compile(rb"<is>(.*?)</is>", re.S)
+_RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+
+
+def _plain_form(data: bytes, root: bytes) -> bool:
+    """The part is in the plain form: one XML declaration at most, no `<!`, ends with its root's end tag."""
+    if b"<!" in data or data[:4].count(b"\x00"):
+        return False
+    pis = data.count(b"<?")
+    if pis > 1 or (pis == 1 and not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml ")):
+        return False
+    return data[-64:].rstrip().endswith(b"</" + root + b">") and (b"<" + root + b" ") in data[:400]
+
+
+def _text(raw: bytes) -> str:
+    """Character data as an XML parser returns it: line ends normalised, references resolved."""
+    t = raw.decode("utf-8")
+    if "\r" in t:
+        t = t.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in t:
+        import html
+
+        t = html.unescape(t)
+    return t
+
+
+def _rich_text_bytes(item: bytes) -> str:
+    """`_rich_text` of a shared/inline string's inner XML: `<t>` runs, phonetic `<rPh>` runs left out."""
+    if b"<rPh" in item:
+        item = _RPH.sub(b"", item)
+    return "".join(_text(t) for t in _T.findall(item))
+
+
+class _PlainSheet:
+    """A plain-form sheet part: one scan for where each cell starts, then each asked cell read alone.
+
+    A cell written twice (which no program does) counts by its last occurrence, as a parser's last
+    write would. A cell whose body is not plain (a nested cell) means the part is damaged.
+    """
+
+    __slots__ = ("data", "name", "member", "starts")
+
+    def __init__(self, data: bytes, name: str, member: str, starts: dict[bytes, int]):
+        self.data, self.name, self.member, self.starts = data, name, member, starts
+
+    @classmethod
+    def scan(cls, data: bytes, name: str, member: str) -> "_PlainSheet | None":
+        """Where each cell starts; None unless every cell starts `<c r="A1"` (upper-case address first)."""
+        if not _plain_form(data, b"worksheet") or b"<c>" in data:
+            return None
+        n = 0
+        starts: dict[bytes, int] = {}
+        for m in _C_START.finditer(data):
+            starts[m.group(1)] = m.start()  # a cell written twice counts by its last occurrence
+            n += 1
+        if n != data.count(b"<c "):
+            return None
+        return cls(data, name, member, starts)
+
+    def get(self, addr: str) -> tuple | None:
+        data = self.data
+        pos = self.starts.get(addr.encode("ascii"))
+        if pos is None:
+            return None
+        m = _C_TAG.match(data, pos)
+        if m is None:
+            raise _damaged(self.name, self.member)
+        attrs = m.group(2)
+        sm = _ATTR_S.search(attrs) if b"s=" in attrs else None
+        tm = _ATTR_T.search(attrs) if b"t=" in attrs else None
+        kind = tm.group(1).decode("ascii") if tm else "n"
+        style = int(sm.group(1)) if sm else 0
+        v = f = inline = None
+        if not m.group(3):
+            end = data.find(b"</c>", m.end())
+            if end < 0:
+                raise _damaged(self.name, self.member)
+            body = data[m.end() : end]
+            if b"<c " in body:
+                raise _damaged(self.name, self.member)
+            if body:
+                try:
+                    vm = _V.search(body)
+                    if vm:
+                        v = _text(vm.group(1)) if vm.group(1) is not None else ""
+                    fm = _F.search(body) if b"<f" in body else None
+                    if fm:
+                        shared = fm.group(1) is not None and b't="shared"' in fm.group(1)
+                        f = _text(fm.group(2)) if fm.group(2) else ("(shared)" if shared else "")
+                    im = _IS.search(body) if b"<is>" in body else None
+                    if im:
+                        inline = _rich_text_bytes(im.group(1))
+                except UnicodeDecodeError:
+                    raise _damaged(self.name, self.member) from None
+        return (kind, style, v, f, inline)
+
+
+_C_START = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
+
+
+def _damaged(name: str, member: str) -> ReturnError:
+    return ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (nội dung XML của phần “{member}” không đọc được); hãy lưu lại từ Excel và gửi lại")
+
+
+def _scan_sst(data: bytes) -> list[bytes] | None:
+    """The inner XML of each `<si>` of a plain-form shared-string part; None when it is not plain.
+
+    A split at `<si>` is all the work done here; each item is cut at its `</si>` when a cell asks for it.
+    """
+    if not _plain_form(data, b"sst") or b"<si/>" in data or b"<si " in data:
+        return None
+    items = data.split(b"<si>")[1:]
+    if len(items) != data.count(b"</si>"):
+        return None
+    return items
+
+
+def _index_tree(name: str, member: str, data: bytes) -> dict[str, Any]:
+    """addr → `<c>` element of every cell of a sheet, by the strict parser (any valid XML form)."""
+    idx: dict[str, Any] = {}
+    root = _parse_xml(name, member, data)
+    for sheet_data in root:
+        if _local(sheet_data.tag) != "sheetData":
+            continue
+        row_no = 0
+        for row in sheet_data:
+            if _local(row.tag) != "row":
+                continue
+            r = row.get("r")
+            try:
+                row_no = int(r) if r else row_no + 1
+            except ValueError:
+                row_no += 1
+            col_no = 0
+            for c in row:
+                if _local(c.tag) != "c":
+                    continue
+                ref = c.get("r")
+                if ref:
+                    addr = ref.upper()
+                    m = _ADDR.fullmatch(addr)
+                    if m:
+                        col_no = _col_number(m.group(1))
+                else:
+                    col_no += 1
+                    addr = f"{_col_letters(col_no)}{row_no}"
+                idx[addr] = c
+    return idx
+
+
+def _cell_tuple(c) -> tuple:
+    v = f = inline = None
+    for ch in c:
+        t = _local(ch.tag)
+        if t == "v":
+            v = ch.text or ""
+        elif t == "f":
+            f = ch.text or ("" if ch.get("t") != "shared" else "(shared)")
+        elif t == "is":
+            inline = _rich_text(ch)
+    try:
+        style = int(c.get("s", "0"))
+    except ValueError:
+        style = 0
+    return (c.get("t", "n"), style, v, f, inline)
 
 
 def _rich_text(el) -> str:
@@ -607,10 +908,9 @@ def _meta(book: _Book) -> dict[str, Any]:
     """Metadata by the XLCCHC_* names; falling back to the key/value columns of the metadata sheet."""
     meta: dict[str, Any] = {}
     for key in layout.META_KEYS:
-        ref = book.names.get(layout.meta_name(key))
-        sr = layout.split_ref(ref) if ref else None
+        sr = book.ref(layout.meta_name(key))
         if sr and sr[0] in book.sheets:
-            raw, _ = book.raw_value(book.cells(sr[0], {sr[1]})[sr[1]])
+            raw, _ = book.raw_value(book.cell(*sr))
             meta[key] = raw
     if not meta and layout.META_SHEET in book.sheets:
         wanted = {f"{c}{r}" for r in range(1, 41) for c in "AB"}
@@ -626,6 +926,37 @@ def _meta_text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+@dataclass
+class _Plan:
+    """What a return of one unit holds, worked out from the catalog once per process, not once per file."""
+
+    need: dict[str, Indicator]  # value-cell name → indicator (every value row of the catalog)
+    need_notes: dict[str, Indicator]  # note-cell name → indicator
+    rows: list[tuple[Indicator, str, str, bool]]  # rows the unit's return is read for: (ind, value name, note name, computed)
+
+
+_PLANS: dict[tuple[str, str, str], _Plan] = {}
+
+
+def _plan(catalog: Catalog, unit: Unit) -> _Plan:
+    key = (catalog.regime, catalog.fingerprint, unit.code)
+    plan = _PLANS.get(key)
+    if plan is None:
+        inds = catalog.value_indicators()
+        rows = [
+            (i, layout.value_name(i.form, i.code), layout.note_name(i.form, i.code), catalog.computed(i, unit))
+            for i in inds
+            # Computed percentages are read too: their inputs apply even when the row's own figure is the province's.
+            if catalog.applies(i, unit) or catalog.computed(i, unit)
+        ]
+        plan = _PLANS[key] = _Plan(
+            need={layout.value_name(i.form, i.code): i for i in inds},
+            need_notes={layout.note_name(i.form, i.code): i for i in inds},
+            rows=rows,
+        )
+    return plan
 
 
 def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_period, regime) -> Return:
@@ -708,28 +1039,25 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
             f"Tệp “{name}” thiếu trang {', '.join('“' + s + '”' for s in missing[:4])}{more}: trang tính đã bị "
             "đổi tên hoặc xóa; hãy dùng biểu mẫu gốc đã được gửi",
         )
-    value_inds = catalog.value_indicators()
-    need = {layout.value_name(i.form, i.code): i for i in value_inds}
-    need_notes = {layout.note_name(i.form, i.code): i for i in value_inds}
-    lost = sorted(n for n in [*need, *need_notes] if n not in book.names)
-    if lost:
-        i = (need.get(lost[0]) or need_notes[lost[0]])
+    plan = _plan(catalog, unit)
+    need, need_notes = plan.need, plan.need_notes
+    found = book.locate(catalog, need, need_notes)
+    if found[0] == "lost":
+        _, count, i = found
         raise ReturnError(
             "doc.names_missing",
-            f"Tệp “{name}” thiếu {len(lost)} tên ô của biểu mẫu (ví dụ Biểu mẫu {i.form}, mục {i.code}): "
+            f"Tệp “{name}” thiếu {count} tên ô của biểu mẫu (ví dụ Biểu mẫu {i.form}, mục {i.code}): "
             "tên ô đã bị xóa hoặc dòng đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
         )
-    refs: dict[str, tuple[str, str]] = {}
-    for n, ind in [*need.items(), *need_notes.items()]:
-        sr = layout.split_ref(book.names[n])
-        if sr is None or sr[0] != layout.form_sheet(ind.form):
-            raise ReturnError(
-                "doc.layout",
-                f"Tệp “{name}”: ô của Biểu mẫu {ind.form}, mục {ind.code} không còn ở vị trí của biểu mẫu "
-                "(dòng đã bị xóa hoặc di chuyển); hãy dùng biểu mẫu gốc đã được gửi",
-            )
-        refs[n] = sr
-    if layout.layout_hash(book.names) != meta["layout"]:
+    if found[0] == "moved":
+        ind = found[1]
+        raise ReturnError(
+            "doc.layout",
+            f"Tệp “{name}”: ô của Biểu mẫu {ind.form}, mục {ind.code} không còn ở vị trí của biểu mẫu "
+            "(dòng đã bị xóa hoặc di chuyển); hãy dùng biểu mẫu gốc đã được gửi",
+        )
+    refs: dict[str, tuple[str, str]] = found[1]
+    if book.layout_hash() != meta["layout"]:
         raise ReturnError(
             "doc.layout",
             f"Tệp “{name}”: bố cục biểu mẫu đã bị thay đổi (chèn/xóa dòng hoặc cột, hoặc sửa tên ô); "
@@ -750,29 +1078,19 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
         )
     # Cover.
     for cname in layout.COVER_FIELDS:
-        ref = book.names.get(cname)
-        sr = layout.split_ref(ref) if ref else None
+        sr = book.ref(cname)
         if sr and sr[0] in book.sheets:
-            raw, is_date = book.raw_value(book.cells(sr[0], {sr[1]})[sr[1]])
+            raw, is_date = book.raw_value(book.cell(*sr))
             if is_date and isinstance(raw, float):
                 raw = _serial_iso(raw)
             ret.cover[cname] = raw
-    # Values and notes, sheet by sheet (one parse per sheet).
-    by_sheet: dict[str, set[str]] = {}
-    for sheet, addr in refs.values():
-        by_sheet.setdefault(sheet, set()).add(addr)
-    for sheet, addrs in sorted(by_sheet.items()):
-        book.cells(sheet, addrs)
-    for ind in value_inds:
-        # Computed percentages are read too: their inputs apply even when the row's own figure is the province's.
-        if not (catalog.applies(ind, unit) or catalog.computed(ind, unit)):
-            continue
-        sheet, addr = refs[layout.value_name(ind.form, ind.code)]
+    # Values and notes: each sheet is parsed once, on its first cell.
+    for ind, vname, nname, computed in plan.rows:
+        sheet, addr = refs[vname]
         label = cell_label(sheet, addr)
-        cell = book.cells(sheet, {addr})[addr]
+        cell = book.cell(sheet, addr)
         raw, is_date = book.raw_value(cell)
         formula = cell[3]
-        computed = catalog.computed(ind, unit)
         problem = None
         if computed:
             value = None  # recomputed by values_of; the cached result is not trusted
@@ -809,9 +1127,9 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
                     actual=_jsonable(raw),
                 )
             )
-        nsheet, naddr = refs[layout.note_name(ind.form, ind.code)]
+        nsheet, naddr = refs[nname]
         ret.note_cells[ind.key] = cell_label(nsheet, naddr)
-        ncell = book.cells(nsheet, {naddr})[naddr]
+        ncell = book.cell(nsheet, naddr)
         nraw, _ = book.raw_value(ncell)
         if ncell[3] is not None and nraw is None:
             nraw = "=" + ncell[3]  # a formula typed as a note: kept as its text, never evaluated

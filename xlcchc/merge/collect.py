@@ -145,12 +145,11 @@ def sent_at_iso(raw: Any) -> str | None:
 def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) -> FileResult:
     """Read and check one file; never raises (a worker process must not die on a bad file)."""
     from ..check import check_return
-    from ..read import ReturnError, values_of
-    from .fastread import read_return_fast
+    from ..read import ReturnError, read_return, values_of
 
     res = FileResult(rel=rel, sha256=sha, mtime=mtime)
     try:
-        ret = read_return_fast(path, regime=regime)
+        ret = read_return(path, regime=regime)
     except ReturnError as e:
         res.error_code, res.error = e.code, str(e)
         return res
@@ -194,6 +193,17 @@ def read_all(
         return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
+
+    from ..catalog.load import DEFAULT_REGIME, load_catalog, registry_of
+    from ..check import check_return  # noqa: F401 - imported once here, inherited by forked workers
+
+    # Forked workers inherit what the parent has loaded: load it once here, not once per worker.
+    for regime in sorted({j[4] or DEFAULT_REGIME for j in jobs}):
+        try:
+            cat = load_catalog(regime)
+            cat.fingerprint, registry_of(cat).by_code  # noqa: B018 - computed once, cached on the objects
+        except Exception:  # noqa: BLE001 - a worker reports a bad regime per file
+            pass
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     chunk = max(1, min(32, len(jobs) // (workers * 4) or 1))
