@@ -116,6 +116,10 @@ def _variant(data: bytes, inputs: dict[str, set[str]], version: int) -> bytes:
     return out.getvalue()
 
 
+TARGET_RATE = 600 / 2.0  # the target: 600 returns merged in 2 s on a 2-core machine
+TARGET_RATIO = 10
+
+
 def run_merge(folder: Path, output: Path, workers: int | None) -> dict:
     from xlcchc.merge import merge_folder
 
@@ -205,6 +209,10 @@ def main() -> int:
     print(f"baseline openpyxl:{base_secs:8.2f} s  {a.n / base_secs:.0f} workbooks/s  "
           f"peak RSS {mb(b['rss_self']):.0f} MiB{note}")
     print(f"ratio:            {base_secs / m['seconds']:.1f}x faster; figures agree with the baseline: {agree}")
+    rate = a.n / m["seconds"]
+    met = rate >= TARGET_RATE and base_secs / m["seconds"] >= TARGET_RATIO
+    print(f"target:           600 workbooks in <= 2 s (>= {TARGET_RATE:.0f} workbooks/s) and >= {TARGET_RATIO:.0f}x "
+          f"the baseline, memory bounded as N grows: {'met' if met else 'NOT met'} at N={a.n}")
     return 0
 
 

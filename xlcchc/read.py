@@ -21,6 +21,7 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -98,6 +99,7 @@ class Return:
         return registry_of(self.catalog).by_code[self.unit]
 
 
+@lru_cache(maxsize=65536)
 def cell_label(sheet: str, addr: str) -> str:
     """How a person finds a cell: `'Biểu mẫu 3'!D12` (quoted like Excel's own references)."""
     return f"'{sheet}'!{addr}" if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sheet) else f"{sheet}!{addr}"
@@ -648,7 +650,6 @@ _ADDR = re.compile(r"([A-Z]+)(\d+)")
 # tree; anything else (and every part whose plain form is in doubt) goes through the strict parser.
 # The DTD refusal happens before either.
 
-_C_TAG = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*?)(/?)>')
 _ATTR_S = re.compile(rb'\ss="([0-9]+)"')
 _ATTR_T = re.compile(rb'\st="([A-Za-z]+)"')
 _V = re.compile(rb"<v>([^<]*)</v>|<v/>")
@@ -688,7 +689,7 @@ def _rich_text_bytes(item: bytes) -> str:
 
 
 class _PlainSheet:
-    """A plain-form sheet part: one scan for where each cell starts, then each asked cell read alone.
+    """A plain-form sheet part: one split at the cells' starts, then each asked cell read alone.
 
     A cell written twice (which no program does) counts by its last occurrence, as a parser's last
     write would. A cell whose body is not plain (a nested cell) means the part is damaged.
@@ -696,44 +697,38 @@ class _PlainSheet:
 
     __slots__ = ("data", "name", "member", "starts")
 
-    def __init__(self, data: bytes, name: str, member: str, starts: dict[bytes, int]):
+    def __init__(self, data: bytes, name: str, member: str, starts: dict[bytes, bytes]):
         self.data, self.name, self.member, self.starts = data, name, member, starts
 
     @classmethod
     def scan(cls, data: bytes, name: str, member: str) -> "_PlainSheet | None":
-        """Where each cell starts; None unless every cell starts `<c r="A1"` (upper-case address first)."""
+        """Each cell's text from its address to the next cell; None unless every cell starts `<c r="A1"`."""
         if not _plain_form(data, b"worksheet") or b"<c>" in data:
             return None
-        n = 0
-        starts: dict[bytes, int] = {}
-        for m in _C_START.finditer(data):
-            starts[m.group(1)] = m.start()  # a cell written twice counts by its last occurrence
-            n += 1
-        if n != data.count(b"<c "):
+        pieces = data.split(b'<c r="')[1:]
+        addrs = _C_START.findall(data)
+        if not (len(addrs) == len(pieces) == data.count(b"<c ")):
             return None
-        return cls(data, name, member, starts)
+        return cls(data, name, member, dict(zip(addrs, pieces)))  # a cell written twice: the last counts
 
     def get(self, addr: str) -> tuple | None:
-        data = self.data
-        pos = self.starts.get(addr.encode("ascii"))
-        if pos is None:
+        piece = self.starts.get(addr.encode("ascii"))
+        if piece is None:
             return None
-        m = _C_TAG.match(data, pos)
+        m = _C_REST.match(piece)
         if m is None:
             raise _damaged(self.name, self.member)
-        attrs = m.group(2)
+        attrs = m.group(1)
         sm = _ATTR_S.search(attrs) if b"s=" in attrs else None
         tm = _ATTR_T.search(attrs) if b"t=" in attrs else None
         kind = tm.group(1).decode("ascii") if tm else "n"
         style = int(sm.group(1)) if sm else 0
         v = f = inline = None
-        if not m.group(3):
-            end = data.find(b"</c>", m.end())
-            if end < 0:
+        if not m.group(2):
+            end = piece.find(b"</c>", m.end())
+            if end < 0:  # an open cell must close before the next one starts
                 raise _damaged(self.name, self.member)
-            body = data[m.end() : end]
-            if b"<c " in body:
-                raise _damaged(self.name, self.member)
+            body = piece[m.end() : end]
             if body:
                 try:
                     vm = _V.search(body)
@@ -751,6 +746,7 @@ class _PlainSheet:
         return (kind, style, v, f, inline)
 
 
+_C_REST = re.compile(rb'[A-Z]{1,3}[0-9]{1,7}"([^>]*?)(/?)>')
 _C_START = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
 
 

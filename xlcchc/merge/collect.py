@@ -206,7 +206,8 @@ def read_all(
             pass
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    chunk = max(1, min(32, len(jobs) // (workers * 4) or 1))
+    # Small chunks: the last one decides when the pool is done (a 32-file chunk idles a core ~0.15 s).
+    chunk = max(1, min(8, len(jobs) // (workers * 4) or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield from pool.map(_read_star, jobs, chunksize=chunk)
 
