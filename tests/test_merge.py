@@ -340,6 +340,10 @@ def test_clutter_folder(returns, tmp_path):
     sheet_rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
     assert {r[3] for r in sheet_rows} >= {"Trùng", "Sai kỳ báo cáo", "Không hợp lệ", "Chưa nộp"}
     assert {r[4] for r in sheet_rows if r[4]} >= {"hong.xlsx", "cong_van.pdf"}
+    # The dashboard counts unusable files too (they have no unit code but are on the status sheet).
+    dash = openpyxl.load_workbook(out)["Tổng quan"]
+    counts = {dash.cell(row=r, column=1).value: dash.cell(row=r, column=2).value for r in range(5, 11)}
+    assert counts["Không hợp lệ"] == sum(1 for s in fig.status if s.status == "Không hợp lệ") >= 5
 
 
 def test_cli_json_and_failures(returns, tmp_path, capsys):

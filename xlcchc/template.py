@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from ..fileio import atomic_path
 from ..catalog.models import Catalog, Indicator, Registry
 from ..layout import META_SHEET, form_sheet, meta_name
 from ..provincial import Value
@@ -62,16 +61,8 @@ KIND_WORDS = {"tinh": "tỉnh", "so": "sở, ngành", "huyen": "UBND cấp huy�
 def write_provincial(merged: Merged, output: Path | str) -> Path:
     """Write TONG_HOP.xlsx atomically: a crash or a locked file never leaves a half-written output."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~tong_hop_", suffix=".xlsx", dir=output.parent)
-    os.close(fd)
-    try:
-        _write(merged, Path(tmp), output.name)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(output, suffix=".xlsx") as tmp:
+        _write(merged, tmp, output.name)
     return output
 
 
@@ -452,7 +443,8 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
     grid: dict[tuple[int, int], tuple[object, object]] = {}
     grid[(0, 0)] = ("Tổng quan tổng hợp", fm.title)
     grid[(1, 0)] = (heading, fm.subtitle)
-    counts = Counter(st.status for st in merged.status if st.unit)
+    # Every row of the status sheet counts: an unusable file has no unit code but is still "Không hợp lệ".
+    counts = Counter(st.status for st in merged.status)
     order = ["Đã nộp", "Có lỗi", "Chưa nộp", "Không hợp lệ", "Trùng", "Sai kỳ báo cáo"]
     grid[(3, 0)] = ("Tình trạng", fm.header)
     grid[(3, 1)] = ("Số đơn vị / tệp", fm.header)
