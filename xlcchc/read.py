@@ -31,7 +31,7 @@ from .catalog.load import CatalogError, load_catalog, registry_of
 from .catalog.models import Catalog, Indicator, Unit
 from .errors import XlcchcError
 from .findings import ERROR, WARNING, Finding
-from .numbers import fmt_vn, parse_vn
+from .numbers import NONE_MARKS, fmt_vn, parse_vn
 from .periods import PeriodError, parse_period
 
 __all__ = [
@@ -1111,7 +1111,12 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
         ret.cells[ind.key] = CellRead(key=ind.key, cell=label, raw=raw, value=value, formula=formula, problem=problem)
         if problem:
             ret.problems.append(problem)
-        elif isinstance(raw, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif (
+            isinstance(raw, str)
+            and raw.strip() not in NONE_MARKS  # `-` is the forms' own way of writing "none", not a typo
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
             # Understood, but only because the text parsed: Excel would not add it up, so say so
             # (not as the cell's problem: the value still goes through the domain rules).
             ret.problems.append(
