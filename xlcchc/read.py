@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import layout
+from .formulas import computed_ratio
 from .catalog.load import CatalogError, load_catalog, registry_of
 from .catalog.models import Catalog, Indicator, Unit
 from .errors import XlcchcError
@@ -209,9 +210,7 @@ def recompute(values: dict[str, Any], catalog: Catalog, unit: Unit, *, keep_give
             continue
         if keep_given and out.get(ind.key) is not None:
             continue
-        num, den = out.get(ind.aggregate.numerator), out.get(ind.aggregate.denominator)
-        ok = isinstance(num, (int, float)) and isinstance(den, (int, float)) and den != 0
-        out[ind.key] = num / den * 100 if ok else None
+        out[ind.key] = computed_ratio(out.get(ind.aggregate.numerator), out.get(ind.aggregate.denominator))
     return out
 
 

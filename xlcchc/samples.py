@@ -21,6 +21,7 @@ deterministic: a fixed random seed, sorted iteration, fixed dates, so a re-run g
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -404,6 +405,7 @@ def patch_cells(data: bytes, edits: dict[str, Any], *, unprotect: bool = False) 
     With `unprotect`, the edited sheets also lose their protection (the unit unprotected the sheet).
     """
     from .layout import split_ref
+    from .template import rewrite_zip
 
     src = zipfile.ZipFile(io.BytesIO(data))
     wb = src.read("xl/workbook.xml").decode("utf-8")
@@ -434,18 +436,7 @@ def patch_cells(data: bytes, edits: dict[str, Any], *, unprotect: bool = False) 
             body = re.sub(rb"<sheetProtection\b[^>]*/>", b"", body)
         return body
 
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename in by_member:
-                body = edit(info.filename, body)
-            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = info.external_attr
-            zi.create_system = info.create_system
-            dst.writestr(zi, body)
-    return out.getvalue()
+    return rewrite_zip(data, {member: functools.partial(edit, member) for member in by_member})
 
 
 def _doc(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn):

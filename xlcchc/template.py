@@ -567,10 +567,10 @@ def _lock_structure(data: bytes) -> bytes:
     The zip is rewritten member by member with the original names, order and (fixed) timestamps, so
     the result stays byte-identical for identical inputs.
     """
-    return _rewrite_zip(data, {"xl/workbook.xml": lambda x: _WB_PR.sub(rb'\1<workbookProtection lockStructure="1"/>', x, count=1)})
+    return rewrite_zip(data, {"xl/workbook.xml": lambda x: _WB_PR.sub(rb'\1<workbookProtection lockStructure="1"/>', x, count=1)})
 
 
-def _rewrite_zip(data: bytes, edits: dict[str, Any]) -> bytes:
+def rewrite_zip(data: bytes, edits: dict[str, Any]) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     infos = src.infolist()
     parts = {i.filename: src.read(i.filename) for i in infos}
