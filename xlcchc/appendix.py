@@ -339,9 +339,7 @@ def _period_label(code: str) -> str:
 def _unit_name(ctx: _Context, code: str | None) -> str:
     if not code:
         return ""
-    if ctx.registry is not None and code in ctx.registry.by_code:
-        return ctx.registry.by_code[code].name
-    return code
+    return ctx.registry.label(code) if ctx.registry is not None else code
 
 
 def _is_province(ctx: _Context, code: str) -> bool:
@@ -351,9 +349,7 @@ def _is_province(ctx: _Context, code: str) -> bool:
 
 
 def _unit_short(ctx: _Context, code: str) -> str:
-    if ctx.registry is not None and code in ctx.registry.by_code:
-        return ctx.registry.by_code[code].short_name
-    return code
+    return ctx.registry.label(code, short=True) if ctx.registry is not None else code
 
 
 def _write_value(

@@ -181,6 +181,13 @@ class Registry(_Strict):
     def by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.units}
 
+    def label(self, code: str, *, short: bool = False) -> str:
+        """A unit's name for a person (its short name where space is tight); the code if not registered."""
+        u = self.by_code.get(code)
+        if u is None:
+            return code
+        return u.short_name if short else u.name
+
     def reporting_units(self) -> list[Unit]:
         """The units expected to send a return to `top` (the consolidating unit excluded)."""
         return [u for u in self.units if u.code != self.top]

@@ -121,7 +121,7 @@ def merge_folder(
             chosen = used[key[2]].rel
             unit_findings.append(Finding(
                 file=chosen, unit=key[2], severity=WARNING, rule="merge.conflict",
-                message=f"{_unit_name(registry, key[2])} có {len(files)} báo cáo cùng ghi “Chính thức” "
+                message=f"{registry.label(key[2])} có {len(files)} báo cáo cùng ghi “Chính thức” "
                 f"({', '.join(sorted(files))}); chương trình dùng bản gửi sau cùng “{chosen}” — "
                 "hãy xác nhận với đơn vị",
             ))
@@ -146,11 +146,6 @@ def merge_folder(
                      for k, (v, r) in adjustments.items()],
         findings=[*unit_findings, *provincial_findings],
     )
-
-
-def _unit_name(registry, code: str) -> str:
-    u = registry.by_code.get(code)
-    return u.name if u else code
 
 
 def _statuses(

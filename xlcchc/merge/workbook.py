@@ -109,16 +109,11 @@ def _cached(value: Value):
     return n if n is not None else str(value)
 
 
-def _unit_label(registry: Registry, code: str) -> str:
-    u = registry.by_code.get(code)
-    return u.short_name if u else code
-
-
 def _method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dict[str, list[str]]) -> str:
     agg = ind.aggregate
 
     def who() -> str:
-        return ", ".join(KIND_WORDS.get(b, _unit_label(registry, b)) for b in agg.filled_by)
+        return ", ".join(KIND_WORDS.get(b, registry.label(b, short=True)) for b in agg.filled_by)
 
     def ref(key: str) -> str:
         form, code = key.split(":", 1)
@@ -131,7 +126,7 @@ def _method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: di
     if agg.method == "ratio":
         return f"Tỷ lệ {ref(agg.numerator or '')} / {ref(agg.denominator or '')} × 100"
     if agg.method == "lead":
-        return f"Số của {_unit_label(registry, agg.lead or '')}"
+        return f"Số của {registry.label(agg.lead or '', short=True)}"
     if agg.method == "share_yes":
         return f"Tỷ lệ {who()} trả lời Có"
     return "Nhập khi tổng hợp (cột Điều chỉnh)"
@@ -252,7 +247,7 @@ def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, ter
     )
     # Row 3: unit names above their codes.
     for u, col in unit_cols.items():
-        ws.write_string(3, col, _unit_label(registry, u), fm.header)
+        ws.write_string(3, col, registry.label(u, short=True), fm.header)
     headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
                "Số liệu sử dụng", "Ghi chú"]
     for c, h in enumerate(headers):
@@ -487,7 +482,7 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
         grid[(3, col)] = (f"{ind.code} (BM {ind.form})", fm.header)
         grid[(3, col + 1)] = ("Tỷ lệ (%)", fm.header)
         for i, (u, rate) in enumerate(rates):
-            grid[(4 + i, col)] = (_unit_label(registry, u), fm.cell)
+            grid[(4 + i, col)] = (registry.label(u, short=True), fm.cell)
             grid[(4 + i, col + 1)] = (rate, fm.pct)
         ws.set_column(col, col, 22)
         ch = wb.add_chart({"type": "bar"})
