@@ -27,18 +27,10 @@ WARNING_FILL = "FFEB9C"
 AUTHOR = "xlcchc – Kiểm tra"
 FIXED_DATE = "2022-01-01T00:00:00Z"
 _ZIP_DATE = (2022, 1, 1, 0, 0, 0)
-_REF = re.compile(r"^'?(.*?)'?!\$?([A-Z]{1,3})\$?(\d+)$")
 
 
 class AnnotateError(XlcchcError):
     pass
-
-
-def _split(cell: str) -> tuple[str, str] | None:
-    m = _REF.match(cell)
-    if not m:
-        return None
-    return m.group(1).replace("''", "'"), f"{m.group(2)}{m.group(3)}"
 
 
 def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
@@ -59,7 +51,7 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     _keep_notes_as_text(wb)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
-        sr = _split(f.cell) if f.cell else None
+        sr = layout.split_ref(f.cell) if f.cell else None
         if sr and sr[0] in wb.sheetnames:
             by_cell.setdefault(sr, []).append(f)
     for (sheet, addr), fs in sorted(by_cell.items()):
@@ -94,7 +86,7 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
         _text(ws.cell(row=r, column=4), f.code or "")
         link = ws.cell(row=r, column=5)
         _text(link, f.cell or "")
-        sr = _split(f.cell) if f.cell else None
+        sr = layout.split_ref(f.cell) if f.cell else None
         if sr and sr[0] in wb.sheetnames:
             link.hyperlink = f"#'{sr[0]}'!{sr[1]}"
             link.font = Font(color="0563C1", underline="single")
@@ -138,7 +130,7 @@ def _keep_notes_as_text(wb) -> None:
         parsed = layout.parse_name(name)
         if not parsed or not parsed[2]:
             continue
-        sr = _split(dn.attr_text or "")
+        sr = layout.split_ref(dn.attr_text or "")
         if not sr or sr[0] not in wb.sheetnames:
             continue
         c = wb[sr[0]][sr[1]]
