@@ -22,14 +22,11 @@ deterministic: a fixed random seed, sorted iteration, fixed dates, so a re-run g
 from __future__ import annotations
 
 import functools
-import html
-import io
 import json
 import math
 import random
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -404,25 +401,15 @@ def patch_cells(data: bytes, edits: dict[str, Any], *, unprotect: bool = False) 
     the sheet XML keeps every other byte (protection, validation, styles) and the fixed zip dates.
     With `unprotect`, the edited sheets also lose their protection (the unit unprotected the sheet).
     """
-    from .layout import split_ref
-    from .template import rewrite_zip
+    from .template import load_book_bytes, rewrite_zip
 
-    src = zipfile.ZipFile(io.BytesIO(data))
-    wb = src.read("xl/workbook.xml").decode("utf-8")
-    rels = src.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    targets = dict(re.findall(r'<Relationship Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-    targets.update({a: b for b, a in re.findall(r'<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-    sheets = {
-        html.unescape(n): "xl/" + targets[r].lstrip("/").removeprefix("xl/")
-        for n, r in re.findall(r'<sheet name="([^"]+)"[^>]*?r:id="([^"]+)"', wb)
-    }
-    names = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<definedName name="([^"]+)"[^>]*>([^<]+)</definedName>', wb)}
+    names = load_book_bytes(data).names  # defined name → (sheet part, cell)
     by_member: dict[str, dict[str, Any]] = {}
     for name, value in edits.items():
-        sr = split_ref(names[name])
-        if sr is None:
+        if name not in names:
             raise SamplesError(f"tên ô {name} không hợp lệ")
-        by_member.setdefault(sheets[sr[0]], {})[sr[1]] = value
+        member, ref = names[name]
+        by_member.setdefault(member, {})[ref] = value
 
     def edit(member: str, body: bytes) -> bytes:
         for addr, value in sorted(by_member[member].items()):

@@ -722,12 +722,17 @@ class _Book:
 
 
 def _load_book(path: Path) -> _Book:
-    from defusedxml import ElementTree as ET
-
     try:
         data = path.read_bytes()
     except OSError as e:
         raise TemplateError(f"Không đọc được tệp mẫu “{path.name}”: {e.strerror}") from None
+    return load_book_bytes(data, path.name)
+
+
+def load_book_bytes(data: bytes, label: str = "") -> _Book:
+    """The template's parts, its defined names resolved to (sheet part, cell) and its shared strings."""
+    from defusedxml import ElementTree as ET
+
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -735,7 +740,7 @@ def _load_book(path: Path) -> _Book:
         wb = ET.fromstring(parts["xl/workbook.xml"])
         rels = ET.fromstring(parts["xl/_rels/workbook.xml.rels"])
     except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError, OSError):
-        raise TemplateError(f"Tệp mẫu “{path.name}” không phải tệp Excel .xlsx hợp lệ") from None
+        raise TemplateError(f"Tệp mẫu “{label}” không phải tệp Excel .xlsx hợp lệ") from None
     targets = {}
     for rel in rels.findall("p:Relationship", _NS):
         t = rel.get("Target", "")
