@@ -1,0 +1,206 @@
+"""The trust boundary on bytes: what a file is, and the zip opened with caps against bombs and DTDs.
+
+Everything here runs before any workbook content is interpreted: sniffing renamed/old/encrypted files
+and Excel lock files, the zip caps (declared sizes, ratio, member count, and again while inflating) and
+the byte-level refusal of DTD/entity declarations ahead of the C XML parser.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from .model import ReturnError
+
+# Caps against zip bombs: checked on the declared sizes before inflating and again while inflating.
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_RATIO = 200  # a real sheet compresses ~5-20×; a bomb 1000×+
+MAX_MEMBERS = 5000
+MAX_FILE_BYTES = 100 * 1024 * 1024
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+LOCK_PREFIX = "~$"  # Excel's owner ("lock") file beside an open workbook: `~$Book.xlsx`
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class _Package:
+    """The zip, opened from bytes in memory, with caps against bombs and a hardened XML parser."""
+
+    def __init__(self, name: str, data: bytes):
+        self.name = name
+        try:
+            self.zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zf.infolist()
+        except Exception:  # noqa: BLE001 - whatever the zip module raises on a broken archive
+            raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
+        if len(infos) > MAX_MEMBERS:
+            raise _bomb(name)
+        total = 0
+        for i in infos:
+            total += i.file_size
+            if i.file_size > MAX_MEMBER_BYTES or (i.file_size > 1_000_000 and i.file_size > MAX_RATIO * max(i.compress_size, 1)):
+                raise _bomb(name)
+        if total > MAX_TOTAL_BYTES:
+            raise _bomb(name)
+        self.members = {i.filename: i for i in infos}
+        self._lower = {k.lower(): k for k in self.members}
+
+    def has(self, member: str) -> bool:
+        return member.lower() in self._lower
+
+    def read(self, member: str) -> bytes:
+        real = self._lower.get(member.lower())
+        if real is None:
+            raise ReturnError("doc.damaged", f"Tệp “{self.name}” thiếu phần “{member}”; tệp bị hỏng hoặc không do Excel lưu")
+        try:
+            with self.zf.open(real) as fh:
+                data = fh.read(MAX_MEMBER_BYTES + 1)
+        except Exception as e:  # noqa: BLE001 - zlib.error, CRC, unsupported compression…: all mean damaged
+            if "password" in str(e).lower() or "encrypted" in str(e).lower():
+                raise ReturnError("doc.encrypted", _ENCRYPTED.format(name=self.name)) from None
+            raise ReturnError("doc.damaged", f"Tệp “{self.name}” bị hỏng (phần “{member}” không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
+        if len(data) > MAX_MEMBER_BYTES:
+            raise _bomb(self.name)
+        return data
+
+    def xml(self, member: str):
+        return _parse_xml(self.name, member, self.read(member))
+
+
+# Any markup declaration (`<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`…) other than a comment or CDATA section.
+# Entities can only be declared inside a DOCTYPE, so a part without one cannot expand or fetch anything.
+_DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
+_DECLARATION_TEXT = re.compile(r"<!(?!--|\[CDATA\[)")
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Whether an XML part carries a DTD or entity declaration, checked on the bytes before any parsing.
+
+    Parts are UTF-8 (Excel, LibreOffice) or, rarely, UTF-16: the only encodings besides ASCII-compatible
+    ones that the XML parser detects by itself, so the check looks at the text in those too.
+    """
+    head = data[:4]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        enc = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-be" if head[:1] == b"\x00" else "utf-16-le")
+        return _DECLARATION_TEXT.search(data.decode(enc, errors="replace")) is not None
+    return _DECLARATION.search(data) is not None
+
+
+def _parse_xml(name: str, member: str, data: bytes):
+    """The part's element tree, parsed by the C parser after the byte-level refusal of DTDs and entities.
+
+    Same protections as defusedxml (forbid_dtd, forbid_entities, forbid_external), decided before the
+    parser sees the bytes; defusedxml itself routes every element through Python, ~10× slower.
+    """
+    from xml.etree.ElementTree import ParseError, XMLParser
+
+    if _declares_dtd(data):
+        raise ReturnError(
+            "doc.xml_entity",
+            f"Tệp “{name}” chứa khai báo DTD/thực thể XML trong phần “{member}” (có thể là mã độc); "
+            "tệp không được đọc — hãy dùng biểu mẫu gốc và nhập lại số liệu",
+        )
+    try:
+        parser = XMLParser()
+        parser.feed(data)
+        return parser.close()
+    except (ParseError, ValueError, UnicodeError, LookupError):
+        raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (nội dung XML của phần “{member}” không đọc được); hãy lưu lại từ Excel và gửi lại") from None
+
+
+def _bomb(name: str) -> ReturnError:
+    return ReturnError(
+        "doc.zip_bomb",
+        f"Tệp “{name}” khi giải nén lớn bất thường (vượt {MAX_TOTAL_BYTES // 2**20} MB hoặc tỷ lệ nén bất thường); "
+        "tệp không được mở để bảo vệ máy — đây không phải một báo cáo bình thường",
+    )
+
+
+_ENCRYPTED = (
+    "Tệp “{name}” đã được đặt mật khẩu mở tệp (mã hóa), không đọc được; hãy gỡ mật khẩu "
+    "(Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, xóa mật khẩu) rồi gửi lại"
+)
+
+
+def is_lock_file(name: str, data: bytes) -> bool:
+    """Whether a file is Excel's owner file (`~$Book.xlsx`), by its name or its fixed layout.
+
+    Excel leaves one beside every open workbook and people copy whole folders, so the merge meets them
+    often; they are clutter, not damaged returns. The layout: one length byte, the owner's name in
+    ASCII padded with spaces to 54 bytes, then the name in UTF-16, 162 or 165 bytes in all.
+    """
+    if data[:4] == b"PK\x03\x04":
+        return False  # a real workbook, whatever its name
+    if name.startswith(LOCK_PREFIX):
+        return True
+    if len(data) not in (162, 165) or not 0 < data[0] <= 53:
+        return False
+    owner = data[1 : 1 + data[0]]
+    return owner.isascii() and owner.decode("ascii").isprintable() and data[1 + data[0] : 54].strip(b" ") == b""
+
+
+def _sniff(name: str, data: bytes) -> None:
+    """Refuse what is not an OOXML zip, naming what it is when we can tell (people rename files)."""
+    if len(data) == 0:
+        raise ReturnError("doc.empty", f"Tệp “{name}” rỗng (0 byte); có thể việc sao chép hoặc tải tệp bị gián đoạn — hãy gửi lại")
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return
+    if head == _OLE:
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise ReturnError("doc.encrypted", _ENCRYPTED.format(name=name))
+        if "WordDocument".encode("utf-16-le") in data:
+            raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là văn bản Word cũ (.doc) được đổi tên, không phải bảng tính biểu mẫu")
+        raise ReturnError(
+            "doc.xls",
+            f"Tệp “{name}” là bảng tính Excel cũ (.xls, Excel 97–2003), không phải biểu mẫu .xlsx; "
+            "hãy nhập số liệu vào biểu mẫu .xlsx đã được gửi (không lưu dạng .xls)",
+        )
+    kinds = [
+        (b"%PDF", "tệp PDF"),
+        (b"\x89PNG", "ảnh PNG"),
+        (b"\xff\xd8\xff", "ảnh JPEG"),
+        (b"GIF8", "ảnh GIF"),
+        (b"{\\rtf", "văn bản RTF"),
+        (b"Rar!", "tệp nén RAR"),
+        (b"7z\xbc\xaf", "tệp nén 7z"),
+    ]
+    for magic, what in kinds:
+        if head.startswith(magic):
+            raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là {what} được đổi tên thành bảng tính, không phải biểu mẫu Excel")
+    start = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<html", b"<!doctype html", b"<table")):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là trang HTML được đổi tên thành bảng tính, không phải biểu mẫu Excel")
+    if start.startswith(b"<?xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là tệp XML (có thể là “Bảng tính XML 2003”), không phải biểu mẫu .xlsx")
+    try:
+        data[:4096].decode("utf-8")
+        text = True
+    except UnicodeDecodeError:
+        text = False
+    if text:
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là tệp văn bản (CSV/TXT) được đổi tên, không phải biểu mẫu Excel .xlsx")
+    raise ReturnError("doc.not_zip", f"Tệp “{name}” không phải là bảng tính Excel (.xlsx); hãy gửi đúng tệp biểu mẫu đã nhập số liệu")
+
+
+def _which_zip(pkg: _Package) -> None:
+    name = pkg.name
+    if pkg.has("xl/workbook.xml"):
+        return
+    if pkg.has("xl/workbook.bin"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là bảng tính nhị phân (.xlsb); hãy dùng biểu mẫu .xlsx đã được gửi")
+    if pkg.has("word/document.xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là văn bản Word (.docx) được đổi tên, không phải bảng tính biểu mẫu")
+    if pkg.has("ppt/presentation.xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” thực chất là bản trình chiếu PowerPoint được đổi tên, không phải bảng tính biểu mẫu")
+    if pkg.has("mimetype") and pkg.has("content.xml"):
+        raise ReturnError("doc.renamed", f"Tệp “{name}” là bảng tính OpenDocument (.ods); hãy nhập số liệu vào biểu mẫu .xlsx đã được gửi")
+    raise ReturnError("doc.renamed", f"Tệp “{name}” là một tệp nén (.zip) được đổi tên, không phải bảng tính biểu mẫu Excel")
+
+
+def _damaged(name: str, member: str) -> ReturnError:
+    return ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (nội dung XML của phần “{member}” không đọc được); hãy lưu lại từ Excel và gửi lại")

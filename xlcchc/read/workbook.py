@@ -1,0 +1,258 @@
+"""The workbook part (sheets, defined names), styles, and `_Book`: one return's parts, each read once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from .. import layout
+from ..catalog.models import Catalog, Indicator
+from .model import CellError
+from .package import _declares_dtd, _local, _Package, _parse_xml
+from .sheet import _PlainSheet, _cell_tuple, _damaged, _index_tree, _rich_text, _rich_text_bytes, _scan_sst
+
+_DATE_IDS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58})
+
+
+def _is_date_format(code: str) -> bool:
+    s = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', "", code)
+    return bool(re.search(r"[dmyhs]", s, re.I)) and "general" not in s.lower()
+
+
+class _WorkbookPart:
+    """What `xl/workbook.xml` (+ its rels) says: sheets and workbook-level names, with derived lookups.
+
+    Shared between returns whose workbook part has the same bytes (all returns of one template, however
+    many versions): parsed once per process, never mutated after construction except for its memos.
+    """
+
+    def __init__(self, pkg: "_Package", wb: bytes, rels: bytes | None):
+        root = _parse_xml(pkg.name, "xl/workbook.xml", wb)
+        targets = {}
+        if rels is not None:
+            for r in _parse_xml(pkg.name, "xl/_rels/workbook.xml.rels", rels):
+                if _local(r.tag) == "Relationship":
+                    targets[r.get("Id")] = r.get("Target", "")
+        self.sheets: dict[str, str] = {}  # sheet name → zip member
+        self.names: dict[str, str] = {}  # workbook-level defined names
+        for el in root.iter():
+            tag = _local(el.tag)
+            if tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+                tgt = targets.get(rid, "")
+                member = tgt.lstrip("/") if tgt.startswith("/") else str(PurePosixPath("xl") / tgt)
+                self.sheets[el.get("name", "")] = _norm_path(member)
+            elif tag == "definedName" and el.get("localSheetId") is None:
+                self.names[el.get("name", "")] = (el.text or "").strip()
+        self.refs: dict[str, tuple[str, str] | None] = {}
+        self.layout_hash: str | None = None
+        self.located: dict[tuple[str, str], tuple] = {}  # (regime, fingerprint) → `_Book.locate`
+
+
+class _Styles:
+    """Which cell styles (`s` indices) show a number as a date; shared between identical style parts."""
+
+    def __init__(self, pkg: "_Package", data: bytes | None):
+        xfs: list[int] = []
+        fmts: dict[int, str] = {}
+        if data is not None:
+            for el in _parse_xml(pkg.name, "xl/styles.xml", data):
+                t = _local(el.tag)
+                if t == "numFmts":
+                    for nf in el:
+                        try:
+                            fmts[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
+                        except ValueError:
+                            pass
+                elif t == "cellXfs":
+                    for xf in el:
+                        try:
+                            xfs.append(int(xf.get("numFmtId", "0")))
+                        except ValueError:
+                            xfs.append(0)
+        self.dates = frozenset(
+            i for i, fid in enumerate(xfs) if (_is_date_format(fmts[fid]) if fid in fmts else fid in _DATE_IDS)
+        )
+
+
+# Parsed parts keyed by a digest of their bytes: a merge reads many versions of few templates. Bounded.
+_SHARED_CACHE: dict[tuple[str, bytes], Any] = {}
+_SHARED_MAX = 256
+
+
+def _shared(kind: str, data: bytes, build):
+    key = (kind, hashlib.blake2b(data, digest_size=20).digest())
+    hit = _SHARED_CACHE.get(key)
+    if hit is None:
+        hit = build()
+        if len(_SHARED_CACHE) >= _SHARED_MAX:
+            _SHARED_CACHE.pop(next(iter(_SHARED_CACHE)))
+        _SHARED_CACHE[key] = hit
+    return hit
+
+
+_EMPTY_CELL = ("n", 0, None, None, None)
+
+
+class _Book:
+    """A workbook read part by part, each part at most once: names once, each sheet in one pass.
+
+    Cells are `(type, style, value text, formula text or None, inline text)` tuples, built only for the
+    addresses asked for; shared strings and styles are parsed only when a cell needs them.
+    """
+
+    def __init__(self, pkg: _Package):
+        self.pkg = pkg
+        wb = pkg.read("xl/workbook.xml")
+        rels = pkg.read("xl/_rels/workbook.xml.rels") if pkg.has("xl/_rels/workbook.xml.rels") else None
+        blob = len(wb).to_bytes(8, "little") + wb + (rels if rels is not None else b"\x00")
+        self._wb: _WorkbookPart = _shared("workbook", blob, lambda: _WorkbookPart(pkg, wb, rels))
+        self.sheets = self._wb.sheets
+        self.names = self._wb.names
+        self._sst: list | None = None  # <si> elements, turned into text on demand
+        self._sst_text: dict[int, str] = {}
+        self._styles: _Styles | None = None
+        self._sheet_index: dict[str, dict[str, Any]] = {}  # sheet → addr → <c> element
+        self._sheet_cells: dict[str, dict[str, tuple]] = {}  # sheet → addr → cell tuple (as asked)
+
+    def ref(self, name: str) -> tuple[str, str] | None:
+        """(sheet, `C12`) a workbook-level name points at, or None (memoised with the workbook part)."""
+        refs = self._wb.refs
+        if name not in refs:
+            target = self.names.get(name)
+            refs[name] = layout.split_ref(target) if target else None
+        return refs[name]
+
+    def locate(self, catalog: Catalog, need: dict[str, Indicator], need_notes: dict[str, Indicator]) -> tuple:
+        """Where the catalog's value and note cells are: `("ok", name → (sheet, addr))`, or what is wrong
+        (`("lost", count, first indicator)`, `("moved", indicator)`); memoised with the workbook part."""
+        key = (catalog.regime, catalog.fingerprint)
+        got = self._wb.located.get(key)
+        if got is None:
+            got = self._wb.located[key] = self._locate(need, need_notes)
+        return got
+
+    def _locate(self, need: dict[str, Indicator], need_notes: dict[str, Indicator]) -> tuple:
+        lost = sorted(n for n in [*need, *need_notes] if n not in self.names)
+        if lost:
+            return ("lost", len(lost), need.get(lost[0]) or need_notes[lost[0]])
+        refs: dict[str, tuple[str, str]] = {}
+        for n, ind in [*need.items(), *need_notes.items()]:
+            sr = self.ref(n)
+            if sr is None or sr[0] != layout.form_sheet(ind.form):
+                return ("moved", ind)
+            refs[n] = sr
+        return ("ok", refs)
+
+    def layout_hash(self) -> str:
+        if self._wb.layout_hash is None:
+            self._wb.layout_hash = layout.layout_hash(self.names)
+        return self._wb.layout_hash
+
+    @property
+    def shared_strings(self) -> list[str]:
+        self._load_sst()
+        return [self._string(i) for i in range(len(self._sst))]
+
+    def _load_sst(self) -> None:
+        if self._sst is None:
+            self._sst = []
+            if self.pkg.has("xl/sharedStrings.xml"):
+                data = self.pkg.read("xl/sharedStrings.xml")
+                items = _scan_sst(data) if not _declares_dtd(data) else None
+                if items is None:  # strict path (also refuses DTDs and reports damaged XML)
+                    items = [si for si in self.pkg.xml("xl/sharedStrings.xml") if _local(si.tag) == "si"]
+                self._sst = items
+
+    def _string(self, i: int) -> str:
+        text = self._sst_text.get(i)
+        if text is None:
+            item = self._sst[i]  # IndexError: a cell points past the list (handled as unreadable)
+            if isinstance(item, bytes):
+                end = item.find(b"</si>")
+                if end < 0:
+                    raise _damaged(self.pkg.name, "xl/sharedStrings.xml")
+                try:
+                    text = _rich_text_bytes(item[:end])
+                except UnicodeDecodeError:
+                    raise _damaged(self.pkg.name, "xl/sharedStrings.xml") from None
+            else:
+                text = _rich_text(item)
+            self._sst_text[i] = text
+        return text
+
+    def is_date_style(self, s: int) -> bool:
+        if self._styles is None:
+            data = self.pkg.read("xl/styles.xml") if self.pkg.has("xl/styles.xml") else None
+            self._styles = _shared("styles", data, lambda: _Styles(self.pkg, data)) if data is not None else _Styles(self.pkg, None)
+        return s in self._styles.dates
+
+    def _index(self, sheet: str) -> dict[str, Any]:
+        """addr → cell of a sheet (a tuple, or a `<c>` element on the strict path): the part is read once."""
+        idx = self._sheet_index.get(sheet)
+        if idx is None:
+            member = self.sheets[sheet]
+            data = self.pkg.read(member)
+            idx = _PlainSheet.scan(data, self.pkg.name, member) if not _declares_dtd(data) else None
+            if idx is None:  # not the plain form every spreadsheet program writes: parse it strictly
+                idx = _index_tree(self.pkg.name, member, data)
+            self._sheet_index[sheet] = idx
+        return idx
+
+    def cell(self, sheet: str, addr: str) -> tuple:
+        """The cell tuple at `addr` of `sheet` (an absent cell is blank)."""
+        cache = self._sheet_cells.setdefault(sheet, {})
+        got = cache.get(addr)
+        if got is None:
+            c = self._index(sheet).get(addr)
+            got = cache[addr] = _EMPTY_CELL if c is None else (c if isinstance(c, tuple) else _cell_tuple(c))
+        return got
+
+    def cells(self, sheet: str, wanted: set[str]) -> dict[str, tuple]:
+        """addr → (type, style, value text, formula text or None, inline text) of the wanted cells of a sheet."""
+        for addr in wanted:
+            self.cell(sheet, addr)
+        return self._sheet_cells[sheet] if wanted else self._sheet_cells.setdefault(sheet, {})
+
+    def raw_value(self, cell: tuple) -> tuple[Any, bool]:
+        """(stored value, is a date-styled number) of a cell tuple; text stays text, numbers float."""
+        t, style, v, _f, inline = cell
+        if t == "s":
+            try:
+                i = int(v)
+                self._load_sst()
+                if i < 0:
+                    raise IndexError(i)
+                return self._string(i), False
+            except (TypeError, ValueError, IndexError):
+                return None, False
+        if t == "inlineStr":
+            return inline, False
+        if t == "str":
+            return v, False
+        if t == "b":
+            return v in ("1", "true"), False
+        if t == "e":
+            return CellError(v or "#N/A"), False
+        if t == "d":
+            return (v or None), True
+        if v is None or v == "":
+            return None, False
+        try:
+            x = float(v)
+        except ValueError:
+            return v, False
+        return x, self.is_date_style(style)
+
+
+def _norm_path(p: str) -> str:
+    out: list[str] = []
+    for part in p.split("/"):
+        if part == "..":
+            if out:
+                out.pop()
+        elif part and part != ".":
+            out.append(part)
+    return "/".join(out)
