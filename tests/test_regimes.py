@@ -219,7 +219,7 @@ def test_registries_one_level_down():
     kinds = {u.kind for u in th25.reporting_units()}
     assert kinds == {"so", "xa"}  # no district level
     assert all(u.parent == "TINH" for u in th25.reporting_units())
-    assert sum(u.kind == "xa" for u in th25.units) == 19  # the subset modelled: the 19 wards
+    assert sum(u.kind == "xa" for u in th25.units) == 166  # every commune and ward (tests/test_registry_2025.py)
 
 
 def test_each_regime_has_one_consolidating_unit_of_its_level():

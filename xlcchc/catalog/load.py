@@ -71,9 +71,18 @@ def registry_of(catalog: Catalog) -> Registry:
 
 
 def load_registry_file(path: Path) -> Registry:
+    """A registry TOML: its `[[unit]]` rows, plus `[communes] province = N` expanded from the official list.
+
+    Refused, naming the file and the unit: a duplicated code, a duplicated or unknown official code
+    (one the official list does not have, or of another province), a parent or top that is not listed.
+    """
+    path = Path(path)
     data = _read_toml(path)
+    communes = data.pop("communes", None)
     try:
         units = [Unit(**u) for u in data.pop("unit", [])]
+        if communes is not None:
+            units += _library_communes(path, communes, data)
         reg = Registry(units=units, **data)
     except (ValidationError, TypeError) as e:
         raise CatalogError(f"{path.name}: danh mục đơn vị không hợp lệ: {_pyd(e)}") from None
@@ -86,7 +95,53 @@ def load_registry_file(path: Path) -> Registry:
             raise CatalogError(f"{path.name}: đơn vị “{u.code}” trực thuộc “{u.parent}” không có trong danh mục")
     if reg.top not in seen:
         raise CatalogError(f"{path.name}: đơn vị tổng hợp “{reg.top}” không có trong danh mục")
+    _check_official_codes(path, reg)
     return reg
+
+
+def _library_communes(path: Path, spec: Any, data: dict) -> list[Unit]:
+    from .provinces import ProvinceError, communes_of, find_province
+
+    if not isinstance(spec, dict) or set(spec) - {"province", "parent", "source"} or "province" not in spec:
+        raise CatalogError(f"{path.name}: mục [communes] cần đúng khóa province (mã hoặc tên tỉnh), có thể thêm parent")
+    try:
+        prov = find_province(spec["province"])
+    except ProvinceError as e:
+        raise CatalogError(f"{path.name}: {e}") from None
+    data.setdefault("province", int(prov.code))
+    return communes_of(int(prov.code), str(spec.get("parent", data.get("top", ""))))
+
+
+def _check_official_codes(path: Path, reg: Registry) -> None:
+    """Commune and province official codes must be the official list's, each once."""
+    coded = [u for u in reg.units if u.official_code is not None]
+    if not coded:
+        return
+    from .provinces import all_provinces, ward_by_official_code
+
+    wards = ward_by_official_code()
+    provinces = {int(p.code): p for p in all_provinces()}
+    owner: dict[int, str] = {}
+    for u in coded:
+        oc = u.official_code
+        if oc in owner:
+            raise CatalogError(
+                f"{path.name}: mã đơn vị hành chính {oc} bị trùng (đơn vị “{owner[oc]}” và “{u.code}”)"
+            )
+        owner[oc] = u.code
+        if u.kind == "xa":
+            w = wards.get(oc)
+            if w is None:
+                raise CatalogError(
+                    f"{path.name}: đơn vị “{u.code}” ({u.name}) có mã đơn vị hành chính {oc} không có trong danh mục "
+                    "hành chính hiện hành (đơn vị đã sáp nhập năm 2025, hoặc gõ nhầm mã)"
+                )
+            if reg.province is not None and int(w.province_code) != reg.province:
+                raise CatalogError(
+                    f"{path.name}: đơn vị “{u.code}” ({u.name}): mã {oc} là của {w.name}, thuộc tỉnh khác"
+                )
+        elif u.kind == "tinh" and u.code != reg.top and oc not in provinces:
+            raise CatalogError(f"{path.name}: tỉnh “{u.code}” ({u.name}) có mã {oc} không có trong 34 tỉnh, thành phố")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -378,7 +433,7 @@ def _validate(ctx: _Ctx, index: dict[str, Indicator], rules: list[Rule], registr
     if not registry_id:
         raise ctx.fail(None, None, "thiếu danh mục đơn vị (registry)")
     units = {u.code for u in load_registry(registry_id).units}
-    kinds = {"tinh", "so", "huyen", "xa"}
+    kinds = {"tw", "tinh", "so", "huyen", "xa"}
     for ind in index.values():
         agg = ind.aggregate
         for ref in (agg.numerator, agg.denominator):

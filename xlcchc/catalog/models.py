@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Kind = Literal["heading", "count", "decimal", "percent", "money", "choice", "text"]
 Severity = Literal["Lỗi", "Cảnh báo"]
 Method = Literal["sum", "total", "ratio", "lead", "share_yes", "none"]
-UnitKind = Literal["tinh", "so", "huyen", "xa"]
+UnitKind = Literal["tw", "tinh", "so", "huyen", "xa"]  # tw: the national level (ministry)
 
 #: Kinds that hold a number (the rest: headings have no value, text is free text).
 NUMERIC_KINDS = frozenset({"count", "decimal", "percent", "money", "choice"})
@@ -163,6 +163,8 @@ class Unit(_Strict):
     kind: UnitKind
     parent: str | None = None  # the unit it reports to, when not the registry's top unit
     short: str | None = None
+    official_code: int | None = None  # mã đơn vị hành chính (communes, provinces), from vietnam-provinces
+    note: str | None = None  # where the unit comes from (a merger, the seed naming it), for the reviewer
 
     @property
     def short_name(self) -> str:
@@ -176,6 +178,14 @@ class Registry(_Strict):
     name: str
     top: str  # code of the consolidating unit (TINH, or a district)
     units: list[Unit]
+    province: int | None = None  # official code of the province whose communes come from the library
+
+    def to_json(self) -> list[dict]:
+        """The stable JSON shape of `xlcchc catalog units --json`."""
+        return [
+            {"code": u.code, "name": u.name, "kind": u.kind, "parent": u.parent, "official_code": u.official_code}
+            for u in self.units
+        ]
 
     @cached_property
     def by_code(self) -> dict[str, Unit]:

@@ -50,7 +50,7 @@ def cli_regimes(args) -> int:
 def cli_units(args) -> int:
     reg = registry_of(load_catalog(args.regime or DEFAULT_REGIME))
     if args.json:
-        print(json.dumps([u.model_dump(exclude_none=True) for u in reg.units], ensure_ascii=False, indent=1))
+        print(json.dumps(reg.to_json(), ensure_ascii=False, indent=1))
         return 0
     print(reg.name)
     for u in reg.units:
