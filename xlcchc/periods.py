@@ -57,6 +57,21 @@ class Period:
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def end_month(self) -> int:
+        """The month the period ends (a cumulative figure at a later end month is never smaller)."""
+        return {"Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12, "6T": 6, "9T": 9, "N": 12}[self.kind]
+
+    @property
+    def months(self) -> int:
+        """How many months the period covers (quarters 3; 6 tháng, 9 tháng, năm from January)."""
+        return {"6T": 6, "9T": 9, "N": 12}.get(self.kind, 3)
+
+    @property
+    def chrono(self) -> tuple[int, int, int]:
+        """Sort key in time: by year, end month, then the longer period last (Quý II before 6 tháng)."""
+        return (self.year, self.end_month, self.months)
+
 
 def _fold(s: str) -> str:
     s = s.replace("đ", "d").replace("Đ", "D")
