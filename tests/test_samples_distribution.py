@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from xlcchc.catalog import load_catalog, registry_of
 from xlcchc.check import check_values
-from xlcchc.merge.aggregate import base_values, finalize, round_half_up
+from xlcchc.formulas import percent_shown
+from xlcchc.merge.aggregate import base_values, finalize
 from xlcchc.samples import (
     MISSING_UNIT,
     TYPO_DEN,
@@ -82,7 +83,7 @@ def test_merged_samples_give_the_printed_figures(world, seed_values):
         got = final[key]
         if ind.aggregate.method == "ratio":
             num, den = final[ind.aggregate.numerator], final[ind.aggregate.denominator]
-            assert got == round_half_up(100 * num / den), key
+            assert got == percent_shown(num, den), key
         else:
             assert got == pytest.approx(printed, abs=1e-9), key
         checked += 1

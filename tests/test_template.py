@@ -300,7 +300,8 @@ def test_fill_seed_figures_into_the_province_template(tmp_path, books):
     doc = ValuesDoc.model_validate(json.loads((FIXTURES / "seed_tinh_2022.json").read_text(encoding="utf-8")))
     rep = fill_template(books["TINH"][0], doc, tmp_path / "tinh.xlsx")
     # the printed percentages that do not follow from the printed numerator and denominator
-    assert {i.key for i in rep.disagreements} == {"3:3.1", "6:1", "7:6.2", "7:6.3"}
+    # (3:3.1 printed 99,99 for 99,9975 is the truncation, accepted)
+    assert {i.key for i in rep.disagreements} == {"6:1", "7:6.2", "7:6.3"}
     wb = openpyxl.load_workbook(tmp_path / "tinh.xlsx")
     assert _target(wb, "BM3_3_1_2").value == 518549
 

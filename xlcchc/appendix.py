@@ -29,6 +29,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 from .catalog import Catalog, Indicator, load_catalog, registry_of
 from .catalog.models import Registry
 from .errors import XlcchcError
+from .formulas import percent_printed
 from .layout import form_sheet
 from .numbers import fmt_vn, is_whole
 from .periods import PeriodError, parse_period
@@ -438,7 +439,10 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
         ws.write_string(row, 1, ind.label, st.cell(bold=bold))
         ws.write_string(row, 2, ind.unit, st.cell(align="center"))
         if ind.has_value:
-            _write_value(ws, row, 3, fig.values.get(ind.key), st, decimals=2 if ind.kind == "percent" else None)
+            v = fig.values.get(ind.key)
+            if ind.kind == "percent":  # a percentage never prints 100 (or 0) when it is not exactly that
+                v = percent_printed(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            _write_value(ws, row, 3, v, st, decimals=2 if ind.kind == "percent" else None)
         else:
             ws.write_blank(row, 3, None, st.cell(align="center"))
         note = fig.notes.get(ind.key, "")

@@ -25,7 +25,7 @@ from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_o
 from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
 from .findings import ERROR, WARNING, Finding, count_errors
-from .formulas import RATIO_TOLERANCE, STATUS_MISSING, STATUS_OK, STATUS_SKIPPED, rule_status
+from .formulas import RATIO_TOLERANCE, STATUS_MISSING, STATUS_OK, STATUS_SKIPPED, percent_shown, rule_status
 from .numbers import fmt_percent, fmt_vn
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
 
@@ -170,11 +170,11 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) 
                 f" và tỷ lệ {shown}; khi mẫu số bằng 0 thì tử số phải bằng 0 và tỷ lệ để trống",
                 expected=None, actual=tgt,
             )
-        want = num / den * 100
+        want = percent_shown(num, den)
         return _finding(
             rule, rule.target, addr, file,
             f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)} = {fmt_percent(want)}",
-            expected=round(want, 2), actual=tgt,
+            expected=want, actual=tgt,
         )
     lv = sum(x[k] for k in rule.left)
     rv = sum(x[k] for k in rule.right)

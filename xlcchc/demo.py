@@ -162,15 +162,24 @@ def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]
         if got_n is not None and abs(got_n - printed) <= tol + 1e-9:
             matched += 1
             continue
+        agg = ind.aggregate
+        if agg.method == "ratio" and _printed_ratio_fits(printed, values.get(agg.numerator), values.get(agg.denominator)):
+            matched += 1  # printed truncated (99,99 for 99,9975) where the merge rounds: the same figure
+            continue
         shown = "trống" if got_n is None else fmt_vn(got_n)
         text = f"Biểu mẫu {ind.form}, mục {ind.code}: Phụ lục in {fmt_vn(printed)}, tổng hợp được {shown}"
-        agg = ind.aggregate
         if agg.method == "ratio":
             num, den = values.get(agg.numerator), values.get(agg.denominator)
             if isinstance(num, (int, float)) and isinstance(den, (int, float)):
                 text += f" (= {fmt_vn(num)}/{fmt_vn(den)} × 100; số in không khớp với tử số, mẫu số đã in)"
         diffs.append(text)
     return matched, diffs
+
+
+def _printed_ratio_fits(printed: float, num, den) -> bool:
+    from .formulas import is_number, percent_accepted
+
+    return is_number(num) and is_number(den) and den != 0 and percent_accepted(printed, num, den)
 
 
 def _check_report(checked: dict[str, list[Finding]]) -> str:

@@ -34,12 +34,15 @@ errors = statuses equal to "Lỗi"; warnings = statuses equal to "Cảnh báo" p
     `>=`: `L ≥ R − tolerance − EPS`; `=`: `|L − R| ≤ tolerance + EPS`. False → severity.
   * ratio: no operand present → "—"; numerator or denominator missing → "Thiếu số liệu";
     denominator = 0 → "OK" when numerator = 0 and target is missing or 0, else severity;
-    target missing → "Thiếu số liệu"; else `|target − num/den×100| ≤ RATIO_TOLERANCE + EPS`
-    (`RATIO_TOLERANCE` = 0.005, the 2-decimal rounding) → "OK", else severity.
+    target missing → "Thiếu số liệu"; else `percent_accepted(target, num, den)` → "OK", else
+    severity: the printed percentage is the exact ratio rounded *or truncated* to the decimals it
+    shows (0–2), or within `RATIO_TOLERANCE` (0.005) when it shows more; never 100 unless num = den,
+    never 0 unless num = 0.
   EPS = 1e-9 absorbs binary floating-point noise.
 
-Computed percentage cells (`ratio_formula`, mirrored by `computed_ratio`): `num/den×100` when both
-are numbers and `den ≠ 0`, else blank (`""`).
+Computed percentage cells (`ratio_formula`, mirrored by `computed_ratio`): `percent_shown(num, den)`
+(num/den×100 rounded half up to 2 decimals, but 99,99 rather than 100 when num < den and 0,01 rather
+than 0 when num > 0) when both are numbers and `den ≠ 0`, else blank (`""`).
 
 Cell marks on the form sheets (column F “Kiểm tra”, which drives the red/yellow conditional fill of the
 value cell): "Lỗi" when any applicable non-`required` rule reading the cell has status "Lỗi", else
@@ -61,6 +64,10 @@ STATUSES = (STATUS_OK, STATUS_SKIPPED, STATUS_MISSING, "Lỗi", "Cảnh báo")
 
 EPS = 1e-9
 RATIO_TOLERANCE = 0.005
+#: Decimals a percentage is printed with (the appendix, computed cells, the merge).
+PERCENT_DECIMALS = 2
+#: How close t·10^d must be to a whole number for `t` to "have d decimals" (typed 99,99 is 9998,99999…).
+MULTIPLE_TOL = 1e-6
 
 #: Defined names of the two counts at the top of the check sheet (the Excel layer reads them).
 ERROR_COUNT_NAME = "KT_SO_LOI"
@@ -79,16 +86,122 @@ def is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and len(v) == 0)
 
 
+def round_half_up(x: float, decimals: int = 2) -> float:
+    """Round half away from zero (Excel's ROUND), shifted by EPS so binary noise never decides a half.
+
+    Written as floor(x·10^d + ½ + EPS) / 10^d, which is exactly what `_round_text` compiles to (INT
+    is floor in Excel and LibreOffice), so a workbook and Python agree to the last digit.
+    """
+    p = 10 ** decimals
+    return math.floor(x * p + 0.5 + EPS) / p
+
+
+def truncate(x: float, decimals: int = 2) -> float:
+    """Cut to `decimals` (a printed percentage may be truncated: 99,9975 → 99,99)."""
+    p = 10 ** decimals
+    return math.floor(x * p + EPS) / p
+
+
+def percent_shown(num: float, den: float, decimals: int = PERCENT_DECIMALS) -> float:
+    """The percentage num/den × 100 as printed: rounded, but never 100 (or 0) unless it is exactly.
+
+    518.549/518.562 = 99,9975 prints 99,99 (13 dossiers were late), and 1/100.000 prints 0,01: a
+    rounding must not turn "almost all" into "all" or "a few" into "none".
+    """
+    x = num / den * 100
+    r = round_half_up(x, decimals)
+    step = 1 / 10 ** decimals
+    if r >= 100 and num < den:
+        return round(100 - step, decimals)
+    if r <= 0 and num > 0:
+        return step
+    return r
+
+
+def percent_printed(x: float, decimals: int = PERCENT_DECIMALS) -> float:
+    """A percentage already computed (a lead agency's figure), as printed: the same never-100 rule."""
+    if not math.isfinite(x):
+        return x
+    r = round_half_up(x, decimals)
+    step = 1 / 10 ** decimals
+    if r >= 100 and x < 100:
+        return round(100 - step, decimals)
+    if r <= 0 and x > 0:
+        return step
+    return r
+
+
 def computed_ratio(num: Any, den: Any) -> float | None:
     """The value a computed percentage cell shows: None (blank) unless both are numbers and den ≠ 0."""
     if is_number(num) and is_number(den) and den != 0:
-        return num / den * 100
+        return percent_shown(num, den)
     return None
+
+
+def _round_text(x: str, decimals: int) -> str:
+    p = 10 ** decimals
+    return f"INT({x}*{p}+0.5+{_num(EPS)})/{p}"
+
+
+def shown_formula_text(a: str, b: str, decimals: int = PERCENT_DECIMALS) -> str:
+    """Excel text of `percent_shown` (a and b are references; b ≠ 0 is the caller's business)."""
+    r = _round_text(f"{a}/{b}*100", decimals)
+    step = _num(1 / 10 ** decimals)
+    top = _num(round(100 - 1 / 10 ** decimals, decimals))
+    return f"IF(AND({r}>=100,{a}<{b}),{top},IF(AND({r}<=0,{a}>0),{step},{r}))"
 
 
 def ratio_formula(num_ref: str, den_ref: str) -> str:
     """Formula of a computed percentage cell; blank when an operand is not a number or den = 0."""
-    return f'=IF(AND(ISNUMBER({num_ref}),ISNUMBER({den_ref})),IF({den_ref}=0,"",{num_ref}/{den_ref}*100),"")'
+    shown = shown_formula_text(num_ref, den_ref)
+    return f'=IF(AND(ISNUMBER({num_ref}),ISNUMBER({den_ref})),IF({den_ref}=0,"",{shown}),"")'
+
+
+def _multiple(t: float, decimals: int) -> bool:
+    p = 10 ** decimals
+    return abs(t * p - round(t * p)) <= MULTIPLE_TOL
+
+
+def percent_accepted(t: float, num: float, den: float) -> bool:
+    """Whether a printed percentage `t` says num/den × 100 (den ≠ 0), as the check sheet decides.
+
+    Accepted: `t` has d ≤ 2 decimals and lies between the exact ratio truncated and rounded to d
+    decimals (99,99 and 100,00 both follow from 99,9975 by those rules), or `t` carries more decimals
+    and is within 0,005 of the exact ratio (a value copied unrounded). Never accepted: 100 when
+    num ≠ den, 0 when num ≠ 0 — whatever the rounding, those print a falsehood. Between 0 and the
+    first step up (0 < x < 0,005) the printed step (0,01) is accepted, since 0 is not.
+    """
+    if abs(t - 100) <= EPS and num != den:
+        return False
+    if abs(t) <= EPS and num != 0:
+        return False
+    x = num / den * 100
+    for d in (0, 1, 2):
+        if not _multiple(t, d):
+            continue
+        step = 1 / 10 ** d
+        lo = truncate(x, d)
+        hi = max(round_half_up(x, d), step if num > 0 else 0.0)
+        if lo - EPS <= t <= hi + EPS:
+            return True
+    return abs(t - x) <= RATIO_TOLERANCE + EPS
+
+
+def _accepted_text(t: str, a: str, b: str) -> str:
+    """Excel text of `percent_accepted` (TRUE/FALSE), b ≠ 0."""
+    x = f"({a}/{b}*100)"
+    e = _num(EPS)
+    branches = []
+    for d in (0, 1, 2):
+        p = 10 ** d
+        step = _num(1 / p)
+        lo = f"INT({x}*{p}+{e})/{p}"
+        hi = f"MAX({_round_text(x, d)},IF({a}>0,{step},0))"
+        mult = f"ABS({t}*{p}-ROUND({t}*{p},0))<={_num(MULTIPLE_TOL)}"
+        branches.append(f"AND({mult},{t}>={lo}-{e},{t}<={hi}+{e})")
+    branches.append(f"ABS({t}-{x})<={_num(RATIO_TOLERANCE + EPS)}")
+    bad = f"OR(AND(ABS({t}-100)<={e},{a}<>{b}),AND(ABS({t})<={e},{a}<>0))"
+    return f"AND(NOT({bad}),OR({','.join(branches)}))"
 
 
 # --- domain -----------------------------------------------------------------------------------------
@@ -163,7 +276,7 @@ def rule_formula(rule: Rule, catalog: Catalog, unit: Unit, ref: Ref) -> str:
             f"=IF(COUNT({ops})=0,{skip},IF(COUNT({a},{b})<2,{miss},"
             f"IF({b}=0,IF(AND({a}=0,OR(NOT(ISNUMBER({t})),{t}=0)),{ok},{sev}),"
             f"IF(NOT(ISNUMBER({t})),{miss},"
-            f"IF(ABS({t}-{a}/{b}*100)<={_num(RATIO_TOLERANCE + EPS)},{ok},{sev})))))"
+            f"IF({_accepted_text(t, a, b)},{ok},{sev})))))"
         )
     if rule.kind == "sum":
         terms = ",".join(ref(k) for k in rule.terms)
@@ -211,7 +324,7 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
             return STATUS_OK if a == 0 and (not is_number(t) or t == 0) else fail
         if not is_number(t):
             return STATUS_MISSING
-        return STATUS_OK if abs(t - a / b * 100) <= RATIO_TOLERANCE + EPS else fail
+        return STATUS_OK if percent_accepted(t, a, b) else fail
     if not all(present):
         return STATUS_MISSING
     if rule.kind == "sum":

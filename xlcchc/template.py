@@ -35,6 +35,7 @@ from .formulas import (
     count_statuses,
     domain_codes,
     is_number,
+    percent_accepted,
     ratio_formula,
     rule_formula,
     rule_status,
@@ -911,7 +912,7 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
             expected = computed_ratio(given.get(agg.numerator), given.get(agg.denominator))
             if expected is None:
                 report.skipped.append(FillIssue(ind.form, ind.code, "tỷ lệ được tính tự động bằng công thức; không ghi đè", value))
-            elif not is_number(value) or abs(value - expected) > 0.005 + 1e-9:
+            elif not is_number(value) or not percent_accepted(value, given[agg.numerator], given[agg.denominator]):
                 shown = fmt_vn(value) if is_number(value) else f"“{value}”"
                 report.disagreements.append(FillIssue(
                     ind.form, ind.code,

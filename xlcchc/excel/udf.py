@@ -132,7 +132,7 @@ def _code_text(v: Any) -> str | None:
 @udf()
 def CCHC_TYLE(tu_so, mau_so):
     """Tỷ lệ phần trăm = tử số / mẫu số × 100, làm tròn 2 chữ số thập phân như trong biểu mẫu."""
-    from ..merge.aggregate import round_half_up
+    from ..formulas import percent_shown
 
     if _blank(tu_so) or _blank(mau_so):
         return ""  # like the template's own ratio cells: blank until both figures are there
@@ -143,7 +143,7 @@ def CCHC_TYLE(tu_so, mau_so):
         return excel_error("#NUM!")
     if den == 0:
         return excel_error("#DIV/0!")
-    return round_half_up(num / den * 100)
+    return percent_shown(num, den)  # 99,99 rather than 100 when a few are missing
 
 
 # --- CCHC_GIATRI ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..catalog.models import Catalog, Indicator, Registry, Unit
+from ..formulas import percent_shown  # one rule for a printed percentage: never 100 for what is not
 
 Value = float | str | None
 
@@ -96,7 +97,7 @@ def base_values(
             answers = [number(by_unit[c].get(key)) for c in contributors(catalog, registry, ind, units)]
             answers = [x for x in answers if x in (0.0, 1.0)]
             out[key] = (
-                round_half_up(100.0 * answers.count(1.0) / len(answers)) if answers else None
+                percent_shown(answers.count(1.0), len(answers)) if answers else None
             )
         elif agg.method == "lead":
             lead = by_unit.get(agg.lead or "")
@@ -166,7 +167,7 @@ def finalize(
         else:
             num = number(final.get(agg.numerator or ""))
             den = number(final.get(agg.denominator or ""))
-            value = round_half_up(100.0 * num / den) if num is not None and den else None
+            value = percent_shown(num, den) if num is not None and den else None
         computed[ind.key] = value
         final[ind.key] = adjustments[ind.key] if ind.key in adjustments else value
     return computed, final
@@ -194,7 +195,7 @@ def per_unit_ratio(values: Mapping[str, Value], ind: Indicator) -> float | None:
     """A unit's own percentage for a ratio row, from its own numerator and denominator (dashboard)."""
     num = number(values.get(ind.aggregate.numerator or ""))
     den = number(values.get(ind.aggregate.denominator or ""))
-    return round_half_up(100.0 * num / den) if num is not None and den else None
+    return percent_shown(num, den) if num is not None and den else None
 
 
 __all__ = [

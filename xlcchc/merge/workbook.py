@@ -25,6 +25,7 @@ from ..fileio import atomic_path
 from ..catalog.models import Catalog, Indicator, Registry
 from ..layout import META_SHEET, form_sheet, meta_name
 from ..provincial import Value
+from ..formulas import shown_formula_text
 from .aggregate import contributors, number, per_unit_ratio, sum_rule_terms
 from .model import (
     PROVINCIAL_FORMAT,
@@ -168,7 +169,7 @@ def _formula(
         parts = _ranges(cols, row)
         yes = "+".join(f"COUNTIF({r},1)" for r in parts)
         no = "+".join(f"COUNTIF({r},0)" for r in parts)
-        return f'=IF(({yes})+({no})=0,"",ROUND(({yes})/(({yes})+({no}))*100,2))'
+        return f'=IF(({yes})+({no})=0,"",{shown_formula_text(f"({yes})", f"(({yes})+({no}))")})'
     if agg.method == "lead":
         col = unit_cols.get(agg.lead or "")
         if col is None:
@@ -186,7 +187,7 @@ def _formula(
             return None
         n = _final_ref(merged.catalog, ind.form, agg.numerator, rows)
         d = _final_ref(merged.catalog, ind.form, agg.denominator, rows)
-        return f'=IF(OR(COUNT({n})=0,N({d})=0),"",ROUND({n}/{d}*100,2))'
+        return f'=IF(OR(COUNT({n})=0,N({d})=0),"",{shown_formula_text(n, d)})'
     return None
 
 
