@@ -65,3 +65,35 @@ def test_a_registry_with_a_duplicated_or_unknown_official_code_is_refused(tmp_pa
         load_registry_file(_write(tmp_path, unknown))
     with pytest.raises(CatalogError, match=r"reg\.toml: Không có tỉnh, thành phố “Thanh Hoá Mới”"):
         load_registry_file(_write(tmp_path, '[communes]\nprovince = "Thanh Hoá Mới"\n'))
+
+
+def test_registry_new_writes_any_province_that_loads_like_a_bundled_one(tmp_path, capsys):
+    import json
+
+    from xlcchc.cli import main
+
+    out = tmp_path / "ha-noi.toml"
+    assert main(["registry", "new", "--province", "Hà Nội", "-o", str(out)]) == 0
+    reg = load_registry_file(out)
+    lib = {int(w.code): w.name for w in Ward.iter_by_province(ProvinceCode.P_01)}
+    assert {u.official_code: u.name for u in reg.units if u.kind == "xa"} == lib
+    assert reg.by_code[reg.top].name == "UBND thành phố Hà Nội" and "SNV" in reg.by_code
+    # by code as well as by name, and the listing without writing
+    capsys.readouterr()
+    assert main(["catalog", "units", "--province", "38", "--json"]) == 0
+    units = json.loads(capsys.readouterr().out)
+    assert sum(u["kind"] == "xa" for u in units) == 166
+    assert all(set(u) == {"code", "name", "kind", "parent", "official_code"} for u in units)
+    assert main(["registry", "new", "--province", "Tỉnh Không Có", "-o", str(tmp_path / "x.toml")]) == 2
+    assert "Không có tỉnh, thành phố “Tỉnh Không Có”" in capsys.readouterr().err
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_catalog_units_of_a_regime_as_json(capsys):
+    import json
+
+    from xlcchc.cli import main
+
+    assert main(["catalog", "units", "--regime", "tinh-2025", "--json"]) == 0
+    units = json.loads(capsys.readouterr().out)
+    assert {"code": "X-CAC-SON", "name": "Xã Các Sơn", "kind": "xa", "parent": "TINH", "official_code": 16591} in units

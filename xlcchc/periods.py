@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from .errors import XlcchcError
 
@@ -71,6 +72,11 @@ class Period:
     def chrono(self) -> tuple[int, int, int]:
         """Sort key in time: by year, end month, then the longer period last (Quý II before 6 tháng)."""
         return (self.year, self.end_month, self.months)
+
+    @property
+    def last_day(self) -> date:
+        """The day the period ends: a regime is in force for a period when this day falls in its dates."""
+        return date(self.year, self.end_month, 30 if self.end_month in (6, 9) else 31)
 
 
 def _fold(s: str) -> str:

@@ -628,8 +628,10 @@ def template_filename(unit: Unit, period: Period) -> str:
 
 
 def cli_template(args) -> int:
-    catalog = load_catalog(args.regime or DEFAULT_REGIME)
+    from .catalog.select import choose_regime
+
     period = parse_period(args.period)
+    catalog = load_catalog(choose_regime(args.regime, period))
     _check_period(catalog, period)
     out = Path(args.output)
     if args.all_units:

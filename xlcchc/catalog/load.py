@@ -178,9 +178,39 @@ class _Ctx:
         return CatalogError(f"{where}: {msg}")
 
 
+def _base_data(ctx: "_Ctx", chain: tuple[str, ...]):
+    """Reads the raw data of a base regime (itself resolved if it extends another), refusing cycles."""
+
+    def read(name: str) -> tuple[Path, dict]:
+        if name in chain:
+            raise ctx.fail(None, None, f"chế độ “{name}” mở rộng vòng tròn ({' → '.join([*chain, name])})")
+        path = _data_dir("data") / f"{name}.toml"
+        if not path.exists():
+            raise ctx.fail(None, None, f"extends = “{name}”: không có chế độ báo cáo này "
+                           f"(hiện có: {', '.join(available_regimes())})")
+        data = _read_toml(path)
+        if "extends" in data:
+            data = _extended(_Ctx(path), path, data, (*chain, name))
+        return path, data
+
+    return read
+
+
+def _extended(ctx: "_Ctx", path: Path, data: dict, chain: tuple[str, ...]) -> dict:
+    from .extend import resolve
+
+    return resolve(path, data, _base_data(ctx, chain), ctx.fail)
+
+
 def load_catalog_file(path: Path) -> Catalog:
+    path = Path(path)
     ctx = _Ctx(path)
     data = _read_toml(path)
+    if "extends" in data:
+        data = _extended(ctx, path, data, (str(data.get("regime", path.stem)),))
+    in_force = data.pop("in_force", None)
+    if in_force is not None:
+        data["in_force"] = _in_force(ctx, in_force)
     forms_raw = data.pop("form", [])
     cross_raw = data.pop("cross", [])
     forms: list[Form] = []
@@ -212,6 +242,12 @@ def load_catalog_file(path: Path) -> Catalog:
         return Catalog(forms=forms, rules=rules, source=path.name, **data)
     except ValidationError as e:
         raise ctx.fail(None, None, _pyd(e)) from None
+
+
+def _in_force(ctx: "_Ctx", spec: Any) -> dict:
+    if not isinstance(spec, dict) or "from" not in spec or set(spec) - {"from", "until"}:
+        raise ctx.fail(None, None, "in_force phải có dạng { from = 2025-07-01, until = 2030-12-31 } (until không bắt buộc)")
+    return {"start": spec["from"], "until": spec.get("until")}
 
 
 def _parse_agg(ctx: _Ctx, form: int, code: str, row: dict) -> Aggregate:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from functools import cached_property
 from typing import Literal
 
@@ -203,6 +204,31 @@ class Registry(_Strict):
         return [u for u in self.units if u.code != self.top]
 
 
+class InForce(_Strict):
+    """The dates a regime is in force for: a period belongs to it when the period's last day falls within."""
+
+    start: date
+    until: date | None = None
+
+    def covers(self, last_day: date) -> bool:
+        return self.start <= last_day and (self.until is None or last_day <= self.until)
+
+    def text(self) -> str:
+        fmt = "%d/%m/%Y"
+        return f"từ {self.start.strftime(fmt)}" + (f" đến {self.until.strftime(fmt)}" if self.until else "")
+
+
+class Change(_Strict):
+    """One difference of an extending regime from its base, with the reason the reviewer confirms."""
+
+    form: int | None
+    code: str
+    action: Literal["bỏ", "sửa", "bỏ quy tắc", "thêm quy tắc"]
+    before: str
+    after: str
+    reason: str
+
+
 class Catalog(_Strict):
     """A reporting regime (`tinh-2022`, …): its forms and rules and the registry of units it serves."""
 
@@ -216,6 +242,9 @@ class Catalog(_Strict):
     forms: list[Form]
     rules: list[Rule]
     source: str = ""
+    in_force: InForce | None = None
+    extends: str | None = None  # the regime this one was written as differences from
+    changes: list[Change] = Field(default_factory=list)
 
     @cached_property
     def indicators(self) -> dict[str, Indicator]:
@@ -271,7 +300,10 @@ class Catalog(_Strict):
     @cached_property
     def fingerprint(self) -> str:
         """A short hash of the catalog's content: a template records it, the reader compares it."""
-        blob = json.dumps(self.model_dump(mode="json", exclude={"source"}), sort_keys=True, ensure_ascii=False)
+        # What a unit's return depends on: forms and rules. When and how the regime is in force, and how
+        # it was written (extends, changes), are not part of it (so adding them kept tinh-2022's identity).
+        data = self.model_dump(mode="json", exclude={"source", "in_force", "extends", "changes"})
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
@@ -282,6 +314,8 @@ class Catalog(_Strict):
             "level": self.level,
             "registry": self.registry,
             "periods": self.periods,
+            "in_force": self.in_force.model_dump(mode="json") if self.in_force else None,
+            **({"extends": self.extends} if self.extends else {}),
             "fingerprint": self.fingerprint,
             "forms": [
                 {
@@ -305,4 +339,5 @@ class Catalog(_Strict):
                 for f in self.forms
             ],
             "rules": [r.model_dump(exclude_none=True, exclude_defaults=False) for r in self.rules],
+            **({"changes": [c.model_dump() for c in self.changes]} if self.extends else {}),
         }

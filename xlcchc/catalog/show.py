@@ -7,8 +7,15 @@ import json
 from . import DEFAULT_REGIME, available_regimes, load_catalog, registry_of
 
 
+def _catalog(args):
+    """The regime asked, else the one in force for --period, else today's default (tinh-2022)."""
+    from .select import choose_regime
+
+    return load_catalog(choose_regime(args.regime, getattr(args, "period", None), default=DEFAULT_REGIME))
+
+
 def cli_show(args) -> int:
-    cat = load_catalog(args.regime or DEFAULT_REGIME)
+    cat = _catalog(args)
     if args.json:
         print(json.dumps(cat.to_json(), ensure_ascii=False, indent=1))
         return 0
@@ -48,11 +55,56 @@ def cli_regimes(args) -> int:
 
 
 def cli_units(args) -> int:
-    reg = registry_of(load_catalog(args.regime or DEFAULT_REGIME))
+    if getattr(args, "province", None):
+        from .registry_cli import province_registry
+
+        reg = province_registry(args.province)
+    else:
+        reg = registry_of(_catalog(args))
     if args.json:
         print(json.dumps(reg.to_json(), ensure_ascii=False, indent=1))
         return 0
     print(reg.name)
     for u in reg.units:
-        print(f"  {u.code:<22} {u.kind:<6} {u.name}")
+        oc = "" if u.official_code is None else str(u.official_code)
+        print(f"  {u.code:<22} {u.kind:<6} {oc:>6}  {u.name}")
+    return 0
+
+
+def changes_markdown(cat) -> str:
+    """The table of a regime's differences from its base, for the Sở Nội vụ to confirm (docs/)."""
+    def key(c):
+        return (c.form or 99, c.code == "", [int(x) if x.isdigit() else x for x in c.code.split(".")], c.action)
+
+    lines = [
+        f"# Chế độ {cat.regime}: những thay đổi so với {cat.extends}",
+        "",
+        f"Tạo bởi `xlcchc catalog changes --regime {cat.regime} --markdown` từ `xlcchc/catalog/data/{cat.regime}.toml`"
+        " (đừng sửa tay; sửa tệp TOML rồi tạo lại). Mã và số thứ tự các dòng giữ như năm 2022 để so sánh được"
+        " qua các năm; dòng không còn thì bỏ, không đánh số lại.",
+        "",
+        f"Áp dụng {cat.in_force.text() if cat.in_force else ''}; danh mục đơn vị `{cat.registry}`.",
+        "",
+        f"| dòng | {cat.extends} | {cat.regime} | lý do |",
+        "| --- | --- | --- | --- |",
+    ]
+    esc = lambda t: " ".join(str(t).split()).replace("|", "\\|") or "—"  # noqa: E731
+    for c in sorted(cat.changes, key=key):
+        row = f"Biểu mẫu {c.form}, mục {c.code}" if c.code else (f"Biểu mẫu {c.form}, {c.action}" if c.form else c.action)
+        after = "(bỏ)" if c.action == "bỏ" else ("(bỏ quy tắc)" if c.action == "bỏ quy tắc" else c.after)
+        before = "(chưa có)" if c.action == "thêm quy tắc" else c.before
+        lines.append(f"| {row} | {esc(before)} | {esc(after)} | {esc(c.reason)} |")
+    return "\n".join(lines) + "\n"
+
+
+def cli_changes(args) -> int:
+    cat = load_catalog(args.regime)
+    if not cat.extends:
+        print(f"Chế độ {cat.regime} không mở rộng chế độ nào (không có extends)")
+        return 0
+    if args.markdown:
+        print(changes_markdown(cat), end="")
+        return 0
+    for c in cat.changes:
+        print(f"[{c.action}] Biểu mẫu {c.form or '-'} {c.code}: {c.reason}")
     return 0

@@ -327,12 +327,13 @@ def xuat_phu_luc() -> None:
 
 def make_templates(folder: Path | str, period_text: str, regime: str | None = None) -> list[Path]:
     """One template per reporting unit of the catalog's registry into `folder` (the CLI's --all-units)."""
-    from ..catalog.load import DEFAULT_REGIME, load_catalog, registry_of
+    from ..catalog.load import load_catalog, registry_of
+    from ..catalog.select import choose_regime
     from ..periods import parse_period
     from ..template import build_template, template_filename
 
-    catalog = load_catalog(regime or DEFAULT_REGIME)
     period = parse_period(period_text)
+    catalog = load_catalog(choose_regime(regime, period, quiet=True))  # the regime in force for the period
     folder = Path(folder)
     return [
         build_template(catalog, unit, period, folder / template_filename(unit, period))

@@ -77,7 +77,12 @@ def merge_folder(
     readable = [*col.best.values(), *col.others]
     if not regime:
         counts = Counter(r.regime for r in readable)
-        regime = max(counts, key=lambda k: (counts[k], k)) if counts else DEFAULT_REGIME
+        if counts:
+            regime = max(counts, key=lambda k: (counts[k], k))
+        else:  # no readable return: the regime in force for the period asked (today's default without one)
+            from ..catalog.select import choose_regime
+
+            regime = choose_regime(None, want_period, default=DEFAULT_REGIME)
     catalog = load_catalog(regime)
     registry = registry_of(catalog)
     if want_period is None:

@@ -1,0 +1,66 @@
+"""Which regime is in force for a period: commands that are not told `--regime` pick it by the period.
+
+Each regime declares its level and the dates it is in force for (`in_force`); a period belongs to the
+regime whose dates hold the period's last day (the reorganisation took effect on 1 July 2025, so “6 tháng
+đầu năm 2025” is still the district-era regime and “9 tháng năm 2025” the two-tier one). The choice is
+said on stderr, so that it never mixes with JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..periods import Period, parse_period
+from .load import CatalogError, available_regimes, load_catalog
+
+#: The level a command serves when nothing says otherwise: the province.
+DEFAULT_LEVEL = "tinh"
+
+
+def regimes_in_force(period: Period, level: str = DEFAULT_LEVEL) -> list[str]:
+    out = []
+    for name in available_regimes():
+        cat = load_catalog(name)
+        if cat.level == level and cat.in_force is not None and cat.in_force.covers(period.last_day):
+            out.append(name)
+    return out
+
+
+def regime_for_period(period: Period | str, level: str = DEFAULT_LEVEL) -> str:
+    """The one regime of `level` in force for `period`; a clear message listing the regimes otherwise."""
+    if isinstance(period, str):
+        period = parse_period(period)
+    found = regimes_in_force(period, level)
+    if len(found) == 1:
+        return found[0]
+    listing = "; ".join(_describe(r) for r in available_regimes())
+    if not found:
+        raise CatalogError(f"Không có chế độ báo cáo cấp {_LEVEL.get(level, level)} áp dụng cho kỳ “{period.label}”. "
+                           f"Các chế độ hiện có: {listing}. Hãy chọn bằng --regime")
+    raise CatalogError(f"Có nhiều chế độ báo cáo áp dụng cho kỳ “{period.label}” ({', '.join(found)}); hãy chọn bằng --regime")
+
+
+_LEVEL = {"tw": "trung ương", "tinh": "tỉnh", "huyen": "huyện", "xa": "xã"}
+
+
+def _describe(name: str) -> str:
+    cat = load_catalog(name)
+    when = cat.in_force.text() if cat.in_force else "chưa khai báo thời gian áp dụng"
+    return f"{name} (cấp {_LEVEL.get(cat.level, cat.level)}, {when})"
+
+
+def choose_regime(regime: str | None, period: Period | str | None, *, level: str = DEFAULT_LEVEL,
+                  default: str | None = None, quiet: bool = False) -> str:
+    """`regime` when given; else the regime in force for `period` (said on stderr); else `default`."""
+    if regime:
+        return regime
+    if period is None or period == "":
+        if default is None:
+            raise CatalogError("Cần --regime hoặc --period để biết chế độ báo cáo")
+        return default
+    p = parse_period(period) if isinstance(period, str) else period
+    name = regime_for_period(p, level)
+    if not quiet:
+        print(f"Chế độ báo cáo: {name} (áp dụng cho kỳ {p.label}; {load_catalog(name).in_force.text()})",
+              file=sys.stderr)
+    return name
