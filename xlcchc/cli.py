@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     rnew.add_argument("-o", "--output", required=True, metavar="FILE.toml")
     rnew.set_defaults(handler="xlcchc.catalog.registry_cli:cli_new")
 
+    pl = sub.add_parser("plan", help="kế hoạch CCHC: nhiệm vụ, cơ quan chủ trì, thời hạn, chỉ tiêu")
+    plsub = pl.add_subparsers(dest="action", metavar="VIỆC")
+    pls = plsub.add_parser("show", help="in kế hoạch")
+    pls.add_argument("--plan", help="mã kế hoạch: kh-2023, kh-2026-2030 (mặc định: kế hoạch mới nhất)")
+    pls.add_argument("--json", action="store_true", help="in dạng JSON (ổn định, cho công cụ khác đọc)")
+    pls.set_defaults(handler="xlcchc.plan.show:cli_show")
+
     t = sub.add_parser("template", help="tạo biểu mẫu Excel đã khóa cho đơn vị")
     t.add_argument("--unit", help="mã đơn vị báo cáo (xem: xlcchc catalog units)")
     t.add_argument("--all-units", action="store_true", help="mỗi đơn vị trong danh mục một tệp (-o là thư mục)")
