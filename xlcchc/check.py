@@ -338,6 +338,14 @@ def cli_check(args) -> int:
     per_file: list[tuple[str, list[Finding]]] = []
     for name in args.files:
         fs = check_file(name, regime=args.regime, expected_unit=args.unit, expected_period=args.period)
+        if getattr(args, "history", None) and not any(is_fatal(f) for f in fs):
+            from .history.checks import check_file_history
+
+            try:
+                fs = [*fs, *check_file_history(name, args.history, regime=args.regime)]
+            except XlcchcError as e:
+                print(f"Lỗi: {e}", file=sys.stderr)
+                return 2
         fatal = fatal or any(is_fatal(f) for f in fs)
         per_file.append((name, fs))
         all_findings.extend(fs)

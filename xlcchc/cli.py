@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     _regime(c)
     c.add_argument("--unit", help="mã đơn vị mong đợi (báo lỗi nếu bảng tính của đơn vị khác)")
     c.add_argument("--period", help="kỳ báo cáo mong đợi")
+    c.add_argument("--history", metavar="DB", help="tệp lịch sử: so sánh với số liệu các kỳ trước của đơn vị")
     c.set_defaults(handler="xlcchc.check:cli_check")
 
     m = sub.add_parser("merge", help="tổng hợp các báo cáo trong một thư mục")
@@ -99,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--expected", metavar="FILE", help="danh sách đơn vị phải nộp (CSV/TXT, một mã mỗi dòng)")
     _regime(m)
     m.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON")
+    m.add_argument("--history", metavar="DB", help="tệp lịch sử: kiểm tra thêm so với các kỳ trước (số lũy kế giảm, "
+                   "số khác thường, đơn vị kỳ trước có nộp) và vẽ xu hướng trên trang Tổng quan")
     m.set_defaults(handler="xlcchc.merge:cli_merge")
 
     h = sub.add_parser("history", help="lịch sử số liệu các kỳ đã tổng hợp (so sánh giữa các kỳ)")

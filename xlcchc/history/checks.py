@@ -172,14 +172,61 @@ def trend(snap: Snapshot, catalog: Catalog, keys: list[str], unit: str, period: 
     return [(parse_period(p).label, rows[p]) for p in sorted(rows, key=lambda p: order[p])]
 
 
-def check_return_history(ret, db: Path | str) -> list[Finding]:
-    """`check --history`: one return's values against its unit's stored history."""
+def check_file_history(path: Path | str, db: Path | str, *, regime: str | None = None) -> list[Finding]:
+    """`check --history`: one return (workbook or values file) against its unit's stored history."""
     from ..catalog.load import load_catalog, registry_of
-    from ..read import values_of
+    from ..check import VALUES_SUFFIXES
 
-    catalog = load_catalog(ret.regime)
+    path = Path(path)
+    if path.suffix.lower() in VALUES_SUFFIXES:
+        from ..values import load_values_file
+
+        doc = load_values_file(path)
+        if not (doc.unit and doc.period):
+            return []  # a values file without its unit and period has no history to compare with
+        regime_, unit, period = doc.regime or regime or "", doc.unit, parse_period(doc.period).code
+        values = doc.as_dict()
+    else:
+        from ..read import read_return, values_of
+
+        ret = read_return(path, regime=regime)
+        regime_, unit, period, values = ret.regime, ret.unit, ret.period, values_of(ret)
+    catalog = load_catalog(regime_)
     registry = registry_of(catalog)
     with open_store(db, create=False) as store:
         snap = Snapshot(store, top_unit=registry.top)
-        return period_findings(snap, catalog, ret.period, {ret.unit: values_of(ret)}, top_unit=registry.top,
-                               registry=registry, files={ret.unit: Path(ret.path).name})
+        return period_findings(snap, catalog, period, {unit: values}, top_unit=registry.top,
+                               registry=registry, files={unit: path.name})
+
+
+def merge_history(db: Path | str, catalog: Catalog, registry, period: str, by_unit: dict[str, dict[str, Value]],
+                  final: dict[str, Value], status: list[UnitStatus], *, files: dict[str, str], output_name: str):
+    """`merge --history`: (findings, status rows with history notes, trend rows) for the merge.
+
+    A unit whose figures break a cumulative row counts as having errors on the status sheet (“Có lỗi”).
+    """
+    from .mapping import trend_keys
+
+    top = registry.top
+    with open_store(db, create=False) as store:
+        snap = Snapshot(store, top_unit=top)
+        values = {**by_unit, top: final}
+        found = period_findings(snap, catalog, period, values, top_unit=top, registry=registry,
+                                files={**files, top: f"(số tổng hợp) {output_name}"})
+        status = missing_since_last(snap, period, status)
+        rows = trend(snap, catalog, trend_keys(catalog), top, period, final) if snap.loads else []
+    errors: dict[str, int] = {}
+    warnings: dict[str, int] = {}
+    for f in found:
+        (errors if f.severity == ERROR else warnings)[f.unit or ""] = \
+            (errors if f.severity == ERROR else warnings).get(f.unit or "", 0) + 1
+    out = []
+    for st in status:
+        e, w = errors.get(st.unit, 0), warnings.get(st.unit, 0)
+        if st.status in USED and (e or w):
+            st = st.model_copy(update={
+                "errors": st.errors + e, "warnings": st.warnings + w,
+                "status": "Có lỗi" if e else st.status,
+            })
+        out.append(st)
+    return found, out, rows

@@ -31,12 +31,30 @@ class Step:
 
 
 @lru_cache(maxsize=1)
-def load_steps() -> tuple[Step, ...]:
+def _data() -> dict:
     text = (resources.files("xlcchc.history") / "mapping.toml").read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise MappingError(f"tệp ánh xạ chỉ tiêu giữa các chế độ báo cáo bị lỗi: {e}") from None
+
+
+def trend_keys(catalog, n: int = 5) -> list[str]:
+    """The key rates of a regime's trend chart (data), else its first `n` rates made from summed parts."""
+    listed = _data().get("trend", {}).get(catalog.regime)
+    if listed:
+        return [k for k in listed if k in catalog.indicators]
+    out = []
+    for ind in catalog.value_indicators():
+        agg = ind.aggregate
+        if agg.method == "ratio" and ind.kind == "percent":
+            out.append(ind.key)
+    return out[:n]
+
+
+@lru_cache(maxsize=1)
+def load_steps() -> tuple[Step, ...]:
+    data = _data()
     steps = []
     for s in data.get("step", []):
         steps.append(Step(s["from"], s["to"], dict(s.get("same", {})), dict(s.get("none", {})),

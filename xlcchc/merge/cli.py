@@ -41,7 +41,8 @@ def cli_merge(args) -> int:
     bar = _Bar()
     try:
         fig = merge_folder(
-            args.folder, args.output, period=args.period, expected=args.expected, regime=args.regime, progress=bar
+            args.folder, args.output, period=args.period, expected=args.expected, regime=args.regime, progress=bar,
+            history=getattr(args, "history", None),
         )
     except XlcchcError as e:
         bar.close()

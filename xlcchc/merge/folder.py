@@ -37,13 +37,15 @@ def merge_folder(
     regime: str | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    history: Path | str | None = None,
 ) -> ProvincialFigures:
     """Read, check and consolidate every return under `folder`; write `output` (TONG_HOP.xlsx).
 
     `expected` is a file (one unit code a line, or CSV with a `code` column) or a list of codes;
     by default the registry's reporting units. Adjustments typed in a previous `output` of the same
     regime and period are kept. Raises MergeError only when the merge cannot run; bad returns are
-    reported in the result and the workbook.
+    reported in the result and the workbook. With `history` (a history store), the checks across
+    periods run too: cumulative decreases, outliers, units that reported last period and not now.
     """
     from ..check import check_values
     from .readback import ProvincialError, read_adjustments
@@ -131,12 +133,21 @@ def merge_folder(
                 "hãy xác nhận với đơn vị",
             ))
 
+    trend: list = []
+    if history is not None and period_code:
+        from ..history.checks import merge_history
+
+        found, status, trend = merge_history(
+            history, catalog, registry, period_code, {u: by_unit[u] for u in columns if u in by_unit}, final, status,
+            files={u: r.rel for u, r in used.items()}, output_name=output.name,
+        )
+        unit_findings += found
     merged = Merged(
         catalog=catalog, registry=registry, period=period_code, period_label=period_label, units=columns,
         by_unit=by_unit, notes_by_unit=notes_by_unit,
         sources={u: Source(r.rel, r.sha256, r.cells) for u, r in used.items()},
         status=status, unit_findings=unit_findings, provincial_findings=provincial_findings,
-        computed=computed, final=final, notes=notes, adjustments=adjustments,
+        computed=computed, final=final, notes=notes, adjustments=adjustments, trend=trend,
     )
     try:
         write_provincial(merged, output)

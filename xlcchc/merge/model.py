@@ -69,3 +69,6 @@ class Merged:
     final: dict[str, Value]
     notes: dict[str, str]
     adjustments: dict[str, tuple[Value, str]]  # form:code → (adjusted value, reason)
+    #: With `merge --history`: (period label, form:code → value) of a few key rates over the stored
+    #: periods and this one, for the dashboard's trend chart; empty otherwise.
+    trend: list[tuple[str, dict[str, Value]]] = field(default_factory=list)

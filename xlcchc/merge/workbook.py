@@ -502,11 +502,50 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
         charts.append((22, 3, ch, {"y_offset": y_offset}))
         y_offset += height + 20
         col += 3
+    if len(merged.trend) >= 2:
+        charts = _trend_chart(wb, grid, fm, merged, col, charts)
     for (r, c) in sorted(grid):
         value, fmt = grid[(r, c)]
         _write_value(ws, r, c, value, fmt)
     for r, c, ch, opts in charts:
         ws.insert_chart(r, c, ch, opts)
+
+
+TREND_HEIGHT = 380
+
+
+def _trend_chart(wb, grid, fm: _Formats, merged: Merged, col: int, charts: list) -> list:
+    """A line chart of the key rates over the stored periods and this one (`merge --history`).
+
+    Its table sits right of the per-unit rate tables; the chart goes first under the status chart and
+    the per-unit charts move down by its height.
+    """
+    keys = list(merged.trend[-1][1])
+    n = len(merged.trend)
+    grid[(3, col)] = ("Kỳ báo cáo", fm.header)
+    for j, key in enumerate(keys):
+        form, code = key.split(":", 1)
+        grid[(3, col + 1 + j)] = (f"{code} (BM {form}) (%)", fm.header)
+    for i, (label, vals) in enumerate(merged.trend):
+        grid[(4 + i, col)] = (label, fm.cell)
+        for j, key in enumerate(keys):
+            grid[(4 + i, col + 1 + j)] = (vals.get(key), fm.pct)
+    line = wb.add_chart({"type": "line"})
+    for j, key in enumerate(keys):
+        ind = merged.catalog.indicator(key)
+        line.add_series({
+            "name": f"{ind.code} (BM {ind.form}): {ind.label[:60]}",
+            "categories": [DASHBOARD_SHEET, 4, col, 3 + n, col],
+            "values": [DASHBOARD_SHEET, 4, col + 1 + j, 3 + n, col + 1 + j],
+            "marker": {"type": "circle"},
+        })
+    line.set_title({"name": "Xu hướng một số tỷ lệ chủ yếu qua các kỳ", "name_font": {"size": 11}})
+    line.set_y_axis({"min": 0, "max": 100, "name": "%"})
+    line.set_legend({"position": "bottom", "font": {"size": 8}})
+    line.set_size({"width": 720, "height": TREND_HEIGHT})
+    moved = [charts[0]] + [(r, c, ch, {**o, "y_offset": o.get("y_offset", 0) + TREND_HEIGHT + 20})
+                           for r, c, ch, o in charts[1:]]
+    return [*moved, (22, 3, line, {"y_offset": 0})]
 
 
 def _write_meta(wb, ws, merged: Merged) -> None:
