@@ -183,3 +183,16 @@ def test_a_series_crosses_2021_to_2022_through_the_mapping(tmp_path, capsys):
     # A 2021 row that changed meaning stops with the reason kept in the mapping.
     code, why = translate("2:2.1", "tinh-2021", "tinh-2022")
     assert code is None and "VBQPPL" in why
+
+
+def test_tinh_2025_series_continue_where_the_row_is_unchanged():
+    """tinh-2025 extends tinh-2022: unchanged rows cross; a dropped row stops with the regime's own reason."""
+    from xlcchc.history.mapping import trend_keys
+
+    assert translate("3:3.3", "tinh-2025", "tinh-2021") == ("3:3.4.3", "")
+    code, why = translate("3:3.2", "tinh-2022", "tinh-2025")
+    dropped = next(c for c in load_catalog("tinh-2025").changes if (c.form, c.code) == (3, "3.2"))
+    assert code is None and dropped.reason in why
+    code, why = translate("1:3.2", "tinh-2025", "tinh-2022")  # label changed: UBND cấp xã, not cấp huyện
+    assert code is None and "cấp xã" in why
+    assert trend_keys(load_catalog("tinh-2025"))  # a regime without a listed trend still gets its rates

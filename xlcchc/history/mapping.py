@@ -80,9 +80,25 @@ def _forward(step: Step, key: str) -> tuple[str | None, str]:
         a, b = _catalog(step.source), _catalog(step.target)
         ia = a.indicators.get(key) if a else None
         ib = b.indicators.get(key) if b else None
-        if ia and ib and ia.label == ib.label and ia.unit == ib.unit and ia.kind == ib.kind:
+        if ia and ib and _alike(ia, ib):
             return key, ""
+        if ia:
+            return None, _change_reason(b, key) if b else ""
     return None, ""
+
+
+def _alike(ia, ib) -> bool:
+    return (ia.label == ib.label and ia.unit == ib.unit and ia.kind == ib.kind
+            and [c.value for c in ia.choices] == [c.value for c in ib.choices])
+
+
+def _change_reason(catalog, key: str) -> str:
+    """Why an extending regime dropped or changed a row (its own `changes`, the one source of that reason)."""
+    form, code = key.split(":", 1)
+    for ch in getattr(catalog, "changes", []):
+        if ch.form == int(form) and ch.code == code and ch.action in ("bỏ", "sửa"):
+            return ch.reason
+    return ""
 
 
 def _backward(step: Step, key: str) -> tuple[str | None, str]:
@@ -93,6 +109,8 @@ def _backward(step: Step, key: str) -> tuple[str | None, str]:
         back, _ = _forward(step, key)
         if back == key and key not in step.none:
             return key, ""
+        target = _catalog(step.target)
+        return None, _change_reason(target, key) if target else ""
     return None, ""
 
 
