@@ -126,3 +126,21 @@ def test_template_without_regime_says_which_it_picked(tmp_path, capsys):
     assert "Chế độ báo cáo: tinh-2025" in cap.err and "Xã Các Sơn" in cap.out
     assert main(["template", "--unit", "X-CAC-SON", "--period", "Năm 2019", "-o", str(tmp_path / "y.xlsx")]) == 2
     assert "Không có chế độ báo cáo cấp tỉnh áp dụng cho kỳ “Năm 2019”" in capsys.readouterr().err
+
+
+def test_all_unit_templates_are_built_once_per_kind_and_equal_each_units_own(tmp_path):
+    from xlcchc.cli import main
+    from xlcchc.template import template_bytes
+    from xlcchc.template_units import templates_for_units
+
+    cat = load_catalog("tinh-2025")
+    reg = registry_of(cat)
+    period = parse_period("2026-N")
+    pick = {"X-CAC-SON", "P-HAC-THANH", "SNV", "STP", "TTPVHCC", reg.reporting_units()[-1].code}
+    units = [u for u in reg.reporting_units() if u.code in pick]
+    for unit, data in templates_for_units(cat, units, period):
+        assert data == template_bytes(cat, unit, period), unit.code
+    assert main(["template", "--all-units", "--period", "Năm 2026", "-o", str(tmp_path / "all")]) == 0
+    files = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert files == sorted(f"{u.code}_2026-N.xlsx" for u in reg.reporting_units()) and len(files) == 182
+    assert (tmp_path / "all" / "X-CAC-SON_2026-N.xlsx").read_bytes() == template_bytes(cat, reg.by_code["X-CAC-SON"], period)

@@ -76,6 +76,12 @@ META_KEYS = (
 )
 
 
+#: Keys written only when the unit has them (after META_KEYS, so templates of units without them are unchanged).
+OPTIONAL_META_KEYS = (
+    "official_code",  # mã đơn vị hành chính of a commune or province (vietnam-provinces)
+)
+
+
 def meta_name(key: str) -> str:
     return f"XLCCHC_{key.upper()}"
 

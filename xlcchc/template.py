@@ -110,6 +110,9 @@ class Plan:
             out[name] = f"={_quote(layout.COVER_SHEET)}!$B${COVER_INPUT_ROW + i + 1}"
         for i, key in enumerate(layout.META_KEYS):
             out[layout.meta_name(key)] = f"={_quote(layout.META_SHEET)}!$B${i + 1}"
+        if self.unit.official_code is not None:  # only then: templates of other units stay byte-identical
+            i = len(layout.META_KEYS) + layout.OPTIONAL_META_KEYS.index("official_code")
+            out[layout.meta_name("official_code")] = f"={_quote(layout.META_SHEET)}!$B${i + 1}"
         out[ERROR_COUNT_NAME] = f"={_quote(layout.CHECK_SHEET)}!$C$3"
         out[WARNING_COUNT_NAME] = f"={_quote(layout.CHECK_SHEET)}!$C$4"
         return out
@@ -280,6 +283,8 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
         "period_label": period.label,
         "layout": layout.layout_hash(names),
     }
+    if unit.official_code is not None:
+        meta_values["official_code"] = str(unit.official_code)
     blank = _blank_statuses(plan)
     _write_cover(cover, fmt, plan)
     for f in catalog.forms:
@@ -319,6 +324,8 @@ def _write_cover(ws, fmt: _Formats, plan: Plan) -> None:
         ("Kỳ báo cáo", period.label),
         ("Chế độ báo cáo", f"{cat.regime} (mã mẫu {cat.fingerprint})"),
     ]
+    if unit.official_code is not None:  # the row below the others: the cover keeps its layout
+        rows.append(("Mã đơn vị hành chính", str(unit.official_code)))
     for i, (k, v) in enumerate(rows):
         ws.write_string(3 + i, 0, k, label)
         ws.write_string(3 + i, 1, v, info)
@@ -552,9 +559,10 @@ def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str]) -> None:
 
 
 def _write_meta(ws, fmt: _Formats, values: dict[str, str]) -> None:
-    for i, key in enumerate(layout.META_KEYS):
-        ws.write_string(i, 0, key)
-        ws.write_string(i, 1, str(values[key]))
+    for i, key in enumerate(layout.META_KEYS + layout.OPTIONAL_META_KEYS):
+        if key in values:
+            ws.write_string(i, 0, key)
+            ws.write_string(i, 1, str(values[key]))
     ws.protect("", {})
     ws.very_hidden()
 
@@ -639,9 +647,11 @@ def cli_template(args) -> int:
             raise TemplateError("Dùng --unit hoặc --all-units, không dùng cả hai")
         if out.suffix.lower() == ".xlsx":
             raise TemplateError(f"Với --all-units, -o phải là một thư mục, không phải tệp “{out.name}”")
+        from .template_units import templates_for_units
+
         units = registry_of(catalog).reporting_units()
-        for unit in units:
-            build_template(catalog, unit, period, out / template_filename(unit, period))
+        for unit, data in templates_for_units(catalog, units, period):  # one build per kind of unit
+            write_bytes(out / template_filename(unit, period), data)
         print(f"Đã tạo {len(units)} biểu mẫu trong thư mục {out}")
         return 0
     if not args.unit:

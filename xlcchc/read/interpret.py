@@ -70,7 +70,7 @@ def read_return(
 def _meta(book: _Book) -> dict[str, Any]:
     """Metadata by the XLCCHC_* names; falling back to the key/value columns of the metadata sheet."""
     meta: dict[str, Any] = {}
-    for key in layout.META_KEYS:
+    for key in layout.META_KEYS + layout.OPTIONAL_META_KEYS:
         sr = book.ref(layout.meta_name(key))
         if sr and sr[0] in book.sheets:
             raw, _ = book.raw_value(book.cell(*sr))
@@ -80,7 +80,7 @@ def _meta(book: _Book) -> dict[str, Any]:
         cells = book.cells(layout.META_SHEET, wanted)
         for r in range(1, 41):
             k, _ = book.raw_value(cells[f"A{r}"])
-            if isinstance(k, str) and k in layout.META_KEYS:
+            if isinstance(k, str) and k in layout.META_KEYS + layout.OPTIONAL_META_KEYS:
                 meta[k], _ = book.raw_value(cells[f"B{r}"])
     return {k: (_meta_text(v)) for k, v in meta.items() if v is not None}
 
