@@ -48,6 +48,8 @@ class _Package:
             raise _bomb(name)
         self.members = {i.filename: i for i in infos}
         self._lower = {k.lower(): k for k in self.members}
+        if len(self._lower) != len(infos):
+            raise _duplicate_part(name, infos)
 
     def has(self, member: str) -> bool:
         return member.lower() in self._lower
@@ -110,6 +112,26 @@ def _parse_xml(name: str, member: str, data: bytes):
         return parser.close()
     except (ParseError, ValueError, UnicodeError, LookupError):
         raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (nội dung XML của phần “{member}” không đọc được); hãy lưu lại từ Excel và gửi lại") from None
+
+
+def _duplicate_part(name: str, infos: list[zipfile.ZipInfo]) -> ReturnError:
+    """Two zip members with one part name (OPC compares part names without case): which one a program
+    reads is its own choice, so the file means different things to different readers — refused."""
+    seen: dict[str, str] = {}
+    pair = ("", "")
+    for i in infos:
+        key = i.filename.lower()
+        if key in seen:
+            pair = (seen[key], i.filename)
+            break
+        seen[key] = i.filename
+    same = pair[0] == pair[1]
+    what = f"hai lần phần “{pair[0]}”" if same else f"hai phần trùng tên “{pair[0]}” và “{pair[1]}” (chỉ khác chữ hoa/thường)"
+    return ReturnError(
+        "doc.duplicate_part",
+        f"Tệp “{name}” chứa {what}; mỗi chương trình có thể đọc một phần khác nhau nên tệp không được dùng — "
+        "tệp đã bị chỉnh sửa ngoài Excel, hãy dùng biểu mẫu gốc và nhập lại số liệu",
+    )
 
 
 def _bomb(name: str) -> ReturnError:

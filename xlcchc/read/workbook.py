@@ -9,9 +9,21 @@ from typing import Any
 
 from .. import layout
 from ..catalog.models import Catalog, Indicator
-from .model import CellError
+from .model import CellError, ReturnError
 from .package import _declares_dtd, _local, _Package, _parse_xml
-from .sheet import _PlainSheet, _cell_tuple, _damaged, _index_tree, _rich_text, _rich_text_bytes, _scan_sst
+from .sheet import (
+    MAIN_NS,
+    _cell_tuple,
+    _damaged,
+    _DuplicateCell,
+    _index_tree,
+    _NotPlain,
+    _ns,
+    _PlainSheet,
+    _rich_text,
+    _rich_text_bytes,
+    _scan_sst,
+)
 
 _DATE_IDS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58})
 
@@ -30,22 +42,38 @@ class _WorkbookPart:
 
     def __init__(self, pkg: "_Package", wb: bytes, rels: bytes | None):
         root = _parse_xml(pkg.name, "xl/workbook.xml", wb)
-        targets = {}
-        if rels is not None:
-            for r in _parse_xml(pkg.name, "xl/_rels/workbook.xml.rels", rels):
-                if _local(r.tag) == "Relationship":
-                    targets[r.get("Id")] = r.get("Target", "")
+        targets = _targets(pkg.name, rels)
+        ns = _ns(root.tag)
+        if ns not in MAIN_NS or _local(root.tag) != "workbook":
+            raise _damaged(pkg.name, "xl/workbook.xml")
         self.sheets: dict[str, str] = {}  # sheet name → zip member
         self.names: dict[str, str] = {}  # workbook-level defined names
-        for el in root.iter():
-            tag = _local(el.tag)
-            if tag == "sheet":
-                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-                tgt = targets.get(rid, "")
-                member = tgt.lstrip("/") if tgt.startswith("/") else str(PurePosixPath("xl") / tgt)
-                self.sheets[el.get("name", "")] = _norm_path(member)
-            elif tag == "definedName" and el.get("localSheetId") is None:
-                self.names[el.get("name", "")] = (el.text or "").strip()
+        # Only where the schema puts them: workbook/sheets/sheet and workbook/definedNames/definedName
+        # (a <sheet> or <definedName> inside an extLst or any other element is not part of the workbook).
+        q_sheets, q_names = f"{{{ns}}}sheets", f"{{{ns}}}definedNames"
+        q_sheet, q_name = f"{{{ns}}}sheet", f"{{{ns}}}definedName"
+        groups = {q_sheets: [el for el in root if el.tag == q_sheets], q_names: [el for el in root if el.tag == q_names]}
+        if len(groups[q_sheets]) > 1 or len(groups[q_names]) > 1:
+            raise _damaged(pkg.name, "xl/workbook.xml")
+        folded: dict[str, str] = {}
+        for el in (el for g in groups[q_sheets] for el in g if el.tag == q_sheet):
+            rid = next((v for k, v in el.attrib.items() if _ns(k) in REL_NS and _local(k) == "id"), None)
+            tgt = targets.get(rid, "")
+            member = tgt.lstrip("/") if tgt.startswith("/") else str(PurePosixPath("xl") / tgt)
+            sname = el.get("name", "")
+            if sname.casefold() in folded:  # Excel compares sheet names without case
+                raise _duplicate_name(pkg.name, "trang tính", folded[sname.casefold()], sname)
+            folded[sname.casefold()] = sname
+            self.sheets[sname] = _norm_path(member)
+        folded = {}
+        for el in (el for g in groups[q_names] for el in g if el.tag == q_name):
+            if el.get("localSheetId") is not None:
+                continue
+            dname = el.get("name", "")
+            if dname.casefold() in folded:  # defined names too
+                raise _duplicate_name(pkg.name, "tên ô", folded[dname.casefold()], dname)
+            folded[dname.casefold()] = dname
+            self.names[dname] = (el.text or "").strip()
         self.refs: dict[str, tuple[str, str] | None] = {}
         self.layout_hash: str | None = None
         self.located: dict[tuple[str, str], tuple] = {}  # (regime, fingerprint) → `_Book.locate`
@@ -162,9 +190,15 @@ class _Book:
             if self.pkg.has("xl/sharedStrings.xml"):
                 data = self.pkg.read("xl/sharedStrings.xml")
                 items = _scan_sst(data) if not _declares_dtd(data) else None
-                if items is None:  # strict path (also refuses DTDs and reports damaged XML)
-                    items = [si for si in self.pkg.xml("xl/sharedStrings.xml") if _local(si.tag) == "si"]
-                self._sst = items
+                self._sst = items if items is not None else self._strict_sst()
+
+    def _strict_sst(self) -> list:
+        """The `<si>` elements by the strict parser (also refuses DTDs and reports damaged XML)."""
+        root = self.pkg.xml("xl/sharedStrings.xml")
+        ns = _ns(root.tag)
+        if ns not in MAIN_NS or _local(root.tag) != "sst":
+            raise _damaged(self.pkg.name, "xl/sharedStrings.xml")
+        return [si for si in root if si.tag == f"{{{ns}}}si"]
 
     def _string(self, i: int) -> str:
         text = self._sst_text.get(i)
@@ -178,6 +212,9 @@ class _Book:
                     text = _rich_text_bytes(item[:end])
                 except UnicodeDecodeError:
                     raise _damaged(self.pkg.name, "xl/sharedStrings.xml") from None
+                except _NotPlain:  # not plain after all: the strict parser reads (or refuses) the part
+                    self._sst = self._strict_sst()
+                    return self._string(i)
             else:
                 text = _rich_text(item)
             self._sst_text[i] = text
@@ -195,10 +232,23 @@ class _Book:
         if idx is None:
             member = self.sheets[sheet]
             data = self.pkg.read(member)
-            idx = _PlainSheet.scan(data, self.pkg.name, member) if not _declares_dtd(data) else None
-            if idx is None:  # not the plain form every spreadsheet program writes: parse it strictly
-                idx = _index_tree(self.pkg.name, member, data)
+            try:
+                idx = _PlainSheet.scan(data, self.pkg.name, member) if not _declares_dtd(data) else None
+                if idx is None:  # not the plain form every spreadsheet program writes: parse it strictly
+                    idx = _index_tree(self.pkg.name, member, data)
+            except _DuplicateCell as e:
+                raise _duplicate_cell(self.pkg.name, sheet, e.addr) from None
             self._sheet_index[sheet] = idx
+        return idx
+
+    def _index_strict(self, sheet: str) -> dict[str, Any]:
+        """Re-read a sheet by the strict parser: a cell broke a promise of the plain form."""
+        member = self.sheets[sheet]
+        try:
+            idx = _index_tree(self.pkg.name, member, self.pkg.read(member))
+        except _DuplicateCell as e:
+            raise _duplicate_cell(self.pkg.name, sheet, e.addr) from None
+        self._sheet_index[sheet] = idx
         return idx
 
     def cell(self, sheet: str, addr: str) -> tuple:
@@ -206,7 +256,10 @@ class _Book:
         cache = self._sheet_cells.setdefault(sheet, {})
         got = cache.get(addr)
         if got is None:
-            c = self._index(sheet).get(addr)
+            try:
+                c = self._index(sheet).get(addr)
+            except _NotPlain:
+                c = self._index_strict(sheet).get(addr)
             got = cache[addr] = _EMPTY_CELL if c is None else (c if isinstance(c, tuple) else _cell_tuple(c))
         return got
 
@@ -245,6 +298,45 @@ class _Book:
         except ValueError:
             return v, False
         return x, self.is_date_style(style)
+
+
+REL_NS = frozenset({
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+})
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _targets(name: str, rels: bytes | None) -> dict[str, str]:
+    """Relationship id → target of the workbook's internal relationships (an id used twice is damage)."""
+    targets: dict[str, str] = {}
+    if rels is None:
+        return targets
+    for r in _parse_xml(name, "xl/_rels/workbook.xml.rels", rels):
+        if r.tag != f"{{{_PKG_REL_NS}}}Relationship" or r.get("TargetMode", "Internal") != "Internal":
+            continue
+        rid = r.get("Id")
+        if rid in targets:
+            raise _damaged(name, "xl/_rels/workbook.xml.rels")
+        targets[rid] = r.get("Target", "")
+    return targets
+
+
+def _duplicate_name(name: str, what: str, first: str, second: str) -> ReturnError:
+    same = "" if first == second else f" và “{second}” (chỉ khác chữ hoa/thường)"
+    return ReturnError(
+        "doc.duplicate_name",
+        f"Tệp “{name}” có hai {what} trùng tên “{first}”{same}; Excel không cho phép điều này nên tệp đã bị "
+        "chỉnh sửa ngoài Excel — tệp không được dùng, hãy dùng biểu mẫu gốc đã được gửi",
+    )
+
+
+def _duplicate_cell(name: str, sheet: str, addr: str) -> ReturnError:
+    return ReturnError(
+        "doc.duplicate_cell",
+        f"Tệp “{name}”: trang “{sheet}” có hai ô cùng địa chỉ {addr}; mỗi chương trình có thể hiện một giá trị "
+        "khác nhau nên tệp không được dùng — tệp đã bị chỉnh sửa ngoài Excel, hãy dùng biểu mẫu gốc và nhập lại",
+    )
 
 
 def _norm_path(p: str) -> str:
