@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from xlcchc.appendix import ANNEX_SHEETS, WHOLE_FORMAT, AppendixError, number_format, write_appendix
+from xlcchc.appendix import ANNEX_SHEETS, WHOLE_FORMAT, AppendixError, Header, number_format, parse_annexes, write_appendix
 from xlcchc.catalog import CatalogError, load_catalog, registry_of
 from xlcchc.findings import Finding
 from xlcchc.layout import form_sheet
@@ -64,7 +64,7 @@ def fig() -> ProvincialFigures:
 
 @pytest.fixture(scope="module")
 def appendix(tmp_path_factory, fig) -> Path:
-    return write_appendix(fig, tmp_path_factory.mktemp("pl") / "PHU_LUC.xlsx")
+    return write_appendix(fig, tmp_path_factory.mktemp("pl") / "PHU_LUC.xlsx", annexes="by-unit,status,findings")
 
 
 def form_rows(ws) -> list[tuple]:
@@ -96,7 +96,7 @@ def test_every_indicator_with_its_figure_label_stt_and_unit(appendix, fig):
                 assert isinstance(value, (int, float)) and not isinstance(value, bool), ind.key
                 assert value == pytest.approx(expected), ind.key
                 checked += 1
-            assert (note or "") == fig.notes.get(ind.key, ""), ind.key
+            assert (note or "").replace("\u200b", "") == fig.notes.get(ind.key, ""), ind.key
     assert checked == sum(1 for v in fig.values.values() if isinstance(v, (int, float)))
     assert checked > 100
 
@@ -117,7 +117,10 @@ def test_title_block_period_and_headers(appendix, fig):
         texts[0] == "Phụ lục" and texts[1].replace("\n", " ") == cat.title and texts[2] == "Năm 2022"
     )
     assert "Biểu mẫu 1" in texts and cat.form(1).title in texts
-    assert f"Chỉ tiêu thống kê\n{cat.usage}" in texts
+    assert f"Chỉ tiêu thống kê\n{cat.usage}" in [t.replace("\u00a0", " ") for t in texts]
+    # the title breaks between words, never inside one (“CÔNG TÁC” stays together), and “6 tháng” never splits
+    assert texts[1].split("\n")[1].startswith("CÔNG TÁC")
+    assert "6\u00a0tháng" in next(t for t in texts if t.startswith("Chỉ tiêu thống kê"))
     assert {"Kết quả thống kê", "Đơn vị tính", cat.value_header, "Ghi chú", "STT"} <= set(texts)
     assert not any(t.startswith("Đơn vị báo cáo") for t in texts)  # the province is the default unit
     # later forms carry only their own title, not the document's
@@ -144,7 +147,7 @@ def test_page_setup_of_an_administrative_document(appendix):
 
 
 def test_same_figures_give_the_same_bytes(tmp_path, fig, appendix):
-    again = write_appendix(fig, tmp_path / "again.xlsx")
+    again = write_appendix(fig, tmp_path / "again.xlsx", annexes="by-unit,status,findings")
     assert again.read_bytes() == appendix.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx"]  # no temporary file left behind
 
@@ -156,7 +159,8 @@ def test_text_from_returns_stays_text(tmp_path, fig):
     ws = openpyxl.load_workbook(out)[form_sheet(1)]
     by_stt = {r[0].value: r for r in ws.iter_rows(max_col=5)}
     assert by_stt["1."][4].value == "=SUM(A1:A9)" and by_stt["1."][4].data_type == "s"
-    assert by_stt["2.1."][4].value == "https://lgsp.thanhhoa.gov.vn" and not ws._hyperlinks
+    # printed with a break opportunity after // only (a zero-width space), never as a hyperlink
+    assert by_stt["2.1."][4].value == "https://\u200blgsp.thanhhoa.gov.vn" and not ws._hyperlinks
     assert by_stt["3.1."][4].value == "1.234" and by_stt["3.1."][4].data_type == "s"
     assert by_stt["3.2."][3].value == "=1+1" and by_stt["3.2."][3].data_type == "s"
 
@@ -182,30 +186,76 @@ def test_another_regime_period_and_reporting_unit(tmp_path):
 
 def test_annexes_by_unit_status_findings(appendix, fig):
     wb = openpyxl.load_workbook(appendix)
-    assert wb.sheetnames[-3:] == list(ANNEX_SHEETS)
+    names = ["by-unit", "status", "findings"]
+    assert wb.sheetnames[-3:] == [ANNEX_SHEETS[n] for n in names]
     cat = load_catalog(fig.regime)
     reg = registry_of(cat)
-    ws = wb[ANNEX_SHEETS[0]]
+    ws = wb[ANNEX_SHEETS["by-unit"]]
     rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "Phụ biểu 1. Số liệu theo đơn vị báo cáo"
     header = next(r for r in rows if r[0] == "STT")
+    assert header[3] == "Cách tổng hợp"
     units = sorted(fig.by_unit, key=[u.code for u in reg.units].index)
-    assert list(header[4:]) == [reg.by_code[u].short_name for u in units]
+    assert list(header[5:]) == [reg.by_code[u].short_name for u in units]
     row_3_1_1 = next(r for r in rows if r[0] == "3.1.1." and r[1] == cat.indicator("3:3.1.1").label)
-    assert row_3_1_1[3] == 518562
-    assert list(row_3_1_1[4:]) == pytest.approx([fig.by_unit[u]["3:3.1.1"] for u in units])
+    assert row_3_1_1[4] == 518562 and row_3_1_1[3].startswith("Cộng số của")
+    assert list(row_3_1_1[5:]) == pytest.approx([fig.by_unit[u]["3:3.1.1"] for u in units])
+    # rates print with two decimals as in the forms
+    label = cat.indicator("3:3.1").label
+    pct = [c for r in ws.iter_rows() if r[1].value == label for c in r[4:] if isinstance(c.value, (int, float))]
+    assert pct and all(re.search(r'"\d+,\d\d"', c.number_format) for c in pct), [c.number_format for c in pct]
 
-    status = [r for r in wb[ANNEX_SHEETS[1]].iter_rows(values_only=True) if isinstance(r[0], int)]
-    assert [r[1] for r in status] == sorted((s.unit for s in fig.status), key=[u.code for u in reg.units].index)
-    assert {r[3] for r in status} == {"Đã nộp", "Chưa nộp"}
-    assert "10/01/2023 08:30" in {r[5] for r in status}
+    status = [r for r in wb[ANNEX_SHEETS["status"]].iter_rows(values_only=True) if isinstance(r[0], int)]
+    names_in_order = sorted((s for s in fig.status), key=lambda s: [u.code for u in reg.units].index(s.unit))
+    assert [r[1] for r in status] == [s.name for s in names_in_order]
+    assert {r[2] for r in status} == {"Đã nộp", "Chưa nộp"}
+    assert "10/01/2023 08:30" in {r[4] for r in status}
 
-    findings = [r for r in wb[ANNEX_SHEETS[2]].iter_rows(values_only=True) if isinstance(r[0], int)]
-    assert len(findings) == 1 and findings[0][7] == fig.findings[0].message and findings[0][3] == 3
+    findings_ws = wb[ANNEX_SHEETS["findings"]]
+    findings = [r for r in findings_ws.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert len(findings) == 1 and findings[0][5] == fig.findings[0].message and findings[0][2] == 3
+    text = " ".join(str(c) for r in findings_ws.iter_rows(values_only=True) for c in r if c is not None)
+    assert "D20" not in text and "3-ratio" not in text and ".xlsx" not in text  # no cell, rule id or file
 
 
-def test_no_annexes(tmp_path, fig):
-    out = write_appendix(fig, tmp_path / "pl.xlsx", annexes=False)
-    assert not set(ANNEX_SHEETS) & set(openpyxl.load_workbook(out).sheetnames)
+def test_yes_no_answers_print_as_co_khong(tmp_path, fig):
+    cat = load_catalog(fig.regime)
+    share = next(i for i in cat.value_indicators() if i.aggregate.method == "share_yes")
+    units = list(fig.by_unit)
+    by_unit = {u: dict(v, **{share.key: float(n % 2)}) for n, (u, v) in enumerate(fig.by_unit.items())}
+    out = write_appendix(fig.model_copy(update={"by_unit": by_unit}), tmp_path / "pl.xlsx", annexes=["by-unit"])
+    ws = openpyxl.load_workbook(out)[ANNEX_SHEETS["by-unit"]]
+    row = next(r for r in ws.iter_rows(values_only=True) if r[1] == share.label)
+    assert list(row[5 : 5 + len(units)]) == ["Không", "Có", "Không"][: len(units)]
+
+
+def test_default_appendix_is_the_forms_only(tmp_path, fig):
+    cat = load_catalog(fig.regime)
+    out = write_appendix(fig, tmp_path / "pl.xlsx")
+    assert openpyxl.load_workbook(out).sheetnames == [form_sheet(f.number) for f in cat.forms]
+    assert openpyxl.load_workbook(write_appendix(fig, tmp_path / "p2.xlsx", annexes=False)).sheetnames == [
+        form_sheet(f.number) for f in cat.forms
+    ]
+
+
+def test_unknown_annex_is_refused_in_vietnamese():
+    assert parse_annexes("status, by-unit") == ("by-unit", "status")
+    with pytest.raises(AppendixError, match="Không có phụ biểu “loi”"):
+        parse_annexes("loi")
+
+
+def test_official_header_and_signature_block(tmp_path, fig):
+    out = write_appendix(fig, tmp_path / "pl.xlsx", header=Header(issuer="UBND tỉnh Thanh Hóa", body="Sở Nội vụ"))
+    wb = openpyxl.load_workbook(out)
+    first = [c for r in wb[form_sheet(1)].iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert first[0] == "UBND TỈNH THANH HÓA\nSỞ NỘI VỤ" and first[1].startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert any(t.startswith("(Kèm theo Báo cáo số") and t.endswith("của UBND tỉnh Thanh Hóa)") for t in
+               [t.replace("\n", " ") for t in first])
+    last = [c for r in wb[wb.sheetnames[-1]].iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert any("NGƯỜI LẬP BIỂU" in t for t in last) and any("THỦ TRƯỞNG CƠ QUAN" in t for t in last)
+    plain = [c for r in openpyxl.load_workbook(write_appendix(fig, tmp_path / "p.xlsx"))[form_sheet(1)].iter_rows(values_only=True)
+             for c in r if isinstance(c, str)]
+    assert not any("CỘNG HÒA" in t for t in plain)  # off by default
 
 
 # --- bad input ----------------------------------------------------------------------------------------------
@@ -325,3 +375,27 @@ def test_literal_formats_round_trip_through_libreoffice(tmp_path):
     text = _pdf_text(path, tmp_path / "pdf", "en_US.UTF-8")
     shown = dict(re.findall(r"(v\d+)\s+(\S+)", text))
     assert shown == {f"v{n}": fmt_vn(v) for n, v in enumerate(values)}
+
+
+@needs_office
+def test_forms_print_in_at_most_twelve_pages_broken_where_the_program_chose(tmp_path, fig):
+    """The default appendix is the seven forms, ~12 pages; LibreOffice adds no page break of its own (so the
+    program's breaks — never after a heading, never a few spilled rows — are the ones printed)."""
+    out = write_appendix(fig, tmp_path / "PHU_LUC.xlsx")
+    text = _pdf_text(out, tmp_path / "pdf", "vi_VN.UTF-8")
+    pages = [p for p in text.split("\f") if p.strip()]
+    wb = openpyxl.load_workbook(out)
+    breaks = {ws.title: [b.id for b in ws.row_breaks.brk] for ws in wb.worksheets}
+    assert len(pages) == sum(len(b) + 1 for b in breaks.values()) <= 12
+    cat = load_catalog(fig.regime)
+    for form in cat.forms:
+        ws = wb[form_sheet(form.number)]
+        stt_of_row = {r[0].row - 1: r[0].value for r in ws.iter_rows(max_col=1) if r[0].value}
+        by_stt = {i.printed_stt: n for n, i in enumerate(form.indicators)}
+        for b in breaks[ws.title]:
+            before = form.indicators[by_stt[stt_of_row[b - 1]]]
+            after = form.indicators[by_stt[stt_of_row[b]]]
+            assert before.has_value and not after.depth > before.depth, (form.number, before.code)  # no orphan heading
+        if breaks[ws.title]:
+            last = breaks[ws.title][-1]
+            assert sum(1 for r in stt_of_row if r >= last) >= 4  # the last page holds more than a few spilled rows

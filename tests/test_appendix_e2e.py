@@ -49,16 +49,18 @@ def sha(path: Path) -> str:
 def test_merge_output_to_appendix_and_pdf(provincial, tmp_path):
     before = sha(provincial)
     xlsx, pdf = tmp_path / "out" / "PHU_LUC.xlsx", tmp_path / "out" / "PHU_LUC.pdf"
-    proc = run_cli(str(provincial), "-o", str(xlsx), "--pdf", str(pdf))
+    proc = run_cli(str(provincial), "-o", str(xlsx), "--pdf", str(pdf), "--annexes", "status")
     assert proc.returncode == 0, proc.stderr
     assert "Đã ghi phụ lục" in proc.stdout and "Đã ghi bản PDF" in proc.stdout
+    assert f"Đã tạo thư mục mới: {xlsx.parent.resolve()}" in proc.stderr  # -o into a missing folder: created, said
+    assert str(xlsx.resolve()) in proc.stdout
     assert sha(provincial) == before  # the source is never modified
     assert sorted(p.name for p in xlsx.parent.iterdir()) == ["PHU_LUC.pdf", "PHU_LUC.xlsx"]
 
     fig = read_provincial(provincial)
     cat = load_catalog(fig.regime)
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == [form_sheet(f.number) for f in cat.forms] + list(ANNEX_SHEETS)
+    assert wb.sheetnames == [form_sheet(f.number) for f in cat.forms] + [ANNEX_SHEETS["status"]]
     for form in cat.forms:
         for ind, row in zip(form.indicators, form_rows(wb[form_sheet(form.number)])):
             expected = fig.values.get(ind.key) if ind.has_value else None
@@ -66,8 +68,8 @@ def test_merge_output_to_appendix_and_pdf(provincial, tmp_path):
                 assert row[3] == pytest.approx(expected), ind.key
             else:
                 assert row[3] == expected, ind.key
-            assert (row[4] or "") == fig.notes.get(ind.key, ""), ind.key
-    units = [r for r in wb[ANNEX_SHEETS[1]].iter_rows(values_only=True) if isinstance(r[0], int)]
+            assert (row[4] or "").replace("\u200b", "") == fig.notes.get(ind.key, ""), ind.key
+    units = [r for r in wb[ANNEX_SHEETS["status"]].iter_rows(values_only=True) if isinstance(r[0], int)]
     assert len(units) == len(fig.status)
 
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -84,7 +86,7 @@ def test_pdf_without_libreoffice_keeps_the_workbook_and_says_why(provincial, tmp
     assert "Chưa cài LibreOffice nên không chuyển được sang PDF" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert xlsx.exists() and not pdf.exists()
-    assert not set(ANNEX_SHEETS) & set(openpyxl.load_workbook(xlsx).sheetnames)
+    assert not set(ANNEX_SHEETS.values()) & set(openpyxl.load_workbook(xlsx).sheetnames)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["PHU_LUC.xlsx", "bin"]  # no leftover work folder
 
 

@@ -128,7 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("provincial", metavar="TONG_HOP.xlsx")
     a.add_argument("-o", "--output", required=True, metavar="PHU_LUC.xlsx")
     a.add_argument("--pdf", metavar="PHU_LUC.pdf", help="chuyển sang PDF bằng LibreOffice")
-    a.add_argument("--no-annexes", action="store_true", help="không kèm các phụ biểu (theo đơn vị, tình hình nộp, lỗi)")
+    a.add_argument(
+        "--annexes", metavar="DANH_SÁCH",
+        help="kèm phụ biểu, cách nhau bằng dấu phẩy: by-unit (số liệu theo đơn vị), status (tình hình nộp), "
+        "findings (lỗi chưa xử lý, để rà soát nội bộ), plan (tiến độ kế hoạch). Mặc định: chỉ bảy biểu mẫu",
+    )
+    a.add_argument("--no-annexes", action="store_true", help=argparse.SUPPRESS)  # the former default; kept for scripts
+    a.add_argument(
+        "--header", nargs="?", const="", metavar="CƠ_QUAN",
+        help='thêm phần đầu văn bản (cơ quan ban hành, quốc hiệu, "Kèm theo Báo cáo số … ngày …") và chỗ ký; '
+        'CƠ_QUAN mặc định là đơn vị tổng hợp, ví dụ --header "UBND TỈNH THANH HÓA"',
+    )
+    a.add_argument("--office", metavar="TÊN", help='tên cơ quan dưới cơ quan ban hành trong phần đầu, ví dụ "SỞ NỘI VỤ"')
     a.set_defaults(handler="xlcchc.appendix:cli_appendix")
 
     ad = sub.add_parser("addin", help="add-in Excel (nút Kiểm tra, Tổng hợp, Xuất phụ lục)")

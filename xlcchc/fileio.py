@@ -53,3 +53,20 @@ def write_text(path: Path | str, text: str) -> Path:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
     return Path(path)
+
+
+def announce_parent(path: Path | str) -> Path | None:
+    """The one rule for every `-o` of the command line: a missing folder is created, and the user told so.
+
+    Returns the folder created (None if it existed). The note goes to stderr so that `--json` output on
+    stdout stays machine-readable. A folder that cannot be created raises OSError (the CLI prints it as
+    one Vietnamese sentence).
+    """
+    import sys
+
+    parent = Path(path).parent
+    if not str(parent) or parent.is_dir():
+        return None
+    parent.mkdir(parents=True, exist_ok=True)
+    print(f"Đã tạo thư mục mới: {parent.resolve()}", file=sys.stderr)
+    return parent

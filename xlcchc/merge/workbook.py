@@ -110,7 +110,7 @@ def _cached(value: Value):
     return n if n is not None else str(value)
 
 
-def _method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dict[str, list[str]]) -> str:
+def method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dict[str, list[str]]) -> str:
     agg = ind.aggregate
 
     def who() -> str:
@@ -266,7 +266,7 @@ def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, ter
                 ws.write_blank(r, c, None, fm.cell)
             continue
         numfmt = _number_format(fm, ind)
-        ws.write_string(r, COL_METHOD, _method_text(catalog, registry, ind, terms), fm.text)
+        ws.write_string(r, COL_METHOD, method_text(catalog, registry, ind, terms), fm.text)
         computed = merged.computed.get(ind.key)
         formula = _formula(merged, ind, r, rows, unit_cols, terms)
         if formula:
