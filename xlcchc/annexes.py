@@ -20,6 +20,7 @@ from .appendix import (
     AppendixError,
     _Context,
     _is_bold,
+    _printed,
     _period_label,
     _unit_name,
     _unit_short,
@@ -142,8 +143,11 @@ def write_by_unit(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
                 (how, "left", False),
             ]
             if ind.has_value:
-                cells.append((fig.values.get(ind.key), "center", False))
-                cells += [(_unit_answer(ind, kinds[u], fig.by_unit[u].get(ind.key)), "center", False) for u in units]
+                cells.append((_printed(ind, fig.values.get(ind.key)), "center", False))
+                cells += [
+                    (_unit_answer(ind, kinds[u], _printed(ind, fig.by_unit[u].get(ind.key))), "center", False)
+                    for u in units
+                ]
             else:
                 cells += [(None, "center", False)] * (1 + len(units))
             _annex_row(ws, ctx, row, cells, widths, BY_UNIT_PT, decimals=2 if ind.kind == "percent" else None)

@@ -27,15 +27,8 @@ from xlsxwriter.exceptions import XlsxWriterException
 from .catalog import Catalog, Indicator, load_catalog, registry_of
 from .catalog.models import Registry
 from .errors import XlcchcError
-<<<<<<< HEAD
-from .formulas import percent_printed
-from .layout import form_sheet
-from .numbers import fmt_vn, is_whole
-from .periods import PeriodError, parse_period
-from .provincial import ProvincialFigures, Value
-=======
->>>>>>> e6b148f (appendix: the default is the seven forms only (12 pages for the 2022 demo, was 99); annexes opt-in with --annexes by-unit,status,findings,plan (by-unit with 'Cách tổng hợp', rates with two decimals, Có/Không; findings without cell addresses or rule ids); --header adds the official header and a signature block; the program places page breaks (no heading at a page foot, no few spilled rows), the note column fits numbers and web addresses, titles and headers break between words. Shared printing helpers in xlcchc/printing.py, locale-proof number formats in xlcchc/numformat.py)
 from .fileio import atomic_path
+from .formulas import percent_printed
 from .layout import form_sheet
 from .numbers import fmt_vn
 from .numformat import WHOLE_FORMAT, number_format
@@ -352,10 +345,7 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
         ws.write_string(row, 1, ind.label, st.cell(bold=bold))
         ws.write_string(row, 2, ind.unit, st.cell(align="center"))
         if ind.has_value:
-            v = fig.values.get(ind.key)
-            if ind.kind == "percent":  # a percentage never prints 100 (or 0) when it is not exactly that
-                v = percent_printed(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-            _write_value(ws, row, 3, v, st, decimals=2 if ind.kind == "percent" else None)
+            _write_value(ws, row, 3, _printed(ind, fig.values.get(ind.key)), st, decimals=2 if ind.kind == "percent" else None)
         else:
             ws.write_blank(row, 3, None, st.cell(align="center"))
         note = _note_text(fig.notes.get(ind.key, ""))
@@ -398,6 +388,13 @@ def _when_vn(iso: str | None) -> str:
     except ValueError:
         return iso
     return t.strftime("%d/%m/%Y %H:%M") if (t.hour, t.minute, t.second) != (0, 0, 0) else t.strftime("%d/%m/%Y")
+
+
+def _printed(ind: Indicator, v: Value) -> Value:
+    """The figure as printed: a percentage never prints 100 (or 0) when it is not exactly that."""
+    if ind.kind == "percent" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return percent_printed(v)
+    return v
 
 
 def _is_bold(ind: Indicator) -> bool:
