@@ -27,6 +27,7 @@ from .errors import XlcchcError
 from .findings import ERROR, WARNING, Finding, count_errors
 from .formulas import RATIO_TOLERANCE, STATUS_MISSING, STATUS_OK, STATUS_SKIPPED, percent_shown, rule_status
 from .numbers import fmt_percent, fmt_vn
+from .periods import parse_period
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
 
 __all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL"]
@@ -230,7 +231,11 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
     skip = [k for k, c in ret.cells.items() if c.problem is not None and c.problem.rule != "cell.overwritten"]
     found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip)
     problems = [p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
-    return sorted([*problems, *found], key=Finding.sort_key)
+    from .plan.check import task_findings  # the “Nhiệm vụ” sheet (xlcchc.plan.track)
+
+    tasks = task_findings(catalog.regime, unit, parse_period(ret.period), ret.tasks, file=ret.path.name,
+                          cells=ret.task_cells) if ret.plan else []
+    return sorted([*problems, *found, *tasks], key=Finding.sort_key)
 
 
 def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding]:
@@ -276,6 +281,12 @@ def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding
             )
     # Text in a numeric row is normalised inside check_values; numbers are recomputed where blank.
     vals = _recompute_given(values, catalog, unit)
+    if doc.tasks and doc.period:
+        from .plan.check import doc_reports, task_findings
+
+        period = parse_period(doc.period)
+        reports, unknown = doc_reports(doc, catalog.regime, unit, period, file)
+        out += unknown + task_findings(catalog.regime, unit, period, reports, file=file)
     return sorted([*out, *check_values(vals, catalog, unit, file=file)], key=Finding.sort_key)
 
 
@@ -307,6 +318,8 @@ def check_file(path: Path | str, *, regime: str | None = None, unit: str | None 
             from .values import load_values_file
 
             doc = load_values_file(path)
+            # a CSV carries no unit or period: the ones given on the command line say whose it is
+            doc = doc.model_copy(update={"unit": doc.unit or eu, "period": doc.period or ep})
             return check_doc(doc, regime=regime, file=path.name)
         ret = read_return(path, expected_unit=eu, expected_period=ep, regime=regime)
         return check_return(ret)

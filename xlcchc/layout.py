@@ -15,6 +15,8 @@ COVER_SHEET = "Bìa"
 CHECK_SHEET = "Kiểm tra"
 META_SHEET = "_xlcchc"  # very hidden: key/value pairs, columns A and B, from row 1
 RESULT_SHEET = "Kết quả kiểm tra"  # added by `check --annotate`
+TASK_SHEET = "Nhiệm vụ"  # the plan's tasks the unit leads (only in templates of a period with a plan)
+PLAN_META = "plan"  # optional metadata key (after META_KEYS): "<plan id>:<plan fingerprint>"
 
 
 def form_sheet(form: int) -> str:
@@ -51,6 +53,11 @@ def parse_name(name: str) -> tuple[int, str, bool] | None:
 
 def code_part(code: str) -> str:
     return _code_part(code)
+
+
+def task_name(task_id: str, field: str) -> str:
+    """Defined name of a task's input cell on the “Nhiệm vụ” sheet: `NV_01_3_TT` (status), `_NGAY`, `_SP`, `_GC`."""
+    return f"NV_{_code_part(task_id)}_{field}"
 
 
 # Cover-sheet inputs (the unit fills them), by defined name.
@@ -106,7 +113,7 @@ def split_ref(ref: str) -> tuple[str, str] | None:
 
 def is_layout_name(name: str) -> bool:
     """Names the template writes (value, note, cover and metadata cells); other names a user adds are ignored."""
-    return parse_name(name) is not None or name.startswith(("BIA_", "XLCCHC_"))
+    return parse_name(name) is not None or name.startswith(("BIA_", "XLCCHC_", "NV_"))
 
 
 def layout_hash(names: dict[str, str]) -> str:

@@ -269,10 +269,17 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
     fmt = _Formats(wb)
     cover = wb.add_worksheet(layout.COVER_SHEET)
     form_sheets = {f.number: wb.add_worksheet(layout.form_sheet(f.number)) for f in catalog.forms}
+    from .template_tasks import task_layout  # the plan's tasks the unit leads (xlcchc.template_tasks)
+
+    tasks = task_layout(catalog, unit, period)
+    task_sheet = wb.add_worksheet(layout.TASK_SHEET) if tasks else None
     check = wb.add_worksheet(layout.CHECK_SHEET)
     meta = wb.add_worksheet(layout.META_SHEET)
 
     names = plan.names()
+    if tasks:
+        names.update(tasks.names())
+        names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${len(layout.META_KEYS) + 1}"
     meta_values = {
         "format": layout.FORMAT_VERSION,
         "regime": catalog.regime,
@@ -289,8 +296,17 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
     _write_cover(cover, fmt, plan)
     for f in catalog.forms:
         _write_form(form_sheets[f.number], fmt, plan, f.number, blank)
-    _write_check(check, fmt, plan, blank)
+    extra = []
+    if tasks:
+        from .template_tasks import check_rows, write_task_sheet
+
+        write_task_sheet(task_sheet, fmt, tasks, lambda ws, c, r, rep: _page_setup(ws, plan, last_col=c, last_row=r, repeat=rep))
+        extra = check_rows(tasks)
+    _write_check(check, fmt, plan, blank, extra)
     _write_meta(meta, fmt, meta_values)
+    if tasks:
+        meta.write_string(len(layout.META_KEYS), 0, layout.PLAN_META)
+        meta.write_string(len(layout.META_KEYS), 1, tasks.meta_value)
     for name in sorted(names):
         wb.define_name(name, names[name])
     cover.activate()
@@ -502,7 +518,8 @@ def _anchor(rule: Rule) -> str:
     return rule.target or (rule.left[0] if rule.left else "")
 
 
-def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str]) -> None:
+def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str], extra: list[dict] = ()) -> None:
+    """The formula check sheet; `extra` are the task rows of `xlcchc.template_tasks` (after the rules)."""
     cat, unit = plan.catalog, plan.unit
     widths = [17, 8, 9, 10, 58, 13, 7]
     for c, w in enumerate(widths):
@@ -510,10 +527,10 @@ def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str]) -> None:
     ws.hide_gridlines(2)
     ws.merge_range(0, 0, 0, 5, "KIỂM TRA SỐ LIỆU", fmt(bold=True, align="center", font_size=13))
     ws.merge_range(1, 0, 1, 5, f"{unit.name} – {plan.period.label}", fmt(italic=True, align="center"))
-    n = len(plan.rules)
+    n = len(plan.rules) + len(extra)
     first, last = CHECK_FIRST_ROW + 1, CHECK_FIRST_ROW + max(n, 1)
     rng = f"$F${first}:$F${last}"
-    errors, warnings = count_statuses(blank.values())
+    errors, warnings = count_statuses([*blank.values(), *(x["cached"] for x in extra)])
     big = fmt(bold=True, align="center", border=1, num_format="0")
     ws.merge_range(2, 0, 2, 1, "Số lỗi", fmt(bold=True, border=1))
     ws.write_formula(2, 2, f'=COUNTIF({rng},"Lỗi")', big, errors)
@@ -545,6 +562,16 @@ def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str]) -> None:
         target = f"#{plan.value_ref(anchor).replace('$', '')}"
         ws.write_formula(row, 6, f'=HYPERLINK("{target}","Xem")', link_f, "Xem")
         ws.set_row(row, _height((r.message, widths[4]), (r.id, widths[0])))
+    for i, x in enumerate(extra):
+        row = CHECK_FIRST_ROW + len(plan.rules) + i
+        ws.write_string(row, 0, x["id"], cell)
+        ws.write_string(row, 1, layout.TASK_SHEET, center)
+        ws.write_string(row, 2, x["where"], center)
+        ws.write_string(row, 3, x["severity"], center)
+        ws.write_string(row, 4, x["message"], cell)
+        ws.write_formula(row, CHECK_STATUS_COL, x["formula"], status_f, x["cached"])
+        ws.write_formula(row, 6, f'=HYPERLINK("{x["link"]}","Xem")', link_f, "Xem")
+        ws.set_row(row, _height((x["message"], widths[4]), (layout.TASK_SHEET, widths[1])))
     status_rng = f"F{first}:F{last}"
     for text, fill, font in (("Lỗi", ERROR_FILL, "#9C0006"), ("Cảnh báo", WARNING_FILL, "#9C5700"),
                              (STATUS_MISSING, WARNING_FILL, "#9C5700"), ("OK", OK_FILL, "#006100")):
@@ -704,6 +731,8 @@ class FillReport:
     skipped: list[FillIssue] = field(default_factory=list)
     disagreements: list[FillIssue] = field(default_factory=list)
     computed_agreeing: list[str] = field(default_factory=list)  # computed rows given a value that matches
+    tasks_written: list[str] = field(default_factory=list)  # task ids of the “Nhiệm vụ” sheet written
+    task_issues: list[str] = field(default_factory=list)  # task rows of the values file not written, and why
 
     @property
     def ok(self) -> bool:
@@ -715,6 +744,8 @@ class FillReport:
             parts.append(f"bỏ qua {len(self.skipped)} dòng")
         if self.disagreements:
             parts.append(f"{len(self.disagreements)} tỷ lệ khác với số tính từ tử số/mẫu số")
+        if self.tasks_written or self.task_issues:
+            parts.append(f"{len(self.tasks_written)} nhiệm vụ" + (f" (bỏ qua {len(self.task_issues)})" if self.task_issues else ""))
         return "; ".join(parts)
 
 
@@ -956,7 +987,13 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
             value = _excel_date(value)
         put(name, value)
 
-    cached = _cached_results(book, catalog, unit, writes)
+    from .template_tasks import fill_tasks
+
+    report.tasks_written, report.task_issues, task_status, task_cached = fill_tasks(
+        book, doc, catalog, unit, period, put, lambda n: _current(book, writes, n))
+    cached = _cached_results(book, catalog, unit, writes, task_status)
+    for part, cells in task_cached.items():
+        cached.setdefault(part, {}).update(cells)
     parts = dict(book.parts)
     for part in sorted(set(writes) | set(cached)):
         parts[part], done = _patch_sheet(book.parts[part], writes.get(part, {}), cached.get(part, {}))
@@ -997,7 +1034,18 @@ def _check_doc(doc, catalog: Catalog, unit: Unit, period: Period, name: str) -> 
             raise TemplateError(f"Tệp số liệu của kỳ “{p.label}”, còn mẫu “{name}” của kỳ “{period.label}”")
 
 
-def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _current(book: _Book, writes: dict[str, dict[str, Any]], name: str) -> Any:
+    """A named cell's content as the filled workbook will have it (written value, else the template's)."""
+    if name not in book.names:
+        return None
+    part, ref = book.names[name]
+    if ref in writes.get(part, {}):
+        return writes[part][ref]
+    return _read_cells(book.parts[part], book.strings, {ref}).get(ref)
+
+
+def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str, dict[str, Any]],
+                    extra_status: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Formula results after the fill (computed ratios, statuses, flags, counts), by sheet part and cell.
 
     Cell contents come from the workbook as it will be (template cells overlaid with the writes), so a
@@ -1027,6 +1075,7 @@ def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str,
 
     values = cell_values(values, catalog, unit)
     status = {r.id: rule_status(r, values, catalog, unit) for r in plan.rules}
+    status.update(extra_status or {})  # the task rows (xlcchc.template_tasks.fill_tasks)
     reading: dict[str, list[str]] = {}
     for r in plan.rules:
         if r.kind != "required":

@@ -2,7 +2,9 @@
 
 The shape `values export` writes is the shape `values import` and `check VALUES.json` read:
 `{"regime", "unit", "period", "values": [{"form": 3, "code": "3.1.2", "value": 518549, "note": ""}, …]}`
-(CSV: `form,code,value,note`). Values stay as given: a number is a number, text stays text, so a file
+(CSV: `form,code,value,note`). A template with a “Nhiệm vụ” sheet adds `"tasks": [{"task": "01.3",
+"status": "Đã hoàn thành", "done_on": "2023-03-20", "product": "…", "note": ""}, …]` (CSV: a second
+section after a blank line, header `task,status,done_on,product,note`). Values stay as given: a number is a number, text stays text, so a file
 can carry exactly what a unit typed (`"1.234"`, `"-"`) and the checker judges it.
 """
 
@@ -35,11 +37,22 @@ class ValueRow(BaseModel):
         return f"{self.form}:{self.code}"
 
 
+class TaskRow(BaseModel):
+    """A task's row of the “Nhiệm vụ” sheet: status as typed, date completed (ISO or dd/mm/yyyy), product, note."""
+
+    task: str
+    status: str | None = None
+    done_on: str | None = None
+    product: str = ""
+    note: str = ""
+
+
 class ValuesDoc(BaseModel):
     regime: str | None = None
     unit: str | None = None
     period: str | None = None
     values: list[ValueRow] = Field(default_factory=list)
+    tasks: list[TaskRow] = Field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {r.key: r.value for r in self.values}
@@ -70,7 +83,26 @@ def load_values_file(path: Path | str) -> ValuesDoc:
         raise ValuesError(f"tệp “{path.name}” sai cấu trúc ở “{where}”: {err['msg']}") from None
 
 
+_TASK_HEADER = ["task", "status", "done_on", "product", "note"]
+
+
 def _from_csv(name: str, text: str) -> ValuesDoc:
+    """Values first; the tasks section (if any) starts at its own header line `task,status,…`."""
+    lines = text.splitlines(keepends=True)
+    cut = next((i for i, l in enumerate(lines) if l.strip().startswith("task,")), len(lines))
+    doc = _values_csv(name, "".join(lines[:cut]))
+    if cut < len(lines):
+        reader = csv.DictReader(io.StringIO("".join(lines[cut:])))
+        for rec in reader:
+            rec = {k.strip(): (v or "") for k, v in rec.items() if k}
+            if not rec.get("task", "").strip():
+                continue
+            doc.tasks.append(TaskRow(task=rec["task"].strip(), status=rec.get("status") or None,
+                                     done_on=rec.get("done_on") or None, product=rec.get("product", ""), note=rec.get("note", "")))
+    return doc
+
+
+def _values_csv(name: str, text: str) -> ValuesDoc:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"form", "code", "value"} <= {f.strip() for f in reader.fieldnames}:
         raise ValuesError(f"tệp “{name}” cần các cột form,code,value (và note nếu có)")
@@ -109,8 +141,16 @@ def dump_values(doc: ValuesDoc, fmt: str = "json") -> str:
         w.writerow(["form", "code", "value", "note"])
         for r in doc.values:
             w.writerow([r.form, r.code, "" if r.value is None else r.value, r.note])
+        if doc.tasks:
+            w.writerow([])
+            w.writerow(_TASK_HEADER)
+            for t in doc.tasks:
+                w.writerow([t.task, t.status or "", t.done_on or "", t.product, t.note])
         return out.getvalue()
-    return json.dumps(doc.model_dump(), ensure_ascii=False, indent=1) + "\n"
+    data = doc.model_dump()
+    if not doc.tasks:
+        data.pop("tasks")  # a workbook without a “Nhiệm vụ” sheet keeps the shape it always had
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
 # --- workbook ↔ values file ----------------------------------------------------------------------
@@ -144,7 +184,8 @@ def export_values(path: Path | str) -> ValuesDoc:
             elif isinstance(value, float) and value.is_integer():
                 value = int(value)
         rows.append(ValueRow(form=ind.form, code=ind.code, value=value, note=ret.notes.get(ind.key, "")))
-    return ValuesDoc(regime=ret.regime, unit=ret.unit, period=ret.period, values=rows)
+    tasks = [TaskRow(**r.to_json() | {"task": tid}) for tid, r in ret.tasks.items()]
+    return ValuesDoc(regime=ret.regime, unit=ret.unit, period=ret.period, values=rows, tasks=tasks)
 
 
 def cli_export(args) -> int:

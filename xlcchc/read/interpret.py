@@ -138,6 +138,9 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
     for ind, vname, nname, computed in plan.rows:
         _value_cell(name, book, ret, ind, unit, refs[vname], computed)
         _note_cell(name, book, ret, ind, refs[nname])
+    from .tasks import read_tasks  # the “Nhiệm vụ” sheet of a period with a plan
+
+    read_tasks(name, book, ret, catalog, unit, period)
     return ret
 
 

@@ -54,6 +54,9 @@ class Return:
     unit_name: str = ""
     macros: bool = False
     note_cells: dict[str, str] = field(default_factory=dict)  # form:code → note cell address
+    plan: str | None = None  # id of the plan whose tasks the “Nhiệm vụ” sheet holds
+    tasks: dict[str, Any] = field(default_factory=dict)  # task id → xlcchc.plan.track.TaskReport
+    task_cells: dict[str, dict[str, str]] = field(default_factory=dict)  # task id → field (TT, NGAY, SP, GC) → cell
 
     @property
     def catalog(self) -> Catalog:

@@ -1,0 +1,70 @@
+"""The “Nhiệm vụ” sheet of a return: each task's status, date completed, product and note, by name.
+
+The tasks to read come from the plan in force for the return's regime and period (`plan_for`), never
+from the sheet: the workbook's `XLCCHC_PLAN` metadata must name that plan with the same fingerprint, or
+the return was made from another version of the plan and its rows cannot be trusted to be those tasks.
+Every value is kept as typed (text is text, nothing is evaluated); formulas typed into an input cell
+are not used.
+"""
+
+from __future__ import annotations
+
+from .. import layout
+from ..catalog.models import Catalog, Unit
+from ..findings import ERROR, WARNING, Finding
+from ..periods import Period
+from ..plan import plan_for
+from ..plan.track import report_from_values
+from .model import Return, ReturnError, cell_label
+from .workbook import _Book
+
+FIELDS = ("TT", "NGAY", "SP", "GC")
+
+
+def read_tasks(name: str, book: _Book, ret: Return, catalog: Catalog, unit: Unit, period: Period) -> None:
+    plan = plan_for(catalog.regime, period)
+    mine = plan.tasks_of(unit.code, unit.kind) if plan else []
+    sr = book.ref(layout.meta_name(layout.PLAN_META))
+    claimed = None
+    if sr and sr[0] in book.sheets:
+        raw, _ = book.raw_value(book.cell(*sr))
+        claimed = None if raw is None else str(raw).strip()
+    if not mine:
+        return
+    if claimed is None:
+        ret.problems.append(Finding(
+            file=name, severity=WARNING, rule="doc.no_tasks", unit=unit.code,
+            message=f"Tệp “{name}” không có trang “{layout.TASK_SHEET}” dù {unit.short_name} chủ trì "
+            f"{len(mine)} nhiệm vụ của {plan.title}; tình hình nhiệm vụ không được đọc — hãy dùng biểu mẫu mới",
+        ))
+        return
+    if claimed != f"{plan.id}:{plan.fingerprint}":
+        raise ReturnError(
+            "doc.plan",
+            f"Tệp “{name}”: trang “{layout.TASK_SHEET}” được tạo từ một phiên bản khác của kế hoạch "
+            f"({claimed[:40]}), không phải {plan.title} hiện hành; hãy dùng biểu mẫu mới",
+        )
+    ret.plan = plan.id
+    for t in mine:
+        values = []
+        for field in FIELDS:
+            ref = book.ref(layout.task_name(t.id, field))
+            if not ref or ref[0] not in book.sheets:
+                raise ReturnError(
+                    "doc.names_missing",
+                    f"Tệp “{name}” thiếu ô của nhiệm vụ {t.id} trên trang “{layout.TASK_SHEET}”: tên ô hoặc dòng "
+                    "đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
+                )
+            cell = book.cell(*ref)
+            raw, _ = book.raw_value(cell)
+            label = cell_label(*ref)
+            ret.task_cells.setdefault(t.id, {})[field] = label
+            if cell[3] is not None:  # a formula typed into an input cell: not used
+                ret.problems.append(Finding(
+                    file=name, cell=label, severity=ERROR, rule="cell.formula", unit=unit.code,
+                    message=f"Nhiệm vụ {t.id}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
+                    actual="=" + str(cell[3])[:60],
+                ))
+                raw = None
+            values.append(raw)
+        ret.tasks[t.id] = report_from_values(t.id, *values)
