@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 
 from .model import ReturnError
 
@@ -50,6 +52,48 @@ class _Package:
         self._lower = {k.lower(): k for k in self.members}
         if len(self._lower) != len(infos):
             raise _duplicate_part(name, infos)
+        self.data = data
+        # Where each member's data must end: the next member's header (a zip whose entries overlap is a
+        # bomb; newer `zipfile` versions refuse it, so the fast path below leaves it to them).
+        offsets = sorted({i.header_offset for i in infos})
+        stop = getattr(self.zf, "start_dir", len(data))
+        self._end = {o: e for o, e in zip(offsets, [*offsets[1:], stop])}
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
+        """The member's bytes straight from the archive in memory, or None to leave it to `zipfile`.
+
+        Only the plain case every spreadsheet program writes (stored or deflated, not encrypted, local
+        header agreeing with the directory), and only when the result is exactly what `zipfile` would
+        return: the declared size and CRC-32. Anything else goes through `zipfile`, which then reads it or
+        raises as before. About 20 µs less per part than `ZipFile.open`, a dozen parts a return.
+        """
+        if info.flag_bits & ~0x80E or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        data, off = self.data, info.header_offset
+        head = data[off : off + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack_from("<HH", head, 26)
+        start = off + 30 + name_len + extra_len
+        enc = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        try:
+            if data[off + 30 : off + 30 + name_len] != info.orig_filename.encode(enc):
+                return None
+        except UnicodeEncodeError:
+            return None
+        if start + info.compress_size > self._end.get(off, 0):
+            return None
+        raw = data[start : start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            out = raw
+        else:
+            try:
+                out = zlib.decompressobj(-15).decompress(raw, MAX_MEMBER_BYTES + 1)
+            except zlib.error:
+                return None
+        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+            return None
+        return out
 
     def has(self, member: str) -> bool:
         return member.lower() in self._lower
@@ -58,6 +102,9 @@ class _Package:
         real = self._lower.get(member.lower())
         if real is None:
             raise ReturnError("doc.damaged", f"Tệp “{self.name}” thiếu phần “{member}”; tệp bị hỏng hoặc không do Excel lưu")
+        fast = self._inflate(self.members[real])
+        if fast is not None:
+            return fast
         try:
             with self.zf.open(real) as fh:
                 data = fh.read(MAX_MEMBER_BYTES + 1)
