@@ -6,10 +6,13 @@ Attribute VB_Name = "CCHC"
 ' with \uXXXX escapes and decoded by VN().
 Option Explicit
 
-Private Const ENTRY As String = "import xlcchc.excel.entry as e; e."
+' Python runs isolated (-I, see xlcchc/excel/xlwings_vba.py); the "" entry (current folder) that
+' xlwings may still add is dropped before anything is imported from the installed package.
+Private Const ENTRY As String = "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; import xlcchc.excel.entry as e; e."
 
 ' Kiem tra: check the active workbook (a unit's return) and mark the offending cells.
 Public Sub CCHC_KiemTra(control As Object)
+    If Not CoSoBaoCao(VN("H\u00E3y m\u1EDF b\u00E1o c\u00E1o c\u1EA7n ki\u1EC3m tra r\u1ED3i b\u1EA5m l\u1EA1i.")) Then Exit Sub
     RunPython ENTRY & "kiem_tra()"
 End Sub
 
@@ -23,6 +26,7 @@ End Sub
 
 ' Xuat phu luc: write the appendix next to the provincial workbook that is open.
 Public Sub CCHC_XuatPhuLuc(control As Object)
+    If Not CoSoBaoCao(VN("H\u00E3y m\u1EDF b\u1EA3ng t\u1ED5ng h\u1EE3p (TONG_HOP.xlsx) r\u1ED3i b\u1EA5m l\u1EA1i.")) Then Exit Sub
     RunPython ENTRY & "xuat_phu_luc()"
 End Sub
 
@@ -42,6 +46,14 @@ Public Sub CCHC_HuongDan(control As Object)
     RunPython ENTRY & "huong_dan()"
 End Sub
 
+'' True when a workbook is open; otherwise tells the user (in Vietnamese) what to open first.
+' Tong hop, Tao bieu mau and Huong dan need no workbook: xlwings' RunPython (as the add-in bundles
+' it) then passes an empty workbook name and Python uses the Excel window instead.
+Private Function CoSoBaoCao(ByVal message As String) As Boolean
+    CoSoBaoCao = Not ActiveWorkbook Is Nothing
+    If Not CoSoBaoCao Then MsgBox message, vbExclamation, "CCHC"
+End Function
+
 ' Excel's folder picker (msoFileDialogFolderPicker = 4); "" when the user cancels.
 Private Function ChonThuMuc(ByVal title As String) As String
     With Application.FileDialog(4)
@@ -56,8 +68,8 @@ Private Function PyStr(ByVal s As String) As String
     PyStr = "'" & Replace(Replace(s, "\", "\\"), "'", "\'") & "'"
 End Function
 
-' Text with \uXXXX escapes to Unicode text.
-Private Function VN(ByVal s As String) As String
+' Text with \uXXXX escapes to Unicode text (also used by the generated module CCHC_DangKy).
+Public Function VN(ByVal s As String) As String
     Dim i As Long, out As String
     i = 1
     Do While i <= Len(s)

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xlcchc.excel import addin, ovba
+from xlcchc.excel import addin, ovba, xlwings_vba
 from xlcchc.excel.cfb import Storage, write_cfb
 from xlcchc.office import soffice_path
 
@@ -74,16 +74,19 @@ def test_olevba_lists_every_module_with_its_exact_source(xlam):
     finally:
         parser.close()
     expected = {m.name: m.source for m in addin.all_modules()}
-    assert set(got) == set(expected) == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "xlwings", "Dictionary"}
+    assert set(got) == set(expected) == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "CCHC_DangKy", "xlwings", "Dictionary"}
+    for name, source in expected.items():  # byte-exact: olevba's text is the stream decompressed, CRLF as stored
+        assert got[name].replace("\r\n", "\n") == source.replace("\r\n", "\n").rstrip("\n") or \
+            got[name].replace("\r\n", "\n") == source.replace("\r\n", "\n"), name
     # Our own modules: the text of macros/*.bas, attribute lines aside.
     for bas in sorted(MACROS.glob("*.bas")):
         name = addin.module_name(bas.read_text("ascii"))
         assert _code(got[name]) == _code(bas.read_text("ascii")), bas.name
-    # xlwings' module: the installed package's file, only the project name changed.
+    # xlwings' module: the installed package's file with the hardening patches (xlwings_vba.py) and nothing else.
     import xlwings
 
-    original = (Path(xlwings.__file__).parent / "xlwings_custom_addin.bas").read_text("cp1252")
-    assert _code(got["xlwings"]) == _code(original.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "xlcchc"'))
+    original = (Path(xlwings.__file__).parent / "xlwings_custom_addin.bas").read_text("cp1252").replace("\r\n", "\n")
+    assert _code(got["xlwings"]) == _code(xlwings_vba.harden(original, "xlcchc"))
     assert f"xlwings64-{xlwings.__version__}.dll" in got["xlwings"]
     assert "BSD 3-clause" in got["xlwings"]
     assert _code(got["CCHC_UDF"]) == _code(addin.udf_module_source())
@@ -96,7 +99,11 @@ def test_vba_storage_streams(xlam, tmp_path):
     try:
         streams = {"/".join(p) for p in ole.listdir()}
         assert {"PROJECT", "PROJECTwm", "VBA/dir", "VBA/_VBA_PROJECT", "VBA/CCHC", "VBA/xlwings"} <= streams
-        assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes([0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00])
+        # Reserved3 = 0x0001 as Excel writes it (xlwings' Excel-made add-ins have the same 7 bytes).
+        assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes([0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x01, 0x00])
+        # [MS-CFB] 2.6.3: a storage's starting sector and size are zero.
+        vba = next(e for e in ole.direntries if e is not None and e.name == "VBA")
+        assert vba.entry_type == olefile.STGTY_STORAGE and vba.isectStart == 0 and vba.size == 0
         modules = addin.all_modules()
         dir_raw = decompress_stream(bytearray(ole.openstream("VBA/dir").read()))
         assert bytes(dir_raw) == ovba.dir_stream(addin.PROJECT, modules, [ovba.STDOLE])
@@ -174,7 +181,7 @@ def test_libreoffice_opens_the_addin_and_reads_its_vba(xlam, tmp_path):
         assert (out / f"xlcchc.{target}").stat().st_size > 0
     with zipfile.ZipFile(out / "xlcchc.ods") as z:
         basic = {n.rsplit("/", 1)[1][:-4] for n in z.namelist() if n.startswith("Basic/xlcchc/") and n.endswith(".xml") and "script-" not in n}
-        assert basic == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "xlwings", "Dictionary"}
+        assert basic == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "CCHC_DangKy", "xlwings", "Dictionary"}
         cchc = z.read("Basic/xlcchc/CCHC.xml").decode("utf-8")
         assert "import xlcchc.excel.entry as e; e." in cchc and "kiem_tra()" in cchc and "Sub CCHC_TongHop" in cchc
     text = subprocess.run(["pdftotext", str(out / "xlcchc.pdf"), "-"], capture_output=True, text=True).stdout
@@ -188,8 +195,54 @@ def test_libreoffice_opens_the_addin_and_reads_its_vba(xlam, tmp_path):
 @given(st.binary(max_size=9000) | st.text(alphabet="ab \r\nSubEnd", max_size=12000).map(str.encode))
 def test_compression_round_trip_through_olevba(data):
     packed = ovba.compress(data)
-    assert bytes(decompress_stream(bytearray(packed))) == data  # oletools' independent decompressor
-    assert ovba.decompress(packed) == data
+    assert bytes(decompress_stream(bytearray(packed))) == _expected_plain(data, packed)  # oletools' independent decompressor
+    assert ovba.decompress(packed) == _expected_plain(data, packed)
+
+
+def _expected_plain(data: bytes, packed: bytes) -> bytes:
+    """What [MS-OVBA] says `packed` decompresses to: `data`, unless its short last chunk is stored raw
+    (flag bit 0), which always holds 4096 bytes (0x00 padding) — only for data that does not compress."""
+    i, flag = 1, None
+    while i < len(packed):
+        header = int.from_bytes(packed[i : i + 2], "little")
+        flag = header & 0x8000
+        i += 2 + (header & 0x0FFF) + 1
+    assert i == len(packed)  # the chunk sizes add up to the container
+    if flag == 0 and len(data) % 4096:
+        return data + b"\0" * (-len(data) % 4096)
+    return data
+
+
+_BOUNDARY_SIZES = sorted({k * 4096 + d for k in range(4) for d in (-2, -1, 0, 1, 2)
+                          if k * 4096 + d >= 0} | {3640, 3641, 3700, 4095, 8000, 12287})
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(_BOUNDARY_SIZES), st.randoms(use_true_random=False), st.sampled_from(["random", "text", "mixed"]))
+def test_compression_at_every_chunk_boundary(size, rnd, kind):
+    """Sizes around each 4 KiB chunk boundary, incompressible data included, read back by oletools."""
+    if kind == "random":
+        data = rnd.randbytes(size)
+    elif kind == "text":
+        data = bytes(rnd.choice(b"Sub End If Then\r\n ") for _ in range(size))
+    else:
+        data = (rnd.randbytes(size // 2) + b"Dim x As Long\r\n" * size)[:size]
+    packed = ovba.compress(data)
+    plain = bytes(decompress_stream(bytearray(packed)))  # oletools' decompressor, the independent reader
+    assert plain == _expected_plain(data, packed)
+    assert ovba.decompress(packed) == plain
+    if kind == "text" and size > 64:
+        assert plain == data and len(packed) < size  # source-like text always compresses, never pads
+
+
+def test_exact_compress_refuses_padding():
+    import random
+
+    noise = random.Random(7).randbytes(3700)
+    with pytest.raises(ValueError):
+        ovba.exact_compress(noise)
+    text = addin.xlwings_module().source.encode("cp1252")
+    assert ovba.decompress(ovba.exact_compress(text)) == text
 
 
 def test_real_compression_shrinks_source():
@@ -246,46 +299,115 @@ def test_cfb_writer_many_streams(tmp_path, count):
 # --- UDF wrappers: the same VBA as xlwings' own generator ------------------------------------------
 
 
-def test_udf_wrappers_match_xlwings_generator(tmp_path):
-    """xlwings' `generate_vba_wrapper` needs pywin32; with stand-ins for the pywin32 modules (unused by
-    that function) it runs here, and its text must equal what the build writes."""
-    script = textwrap.dedent(
-        """
-        import io, sys, types, json
-        for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
-            sys.modules[name] = types.ModuleType(name)
-        sys.modules["win32com.client"].Dispatch = None
-        sys.modules["pythoncom"].CoInitialize = lambda: None
-        import xlwings.udfs as u
-        import xlcchc.excel.udf as mod
-        class Book: Name = "xlcchc.xlam"
-        funcs = [getattr(mod, n) for n in dir(mod) if hasattr(getattr(mod, n), "__xlfunc__")]
-        meta = {}
-        for f in funcs:
-            ours = dict(f.__xlfunc__); del f.__xlfunc__
-            theirs = u.xlfunc(category="CCHC", volatile=ours["volatile"])(f).__xlfunc__
-            keep = lambda m: {"name": m["name"], "volatile": m["volatile"], "category": m["category"],
-                              "call_in_wizard": m["call_in_wizard"],
-                              "args": [(a["name"], a.get("optional", "-"), a["vararg"]) for a in m["args"]]}
-            meta[f.__name__] = [keep(ours), keep(theirs)]
-        buf = io.StringIO()
-        u.generate_vba_wrapper("xlcchc.excel.udf", mod, buf, Book())
-        print(json.dumps({"vba": buf.getvalue(), "meta": meta}))
-        """
-    )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+_IMPORT_UDFS = textwrap.dedent(
+    """
+    import io, json, sys, types
+    # xlwings.udfs imports pywin32 at module level; import_udfs only needs the workbook it is given.
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        sys.modules[name] = types.ModuleType(name)
+    sys.modules["win32com.client"].Dispatch = None
+    sys.modules["pythoncom"].CoInitialize = lambda: None
+    sys.modules["pywintypes"].com_error = Exception
+    import xlwings.udfs as u
+    import xlcchc.excel.udf as mod
+
+    class Components:  # what import_udfs hands to Excel: the module file it wrote
+        imported = None
+        def Remove(self, c): pass
+        def __call__(self, name): return name
+        def Import(self, path):
+            Components.imported = open(path, newline="").read()
+
+    class App:
+        Version = "16.0"
+        calls = []
+        def MacroOptions(self, macro, **kw): App.calls.append([macro, kw["Description"], kw["Category"], kw["ArgumentDescriptions"]])
+
+    class Book:
+        Name = "xlcchc.xlam"
+        Application = App()
+        class VBProject:
+            VBComponents = Components()
+
+    u.__pro__ = False
+    for name in dir(mod):  # xlwings' own decorators on this system, where xw.func is a no-op
+        f = getattr(mod, name)
+        if hasattr(f, "__xlfunc__"):
+            ours = f.__xlfunc__
+            del f.__xlfunc__
+            for a in ours["args"]:  # @xw.arg under @xw.func, as in xlwings' documentation
+                if not a["doc"].startswith("Positional argument"):
+                    u.xlarg(a["name"], doc=a["doc"])(f)
+            u.xlfunc(category=ours["category"], volatile=ours["volatile"], call_in_wizard=ours["call_in_wizard"])(f)
+            theirs = f.__xlfunc__
+            f.__xlfunc__ = theirs
+            f.ours = ours
+    # As after a first call: the module is loaded (the embedded-code lookup needs a real COM workbook).
+    u.udf_modules["xlcchc.excel.udf"] = {"module": mod, "filetime": None, "filename": mod.__file__}
+    u.import_udfs("xlcchc.excel.udf", Book())
+    meta = {n: [getattr(mod, n).ours, getattr(mod, n).__xlfunc__] for n in dir(mod) if hasattr(getattr(mod, n), "ours")}
+    keep = lambda m: [m["name"], m["volatile"], m["category"], m["call_in_wizard"], m["ret"]["doc"],
+                      [(a["name"], a.get("optional", "-"), a["vararg"], a["doc"]) for a in m["args"]]]
+    print(json.dumps({"vba": Components.imported, "macro_options": App.calls,
+                      "meta": {n: [keep(a), keep(b)] for n, (a, b) in meta.items()}}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def xlwings_import():
+    """What xlwings' own *Import Functions* (`import_udfs`) produces for `xlcchc.excel.udf`: the module
+    text it imports into the add-in and the `Application.MacroOptions` calls it makes."""
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_UDFS], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     import json
 
-    result = json.loads(proc.stdout)
-    for name, (ours, theirs) in result["meta"].items():
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_udf_metadata_matches_xlwings_decorators(xlwings_import):
+    assert set(xlwings_import["meta"]) == {"CCHC_TYLE", "CCHC_GIATRI", "CCHC_SOLOI"}
+    for name, (ours, theirs) in xlwings_import["meta"].items():
         assert ours == theirs, name
-    assert set(result["meta"]) == {"CCHC_TYLE", "CCHC_GIATRI", "CCHC_SOLOI"}
 
-    def norm(text):
-        return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip() and not line.startswith(("Attribute", "'"))]
 
-    assert norm(addin.udf_module_source()) == norm(result["vba"])
+def test_udf_module_equals_xlwings_import_udfs(xlwings_import):
+    """Header (`#Const App`) included. Two documented differences only: the module name, and the
+    workbook handed to CallUDF (ThisWorkbook: xlwings imports embedded *.py sheets of that workbook)."""
+    theirs = xlwings_import["vba"].replace("\r\n", "\n")
+    theirs = theirs.replace('Attribute VB_Name = "xlwings_udfs"', f'Attribute VB_Name = "{addin.UDF_VBA_MODULE}"')
+    assert theirs.count(", ActiveWorkbook, Application.Caller)") == 3
+    theirs = theirs.replace(", ActiveWorkbook, Application.Caller)", ", ThisWorkbook, Application.Caller)")
+    assert addin.udf_module_source().replace("\r\n", "\n") == theirs
+    assert '#Const App = "Microsoft Excel"' in theirs.split("\n")[2]
+
+
+def _vn(expr: str) -> str:
+    """Value of a VBA text expression of the generated module: "…" or VN("…\\uXXXX…")."""
+    m = re.fullmatch(r'(VN\()?"((?:[^"]|"")*)"\)?', expr.strip())
+    assert m, expr
+    text = m.group(2).replace('""', '"')
+    return re.sub(r"\\u([0-9A-F]{4})", lambda g: chr(int(g.group(1), 16)), text) if m.group(1) else text
+
+
+def test_function_registration_equals_xlwings_macro_options(xlwings_import):
+    """The CCHC_DangKy module registers exactly what xlwings' import passes to Application.MacroOptions:
+    category CCHC (not “User Defined”), the description and the Vietnamese help of every argument."""
+    src = addin.registration_source().replace(" _\r\n", " ").replace("\r\n", "\n")
+    ours = []
+    for call in re.findall(r"(?m)^\s+Application\.MacroOptions (.*)", src):
+        macro = re.search(r"""Macro:="'" & ThisWorkbook\.Name & "'!(\w+)\"""", call).group(1)
+        desc = _vn(re.search(r"Description:=((?:VN\()?\"(?:[^\"]|\"\")*\"\)?)", call).group(1))
+        cat = _vn(re.search(r"Category:=((?:VN\()?\"(?:[^\"]|\"\")*\"\)?)", call).group(1))
+        args = re.search(r"ArgumentDescriptions:=Array\((.*)\)\s*$", call)
+        docs = [_vn(a) for a in re.split(r",\s+(?=VN\(|\")", args.group(1))] if args else None
+        ours.append([f"'xlcchc.xlam'!{macro}", desc, cat, docs])
+    assert ours == xlwings_import["macro_options"]
+    assert all(c[2] == "CCHC" for c in ours)
+    assert all(d and not d.startswith("Positional argument") for c in ours for d in (c[3] or []))
+    # Registered when the add-in opens.
+    this_wb = next(m for m in addin.all_modules() if m.name == "ThisWorkbook")
+    assert f"Private Sub Workbook_Open()\r\n    {addin.REGISTRATION_MODULE}.CCHC_DangKyHam\r\nEnd Sub" in this_wb.source
 
 
 # --- install --------------------------------------------------------------------------------------

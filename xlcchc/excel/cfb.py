@@ -75,8 +75,11 @@ def _flatten(root: Storage) -> list[_Entry]:
         for n in names:
             _check_name(n)
             node = storage.children[n]
-            entries.append(_Entry(n, _STORAGE if isinstance(node, Storage) else _STREAM,
-                                  b"" if isinstance(node, Storage) else node))
+            if isinstance(node, Storage):
+                # [MS-CFB] 2.6.3: a storage's starting sector and size MUST be zero (not ENDOFCHAIN).
+                entries.append(_Entry(n, _STORAGE, start=0, size=0))
+            else:
+                entries.append(_Entry(n, _STREAM, node))
             ids.append(len(entries) - 1)
         entries[index].child = _balanced(entries, ids, 0)
         for n, i in zip(names, ids):

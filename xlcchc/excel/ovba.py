@@ -71,18 +71,33 @@ def _compress_chunk(data: bytes) -> bytes:
                 out.append(data[pos])
             pos += step
         out[flag_at] = flags
-    if len(out) > _CHUNK and n == _CHUNK:
-        # Incompressible full chunk: stored raw (flag 0), which the format allows.
-        return struct.pack("<H", (_CHUNK + 2 - 3) | (0b011 << 12)) + data
+    if len(out) > _CHUNK:
+        # The token sequences do not fit the 12-bit size (at most 4096 data bytes): the chunk is stored
+        # raw (flag 0), and a raw chunk always holds 4096 bytes ([MS-OVBA] 2.4.1.1.6, 2.4.1.3.10), so a
+        # short last chunk is padded with 0x00, which a reader decompresses as part of the data.
+        return struct.pack("<H", (_CHUNK - 1) | (0b011 << 12)) + data + b"\0" * (_CHUNK - n)
     return struct.pack("<H", (len(out) + 2 - 3) | (0b011 << 12) | 0x8000) + bytes(out)
 
 
 def compress(data: bytes) -> bytes:
-    """A CompressedContainer: signature byte 0x01 then one chunk per 4096 bytes of input."""
+    """A CompressedContainer: signature byte 0x01 then one chunk per 4096 bytes of input.
+
+    Decompresses to `data`, except when the last chunk is short and does not compress at all (random
+    bytes, never source text): then to `data` padded with 0x00 to a multiple of 4096, as the format
+    defines; `exact_compress` refuses that case for streams whose length matters.
+    """
     out = bytearray(b"\x01")
     for i in range(0, len(data), _CHUNK):
         out += _compress_chunk(data[i : i + _CHUNK])
     return bytes(out)
+
+
+def exact_compress(data: bytes) -> bytes:
+    """`compress(data)`, checked to decompress to exactly `data` (module source, the dir stream)."""
+    packed = compress(data)
+    if decompress(packed) != data:
+        raise ValueError("stream does not compress without padding")
+    return packed
 
 
 def decompress(container: bytes) -> bytes:
@@ -267,6 +282,10 @@ def normalise_source(text: str) -> str:
     return text.replace("\n", "\r\n")
 
 
+#: `_VBA_PROJECT` ([MS-OVBA] 2.3.4.1) without p-code: Reserved1 0x61CC, Version 0xFFFF (Excel then
+#: compiles from source), Reserved2 0x00, Reserved3 0x0001 — the bytes Excel writes (xlwings' add-ins).
+VBA_PROJECT_HEADER = bytes([0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x01, 0x00])
+
 STDOLE = (
     "stdole",
     "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Windows\\System32\\stdole2.tlb#OLE Automation",
@@ -281,10 +300,10 @@ def vba_project_bin(project: str, project_id: str, modules: list[Module]) -> byt
     root = Storage("Root Entry")
     root.add_stream("PROJECT", project_stream(project, project_id, modules))
     root.add_stream("PROJECTwm", project_wm(modules))
-    root.add_stream("VBA/_VBA_PROJECT", bytes([0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00]))
-    root.add_stream("VBA/dir", compress(dir_stream(project, modules, [STDOLE])))
+    root.add_stream("VBA/_VBA_PROJECT", VBA_PROJECT_HEADER)
+    root.add_stream("VBA/dir", exact_compress(dir_stream(project, modules, [STDOLE])))
     for m in modules:
-        root.add_stream(f"VBA/{m.name}", compress(_text(normalise_source(m.source))))
+        root.add_stream(f"VBA/{m.name}", exact_compress(_text(normalise_source(m.source))))
     return write_cfb(root)
 
 

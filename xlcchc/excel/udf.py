@@ -56,7 +56,8 @@ def excel_error(name: str) -> Any:
     return XlError(name)
 
 
-def _describe(f: Callable, *, volatile: bool = False, call_in_wizard: bool = True, category: str = "CCHC") -> None:
+def _describe(f: Callable, *, volatile: bool = False, call_in_wizard: bool = True, category: str = "CCHC",
+              docs: dict[str, str] | None = None) -> None:
     """Set `f.__xlfunc__` the way `xlwings.udfs.xlfunc` does, where that decorator is a no-op.
 
     On Windows `xw.func` records this metadata itself; elsewhere (Linux, macOS) xlwings' UDF module
@@ -70,7 +71,7 @@ def _describe(f: Callable, *, volatile: bool = False, call_in_wizard: bool = Tru
             "name": p.name,
             "pos": pos,
             "vba": None,
-            "doc": "Positional argument " + str(pos + 1),
+            "doc": (docs or {}).get(p.name, "Positional argument " + str(pos + 1)),
             "vararg": p.kind is inspect.Parameter.VAR_POSITIONAL,
             "options": {},
         }
@@ -91,13 +92,16 @@ def _describe(f: Callable, *, volatile: bool = False, call_in_wizard: bool = Tru
     }
 
 
-def udf(**kwargs: Any) -> Callable[[Callable], Callable]:
-    """`xw.func(**kwargs)`, plus the same registration metadata where xlwings does not record it."""
+def udf(docs: dict[str, str] | None = None, **kwargs: Any) -> Callable[[Callable], Callable]:
+    """`xw.func(**kwargs)` with `xw.arg(name, doc=…)` per argument (the help Excel shows in Insert
+    Function), plus the same registration metadata where xlwings does not record it."""
 
     def inner(f: Callable) -> Callable:
+        for name, doc in (docs or {}).items():  # before xw.func: xlwings' arg() resets category/volatile
+            f = xw.arg(name, doc=doc)(f)
         f = xw.func(category="CCHC", **kwargs)(f)
         if not hasattr(f, "__xlfunc__"):
-            _describe(f, category="CCHC", **kwargs)
+            _describe(f, category="CCHC", docs=docs, **kwargs)
         return f
 
     return inner
@@ -129,7 +133,7 @@ def _code_text(v: Any) -> str | None:
 # --- CCHC_TYLE ----------------------------------------------------------------------------------------
 
 
-@udf()
+@udf(docs={"tu_so": "Tử số: số lượng (ô hoặc số).", "mau_so": "Mẫu số: tổng số (ô hoặc số), khác 0."})
 def CCHC_TYLE(tu_so, mau_so):
     """Tỷ lệ phần trăm = tử số / mẫu số × 100, làm tròn 2 chữ số thập phân như trong biểu mẫu."""
     from ..formulas import percent_shown
@@ -181,7 +185,12 @@ def _caller_path(caller: Any) -> str | None:
     return full if full and os.path.isabs(full) else None
 
 
-@udf()
+@udf(docs={
+    "ma_don_vi": "Mã đơn vị báo cáo, hoặc mã của tỉnh để lấy số liệu toàn tỉnh.",
+    "bieu_mau": "Số biểu mẫu, từ 1 đến 7.",
+    "ma_chi_tieu": "Mã chỉ tiêu như trong biểu mẫu, ví dụ \"3.1.2\".",
+    "tep_tong_hop": "Đường dẫn bảng tổng hợp (không bắt buộc; mặc định là tệp đang chứa công thức).",
+})
 def CCHC_GIATRI(ma_don_vi, bieu_mau, ma_chi_tieu, tep_tong_hop=None, caller=None):
     """Số liệu của một đơn vị (hoặc toàn tỉnh) trong bảng tổng hợp: mã đơn vị, số biểu mẫu, mã chỉ tiêu[, tệp tổng hợp]."""
     form = _number(bieu_mau)
