@@ -1,0 +1,230 @@
+"""What can be proved about the add-in's VBA without Excel (issue 14).
+
+- A lint over every module of the built add-in, as olevba reads it back: conditional compilation
+  only on constants the module defines (a `#Const` is private to its module) or VBA's built-ins;
+  every ribbon callback a public Sub of a standard module with the signature Office calls; ASCII
+  source (the project's code page is 1252); no line over VBA's 1023-character limit.
+- A structural comparison with the add-in Excel itself saved and xlwings ships
+  (`quickstart_addin_ribbon.xlam`): the same record-ID sequence in the `dir` stream, the same
+  attribute header per module type, the same `_VBA_PROJECT` bytes and storage entries.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+import olefile
+import pytest
+from defusedxml import ElementTree
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from xlcchc.excel import addin, xlwings_vba
+
+BUILTIN_CONSTANTS = {"VBA6", "VBA7", "WIN16", "WIN32", "WIN64", "MAC", "MAC_OFFICE_VERSION"}
+KEYWORDS = {"AND", "OR", "NOT", "XOR", "THEN", "IS", "LIKE", "MOD", "TRUE", "FALSE", "EQV", "IMP"}
+
+
+def _modules(path: Path) -> dict[str, tuple[str, str]]:
+    """name → (stream kind from the PROJECT stream, source) of every module, through olevba."""
+    parser = VBA_Parser(str(path))
+    try:
+        return {name.rsplit(".", 1)[0]: (name.rsplit(".", 1)[1], code.replace("\r\n", "\n"))
+                for _f, _s, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+@pytest.fixture(scope="module")
+def xlam(tmp_path_factory) -> Path:
+    return addin.build_addin(tmp_path_factory.mktemp("lint") / "xlcchc.xlam")
+
+
+@pytest.fixture(scope="module")
+def ours(xlam) -> dict[str, tuple[str, str]]:
+    return _modules(xlam)
+
+
+# --- the lint -----------------------------------------------------------------------------------
+
+
+def undefined_conditionals(source: str) -> list[str]:
+    """`#If`/`#ElseIf` identifiers that are neither `#Const` of this module nor built-in constants."""
+    defined = {m.upper() for m in re.findall(r"(?im)^\s*#Const\s+(\w+)", source)}
+    bad = []
+    for cond in re.findall(r"(?im)^\s*#(?:Else)?If\s+(.*?)\s+Then\b", source):
+        cond = re.sub(r'"[^"]*"', "", cond)
+        for ident in re.findall(r"[A-Za-z_]\w*", cond):
+            if ident.upper() not in defined | BUILTIN_CONSTANTS | KEYWORDS:
+                bad.append(ident)
+    return bad
+
+
+def test_lint_finds_the_missing_const():
+    """The lint's own check: the UDF module as it was before issue 14 (no `#Const App`) fails it."""
+    before = addin.udf_module_source().replace("#Const App = \"Microsoft Excel\" 'Adjust when using outside of Excel\r\n", "")
+    assert undefined_conditionals(before) == ["App"] * 3
+    assert undefined_conditionals(addin.udf_module_source()) == []
+
+
+def test_conditional_compilation_constants_are_defined_in_each_module(ours):
+    assert set(ours) >= {"CCHC", "CCHC_UDF", "CCHC_DangKy", "xlwings", "Dictionary"}
+    for name, (_kind, source) in ours.items():
+        assert undefined_conditionals(source) == [], name
+
+
+def test_vba_source_is_ascii_and_lines_fit(ours):
+    for name, (_kind, source) in ours.items():
+        assert source.isascii(), name
+        assert max(len(line) for line in source.split("\n")) <= 1023, name
+
+
+def _subs(source: str) -> dict[str, tuple[str, str]]:
+    """Sub name → (visibility, parameter list) of a module."""
+    return {m.group(2): ((m.group(1) or "Public").strip(), m.group(3).strip())
+            for m in re.finditer(r"(?im)^\s*(Public\s+|Private\s+)?Sub\s+(\w+)\s*\(([^)]*)\)", source)}
+
+
+def test_every_ribbon_callback_exists_with_the_signature_office_calls(ours, xlam):
+    with zipfile.ZipFile(xlam) as z:
+        callbacks = addin.ribbon_callbacks(z.read("customUI/customUI14.xml"))
+    assert len(callbacks) == 5
+    for cb in callbacks:
+        found = [(name, _subs(src)[cb]) for name, (kind, src) in ours.items() if cb in _subs(src)]
+        assert len(found) == 1, cb  # exactly one Sub of that name in the project
+        module, (visibility, params) = found[0]
+        assert ours[module][0] == "bas", cb  # a standard module, where onAction looks
+        assert visibility == "Public", cb
+        # button onAction: Sub name(control As IRibbonControl); As Object is the late-bound form.
+        assert re.fullmatch(r"(ByRef\s+|ByVal\s+)?\w+\s+As\s+(IRibbonControl|Object)", params, re.I), (cb, params)
+
+
+def test_every_procedure_the_vba_calls_in_the_shell_exists(ours):
+    """CCHC.bas and the generated modules call only procedures that the project defines or VBA/Excel has."""
+    defined = set()
+    for _kind, src in ours.values():
+        defined |= {m.upper() for m in re.findall(r"(?im)^\s*(?:Public\s+|Private\s+)?(?:Sub|Function)\s+(\w+)", src)}
+    calls = {"CCHC": ["RunPython", "ChonThuMuc", "PyStr", "VN", "CoSoBaoCao"],
+             "CCHC_DangKy": ["VN"], "ThisWorkbook": ["CCHC_DangKyHam"]}
+    for module, names in calls.items():
+        src = ours[module][1]
+        for name in names:
+            assert name in src and name.upper() in defined, (module, name)
+
+
+# --- the comparison with the Excel-made add-in --------------------------------------------------
+
+
+def _records(dir_stream: bytes) -> list[int]:
+    ids, i = [], 0
+    while i < len(dir_stream):
+        rid, size = struct.unpack_from("<HI", dir_stream, i)
+        if rid == 0x0009:  # PROJECTVERSION: its size field is a constant 4, then 6 bytes follow
+            size = 6
+        ids.append(rid)
+        i += 6 + size
+        if rid == 0x0010:
+            break
+    assert i == len(dir_stream)
+    return ids
+
+
+def _project(path: Path) -> tuple[olefile.OleFileIO, bytes]:
+    with zipfile.ZipFile(path) as z:
+        data = z.read("xl/vbaProject.bin")
+    return olefile.OleFileIO(io.BytesIO(data)), data
+
+
+def _split(ids: list[int]) -> tuple[list[int], list[list[int]], list[list[int]]]:
+    """(project information, references, modules) of a dir record-ID sequence."""
+    info_end = ids.index(0x0016)
+    mods_start = ids.index(0x000F)
+    refs, cur = [], []
+    for rid in ids[info_end:mods_start]:
+        if rid == 0x0016 and cur and cur[-1] not in (0x0016,) and not (len(cur) >= 2 and cur[-2:] == [0x002F, 0x0016]):
+            refs.append(cur)
+            cur = []
+        cur.append(rid)
+    refs.append(cur)
+    modules, cur = [], []
+    for rid in ids[mods_start + 2 : -1]:
+        if rid == 0x0019 and cur:
+            modules.append(cur)
+            cur = []
+        cur.append(rid)
+    modules.append(cur)
+    return ids[:info_end], refs, modules
+
+
+@pytest.fixture(scope="module")
+def excel_made() -> Path:
+    return xlwings_vba.xlwings_dir() / "quickstart_addin_ribbon.xlam"
+
+
+def test_dir_stream_has_the_record_sequence_excel_writes(xlam, excel_made):
+    seqs = {}
+    for label, path in (("ours", xlam), ("excel", excel_made)):
+        ole, _ = _project(path)
+        try:
+            seqs[label] = _records(bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read()))))
+        finally:
+            ole.close()
+    our_info, our_refs, our_mods = _split(seqs["ours"])
+    xl_info, xl_refs, xl_mods = _split(seqs["excel"])
+    assert our_info == xl_info  # PROJECTSYSKIND … PROJECTCONSTANTS, Unicode twins included
+    assert seqs["ours"][-1] == seqs["excel"][-1] == 0x0010
+    # Our only reference (stdole, registered) has the shape of Excel's registered reference.
+    assert our_refs == [[0x0016, 0x003E, 0x000D]] and [0x0016, 0x003E, 0x000D] in xl_refs
+    # Every module record, per module type (0x0021 procedural, 0x0022 document/class), as Excel writes it.
+    shapes = {tuple(m) for m in xl_mods}
+    assert all(tuple(m) in shapes for m in our_mods), our_mods
+    assert {m[-2] for m in our_mods} == {m[-2] for m in xl_mods} == {0x0021, 0x0022}
+
+
+def _header(source: str) -> list[str]:
+    lines = []
+    for line in source.split("\n"):
+        if not line.startswith("Attribute VB_") or line.startswith("Attribute VB_Description"):
+            break
+        lines.append(re.sub(r'^Attribute VB_Name = ".*"$', 'Attribute VB_Name = "…"', line))
+    return lines
+
+
+def test_attribute_headers_per_module_type_match_excel(ours, excel_made):
+    theirs = _modules(excel_made)
+    kinds = {"ThisWorkbook": "ThisWorkbook", "Sheet1": "Sheet2", "Dictionary": "Dictionary"}
+    for mine, excel in kinds.items():
+        assert _header(ours[mine][1]) == _header(theirs[excel][1]), mine
+    standard = {_header(src)[0] if _header(src) else "" for name, (kind, src) in theirs.items() if kind == "bas"}
+    for name, (kind, src) in ours.items():
+        if kind == "bas":
+            assert _header(src) == ['Attribute VB_Name = "…"'] and len(standard) == 1, name
+
+
+def test_vba_project_header_and_storage_entries_match_excel(xlam, excel_made):
+    found = {}
+    for label, path in (("ours", xlam), ("excel", excel_made)):
+        ole, _ = _project(path)
+        try:
+            vba = next(e for e in ole.direntries if e is not None and e.name == "VBA")
+            found[label] = (ole.openstream("VBA/_VBA_PROJECT").read(), vba.entry_type, vba.isectStart, vba.size)
+        finally:
+            ole.close()
+    assert found["ours"] == found["excel"]
+
+
+def test_ribbon_part_like_excel_made(xlam, excel_made):
+    """The ribbon hangs off the package by the relationship type the Excel-made add-in uses; ours is the
+    Office 2010 schema (customUI14, namespace 2009/07), xlwings' the 2007 one (2006/01)."""
+    rel = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+    namespaces = {}
+    for label, path in (("ours", xlam), ("excel", excel_made)):
+        with zipfile.ZipFile(path) as z:
+            rels = ElementTree.fromstring(z.read("_rels/.rels"))
+            target = next(r.get("Target") for r in rels if r.get("Type") == rel)
+            namespaces[label] = ElementTree.fromstring(z.read(target.lstrip("/"))).tag.split("}")[0][1:]
+    assert namespaces == {"ours": "http://schemas.microsoft.com/office/2009/07/customui",
+                          "excel": "http://schemas.microsoft.com/office/2006/01/customui"}
