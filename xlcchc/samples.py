@@ -508,7 +508,11 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     target = load_target()
     period = target.period
     returns = distribute(catalog, registry, target, seed=seed)
+    from .samples_periods import earlier_files, missing_unit_sample, outlier_sample, plant_outlier
+
+    clean = {u: UnitReturn(r.unit, dict(r.values), dict(r.notes)) for u, r in returns.items()}  # earlier periods
     typed, den = plant_typo(returns)
+    out_typed, out_true = plant_outlier(returns)
     true_text_value = returns[TEXT_UNIT].values[TEXT_KEY]
     returns[TEXT_UNIT].values[TEXT_KEY] = fmt_vn(true_text_value)
     returns[EQ_NOTE_UNIT].notes[EQ_NOTE_KEY] = EQ_NOTE
@@ -554,6 +558,8 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         stale_unit = registry.by_code[STALE_UNIT]
         stale = _scaled(returns[STALE_UNIT], catalog, 0.48)
         files[base + STALE_FILE] = _fill(catalog, stale_unit, STALE_PERIOD, stale, _cover(rng, 8, STATUS_FINAL, 7, 2022), work)
+        earlier, earlier_planted = earlier_files(catalog, registry, clean, work, seed + 2)
+        files.update(earlier)
     full = files[base + file_name(DAMAGED_UNIT)]
     files[base + DAMAGED_FILE] = full[: len(full) * 11 // 20]
     files[base + LOCK_FILE] = _lock_file_bytes("Nguyen Van Hung")
@@ -591,12 +597,21 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
             "Kiểm tra: doc.lock_file (tệp khóa tạm của Excel, không phải báo cáo); tổng hợp: bỏ qua (không phải báo cáo)",
         ),
     ]
+    from .samples_periods import OUTLIER_UNIT
+
+    planted += [
+        outlier_sample(RETURNS_DIR, file_name(OUTLIER_UNIT), out_typed, out_true, catalog),
+        *earlier_planted,
+        missing_unit_sample(MISSING_UNIT, registry.label(MISSING_UNIT)),
+    ]
     files["README.md"] = readme(planted, catalog, registry).encode("utf-8")
     return files, planted
 
 
 def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
     """samples/README.md: what the folder holds and the table of planted problems (generated, not edited)."""
+    from .samples_periods import EARLIER
+
     n_units = len(registry.reporting_units())
     lines = [
         "# Bộ báo cáo mẫu năm 2022 (sample returns)",
@@ -614,6 +629,11 @@ def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
         "nhưng 518.549/518.562 = 100,00; 6:1 in 57 nhưng 6.234.262/10.630.268 = 58,65; 7:6.2 in 99,67 nhưng "
         "732/732 = 100; 7:6.3 in 96,67 nhưng 871/910 = 95,71; 7:6.3.1 in 910 nhưng 169 + 732 = 901; "
         "4:3.2 có mặt 58.120 > 4:3.1 được giao 6.144 (báo cáo của Sở Nội vụ).",
+        "",
+        "Các kỳ trước của năm 2022 (cho lịch sử số liệu, `xlcchc history`, và các kiểm tra so với kỳ trước): "
+        + ", ".join(f"`{folder}/` (kỳ `{period}`)" for period, folder, *_ in EARLIER)
+        + ". Số lũy kế và số cộng của mỗi đơn vị bằng số cả năm nhân phần năm đã qua của đơn vị đó "
+        "(Quý I 20–30%, 6 tháng 45–55%, 9 tháng 70–80%), nên số lũy kế không bao giờ giảm; các số khác như cả năm.",
         "",
         "## Các lỗi cố ý (planted)",
         "",
@@ -634,11 +654,11 @@ def write_samples(output: Path | str, seed: int = SEED) -> list[Path]:
     written = []
     for rel, data in sorted(files.items()):
         written.append(write_bytes(output / rel, data))
-    returns_dir = output / RETURNS_DIR
     keep = {output / rel for rel in files}
-    for p in sorted(returns_dir.iterdir()):
-        if p.is_file() and p not in keep:
-            p.unlink()
+    for folder in sorted({(output / rel).parent for rel in files} - {output}):
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p not in keep:
+                p.unlink()
     return written
 
 

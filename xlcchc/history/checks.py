@@ -38,18 +38,26 @@ USED = ("Đã nộp", "Có lỗi")
 
 
 def cumulative_indicators(catalog: Catalog) -> list[Indicator]:
-    """Value rows that are cumulative themselves or sit under a cumulative heading."""
+    """Value rows that are cumulative themselves or sit under a cumulative heading.
+
+    Only a heading passes the mark down: the parts of a cumulative rate (tasks planned under “Tỷ lệ
+    hoàn thành kế hoạch, lũy kế”) are not cumulative themselves.
+    """
     out = []
     for ind in catalog.value_indicators():
         node, cum = ind, ind.cumulative
         while not cum and node.parent:
             node = catalog.indicators.get(f"{ind.form}:{node.parent}")
-            if node is None:
+            if node is None or node.has_value:
                 break
             cum = node.cumulative
         if cum:
             out.append(ind)
     return out
+
+
+def _show(ind: Indicator, v: float) -> str:
+    return fmt_vn(v, 2) if ind.kind == "percent" else fmt_vn(v)
 
 
 def _num(v: Value) -> float | None:
@@ -112,7 +120,7 @@ def period_findings(
                         file=files.get(unit, ""), unit=unit, form=ind.form, code=ind.code, severity=ERROR,
                         rule="history.cumulative_decrease", expected=x, actual=v,
                         message=f"{who}: Biểu mẫu {ind.form}, mục {ind.code} là số lũy kế nhưng kỳ "
-                        f"{this.phrase} ({fmt_vn(v)}) nhỏ hơn kỳ {parse_period(p.period).phrase} ({fmt_vn(x)}) "
+                        f"{this.phrase} ({_show(ind, v)}) nhỏ hơn kỳ {parse_period(p.period).phrase} ({_show(ind, x)}) "
                         "đã tổng hợp; số lũy kế trong năm không thể giảm — hãy kiểm tra lại số đã nhập",
                     ))
                     continue
@@ -128,7 +136,21 @@ def period_findings(
                     message=f"{who}: Biểu mẫu {ind.form}, mục {ind.code}: số kỳ {this.phrase} ({fmt_vn(v)}) "
                     f"khác thường so với các kỳ trước ({shown}; trung vị {fmt_vn(med)}) — hãy kiểm tra có gõ nhầm không",
                 ))
-    return findings
+    return _without_echoes(catalog, findings)
+
+
+def _without_echoes(catalog: Catalog, findings: list[Finding]) -> list[Finding]:
+    """A rate computed from a flagged count says the same thing again: keep the count's finding only."""
+    flagged = {(f.unit, f"{f.form}:{f.code}") for f in findings if f.rule == "history.cumulative_decrease"}
+    out = []
+    for f in findings:
+        ind = catalog.indicators.get(f"{f.form}:{f.code}")
+        agg = ind.aggregate if ind else None
+        if (f.rule == "history.cumulative_decrease" and agg and agg.method == "ratio"
+                and ((f.unit, agg.numerator) in flagged or (f.unit, agg.denominator) in flagged)):
+            continue
+        out.append(f)
+    return out
 
 
 def previous_load(snap: Snapshot, period: str):
@@ -145,9 +167,13 @@ def missing_since_last(snap: Snapshot, period: str, status: list[UnitStatus]) ->
         return status
     before = snap.store.submissions(prev.id)
     label = parse_period(prev.period).phrase
+    used_now = {st.unit for st in status if st.status in USED}
     out = []
+    noted: set[str] = set()
     for st in status:
-        if st.unit and before.get(st.unit) in USED and st.status not in USED:
+        # The unit's own line (the first), not the lines of its extra files (drafts, other periods).
+        if st.unit and st.unit not in used_now and st.unit not in noted and before.get(st.unit) in USED:
+            noted.add(st.unit)
             note = f"Kỳ trước ({label}) đơn vị đã nộp báo cáo, kỳ này chưa có báo cáo dùng được"
             st = st.model_copy(update={"detail": f"{st.detail}; {note}" if st.detail else note})
         out.append(st)

@@ -209,9 +209,18 @@ class Store:
         ))
 
     def submissions(self, load_id: int) -> dict[str, str]:
-        """unit → submission status of one version (units only; unusable files are not listed)."""
-        return {u: s for u, s in self.conn.execute(
-            "SELECT unit, status FROM submission WHERE load_id = ? AND unit != ''", (load_id,))}
+        """unit → submission status of one version (units only; unusable files are not listed).
+
+        A unit with several lines (its return and a superseded draft) gets the line of the return used.
+        """
+        out: dict[str, str] = {}
+        for u, s in self.conn.execute(
+                "SELECT unit, status FROM submission WHERE load_id = ? AND unit != '' ORDER BY rowid", (load_id,)):
+            if u not in out or s in ("Đã nộp", "Có lỗi"):
+                out.setdefault(u, s)
+                if s in ("Đã nộp", "Có lỗi"):
+                    out[u] = s
+        return out
 
     def adjustments(self, load_id: int) -> list[tuple]:
         return list(self.conn.execute(
