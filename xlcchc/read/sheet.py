@@ -153,6 +153,14 @@ class _PlainSheet:
         piece = self.starts.get(addr.encode("ascii"))
         if piece is None:
             return None
+        fast = _C_TYPED.match(piece)
+        if fast is not None:  # the usual shape of a typed or empty cell: the same tuple as below, sooner
+            style, kind, close, v = fast.groups()
+            try:
+                return (kind.decode("ascii") if kind else "n", int(style) if style else 0,
+                        None if close else v.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), None, None)
+            except UnicodeDecodeError:
+                pass  # the general path below reports the part as damaged
         m = _C_REST.match(piece)
         if m is None:
             raise _damaged(self.name, self.member)
@@ -199,6 +207,9 @@ class _PlainSheet:
 
 
 _C_REST = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"([^>]*?)(/?)>')
+# What `get` reads through `_C_REST`, `_ATTRS` and `_BODY` for the cells programs write most: at most
+# ` s="…"` then ` t="…"`, and either nothing (`/>`) or just a value without references (`<v>…</v></c>`).
+_C_TYPED = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?:(/)>|><v>([^<&]*)</v></c>)')
 _C_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
 _C_ANY = re.compile(rb"<c[\s/>]")
 _TAG_OPEN = re.compile(rb"<[A-Za-z_]")

@@ -124,6 +124,13 @@ def _shared(kind: str, data: bytes, build):
 _EMPTY_CELL = ("n", 0, None, None, None)
 
 
+def _utf16_dtd(data: bytes) -> bool:
+    """`_declares_dtd` where the plain scanners cannot tell by themselves: they decline any part with `<!`
+    in its bytes (the strict parser then refuses a DTD), which misses only a UTF-16 part's declaration."""
+    head = data[:4]
+    return (head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head) and _declares_dtd(data)
+
+
 class _Book:
     """A workbook read part by part, each part at most once: names once, each sheet in one pass.
 
@@ -189,7 +196,7 @@ class _Book:
             self._sst = []
             if self.pkg.has("xl/sharedStrings.xml"):
                 data = self.pkg.read("xl/sharedStrings.xml")
-                items = _scan_sst(data) if not _declares_dtd(data) else None
+                items = _scan_sst(data) if not _utf16_dtd(data) else None
                 self._sst = items if items is not None else self._strict_sst()
 
     def _strict_sst(self) -> list:
@@ -233,7 +240,7 @@ class _Book:
             member = self.sheets[sheet]
             data = self.pkg.read(member)
             try:
-                idx = _PlainSheet.scan(data, self.pkg.name, member) if not _declares_dtd(data) else None
+                idx = _PlainSheet.scan(data, self.pkg.name, member) if not _utf16_dtd(data) else None
                 if idx is None:  # not the plain form every spreadsheet program writes: parse it strictly
                     idx = _index_tree(self.pkg.name, member, data)
             except _DuplicateCell as e:
