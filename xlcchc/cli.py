@@ -151,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--file", help="tệp .xlam đã tạo (mặc định: tạo mới)")
     ins.set_defaults(handler="xlcchc.excel.addin:cli_install")
 
-    s = sub.add_parser("samples", help="tạo lại bộ báo cáo mẫu năm 2022 trong samples/")
+    s = sub.add_parser("samples", help="tạo lại bộ báo cáo mẫu năm 2022 (hoặc năm 2026 với --regime tinh-2025) trong samples/")
     s.add_argument("-o", "--output", default="samples", metavar="DIR")
+    s.add_argument("--regime", default=None, help="tinh-2025: bộ mẫu năm 2026 của tỉnh hai cấp (mặc định: năm 2022)")
     s.set_defaults(handler="xlcchc.samples:cli_samples")
 
     d = sub.add_parser("demo", help="chạy toàn bộ quy trình trên bộ báo cáo mẫu")

@@ -663,6 +663,10 @@ def write_samples(output: Path | str, seed: int = SEED) -> list[Path]:
 
 
 def cli_samples(args) -> int:
+    if getattr(args, "regime", None) not in (None, "", load_target().regime):
+        from .samples_2026 import cli_samples as cli_2026
+
+        return cli_2026(args)
     paths = write_samples(args.output)
     n = sum(1 for p in paths if p.suffix == ".xlsx" and not p.name.startswith("~$"))
     print(f"Đã tạo {n} tệp báo cáo mẫu trong “{Path(args.output) / RETURNS_DIR}” và {Path(args.output) / 'README.md'}")

@@ -321,9 +321,15 @@ def _write_status(ws, fm: _Formats, merged: Merged, heading: str) -> None:
     ws.write_string(0, 0, "Tình hình nộp báo cáo", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
     headers = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "Thời gian gửi (trong bảng tính)",
-               "Số lỗi", "Số cảnh báo", "SHA-256", "Chi tiết"]
-    r = _write_table(ws, fm, 3, headers, [6, 12, 36, 16, 34, 20, 8, 10, 20, 60])
+               "Số lỗi", "Số cảnh báo", "SHA-256", "Chi tiết", "Loại đơn vị", "Mã đơn vị hành chính"]
+    ws.write_string(2, 0, kind_counts(merged), fm.text)
+    r = _write_table(ws, fm, 3, headers, [6, 12, 36, 16, 34, 20, 8, 10, 20, 60, 18, 12])
+    by_code = merged.registry.by_code
     for n, st in enumerate(merged.status, start=1):
+        unit = by_code.get(st.unit)
+        ws.write_string(r, 10, KIND_LABELS.get(unit.kind, unit.kind) if unit else "", fm.cell)
+        if unit is not None and unit.official_code is not None:
+            ws.write_number(r, 11, unit.official_code, fm.center)
         ws.write_number(r, 0, n, fm.center)
         ws.write_string(r, 1, st.unit, fm.cell)
         ws.write_string(r, 2, st.name, fm.text)
@@ -337,6 +343,37 @@ def _write_status(ws, fm: _Formats, merged: Merged, heading: str) -> None:
         r += 1
     if merged.status:
         ws.autofilter(3, 0, r - 1, len(headers) - 1)
+
+
+#: Kinds of reporting unit as the status sheet groups them.
+KIND_LABELS = {"tw": "Trung ương", "tinh": "Tỉnh, thành phố", "so": "Sở, ban, ngành",
+               "huyen": "Huyện, thị xã, thành phố", "xa": "Xã, phường"}
+
+
+def kind_counts(merged: Merged) -> str:
+    """One line above the status table: per kind of unit, how many and how many in each status.
+
+    With ~190 units (16 departments, 166 communes) the consolidator reads this line first; the rows below
+    are in registry order, so each kind is one block, and the Loại đơn vị column filters them.
+    """
+    from collections import Counter
+
+    by_code = merged.registry.by_code
+    per: dict[str, Counter] = {}
+    seen: set[str] = set()
+    for st in merged.status:  # a unit's own line comes first; later lines are its extra files
+        unit = by_code.get(st.unit)
+        if unit is None or st.unit in seen:
+            continue
+        seen.add(st.unit)
+        per.setdefault(unit.kind, Counter())[st.status] += 1
+    parts = []
+    for kind in ("tw", "tinh", "so", "huyen", "xa"):
+        if kind in per:
+            c = per[kind]
+            detail = ", ".join(f"{c[s]} {s.lower()}" for s in sorted(c, key=lambda s: (-c[s], s)))
+            parts.append(f"{KIND_LABELS[kind]}: {sum(c.values())} đơn vị ({detail})")
+    return " · ".join(parts)
 
 
 def _write_adjustments(ws, fm: _Formats, merged: Merged) -> None:

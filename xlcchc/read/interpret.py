@@ -188,6 +188,13 @@ def _identity(name: str, book: _Book, meta: dict[str, Any], *, expected_unit, ex
     registry = registry_of(catalog)
     unit = registry.by_code.get(meta["unit"])
     if unit is None:
+        if registry.province is not None:  # communes from the official list: the unit may have been merged
+            who = f"“{_short(meta['unit'])}”" + (f" ({_short(meta['unit_name'])})" if meta.get("unit_name") else "")
+            raise ReturnError(
+                "doc.unit_unknown",
+                f"Tệp “{name}” ghi đơn vị {who} không có trong danh mục đơn vị {registry.name}: đơn vị có thể đã "
+                "sáp nhập (năm 2025) hoặc biểu mẫu được tạo từ danh mục cũ — hãy dùng biểu mẫu của đơn vị hiện nay",
+            )
         raise ReturnError(
             "doc.unit_unknown",
             f"Tệp “{name}” ghi mã đơn vị “{_short(meta['unit'])}” không có trong danh mục đơn vị; "

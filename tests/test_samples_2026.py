@@ -1,0 +1,163 @@
+"""The 2026 sample returns of the two-tier province: generated, merged, and the figures recomputed apart.
+
+The independent computation reads every used return with openpyxl by its defined names (not with
+xlcchc's reader) and applies the aggregation rules written out here, not xlcchc.merge's code.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlcchc.catalog import load_catalog, registry_of
+from xlcchc.layout import value_name
+from xlcchc.merge import merge_folder, read_provincial
+from xlcchc import samples_2026 as s26
+
+from .conftest import ROOT
+
+CAT = load_catalog("tinh-2025")
+REG = registry_of(CAT)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("s26")
+    s26.write_samples(out)
+    folder = out / s26.RETURNS_DIR
+    fig = merge_folder(folder, out / "TONG_HOP.xlsx")
+    return out, folder, fig
+
+
+def _half_up(x: float) -> float:
+    return float(Decimal(str(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _percent(n: float, d: float) -> float:
+    """n / d × 100 to 2 decimals, never 100 for what is not 100 nor 0 for what is not 0 (the project's rule)."""
+    r = _half_up(100 * n / d)
+    if r >= 100 and n < d:
+        return 99.99
+    if r <= 0 < n:
+        return 0.01
+    return r
+
+
+def _number(v):
+    if isinstance(v, str) and v.replace(".", "").isdigit():  # typed as text with thousands dots
+        return int(v.replace(".", ""))
+    if v == "-":  # the forms' mark for none
+        return 0
+    return v
+
+
+@pytest.fixture(scope="module")
+def cells(bundle):
+    """value-cell name → (sheet, row, col), from one template's defined names (the same for every unit)."""
+    _, folder, _ = bundle
+    wb = openpyxl.load_workbook(folder / s26.file_name("X-CAC-SON"))
+    out = {}
+    for name, dn in wb.defined_names.items():
+        sheet, ref = list(dn.destinations)[0]
+        c = openpyxl.utils.cell.coordinate_from_string(ref.replace("$", ""))
+        out[name] = (sheet, c[1] - 1, openpyxl.utils.cell.column_index_from_string(c[0]) - 1)
+    return out
+
+
+def _read(path: Path, unit, cells) -> dict:
+    """A return's typed values, read by python-calamine (not xlcchc's reader) at the named cells."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    sheets: dict[str, list] = {}
+    out = {}
+    for ind in CAT.value_indicators():
+        if not CAT.applies(ind, unit) or CAT.computed(ind, unit):
+            continue
+        sheet, r, c = cells[value_name(ind.form, ind.code)]
+        if sheet not in sheets:
+            sheets[sheet] = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        v = _number(sheets[sheet][r][c])
+        if isinstance(v, (int, float)) and v != "":
+            out[ind.key] = v
+    return out
+
+
+def test_the_readme_is_committed_as_generated(bundle):
+    out, _, _ = bundle
+    assert (out / "README-2026.md").read_text(encoding="utf-8") == (ROOT / "samples" / "README-2026.md").read_text(encoding="utf-8")
+
+
+def test_every_department_and_commune_but_a_few_sent_and_the_planted_problems_are_reported(bundle):
+    _, folder, fig = bundle
+    status = {}
+    for st in fig.status:
+        status.setdefault(st.unit, st.status)
+    assert {c for c, s in status.items() if s == "Chưa nộp"} == set(s26.NOT_SENT)
+    assert sum(1 for u in REG.reporting_units() if status.get(u.code) in ("Đã nộp", "Có lỗi")) == 182 - len(s26.NOT_SENT)
+    by_file = {st.file: st for st in fig.status if st.file}
+    old = by_file[f"BC_CCHC_2026_{s26.OLD_REGIME_UNIT}_mau2022.xlsx"]
+    assert old.status == "Không hợp lệ" and "tinh-2022" in old.detail
+    gone = by_file[s26.file_name(s26.MERGED_AWAY[0])]
+    assert gone.status == "Không hợp lệ" and "X-XUAN-HONG" in gone.detail and "sáp nhập" in gone.detail
+    assert by_file[s26.file_name(s26.TWICE_UNIT, "_du_thao")].status == "Trùng"
+    assert by_file[f"BC_CCHC_6thang2026_{s26.STALE_UNIT}.xlsx"].status == "Sai kỳ báo cáo"
+    assert by_file[s26.file_name(s26.DAMAGED_UNIT, " (1)")].status == "Không hợp lệ"
+    assert status[s26.TYPO_UNIT] == "Có lỗi"
+    # plausible sizes: communes differ, wards are larger
+    ho_so = {u.code: fig.by_unit[u.code].get("3:3.3.1") for u in REG.reporting_units()
+             if u.kind == "xa" and u.code in fig.by_unit and u.code != s26.TEXT_UNIT}
+    wards = [v for c, v in ho_so.items() if c.startswith("P-") and v]
+    communes = [v for c, v in ho_so.items() if c.startswith("X-") and v]
+    assert len(set(communes)) > 100 and sum(wards) / len(wards) > 2 * sum(communes) / len(communes)
+
+
+def test_provincial_figures_equal_an_independent_computation(bundle, cells):
+    out, folder, fig = bundle
+    used = {st.unit: folder / st.file for st in fig.status if st.status in ("Đã nộp", "Có lỗi") and st.file}
+    by_unit = {code: _read(path, REG.by_code[code], cells) for code, path in sorted(used.items())}
+    want: dict[str, float | None] = {}
+    for ind in CAT.value_indicators():
+        agg = ind.aggregate
+        who = [c for c in by_unit if REG.by_code[c].kind in agg.filled_by or c in agg.filled_by]
+        if agg.method == "sum":
+            vals = [by_unit[c][ind.key] for c in who if ind.key in by_unit[c]]
+            want[ind.key] = float(sum(vals)) if vals else None
+        elif agg.method == "share_yes":
+            answers = [by_unit[c][ind.key] for c in who if by_unit[c].get(ind.key) in (0, 1)]
+            want[ind.key] = _percent(sum(answers), len(answers)) if answers else None
+        elif agg.method == "lead":
+            want[ind.key] = by_unit.get(agg.lead, {}).get(ind.key)
+    sums = {r.target: r.terms for r in CAT.rules if r.kind == "sum"}
+    for _ in range(3):
+        for ind in CAT.value_indicators():
+            agg = ind.aggregate
+            if agg.method == "total":
+                vals = [want.get(t) for t in sums[ind.key] if want.get(t) is not None]
+                want[ind.key] = float(sum(vals)) if vals else None
+            elif agg.method == "ratio":
+                n, d = want.get(agg.numerator), want.get(agg.denominator)
+                want[ind.key] = _percent(n, d) if n is not None and d else None
+    back = read_provincial(out / "TONG_HOP.xlsx")
+    compared = 0
+    for ind in CAT.value_indicators():
+        if ind.aggregate.method == "none" or ind.kind == "text":
+            continue
+        got = back.values.get(ind.key)
+        if want.get(ind.key) is None:
+            assert got in (None, "-"), ind.key
+        else:
+            assert got == pytest.approx(want[ind.key], abs=0.0051), ind.key
+            compared += 1
+    assert compared > 80
+    # the communes' own figures reach the province: one-stop files are the sum of 163 communes
+    assert back.values["3:3.3.1"] == sum(by_unit[c].get("3:3.3.1", 0) for c in by_unit if REG.by_code[c].kind == "xa")
+
+
+def test_the_figures_are_deterministic():
+    a = s26.returns_2026()[2]
+    b = s26.returns_2026()[2]
+    assert {k: v.values for k, v in a.items()} == {k: v.values for k, v in b.items()}
