@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from xlcchc.numformat import PERCENT_FORMAT, input_format
 from xlcchc import layout
 from xlcchc.catalog import load_catalog, registry_of
 from xlcchc.cli import main
@@ -112,7 +113,7 @@ def test_applicable_rows_are_validated_inputs_and_others_greyed(books, catalog, 
             dvs = _validation_of(cell.parent, cell.coordinate)
             if catalog.computed(ind, unit):
                 assert cell.data_type == "f" and "ISNUMBER" in cell.value and cell.protection.locked
-                assert cell.number_format == "0.00" and not dvs
+                assert cell.number_format == PERCENT_FORMAT and not dvs
             elif catalog.applies(ind, unit):
                 assert not cell.protection.locked and not note.protection.locked, ind.key
                 assert len(dvs) == 1, ind.key
@@ -123,6 +124,10 @@ def test_applicable_rows_are_validated_inputs_and_others_greyed(books, catalog, 
                 expected = {"count": "whole", "decimal": "decimal", "money": "decimal", "percent": "decimal",
                             "choice": "list", "text": "textLength"}[kind]
                 assert dv.type == expected, ind.key
+                # displayed the Vietnamese way on any locale (1.768 with literal dots), the cell keeps a number
+                assert cell.number_format == input_format(kind), ind.key
+                if kind == "count":  # how to type a thousand on an English-locale machine
+                    assert "1768" in dv.prompt and "1.768" in dv.prompt and "1768" in dv.error
                 if kind == "percent":
                     assert (dv.formula1, dv.formula2) == ("0", "100")
                 if kind == "choice":

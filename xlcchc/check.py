@@ -223,10 +223,29 @@ def _short(s: str, n: int = 70) -> str:
 # --- returns and files -------------------------------------------------------------------------
 
 
+#: A return in which nothing was typed: not a submission (status “Chưa nhập số liệu”, check exit 1).
+BLANK_RULE = "return.blank"
+
+
+def is_blank_return(ret: Return) -> bool:
+    """No value cell holds anything (a template sent back as it was received)."""
+    return all(c.raw is None or (isinstance(c.raw, str) and not c.raw.strip()) or c.formula for c in ret.cells.values())
+
+
+def blank_return_finding(file: str, unit: str | None = None) -> Finding:
+    return Finding(
+        file=file, unit=unit, severity=ERROR, rule=BLANK_RULE,
+        message="Báo cáo chưa nhập số liệu: mọi ô số liệu đều trống. Hãy nhập số liệu vào các trang Biểu mẫu, "
+        "lưu tệp rồi kiểm tra lại trước khi gửi",
+    )
+
+
 def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
     """The reader's problems plus every rule's findings, computed rows recomputed from their inputs."""
     catalog = catalog or ret.catalog
     unit = registry_of(catalog).by_code[ret.unit]
+    if is_blank_return(ret):
+        return [*sorted(ret.problems, key=Finding.sort_key), blank_return_finding(ret.path.name, ret.unit)]
     vals = recompute({k: c.value for k, c in ret.cells.items()}, catalog, unit)
     skip = [k for k, c in ret.cells.items() if c.problem is not None and c.problem.rule != "cell.overwritten"]
     found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip)

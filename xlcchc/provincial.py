@@ -15,7 +15,9 @@ from .findings import Finding
 
 Value = float | str | None
 
-SubmissionStatus = Literal["Đã nộp", "Chưa nộp", "Không hợp lệ", "Có lỗi", "Trùng", "Sai kỳ báo cáo"]
+SubmissionStatus = Literal[
+    "Đã nộp", "Chưa nộp", "Chưa nhập số liệu", "Không hợp lệ", "Có lỗi", "Trùng", "Sai kỳ báo cáo"
+]
 
 
 class UnitStatus(BaseModel):
@@ -47,3 +49,5 @@ class ProvincialFigures(BaseModel):
     status: list[UnitStatus] = Field(default_factory=list)
     adjustments: list[Adjustment] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)  # findings still open (units' and provincial checks)
+    #: The tool's own outputs found among the returns and skipped (file, note); not read back from the file.
+    skipped: list[tuple[str, str]] = Field(default_factory=list)

@@ -41,6 +41,7 @@ from .formulas import (
     rule_status,
 )
 from .numbers import fmt_vn
+from .numformat import PERCENT_FORMAT, input_format
 from .periods import Period, parse_period
 from .fileio import write_bytes
 
@@ -155,15 +156,9 @@ class _Formats:
 
 
 def _num_format(kind: str, computed: bool = False) -> str:
-    if computed or kind == "percent":
-        return "0.00"
-    if kind == "count":
-        return "#,##0"
-    if kind == "choice":
-        return "0"
-    if kind in ("decimal", "money"):
-        return "General"
-    return "@"
+    """The display format of a value cell: Vietnamese separators whatever the machine's locale
+    (`numformat`: 1.768 and 100,00 on an English-locale Windows too); the cell keeps the number."""
+    return PERCENT_FORMAT if computed else input_format(kind)
 
 
 # --- text layout helpers --------------------------------------------------------------------------
@@ -203,16 +198,16 @@ def _validation(ind: Indicator, unit: Unit) -> dict[str, Any]:
     unit_word = f" (đơn vị tính: {ind.unit})" if ind.unit and kind != "choice" and ind.unit != "%" else ""
     if kind == "count":
         v = {"validate": "integer", "criteria": ">=", "value": 0}
-        title, msg = "Nhập số nguyên", f"Nhập số nguyên không âm{unit_word}, ví dụ 1234. Không gõ chữ, khoảng trắng hay dấu chấm phân cách; giải thích ghi vào cột Ghi chú."
-        err = f"Mục {ind.code} chỉ nhận số nguyên không âm{unit_word}."
+        title, msg = "Nhập số nguyên", f"Nhập số nguyên không âm{unit_word}: gõ liền các chữ số, ví dụ 1768 (không gõ 1.768 hay 1,768: máy cài tiếng Anh hiểu dấu chấm là dấu thập phân). Giải thích ghi vào cột Ghi chú."
+        err = f"Mục {ind.code} chỉ nhận số nguyên không âm{unit_word}. Gõ liền các chữ số, không gõ dấu chấm hay dấu phẩy ngăn cách hàng nghìn: một nghìn bảy trăm sáu mươi tám gõ là 1768."
     elif kind in ("decimal", "money"):
         v = {"validate": "decimal", "criteria": ">=", "value": 0}
-        title, msg = "Nhập số", f"Nhập số không âm{unit_word}; phần thập phân (nếu có) theo dấu thập phân của máy. Không gõ chữ hay đơn vị."
-        err = f"Mục {ind.code} chỉ nhận số không âm{unit_word}."
+        title, msg = "Nhập số", f"Nhập số không âm{unit_word}, không gõ dấu ngăn cách hàng nghìn. Phần thập phân theo dấu thập phân của máy: 12,5 trên máy cài tiếng Việt, 12.5 trên máy cài tiếng Anh."
+        err = f"Mục {ind.code} chỉ nhận số không âm{unit_word}. Không gõ chữ, đơn vị hay dấu ngăn cách hàng nghìn; phần thập phân theo dấu thập phân của máy (12,5 hoặc 12.5)."
     elif kind == "percent":
         v = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100}
-        title, msg = "Nhập tỷ lệ %", "Nhập tỷ lệ phần trăm từ 0 đến 100, ví dụ 98,5 cho 98,5%. Không gõ ký hiệu %."
-        err = f"Mục {ind.code} chỉ nhận tỷ lệ từ 0 đến 100 (không gõ ký hiệu %)."
+        title, msg = "Nhập tỷ lệ %", "Nhập tỷ lệ phần trăm từ 0 đến 100, không gõ ký hiệu %: 98,5 trên máy cài tiếng Việt, 98.5 trên máy cài tiếng Anh."
+        err = f"Mục {ind.code} chỉ nhận tỷ lệ từ 0 đến 100, không gõ ký hiệu %; phần thập phân theo dấu thập phân của máy (98,5 hoặc 98.5)."
     elif kind == "choice":
         codes = [str(c) for c in domain_codes(ind, unit.kind)]
         listing = "; ".join(f"{c.label} = {c.value}" for c in ind.unit_choices())
@@ -464,7 +459,7 @@ def _write_form(ws, fmt: _Formats, plan: Plan, number: int, blank: dict[str, str
             num = layout.value_name(*_split(agg.numerator))
             den = layout.value_name(*_split(agg.denominator))
             ws.write_formula(row, COL_VALUE, ratio_formula(num, den),
-                             fmt(border=1, align="right", num_format="0.00", bg_color=COMPUTED, locked=True), "")
+                             fmt(border=1, align="right", num_format=_num_format("percent", computed=True), bg_color=COMPUTED, locked=True), "")
         elif applies:
             ws.write_blank(row, COL_VALUE, None, fmt(border=1, align="right", locked=False, num_format=_num_format(kind)))
             ws.data_validation(row, COL_VALUE, row, COL_VALUE, _validation(ind, unit))
@@ -523,7 +518,9 @@ def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str], extra: li
     cat, unit = plan.catalog, plan.unit
     widths = [17, 8, 9, 10, 58, 13, 7]
     for c, w in enumerate(widths):
-        ws.set_column(c, c, w)
+        # Column A keeps the rule ids for support (the add-in and tests read them) but is hidden: a person
+        # reads the form, the item and the rule's sentence, never an id such as 1-domain-1.
+        ws.set_column(c, c, w, None, {"hidden": True} if c == 0 else None)
     ws.hide_gridlines(2)
     ws.merge_range(0, 0, 0, 5, "KIỂM TRA SỐ LIỆU", fmt(bold=True, align="center", font_size=13))
     ws.merge_range(1, 0, 1, 5, f"{unit.name} – {plan.period.label}", fmt(italic=True, align="center"))
@@ -561,7 +558,7 @@ def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str], extra: li
         ws.write_formula(row, CHECK_STATUS_COL, rule_formula(r, cat, unit, ref), status_f, blank[r.id])
         target = f"#{plan.value_ref(anchor).replace('$', '')}"
         ws.write_formula(row, 6, f'=HYPERLINK("{target}","Xem")', link_f, "Xem")
-        ws.set_row(row, _height((r.message, widths[4]), (r.id, widths[0])))
+        ws.set_row(row, _height((r.message, widths[4])))
     for i, x in enumerate(extra):
         row = CHECK_FIRST_ROW + len(plan.rules) + i
         ws.write_string(row, 0, x["id"], cell)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
 from ..errors import XlcchcError
 
@@ -66,10 +67,18 @@ def cli_merge(args) -> int:
         }
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
+        from ..periods import PeriodError, parse_period
+
+        try:
+            period = parse_period(fig.period).label if fig.period else "chưa xác định"
+        except PeriodError:
+            period = fig.period
         counts = Counter(s.status for s in fig.status if s.unit)
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        print(f"Đã tổng hợp vào “{args.output}” (kỳ {fig.period or 'chưa xác định'}). {parts}.")
+        print(f"Đã tổng hợp kỳ {period} vào: {Path(args.output).resolve()}. {parts}.")
         bad = [s for s in fig.status if not s.unit]
         if bad:
             print(f"{len(bad)} tệp không dùng được (xem trang “Tình hình nộp”).")
+        for rel, note in fig.skipped:
+            print(f"Bỏ qua “{rel}”: {note.removesuffix('; bỏ qua')}" if note else f"Bỏ qua “{rel}”")
     return 0

@@ -25,6 +25,8 @@ from ..layout import STATUS_FINAL
 
 #: Extensions read as returns; anything else in the folder is listed as ignored.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".ods")
+#: The reader's code for a workbook xlcchc wrote itself (a provincial workbook, an appendix): skipped, not invalid.
+OWN_OUTPUT = "doc.own_output"
 #: Below this many files the pool's start-up costs more than it saves.
 POOL_MIN_FILES = 40
 
@@ -222,6 +224,8 @@ class Collected:
     invalid: list[FileResult]
     ignored: list[tuple[str, str]]
     count: int
+    #: The tool's own outputs found in the folder (TONG_HOP.xlsx, PHU_LUC.xlsx): (file, note), not returns.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def collect(
@@ -262,11 +266,15 @@ def collect(
     best: dict[tuple[str, str, str], FileResult] = {}
     finals: dict[tuple[str, str, str], list[str]] = {}
     others: list[FileResult] = []
+    skipped: list[tuple[str, str]] = []
     for res in read_all(jobs, workers=workers):
         res.duplicates = dup_of.get(res.sha256, [])
         done += 1
         if progress:
             progress(done, total, res.rel)
+        if res.error_code == OWN_OUTPUT:
+            skipped.append((res.rel, res.error or ""))
+            continue
         if not res.ok:
             invalid.append(res)
             continue
@@ -280,7 +288,7 @@ def collect(
             best[key] = res
         else:
             others.append(res.summary())
-    return Collected(best, finals, others, invalid, scan.ignored, total)
+    return Collected(best, finals, others, invalid, scan.ignored, total, sorted(skipped))
 
 
 def read_expected(path: Path | str) -> list[str]:

@@ -147,7 +147,7 @@ def merge_folder(
         by_unit=by_unit, notes_by_unit=notes_by_unit,
         sources={u: Source(r.rel, r.sha256, r.cells) for u, r in used.items()},
         status=status, unit_findings=unit_findings, provincial_findings=provincial_findings,
-        computed=computed, final=final, notes=notes, adjustments=adjustments, trend=trend,
+        computed=computed, final=final, notes=notes, adjustments=adjustments, trend=trend, skipped=col.skipped,
     )
     try:
         write_provincial(merged, output)
@@ -160,7 +160,7 @@ def merge_folder(
         by_unit=by_unit, status=status,
         adjustments=[Adjustment(key=k, value=v, reason=r, computed=computed.get(k))
                      for k, (v, r) in adjustments.items()],
-        findings=[*unit_findings, *provincial_findings],
+        findings=[*unit_findings, *provincial_findings], skipped=col.skipped,
     )
 
 
@@ -213,7 +213,7 @@ def _statuses(
             continue
         if code in used:
             res = used[code]
-            st = "Có lỗi" if res.errors else "Đã nộp"
+            st = _status_of(res)
             rows.append(_row(registry, res, st, _used_detail(res)))
         elif code in wrong_period:
             # The unit's only returns are of another period: its line says so (the files are listed below).
@@ -224,11 +224,20 @@ def _statuses(
             rows.append(UnitStatus(unit=code, name=name, status="Chưa nộp"))
     for code in sorted(set(used) - expected_set):
         res = used[code]
-        st = "Có lỗi" if res.errors else "Đã nộp"
+        st = _status_of(res)
         rows.append(_row(registry, res, st, "Đơn vị không có trong danh sách phải nộp; số liệu vẫn được tổng hợp. "
                          + _used_detail(res)))
     rows_extra.sort(key=lambda s: (s.unit == "", s.unit, s.file or ""))
     return rows + rows_extra, used
+
+
+def _status_of(res: FileResult) -> str:
+    """A return's line on the status sheet: a blank return is not a submission."""
+    from ..check import BLANK_RULE
+
+    if any(f.rule == BLANK_RULE for f in res.findings):
+        return "Chưa nhập số liệu"
+    return "Có lỗi" if res.errors else "Đã nộp"
 
 
 def _used_detail(res: FileResult) -> str:

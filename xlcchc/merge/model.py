@@ -72,3 +72,5 @@ class Merged:
     #: With `merge --history`: (period label, form:code → value) of a few key rates over the stored
     #: periods and this one, for the dashboard's trend chart; empty otherwise.
     trend: list[tuple[str, dict[str, Value]]] = field(default_factory=list)
+    #: The tool's own outputs found in the folder and skipped: (file, note), shown under the status table.
+    skipped: list[tuple[str, str]] = field(default_factory=list)

@@ -26,6 +26,7 @@ from ..catalog.models import Catalog, Indicator, Registry
 from ..layout import META_SHEET, form_sheet, meta_name
 from ..provincial import Value
 from ..formulas import shown_formula_text
+from ..numformat import PERCENT_FORMAT, WHOLE_FORMAT, input_format, number_format
 from .aggregate import contributors, number, per_unit_ratio, sum_rule_terms
 from .model import (
     PROVINCIAL_FORMAT,
@@ -68,29 +69,58 @@ def write_provincial(merged: Merged, output: Path | str) -> Path:
 
 
 class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook):
-        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+    """Cell formats of TONG_HOP.xlsx. Figures take the locale-proof formats of `numformat`: a figure
+    whose value is known when the file is written prints exactly as in the appendix (1.768, 99,99) on
+    any machine; a cell typed later (an adjustment) takes the format of its kind."""
 
-        def f(**kw):
-            return wb.add_format({**base, **kw})
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+        self._cache: dict[tuple, object] = {}
+        self._figures: dict[tuple, object] = {}  # (style, value, kind) → format: 190 units × 150 rows
+        f = self.make
 
         self.title = f(bold=True, font_size=13)
         self.subtitle = f(italic=True)
+        self.note = f(italic=True, text_wrap=True, valign="top")
         self.header = f(bold=True, border=1, align="center", text_wrap=True, bg_color="#D9E1F2")
         self.text = f(border=1, text_wrap=True)
         self.heading = f(border=1, text_wrap=True, bold=True)
         self.center = f(border=1, align="center")
-        self.num = f(border=1, num_format="#,##0.##")
-        self.pct = f(border=1, num_format="0.00")
-        self.final = f(border=1, bold=True, num_format="#,##0.##", bg_color="#E2EFDA")
-        self.adj = f(border=1, locked=False, bg_color="#FFF2CC", num_format="#,##0.##")
+        self.num = f(border=1, num_format=WHOLE_FORMAT)
+        self.pct = f(border=1, num_format=PERCENT_FORMAT)
+        self.final = f(border=1, bold=True, bg_color="#E2EFDA")
+        self.adj = f(border=1, locked=False, bg_color="#FFF2CC")
         self.adj_text = f(border=1, locked=False, bg_color="#FFF2CC", text_wrap=True)
         self.cell = f(border=1)
         self.plain = f()
 
+    def make(self, **kw):
+        key = tuple(sorted(kw.items()))
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._cache[key] = self.wb.add_format({**self.base, **kw})
+        return fmt
 
-def _number_format(fm: _Formats, ind: Indicator):
-    return fm.pct if ind.kind == "percent" else fm.num
+    _STYLES = {
+        "num": {"border": 1},
+        "final": {"border": 1, "bold": True, "bg_color": "#E2EFDA"},
+        "adj": {"border": 1, "locked": False, "bg_color": "#FFF2CC"},
+    }
+
+    def figure(self, style: str, value, kind: str):
+        """The format of a figure of `kind` holding `value` (None: typed later, or not known)."""
+        n = number(value) if value is not None and value != "" else None
+        key = (style, n, kind)
+        fmt = self._figures.get(key)
+        if fmt is not None:
+            return fmt
+        if n is not None:
+            numfmt = number_format(float(n), 2 if kind == "percent" else None)
+        else:
+            numfmt = input_format(kind) if kind != "text" else "General"
+        fmt = self._figures[key] = self.make(**self._STYLES[style], num_format=numfmt)
+        return fmt
 
 
 def _write_value(ws, row: int, col: int, value: Value, fmt) -> None:
@@ -238,6 +268,7 @@ def _write(merged: Merged, path: Path, output_name: str) -> None:
 
 def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, terms, heading: str) -> None:
     catalog, registry = merged.catalog, merged.registry
+    kinds = {u: (registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols}
     ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
     ws.write_string(
@@ -265,25 +296,25 @@ def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, ter
             for c in range(COL_METHOD, COL_NOTE + 1):
                 ws.write_blank(r, c, None, fm.cell)
             continue
-        numfmt = _number_format(fm, ind)
         ws.write_string(r, COL_METHOD, method_text(catalog, registry, ind, terms), fm.text)
         computed = merged.computed.get(ind.key)
         formula = _formula(merged, ind, r, rows, unit_cols, terms)
         if formula:
-            ws.write_formula(r, COL_COMPUTED, formula, numfmt, _cached(computed))
+            ws.write_formula(r, COL_COMPUTED, formula, fm.figure("num", computed, ind.kind), _cached(computed))
         else:
-            _write_value(ws, r, COL_COMPUTED, computed, numfmt)
+            _write_value(ws, r, COL_COMPUTED, computed, fm.figure("num", computed, ind.kind))
         adj_value, adj_reason = merged.adjustments.get(ind.key, (None, ""))
-        _write_value(ws, r, COL_ADJ, adj_value, fm.adj)
+        _write_value(ws, r, COL_ADJ, adj_value, fm.figure("adj", adj_value, ind.kind))
         ws.write_string(r, COL_REASON, adj_reason or "", fm.adj_text)
         e = xl_rowcol_to_cell(r, COL_COMPUTED)
         a = xl_rowcol_to_cell(r, COL_ADJ)
-        ws.write_formula(r, COL_FINAL, f'=IF({a}="",{e},{a})', fm.final, _cached(merged.final.get(ind.key)))
+        final = merged.final.get(ind.key)
+        ws.write_formula(r, COL_FINAL, f'=IF({a}="",{e},{a})', fm.figure("final", final, ind.kind), _cached(final))
         ws.write_string(r, COL_NOTE, merged.notes.get(ind.key, ""), fm.text)
         for u, col in unit_cols.items():
             v = merged.by_unit.get(u, {}).get(ind.key)
             if v is not None:
-                _write_value(ws, r, col, v, numfmt)
+                _write_value(ws, r, col, v, fm.figure("num", v, ind.unit_kind_of_value(kinds.get(u, ""))))
         sheet = form_sheet(form.number)
         for name, col in (
             (final_name(form.number, ind.code), COL_FINAL),
@@ -387,8 +418,8 @@ def _write_adjustments(ws, fm: _Formats, merged: Merged) -> None:
         ws.write_number(r, 0, ind.form, fm.center)
         ws.write_string(r, 1, ind.code, fm.cell)
         ws.write_string(r, 2, ind.label, fm.text)
-        _write_value(ws, r, 3, merged.computed.get(ind.key), fm.num)
-        _write_value(ws, r, 4, value, fm.num)
+        _write_value(ws, r, 3, merged.computed.get(ind.key), fm.figure("num", merged.computed.get(ind.key), ind.kind))
+        _write_value(ws, r, 4, value, fm.figure("num", value, ind.kind))
         ws.write_string(r, 5, reason or "", fm.text)
         r += 1
 
@@ -414,7 +445,7 @@ def _write_findings(ws, fm: _Formats, merged: Merged, output_name: str) -> None:
         ws.write_string(r, 7, f.message, fm.text)
         for c, v in ((8, f.expected), (9, f.actual)):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(r, c, float(v), fm.num)
+                ws.write_number(r, c, float(v), fm.figure("num", v, "decimal"))
             else:
                 ws.write_string(r, c, "" if v is None else str(v), fm.cell)
         r += 1

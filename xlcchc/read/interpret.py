@@ -144,8 +144,37 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
     return ret
 
 
+#: `kind` in the metadata of the provincial workbook (TONG_HOP.xlsx, `merge.model.PROVINCIAL_KIND`).
+OWN_PROVINCIAL_KIND = "tong_hop"
+
+
+def _kind(book: _Book) -> str | None:
+    """The `kind` a workbook of xlcchc's own declares in its metadata (TONG_HOP.xlsx does; a return not)."""
+    sr = book.ref(layout.meta_name("kind"))
+    if not sr or sr[0] not in book.sheets:
+        return None
+    raw, _ = book.raw_value(book.cell(*sr))
+    return raw if isinstance(raw, str) else None
+
+
+def _looks_like_appendix(sheets) -> bool:
+    """PHU_LUC.xlsx: the form sheets without a cover or metadata (a return always has both)."""
+    names = list(sheets)
+    return bool(names) and names[0] == layout.form_sheet(1) and layout.COVER_SHEET not in names
+
+
 def _identity(name: str, book: _Book, meta: dict[str, Any], *, expected_unit, expected_period, regime) -> tuple[Catalog, Unit, Period]:
     """Regime, catalog, unit and period the metadata claims, each checked against what the caller expects."""
+    if _kind(book) == OWN_PROVINCIAL_KIND:
+        raise ReturnError(
+            "doc.own_output",
+            f"Tệp “{name}” là bảng tổng hợp do chương trình tạo ra, không phải báo cáo của đơn vị; bỏ qua",
+        )
+    if layout.META_SHEET not in book.sheets and not meta and _looks_like_appendix(book.sheets):
+        raise ReturnError(
+            "doc.own_output",
+            f"Tệp “{name}” là phụ lục do chương trình tạo ra, không phải báo cáo của đơn vị; bỏ qua",
+        )
     if layout.META_SHEET not in book.sheets and not meta:
         raise ReturnError(
             "doc.not_template",
@@ -327,11 +356,18 @@ def _value_cell(name: str, book: _Book, ret: Return, ind: Indicator, unit: Unit,
             Finding(
                 file=name, form=ind.form, code=ind.code, cell=label, severity=WARNING, rule="cell.text_number",
                 message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô chứa văn bản “{_short(raw)}”, không phải số; "
-                f"chương trình hiểu là {fmt_vn(value)} — hãy xóa và gõ lại dạng số (ô định dạng Số, không gõ "
-                "dấu nháy ' ở đầu) để Excel cộng được",
+                f"chương trình hiểu là {fmt_vn(value)} — hãy xóa và gõ lại {_how_to_type(value)} để Excel cộng được",
                 actual=_jsonable(raw),
             )
         )
+
+
+def _how_to_type(value: float) -> str:
+    """What to type so that Excel stores the number on any locale: digits only for a whole number."""
+    if float(value).is_integer():
+        return f"{int(value)} (chỉ gõ các chữ số, không gõ dấu chấm, dấu phẩy hay dấu nháy ' ở đầu)"
+    return (f"dạng số, không gõ dấu nháy ' ở đầu; phần thập phân theo dấu thập phân của máy "
+            f"({fmt_vn(value)} trên máy cài tiếng Việt, {value:g} trên máy cài tiếng Anh)")
 
 
 def _note_cell(name: str, book: _Book, ret: Return, ind: Indicator, ref: tuple[str, str]) -> None:
