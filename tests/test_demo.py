@@ -136,3 +136,26 @@ def test_missing_samples_give_a_clear_message(tmp_path):
 
 def test_default_samples_are_found_from_the_repository():
     assert find_returns(None) == ROOT / "samples" / "bao-cao-2022"
+
+
+def test_demo_builds_the_history_and_shows_both_findings(demo):
+    """Quý I → 6 tháng → 9 tháng → năm: the planted decrease (9 tháng) and outlier (năm) are found, nothing else."""
+    from xlcchc.samples import MISSING_UNIT
+    from xlcchc.samples_periods import DECREASE_UNIT, EARLIER, OUTLIER_UNIT
+
+    found = {p: [(f.unit, f.rule) for f in fs] for p, fs in demo.history_findings.items()}
+    assert list(found) == [p for p, *_ in EARLIER] + ["2022-N"]
+    assert found["2022-9T"] == [(DECREASE_UNIT, "history.cumulative_decrease")]
+    assert found["2022-N"] == [(OUTLIER_UNIT, "history.outlier")]
+    assert found["2022-Q1"] == found["2022-6T"] == []
+    assert demo.history_notes == [f"Ban Dân tộc: Kỳ trước (9 tháng năm 2022) đơn vị đã nộp báo cáo, kỳ này chưa có báo cáo dùng được"]
+    assert MISSING_UNIT == "BDT"
+    text = "\n".join(demo.lines)
+    assert "[Lỗi] 9 tháng năm 2022: UBND huyện Thạch Thành" in text and "[Cảnh báo] Năm 2022: UBND huyện Quảng Xương" in text
+    assert demo.history.exists() and demo.compared.exists()
+    # The year's merged workbook carries the trend chart of the key rates (one more chart on the dashboard).
+    import zipfile
+
+    with zipfile.ZipFile(demo.provincial) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert any(b"Xu h\xc6\xb0\xe1\xbb\x9bng" in z.read(n) for n in charts)

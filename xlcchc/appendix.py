@@ -35,10 +35,12 @@ from .numformat import WHOLE_FORMAT, number_format
 from .periods import PeriodError, parse_period
 from .printing import (
     BODY_PT,
+    BODY_PT_LANDSCAPE,
     BODY_PT_PORTRAIT,
     CELL_PAD_PX,
     DEFAULT_ROW_PT,
     FONT,
+    LANDSCAPE_PX,
     PAGE_PX,
     TITLE_PT,
     Line,
@@ -114,13 +116,15 @@ class _Context:
     registry: Registry | None
     fig: ProvincialFigures
     st: Styles
-    cols: tuple[int, int, int, int, int] = (48, 300, 100, 75, _NOTE_PX)  # STT, label, unit, value, note (px)
+    cols: tuple[int, ...] = (48, 300, 100, 75, _NOTE_PX)  # STT, label, unit, value, [compared…,] note (px)
     header: Header | None = None
     annex_number: int = 0  # the annexes are numbered in print order (Phụ biểu 1, 2 …)
     extra: dict[str, Any] = field(default_factory=dict)  # what an annex of another module needs
+    #: `--compare`: column title → form:code → figure of an earlier period (“Cùng kỳ năm trước”, “Kỳ trước”)
+    compare: dict[str, dict[str, Value]] = field(default_factory=dict)
 
 
-def _form_columns(cat: Catalog, fig: ProvincialFigures) -> tuple[int, int, int, int, int]:
+def _form_columns(cat: Catalog, fig: ProvincialFigures, compared: int = 0) -> tuple[int, ...]:
     """Column widths (px) of the form tables, the same on every form so that the pages look alike.
 
     STT, unit and value columns are as wide as their longest entry (within limits, so that a long code
@@ -141,10 +145,12 @@ def _form_columns(cat: Catalog, fig: ProvincialFigures) -> tuple[int, int, int, 
         0,
         int(min(max(unit, 90), 120)),
         int(min(max(value, 70), 120)),
+        *([int(min(max(value, 80), 120))] * compared),  # earlier periods, as wide as the figures (`--compare`)
         int(min(max(note, _NOTE_PX), _NOTE_MAX_PX)),
     ]
-    cols[1] = PAGE_PX - sum(cols)
-    return tuple(cols)  # type: ignore[return-value]
+    # Columns of earlier periods need the width of a landscape page for the labels to stay readable.
+    cols[1] = (LANDSCAPE_PX if compared else PAGE_PX) - sum(cols)
+    return tuple(cols)
 
 
 _ZWSP = "\u200b"
@@ -209,21 +215,23 @@ def _table_header(ws: Any, row: int, ctx: _Context) -> tuple[int, int]:
     value_header = cat.value_header
     if lines(value_header, cols[3], BODY_PT, bold=True) > 1:
         value_header = keep_together(value_header)
+    titles = list(ctx.compare)
+    last = len(cols) - 1  # the note column
     ws.merge_range(row, 0, row + 1, 0, "STT", h)
     ws.merge_range(row, 1, row + 1, 1, label, h)
-    ws.merge_range(row, 2, row, 3, "Kết quả thống kê", h)
+    ws.merge_range(row, 2, row, 3 + len(titles), "Kết quả thống kê", h)
     ws.write_string(row + 1, 2, "Đơn vị tính", h)
     ws.write_string(row + 1, 3, value_header, h)
-    ws.merge_range(row, 4, row + 1, 4, "Ghi chú", h)
+    for j, title in enumerate(titles):
+        ws.write_string(row + 1, 4 + j, title, h)
+    ws.merge_range(row, last, row + 1, last, "Ghi chú", h)
+    sub = max([lines("Đơn vị tính", cols[2], BODY_PT, bold=True), lines(value_header, cols[3], BODY_PT, bold=True)]
+              + [lines(t, cols[4 + j], BODY_PT, bold=True) for j, t in enumerate(titles)])
     need = max(
         lines(label, cols[1], BODY_PT, bold=True),
-        lines("Kết quả thống kê", cols[2] + cols[3], BODY_PT, bold=True)
-        + max(lines("Đơn vị tính", cols[2], BODY_PT, bold=True), lines(value_header, cols[3], BODY_PT, bold=True)),
+        lines("Kết quả thống kê", sum(cols[2:last]), BODY_PT, bold=True) + sub,
     )
-    second = height(
-        max(lines("Đơn vị tính", cols[2], BODY_PT, bold=True), lines(value_header, cols[3], BODY_PT, bold=True)),
-        BODY_PT,
-    )
+    second = height(sub, BODY_PT)
     first = max(height(need, BODY_PT) - second, height(1, BODY_PT))
     ws.set_row(row, first)
     ws.set_row(row + 1, second)
@@ -344,15 +352,18 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
         ws.write_string(row, 0, ind.printed_stt, st.cell(bold=bold, align="center"))
         ws.write_string(row, 1, ind.label, st.cell(bold=bold))
         ws.write_string(row, 2, ind.unit, st.cell(align="center"))
-        if ind.has_value:
-            _write_value(ws, row, 3, _printed(ind, fig.values.get(ind.key)), st, decimals=2 if ind.kind == "percent" else None)
-        else:
-            ws.write_blank(row, 3, None, st.cell(align="center"))
+        shown = [fig.values.get(ind.key)] + [vals.get(ind.key) for vals in ctx.compare.values()]
+        for j, v in enumerate(shown):
+            if ind.has_value:
+                _write_value(ws, row, 3 + j, _printed(ind, v), st, decimals=2 if ind.kind == "percent" else None)
+            else:
+                ws.write_blank(row, 3 + j, None, st.cell(align="center"))
+        note_col = len(cols) - 1
         note = _note_text(fig.notes.get(ind.key, ""))
         if note:
-            ws.write_string(row, 4, note, st.cell(size=BODY_PT))
+            ws.write_string(row, note_col, note, st.cell(size=BODY_PT))
         else:
-            ws.write_blank(row, 4, None, st.cell())
+            ws.write_blank(row, note_col, None, st.cell())
         value = fig.values.get(ind.key) if ind.has_value else None
         h = fit_row(
             ws,
@@ -362,7 +373,9 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
                 (ind.label, cols[1], BODY_PT, bold),
                 (ind.unit, cols[2], BODY_PT, False),
                 (value if isinstance(value, str) else "", cols[3], BODY_PT, False),
-                (note, cols[4], BODY_PT, False),
+                *((v if isinstance(v, str) and ind.has_value else "", cols[4 + j], BODY_PT, False)
+                  for j, v in enumerate(shown[1:])),
+                (note, cols[note_col], BODY_PT, False),
             ],
         )
         printed.append(Line(row, h, depth, keep))
@@ -372,8 +385,10 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
         h = _signatures(ws, ctx, row)
         printed.append(Line(row, h, 0, False))
         end = row + 1
-    page_setup(ws, landscape=False, header_rows=header)
-    breaks = page_breaks(printed, first_page=BODY_PT_PORTRAIT - used - head_pt, other_pages=BODY_PT_PORTRAIT - head_pt)
+    landscape = bool(ctx.compare)
+    page_pt = BODY_PT_LANDSCAPE if landscape else BODY_PT_PORTRAIT
+    page_setup(ws, landscape=landscape, header_rows=header)
+    breaks = page_breaks(printed, first_page=page_pt - used - head_pt, other_pages=page_pt - head_pt)
     if breaks:
         ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, end, len(cols) - 1)
@@ -412,12 +427,15 @@ def write_appendix(
     annexes: Iterable[str] | str | bool = (),
     header: Header | None = None,
     catalog: Catalog | None = None,
+    compare: dict[str, dict[str, Value]] | None = None,
 ) -> Path:
     """Write the appendix workbook to `output` atomically and return its path.
 
     By default the appendix is the regime's forms and nothing else: it goes into the report as it is.
     `annexes` names the annexes to add after them (`ANNEXES`; True: by-unit and status, for callers of the
-    former flag); `header` adds the block of an official document and a signature block.
+    former flag); `header` adds the block of an official document and a signature block. `compare`
+    (column title → figures of an earlier period, from the history: `xlcchc.history.compare`) adds
+    columns such as “Cùng kỳ năm trước” beside the figures.
 
     The file is written beside `output` under a temporary name and moved into place only when complete,
     so an interrupted run never leaves half an appendix where the previous one was. `catalog` defaults to
@@ -462,7 +480,8 @@ def write_appendix(
                     "comments": f"regime={cat.regime}; period={fig.period}; unit={fig.unit}",
                 }
             )
-            ctx = _Context(cat, registry, fig, Styles(wb), _form_columns(cat, fig), header=header)
+            ctx = _Context(cat, registry, fig, Styles(wb), _form_columns(cat, fig, len(compare or {})), header=header,
+                           compare=dict(compare or {}))
             for n, form in enumerate(cat.forms):
                 _write_form(wb, ctx, form.number, first=n == 0, last=n == len(cat.forms) - 1)
             for name in chosen:
@@ -519,8 +538,15 @@ def cli_appendix(args: Any) -> int:
     except ImportError:
         raise AppendixError("Bản cài đặt này chưa có chức năng đọc bảng tổng hợp (xlcchc.merge)") from None
     fig = read_provincial(src)
+    compare = None
+    if getattr(args, "compare", None):
+        from .history.compare import compare_columns
+        from .history.store import default_db
+
+        db = Path(args.history) if getattr(args, "history", None) else default_db(src)
+        compare = compare_columns(db, fig, args.compare)
     announce_parent(out)
-    path = write_appendix(fig, out, annexes=annexes, header=header)
+    path = write_appendix(fig, out, annexes=annexes, header=header, compare=compare)
     print(f"Đã ghi phụ lục: {path.resolve()}")
     if args.pdf:
         announce_parent(Path(args.pdf))

@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         'CƠ_QUAN mặc định là đơn vị tổng hợp, ví dụ --header "UBND TỈNH THANH HÓA"',
     )
     a.add_argument("--office", metavar="TÊN", help='tên cơ quan dưới cơ quan ban hành trong phần đầu, ví dụ "SỞ NỘI VỤ"')
+    a.add_argument(
+        "--compare", nargs="?", const="cung-ky,ky-truoc", metavar="CỘT",
+        help="thêm cột so sánh lấy từ lịch sử số liệu: cung-ky (Cùng kỳ năm trước), ky-truoc (Kỳ trước); "
+        "mặc định cả hai",
+    )
+    a.add_argument("--history", metavar="DB", help="tệp lịch sử cho --compare (mặc định: cạnh bảng tổng hợp)")
     a.set_defaults(handler="xlcchc.appendix:cli_appendix")
 
     ad = sub.add_parser("addin", help="add-in Excel (nút Kiểm tra, Tổng hợp, Xuất phụ lục)")

@@ -60,6 +60,10 @@ class DemoResult:
     missing: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)  # printed appendix vs merged figures
+    history: Path | None = None  # the history store built from the earlier periods of the year
+    history_findings: dict[str, list[Finding]] = field(default_factory=dict)  # period → findings across periods
+    history_notes: list[str] = field(default_factory=list)  # status lines: reported last period, not now
+    compared: Path | None = None  # the appendix with the “Kỳ trước” column
     matched: int = 0
     expected: int = 0  # units expected to return
     seconds: float = 0.0
@@ -102,12 +106,17 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
         res.checked[path.name] = check_file(path)
     write_text(out / "KIEM_TRA.txt", _check_report(res.checked))
 
-    # 3. The merge, into a fresh provincial workbook (a previous demo's adjustments are not carried over).
+    # 3. The earlier periods of the year, merged in turn into the history (with the checks across periods).
+    _build_history(res, returns, out)
+
+    # 4. The merge, into a fresh provincial workbook (a previous demo's adjustments are not carried over).
     with atomic_path(out / "TONG_HOP.xlsx", suffix=".xlsx") as tmp:
         tmp.unlink()  # a fresh merge: no earlier adjustments to carry over
-        merge_folder(returns, tmp, period=PERIOD)
+        merge_folder(returns, tmp, period=PERIOD, history=res.history)
     res.provincial = out / "TONG_HOP.xlsx"
     fig = read_provincial(res.provincial)
+    if res.history is not None:
+        _record_history(res, res.provincial, fig)
     res.figures = fig
     counts: dict[str, int] = defaultdict(int)
     for st in fig.status:
@@ -118,10 +127,16 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
             res.invalid.append(st.file or st.unit)
     res.status_counts = dict(counts)
 
-    # 4. The appendix, and its PDF when LibreOffice is there.
+    # 5. The appendix, and its PDF when LibreOffice is there; with the history, a copy with “Kỳ trước”.
     from .appendix import write_appendix
 
     res.appendix = write_appendix(fig, out / "PHU_LUC.xlsx")
+    if res.history is not None:
+        from .history.compare import compare_columns
+
+        columns = compare_columns(res.history, fig, "ky-truoc", warn=lambda _m: None)
+        if columns:
+            res.compared = write_appendix(fig, out / "PHU_LUC_SO_SANH.xlsx", compare=columns)
     if pdf:
         from .office import OfficeError, soffice_available, to_pdf
 
@@ -133,11 +148,41 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
         else:
             res.pdf_problem = "chưa cài LibreOffice nên không có bản PDF"
 
-    # 5. The merged figures against the printed 2022 appendix.
+    # 6. The merged figures against the printed 2022 appendix.
     res.matched, res.differences = compare_with_printed(catalog, fig.values, fmt_vn)
     res.seconds = time.monotonic() - started
     res.lines = summary_lines(res, returns)
     return res
+
+
+def _build_history(res: DemoResult, returns: Path, out: Path) -> None:
+    """Quý I, 6 tháng, 9 tháng 2022 (sibling folders of the returns) merged in turn and added to a fresh store."""
+    from .history.store import DEFAULT_NAME
+    from .merge import merge_folder, read_provincial
+    from .samples_periods import EARLIER
+
+    folders = [(period, returns.parent / folder) for period, folder, *_ in EARLIER]
+    if not all(f.is_dir() for _, f in folders):
+        return
+    db = out / DEFAULT_NAME
+    db.unlink(missing_ok=True)
+    res.history = db
+    for i, (period, folder) in enumerate(folders):
+        th = out / "lich-su" / f"TONG_HOP_{period}.xlsx"
+        th.parent.mkdir(parents=True, exist_ok=True)
+        th.unlink(missing_ok=True)
+        merge_folder(folder, th, period=period, history=db if i else None)  # Quý I: nothing to compare with yet
+        _record_history(res, th, read_provincial(th))
+
+
+def _record_history(res: DemoResult, path: Path, fig) -> None:
+    from .history.record import add_provincial
+    from .history.store import open_store
+
+    res.history_findings[fig.period] = [f for f in fig.findings if f.rule.startswith("history.")]
+    res.history_notes += [f"{st.name}: {st.detail}" for st in fig.status if "Kỳ trước" in st.detail]
+    with open_store(res.history) as store:
+        add_provincial(store, path)
 
 
 def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]:
@@ -249,8 +294,19 @@ def summary_lines(res: DemoResult, returns: Path) -> list[str]:
             if f.unit == fig.unit and "-required-" not in f.rule:
                 L.append(f"   - [{f.severity}] số liệu toàn tỉnh: {f.message}")
     L.append(f"4. Phụ lục: {res.appendix}" + (f" và {res.pdf}" if res.pdf else f" (không có PDF: {res.pdf_problem})"))
+    if res.history is not None:
+        from .periods import parse_period
+
+        L.append(f"5. Lịch sử số liệu: {len(res.history_findings)} kỳ trong {res.history}; so sánh giữa các kỳ:")
+        for period, fs in res.history_findings.items():
+            for f in fs:
+                L.append(f"   - [{f.severity}] {parse_period(period).label}: {f.message}")
+        for note in res.history_notes:
+            L.append(f"   - Tình hình nộp năm: {note}")
+        if res.compared:
+            L.append(f"   Phụ lục có cột “Kỳ trước”: {res.compared}")
     L.append(
-        f"5. Đối chiếu với Phụ lục năm 2022 đã in: {res.matched} chỉ tiêu khớp, {len(res.differences)} chỉ tiêu khác"
+        f"{6 if res.history is not None else 5}. Đối chiếu với Phụ lục năm 2022 đã in: {res.matched} chỉ tiêu khớp, {len(res.differences)} chỉ tiêu khác"
         + (" — chỗ Phụ lục tự mâu thuẫn, số tính lại mới đúng:" if res.differences else "")
     )
     for d in res.differences:
