@@ -14,7 +14,7 @@ import pytest
 
 from xlcchc.catalog import load_catalog, registry_of
 from xlcchc.layout import value_name
-from xlcchc.merge import merge_folder, read_provincial
+from xlcchc.merge import read_provincial
 from xlcchc import samples_2026 as s26
 
 from .conftest import ROOT
@@ -25,11 +25,14 @@ REG = registry_of(CAT)
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
+    """The demo's 2026 part (samples written, merged with the regime picked by the period, appendix)."""
+    from xlcchc.demo_2026 import run_demo_2026
+
     out = tmp_path_factory.mktemp("s26")
-    s26.write_samples(out)
-    folder = out / s26.RETURNS_DIR
-    fig = merge_folder(folder, out / "TONG_HOP.xlsx")
-    return out, folder, fig
+    res = run_demo_2026(out, pdf=False, templates=False)
+    assert res.regime == "tinh-2025" and "tinh-2025" in res.lines[1]
+    assert res.appendix.exists() and res.provincial == out / "TONG_HOP_2026.xlsx"
+    return out, out / s26.RETURNS_DIR, res.figures
 
 
 def _half_up(x: float) -> float:
@@ -141,7 +144,7 @@ def test_provincial_figures_equal_an_independent_computation(bundle, cells):
             elif agg.method == "ratio":
                 n, d = want.get(agg.numerator), want.get(agg.denominator)
                 want[ind.key] = _percent(n, d) if n is not None and d else None
-    back = read_provincial(out / "TONG_HOP.xlsx")
+    back = read_provincial(out / "TONG_HOP_2026.xlsx")
     compared = 0
     for ind in CAT.value_indicators():
         if ind.aggregate.method == "none" or ind.kind == "text":

@@ -318,4 +318,8 @@ def summary_lines(res: DemoResult, returns: Path) -> list[str]:
 def cli_demo(args) -> int:
     res = run_demo(args.output, args.samples)
     print("\n".join(res.lines))
+    # This year's job: the two-tier province of 2026 (regime picked by the period).
+    from .demo_2026 import run_demo_2026
+
+    print("\n".join(run_demo_2026(Path(args.output) / "nam-2026").lines))
     return 0

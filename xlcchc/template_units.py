@@ -22,10 +22,15 @@ _CODE = "ZQXCODEQXZ"
 _OFFICIAL = 987654321
 
 
-def _signature(catalog: Catalog, unit: Unit) -> tuple:
+def _signature(catalog: Catalog, unit: Unit, period: Period) -> tuple:
+    """What a unit's template depends on besides its strings: rows, formulas, and the plan's tasks it leads."""
+    from .template_tasks import task_layout
+
     inds = catalog.value_indicators()
+    tasks = task_layout(catalog, unit, period)
     return (unit.kind, unit.official_code is None, unit.short is None,
-            tuple(catalog.applies(i, unit) for i in inds), tuple(catalog.computed(i, unit) for i in inds))
+            tuple(catalog.applies(i, unit) for i in inds), tuple(catalog.computed(i, unit) for i in inds),
+            tuple(t.id for t in tasks.tasks) if tasks else ())
 
 
 def _xml(s: str) -> bytes:
@@ -41,7 +46,7 @@ def templates_for_units(catalog: Catalog, units: list[Unit], period: Period) -> 
 
     bases: dict[tuple, tuple | None] = {}
     for unit in units:
-        sig = _signature(catalog, unit)
+        sig = _signature(catalog, unit, period)
         if sig not in bases:
             holder = unit.model_copy(update={
                 "code": _CODE, "name": _NAME,
@@ -49,7 +54,7 @@ def templates_for_units(catalog: Catalog, units: list[Unit], period: Period) -> 
                 "official_code": None if unit.official_code is None else _OFFICIAL,
             })
             # A unit named by code in the catalog (a lead agency) cannot be stood in for.
-            if _signature(catalog, holder) == sig:
+            if _signature(catalog, holder, period) == sig:
                 with zipfile.ZipFile(io.BytesIO(template_bytes(catalog, holder, period))) as z:
                     infos = z.infolist()
                     parts = {i.filename: z.read(i.filename) for i in infos}
