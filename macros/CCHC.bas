@@ -12,7 +12,7 @@ Private Const ENTRY As String = "import sys; sys.path[:] = [p for p in sys.path 
 
 ' Kiem tra: check the active workbook (a unit's return) and mark the offending cells.
 Public Sub CCHC_KiemTra(control As Object)
-    If Not CoSoBaoCao(VN("H\u00E3y m\u1EDF b\u00E1o c\u00E1o c\u1EA7n ki\u1EC3m tra r\u1ED3i b\u1EA5m l\u1EA1i.")) Then Exit Sub
+    If Not CoSoBaoCao(VN("H\u00E3y m\u1EDF b\u00E1o c\u00E1o c\u1EA7n ki\u1EC3m tra r\u1ED3i b\u1EA5m l\u1EA1i. N\u1EBFu Excel m\u1EDF t\u1EC7p \u1EDF \u201CD\u1EA1ng xem \u0111\u01B0\u1EE3c B\u1EA3o v\u1EC7\u201D, b\u1EA5m \u201CB\u1EADt Ch\u1EC9nh s\u1EEDa\u201D tr\u01B0\u1EDBc.")) Then Exit Sub
     RunPython ENTRY & "kiem_tra()"
 End Sub
 
@@ -26,7 +26,7 @@ End Sub
 
 ' Xuat phu luc: write the appendix next to the provincial workbook that is open.
 Public Sub CCHC_XuatPhuLuc(control As Object)
-    If Not CoSoBaoCao(VN("H\u00E3y m\u1EDF b\u1EA3ng t\u1ED5ng h\u1EE3p (TONG_HOP.xlsx) r\u1ED3i b\u1EA5m l\u1EA1i.")) Then Exit Sub
+    If Not CoSoBaoCao(VN("H\u00E3y m\u1EDF b\u1EA3ng t\u1ED5ng h\u1EE3p (TONG_HOP.xlsx) r\u1ED3i b\u1EA5m l\u1EA1i. N\u1EBFu Excel m\u1EDF t\u1EC7p \u1EDF \u201CD\u1EA1ng xem \u0111\u01B0\u1EE3c B\u1EA3o v\u1EC7\u201D, b\u1EA5m \u201CB\u1EADt Ch\u1EC9nh s\u1EEDa\u201D tr\u01B0\u1EDBc.")) Then Exit Sub
     RunPython ENTRY & "xuat_phu_luc()"
 End Sub
 
@@ -46,7 +46,8 @@ Public Sub CCHC_HuongDan(control As Object)
     RunPython ENTRY & "huong_dan()"
 End Sub
 
-'' True when a workbook is open; otherwise tells the user (in Vietnamese) what to open first.
+'' True when a workbook is open; otherwise tells the user (in Vietnamese) what to open first. A file
+' in Protected View (from e-mail or the internet) is not in Workbooks either: Enable Editing first.
 ' Tong hop, Tao bieu mau and Huong dan need no workbook: xlwings' RunPython (as the add-in bundles
 ' it) then passes an empty workbook name and Python uses the Excel window instead.
 Private Function CoSoBaoCao(ByVal message As String) As Boolean

@@ -413,15 +413,67 @@ def test_function_registration_equals_xlwings_macro_options(xlwings_import):
 # --- install --------------------------------------------------------------------------------------
 
 
-def test_addin_folder_per_system(tmp_path):
-    assert addin.addin_folder("win32", {"APPDATA": str(tmp_path)}) == tmp_path / "Microsoft" / "AddIns"
-    mac = addin.addin_folder("darwin", {}, home=tmp_path)
-    assert mac == tmp_path / "Library/Group Containers/UBF8T346G9.Office/User Content.localized/Add-Ins.localized"
-    assert addin.addin_folder("linux", {}) is None
+def test_xlstart_folder_per_system(tmp_path):
+    """XLSTART, as `xlwings addin install` uses: Excel opens the add-in at start, no Add-ins dialog step."""
+    assert addin.xlstart_folder("win32", {"APPDATA": str(tmp_path)}) == tmp_path / "Microsoft" / "Excel" / "XLSTART"
+    mac = addin.xlstart_folder("darwin", {}, home=tmp_path)
+    assert mac == tmp_path / "Library/Group Containers/UBF8T346G9.Office/User Content.localized/Startup.localized/Excel"
+    assert addin.xlstart_folder("linux", {}) is None
+
+
+def test_config_path_is_the_one_the_vba_reads(tmp_path):
+    profile = tmp_path / "Nguyễn Văn A"
+    assert addin.config_path("win32", {"USERPROFILE": str(profile)}) == profile / ".xlcchc" / "xlcchc.conf"
+    # The VBA builds the same path: ExpandEnvironmentStrings("%USERPROFILE%") & "\." & PROJECT_NAME & "\" & …
+    src = addin.xlwings_module().source
+    assert 'GetConfigFilePath = ExpandEnvironmentStrings("%USERPROFILE%") & "\\." & PROJECT_NAME & "\\" & PROJECT_NAME & ".conf"' in src
+
+
+def test_config_file_written_with_the_running_python(tmp_path):
+    conf = tmp_path / ".xlcchc" / "xlcchc.conf"
+    conf.parent.mkdir()
+    conf.write_bytes(b'"SHOW CONSOLE","True"\r\n"INTERPRETER_WIN","python"\r\n')  # a user's old setting
+    addin.write_config(conf, r"C:\Python312\python.exe", platform="win32", codepage="cp1258")
+    data = conf.read_bytes()
+    assert data == b'"SHOW CONSOLE","True"\r\n"INTERPRETER_WIN","C:\\Python312\\python.exe"\r\n'  # ANSI, other keys kept
+    assert addin.parse_config(data) == {"SHOW CONSOLE": "True", "INTERPRETER_WIN": r"C:\Python312\python.exe"}
+
+
+def test_config_file_with_diacritics_is_utf16(tmp_path):
+    """A user folder outside the ANSI code page: UTF-16 with BOM, which the patched VBA reader opens
+    (FileSystemObject, Unicode mode when the ANSI read shows NUL characters)."""
+    exe = r"C:\Users\Nguyễn Thị Hồng\venv\Scripts\python.exe"
+    conf = addin.write_config(tmp_path / "xlcchc.conf", exe, platform="win32", codepage="cp1252")
+    data = conf.read_bytes()
+    assert data.startswith(b"\xff\xfe") and b"\0" in data
+    assert addin.parse_config(data) == {"INTERPRETER_WIN": exe}
+    reader = addin.xlwings_module().source
+    assert 'InStr(ReadTextFileW, Chr$(0)) > 0' in reader and "fso.OpenTextFile(FileName, 1, False, -1)" in reader
+    # cp1258 (Vietnamese Windows) has no precomposed “ễ”: still UTF-16, never a lossy ANSI file.
+    assert addin.config_bytes({"INTERPRETER_WIN": exe}, "cp1258").startswith(b"\xff\xfe")
+
+
+@pytest.mark.parametrize("exe", ["python", "pythonw.exe",
+                                 r"C:\Users\An\AppData\Local\Microsoft\WindowsApps\python.exe"])
+def test_interpreter_never_a_path_name_or_the_store_alias(exe):
+    with pytest.raises(addin.AddinError) as e:
+        addin.interpreter_setting(exe, "win32")
+    assert "Python" in str(e.value)
+    assert addin.interpreter_setting(r"C:\Python312\python.exe", "win32") == ("INTERPRETER_WIN", r"C:\Python312\python.exe")
+    assert addin.interpreter_setting("/usr/local/bin/python3", "darwin") == ("INTERPRETER_MAC", "/usr/local/bin/python3")
+
+
+def test_isolated_import_check(tmp_path):
+    addin.check_isolated_import(sys.executable)  # this environment: xlwings and xlcchc import under -I
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(addin.AddinError, match="cô lập"):
+        addin.check_isolated_import(str(fake))
 
 
 def test_install_copies_the_built_file(xlam, tmp_path):
-    dest = addin.install_addin(xlam, tmp_path / "AppData" / "Microsoft" / "AddIns")
+    dest = addin.install_addin(xlam, tmp_path / "AppData" / "Microsoft" / "Excel" / "XLSTART")
     assert dest.name == "xlcchc.xlam" and dest.read_bytes() == xlam.read_bytes()
     assert not list(dest.parent.glob("*.part"))
     with pytest.raises(addin.AddinError, match="không tìm thấy"):

@@ -133,6 +133,13 @@ def test_unusable_file_is_explained(tmp_path):
     assert not actions(book, "addNote")
 
 
+@pytest.mark.parametrize("fullname", [r"\\may-chu\bao-cao\Báo cáo Nga Sơn.xlsx", r"Z:\Sở Nội vụ\BC.xlsx",
+                                      r"C:\Users\Nguyễn\Tài liệu\BC.xlsx", "/Users/an/Báo cáo/BC.xlsx"])
+def test_saved_workbook_on_a_network_path_or_with_diacritics(fullname):
+    assert entry.saved_file(fullname) == fullname
+    assert entry.saved_file("Book1") is None and entry.saved_file("Sổ làm việc1") is None and entry.saved_file("") is None
+
+
 def test_unsaved_workbook_asks_to_save_first():
     book = json_book(NGA_SON, name="Book1")
     with pytest.raises(entry.ExcelLayerError, match="chưa được lưu"):

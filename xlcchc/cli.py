@@ -153,9 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     b = adsub.add_parser("build", help="tạo tệp add-in .xlam từ mã nguồn trong macros/")
     b.add_argument("-o", "--output", default="xlcchc.xlam")
     b.set_defaults(handler="xlcchc.excel.addin:cli_build")
-    ins = adsub.add_parser("install", help="cài add-in vào thư mục add-in của Excel")
+    ins = adsub.add_parser("install", help="cài add-in vào thư mục khởi động XLSTART của Excel và ghi cấu hình Python")
     ins.add_argument("--file", help="tệp .xlam đã tạo (mặc định: tạo mới)")
     ins.set_defaults(handler="xlcchc.excel.addin:cli_install")
+
+    g = sub.add_parser("guide", help="hướng dẫn sử dụng thành tệp HTML (có hình) hoặc PDF để mở trên Windows")
+    g.add_argument("-o", "--output", default="huong-dan.html", metavar="TỆP", help="tệp .html hoặc .pdf")
+    g.set_defaults(handler="xlcchc.guide:cli_guide")
 
     s = sub.add_parser("samples", help="tạo lại bộ báo cáo mẫu năm 2022 (hoặc năm 2026 với --regime tinh-2025) trong samples/")
     s.add_argument("-o", "--output", default="samples", metavar="DIR")

@@ -353,27 +353,119 @@ def build_addin(output: Path | str, folder: Path | None = None) -> Path:
 # --- install -------------------------------------------------------------------------------------
 
 
-def addin_folder(platform: str | None = None, env: dict | None = None, home: Path | None = None) -> Path | None:
-    """Where Excel looks for add-ins on this system; None where there is no Excel (Linux)."""
+def xlstart_folder(platform: str | None = None, env: dict | None = None, home: Path | None = None) -> Path | None:
+    """Excel's per-user start-up folder (XLSTART), where `xlwings addin install` puts add-ins too.
+
+    Excel opens every file of XLSTART when it starts, so there is no Add-ins dialog step, and XLSTART
+    is one of Excel's default trusted locations (File → Options → Trust Center → Trusted Locations),
+    so the unsigned add-in's macros run under the default macro setting. None where there is no Excel.
+    """
     platform = platform or sys.platform
     env = os.environ if env is None else env
     home = home or Path.home()
     if platform.startswith("win"):
         appdata = env.get("APPDATA") or str(home / "AppData" / "Roaming")
-        return Path(appdata) / "Microsoft" / "AddIns"
+        return Path(appdata) / "Microsoft" / "Excel" / "XLSTART"
     if platform == "darwin":
-        return home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized" / "Add-Ins.localized"
+        return home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized" / "Startup.localized" / "Excel"
     return None
 
 
-AFTER_INSTALL = """Việc bạn còn phải làm (một lần):
-  1. Mở Excel → Tệp → Tùy chọn → Add-in → ở ô “Quản lý” chọn “Add-in Excel” → Đi… → đánh dấu “xlcchc” → OK.
-     Thẻ CCHC xuất hiện trên thanh công cụ.
-  2. Macro: thư mục add-in của Excel là vị trí tin cậy nên macro của add-in được chạy. Nếu Excel vẫn chặn
-     (tệp chép từ thư điện tử/Zalo), bấm chuột phải vào tệp → Properties → đánh dấu “Unblock”.
-  3. Python: add-in gọi Python có cài gói xlcchc. Nếu Excel không tìm thấy Python, tạo tệp
-     %USERPROFILE%\\.xlcchc\\xlcchc.conf với dòng "INTERPRETER_WIN","C:\\…\\pythonw.exe" (đường dẫn Python của bạn).
-  4. Mỗi khi nâng cấp xlwings hoặc xlcchc, chạy lại “xlcchc addin install”."""
+def config_path(platform: str | None = None, env: dict | None = None, home: Path | None = None) -> Path:
+    """The user's config file that the add-in's VBA reads (xlwings' GetConfigFilePath for PROJECT_NAME)."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    home = home or Path.home()
+    if platform == "darwin":  # Excel's sandbox: ~/Library/Containers/com.microsoft.Excel/Data
+        return home / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / f"{PROJECT}.conf"
+    profile = env.get("USERPROFILE") or str(home)
+    return Path(profile) / f".{PROJECT}" / f"{PROJECT}.conf"
+
+
+def interpreter_setting(executable: str, platform: str | None = None) -> tuple[str, str]:
+    """("INTERPRETER_WIN"/"INTERPRETER_MAC", the Python to write): the running Python, never a PATH name.
+
+    The Microsoft Store `python.exe` under …\\WindowsApps is an app execution alias: the add-in cannot
+    find xlwings' DLL beside it, so it is refused with what to install instead.
+    """
+    platform = platform or sys.platform
+    if not executable or not (os.path.isabs(executable) or re.match(r"^[A-Za-z]:[\\/]|^\\\\", executable)):
+        raise AddinError("không xác định được đường dẫn của Python đang chạy; hãy chạy lệnh bằng python.exe đầy đủ đường dẫn")
+    if "\\windowsapps\\" in executable.replace("/", "\\").lower():
+        raise AddinError(
+            f"Python này là bản của Microsoft Store (“{executable}”), add-in không dùng được. Hãy cài Python từ "
+            "python.org (hoặc tạo môi trường ảo bằng Python đó), cài xlcchc vào đó rồi chạy lại “xlcchc addin install”."
+        )
+    return ("INTERPRETER_MAC" if platform == "darwin" else "INTERPRETER_WIN"), executable
+
+
+def parse_config(data: bytes) -> dict[str, str]:
+    """`"KEY","VALUE"` lines of a config file (ANSI or UTF-16 with BOM), as the add-in's VBA reads them."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        text = data.decode("mbcs" if sys.platform.startswith("win") else "cp1252", errors="replace")
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(",")
+        if sep:
+            out[key.strip().strip('"')] = value.strip().strip('"')
+    return out
+
+
+def config_bytes(settings: dict[str, str], codepage: str) -> bytes:
+    """The config file's bytes: in the ANSI code page when every character fits (what VBA's own readers
+    expect), otherwise UTF-16 with a byte order mark, which the add-in's reader (FileSystemObject)
+    opens by a Unicode name — a user folder such as C:\\Users\\Nguyễn is not lost."""
+    text = "".join(f'"{k}","{v}"\r\n' for k, v in settings.items())
+    try:
+        return text.encode(codepage)
+    except UnicodeEncodeError:
+        return b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def ansi_codepage() -> str:
+    """The Windows ANSI code page (cp1258 on Vietnamese Windows, cp1252 on English); cp1252 elsewhere."""
+    if sys.platform.startswith("win"):
+        import locale
+
+        return locale.getpreferredencoding(False)
+    return "cp1252"
+
+
+def write_config(path: Path, executable: str, *, platform: str | None = None, codepage: str | None = None) -> Path:
+    """Write (or update) the user's config file with the interpreter; other settings the user made stay."""
+    key, value = interpreter_setting(executable, platform)
+    settings = parse_config(path.read_bytes()) if path.is_file() else {}
+    settings[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes(path, config_bytes(settings, codepage or ansi_codepage()))
+
+
+def check_isolated_import(executable: str) -> None:
+    """The add-in starts Python isolated (-I: no current folder, no PYTHONPATH, no user site-packages);
+    xlwings and xlcchc must import that way, from a neutral folder, or no button would work."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="xlcchc-check-") as tmp:
+        try:
+            proc = subprocess.run([executable, "-I", "-B", "-c", "import xlwings, xlcchc.excel.entry"], cwd=tmp,
+                                  capture_output=True, timeout=120)
+        except OSError as e:
+            raise AddinError(f"không chạy được Python “{executable}” ({e.strerror})") from None
+    if proc.returncode != 0:
+        raise AddinError(
+            f"Python “{executable}” không nạp được xlwings và xlcchc khi chạy cô lập (-I), như add-in chạy. "
+            "Hãy cài xlcchc vào môi trường ảo (python -m venv) thay vì “pip install --user”, rồi chạy lại lệnh này."
+        )
+
+
+AFTER_INSTALL = """Add-in nằm trong thư mục khởi động XLSTART của Excel: Excel tự mở nó mỗi lần khởi động,
+không cần vào hộp thoại Add-in. Hãy đóng hẳn Excel rồi mở lại; thẻ CCHC xuất hiện trên thanh công cụ.
+XLSTART là một “Vị trí Tin cậy” mặc định của Excel nên macro của add-in được chạy. Nếu cơ quan bật chính sách
+chỉ cho chạy macro có chữ ký số, xem mục “Bảo mật macro” trong hướng dẫn (việc của bộ phận CNTT).
+Kiểm tra cài đặt trên máy có Excel: python scripts/kiem_tra_cai_dat.py
+Mỗi khi nâng cấp xlwings hoặc xlcchc, chạy lại “xlcchc addin install”."""
 
 
 def cli_build(args) -> int:
@@ -383,7 +475,7 @@ def cli_build(args) -> int:
 
 
 def install_addin(src: Path | str, target_dir: Path | str) -> Path:
-    """Copy the add-in into Excel's add-in folder (through a temporary name: never half a file)."""
+    """Copy the add-in into Excel's start-up folder (through a temporary name: never half a file)."""
     src, target_dir = Path(src), Path(target_dir)
     if not src.is_file():
         raise AddinError(f"không tìm thấy tệp add-in “{src}”")
@@ -392,7 +484,7 @@ def install_addin(src: Path | str, target_dir: Path | str) -> Path:
 
 
 def cli_install(args) -> int:
-    target_dir = addin_folder()
+    target_dir = xlstart_folder()
     if target_dir is None:
         src = Path(args.file) if args.file else build_addin(Path(ADDIN_NAME))
         if not src.is_file():
@@ -404,8 +496,10 @@ def cli_install(args) -> int:
             "(hoặc chạy “xlcchc addin install” trên máy đó)."
         )
         return 2
+    check_isolated_import(sys.executable)
     with tempfile.TemporaryDirectory(prefix="xlcchc-addin-") as tmp:
         src = Path(args.file) if args.file else build_addin(Path(tmp) / ADDIN_NAME)
         dest = install_addin(src, target_dir)
-    print(f"Đã chép add-in vào “{dest}”.\n{AFTER_INSTALL}")
+    conf = write_config(config_path(), sys.executable)
+    print(f"Đã chép add-in vào “{dest}”.\nĐã ghi cấu hình (Python: {sys.executable}) vào “{conf}”.\n{AFTER_INSTALL}")
     return 0

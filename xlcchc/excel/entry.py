@@ -40,12 +40,23 @@ def _alert(app: Any, text: str, title: str, mode: str = "info") -> None:
 
 
 def _caller_app() -> Any:
+    """The Excel that ran the button: that of the calling workbook, else (no workbook open: the add-in
+    passes an empty --wb) the window handle RunPython passes as --hwnd, else the active Excel."""
     import xlwings as xw
 
     try:
         return xw.Book.caller().app
     except Exception:  # noqa: BLE001
-        return xw.apps.active
+        pass
+    hwnd = next((a.split("=", 1)[1].strip('"') for a in sys.argv if a.startswith("--hwnd=")), "")
+    if hwnd.isdigit() and sys.platform.startswith("win"):
+        try:
+            import xlwings._xlwindows as xlwin
+
+            return xw.App(impl=xlwin.App(xl=int(hwnd)))
+        except Exception:  # noqa: BLE001
+            pass
+    return xw.apps.active
 
 
 def button(title: str) -> Callable:
@@ -84,10 +95,22 @@ def _status(app: Any, text: str | bool) -> None:
         pass
 
 
+def saved_file(fullname: str | None) -> str | None:
+    """The file behind Excel's FullName, or None for a workbook never saved ("Book1", "Sổ làm việc1").
+
+    Excel's rule, as xlwings' VBA `IsFullName` has it: a saved workbook's FullName holds a path
+    separator. So a network path (\\\\may-chu\\bao-cao\\BC.xlsx), a mapped drive or a folder with
+    diacritics counts as saved whatever the system this runs on (os.path.isabs is POSIX on Linux).
+    """
+    if not fullname or not any(sep in fullname for sep in ("\\", "/")):
+        return None
+    return fullname
+
+
 def _saved_path(book: Any) -> Path:
     """The workbook's file, saved first so the check sees what is on screen."""
-    full = book.fullname
-    if not full or not os.path.isabs(full):
+    full = saved_file(book.fullname)
+    if full is None:
         raise ExcelLayerError("Báo cáo chưa được lưu thành tệp. Hãy lưu (Tệp → Lưu) rồi bấm lại.")
     book.save()
     return Path(full)
