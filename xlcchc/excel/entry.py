@@ -384,11 +384,19 @@ GUIDE_SHORT = (
 )
 
 
+def guide_page() -> Path | None:
+    """The guide as an HTML page with its pictures (Windows has no program for .md), or None."""
+    from ..guide import cached_guide
+
+    return cached_guide(GUIDE) if GUIDE.is_file() else None
+
+
 @button("CCHC – Hướng dẫn")
 def huong_dan() -> None:
     app = _caller_app()
-    if GUIDE.is_file() and sys.platform.startswith("win"):
-        os.startfile(str(GUIDE))  # type: ignore[attr-defined]  # opens in the default viewer
+    page = guide_page()
+    if page is not None and sys.platform.startswith("win"):
+        os.startfile(str(page))  # type: ignore[attr-defined]  # the default browser
         return
-    where = f"\n\nHướng dẫn đầy đủ: {GUIDE}" if GUIDE.is_file() else ""
+    where = f"\n\nHướng dẫn đầy đủ: {page}" if page is not None else ""
     _alert(app, GUIDE_SHORT + where, "CCHC – Hướng dẫn")
