@@ -35,7 +35,11 @@ Public Sub CCHC_TaoBieuMau(control As Object)
     Dim folder As String, period As Variant
     folder = ChonThuMuc(VN("Ch\u1ECDn th\u01B0 m\u1EE5c \u0111\u1EC3 l\u01B0u bi\u1EC3u m\u1EABu"))
     If folder = "" Then Exit Sub
-    period = Application.InputBox(VN("K\u1EF3 b\u00E1o c\u00E1o (v\u00ED d\u1EE5: N\u0103m 2024, Qu\u00FD I/2025, 6 th\u00E1ng 2025):"), "CCHC", Type:=2)
+    If CheDoThu() Then
+        period = GiaTriThu("ky.txt")
+    Else
+        period = Application.InputBox(VN("K\u1EF3 b\u00E1o c\u00E1o (v\u00ED d\u1EE5: N\u0103m 2024, Qu\u00FD I/2025, 6 th\u00E1ng 2025):"), "CCHC", Type:=2)
+    End If
     If VarType(period) = vbBoolean Then Exit Sub
     If Trim$(CStr(period)) = "" Then Exit Sub
     RunPython ENTRY & "tao_bieu_mau(" & PyStr(folder) & ", " & PyStr(CStr(period)) & ")"
@@ -52,11 +56,50 @@ End Sub
 ' it) then passes an empty workbook name and Python uses the Excel window instead.
 Private Function CoSoBaoCao(ByVal message As String) As Boolean
     CoSoBaoCao = Not ActiveWorkbook Is Nothing
-    If Not CoSoBaoCao Then MsgBox message, vbExclamation, "CCHC"
+    If CoSoBaoCao Then Exit Function
+    If CheDoThu() Then
+        Application.StatusBar = message
+    Else
+        MsgBox message, vbExclamation, "CCHC"
+    End If
+End Function
+
+' scripts/kiem_tra_cai_dat.py (the Windows smoke test) starts Excel with XLCCHC_KIEM_TRA_CAI_DAT set:
+' then no dialog blocks it: the folder and the period come from the files thu-muc.txt and ky.txt that
+' the script writes in that folder, and a message goes to the status bar, where the script reads it.
+' Excel's own environment only: nothing a workbook can set.
+Private Function CheDoThu() As Boolean
+    CheDoThu = BienMoiTruong("XLCCHC_KIEM_TRA_CAI_DAT") <> ""
+End Function
+
+' The one line the smoke test wrote in a UTF-16 file of its work folder ("" when there is none).
+Private Function GiaTriThu(ByVal name As String) As String
+    #If Mac Then
+        GiaTriThu = ""
+    #Else
+        Dim fso As Object, path As String
+        Set fso = CreateObject("Scripting.FileSystemObject")
+        path = BienMoiTruong("XLCCHC_KIEM_TRA_CAI_DAT") & "\" & name
+        If fso.FileExists(path) Then GiaTriThu = Trim$(Replace(Replace(fso.OpenTextFile(path, 1, False, -1).ReadAll, vbCr, ""), vbLf, ""))
+    #End If
+End Function
+
+' An environment variable of Excel's process by its Unicode value ("" when not set).
+Private Function BienMoiTruong(ByVal name As String) As String
+    #If Mac Then
+        BienMoiTruong = ""
+    #Else
+        BienMoiTruong = CreateObject("WScript.Shell").ExpandEnvironmentStrings("%" & name & "%")
+        If BienMoiTruong = "%" & name & "%" Then BienMoiTruong = ""
+    #End If
 End Function
 
 ' Excel's folder picker (msoFileDialogFolderPicker = 4); "" when the user cancels.
 Private Function ChonThuMuc(ByVal title As String) As String
+    If CheDoThu() Then
+        ChonThuMuc = GiaTriThu("thu-muc.txt")
+        Exit Function
+    End If
     With Application.FileDialog(4)
         .Title = title
         .AllowMultiSelect = False

@@ -228,3 +228,38 @@ def test_ribbon_part_like_excel_made(xlam, excel_made):
             namespaces[label] = ElementTree.fromstring(z.read(target.lstrip("/"))).tag.split("}")[0][1:]
     assert namespaces == {"ours": "http://schemas.microsoft.com/office/2009/07/customui",
                           "excel": "http://schemas.microsoft.com/office/2006/01/customui"}
+
+
+def test_vietnamese_texts_of_the_vba_decode(ours):
+    """Every VN("…\\uXXXX…") message decodes to Vietnamese text (full diacritics, no stray escape)."""
+    texts = []
+    for _kind, src in ours.values():
+        for lit in re.findall(r'VN\("((?:[^"]|"")*)"\)', src):
+            text = re.sub(r"\\u([0-9A-Fa-f]{4})", lambda m: chr(int(m.group(1), 16)), lit.replace('""', '"'))
+            assert "\\u" not in text and text.isprintable(), lit
+            texts.append(text)
+    assert "Hãy mở báo cáo cần kiểm tra rồi bấm lại. Nếu Excel mở tệp ở “Dạng xem được Bảo vệ”, bấm “Bật Chỉnh sửa” trước." in texts
+    assert any(t.startswith("Chọn thư mục chứa các báo cáo") for t in texts)
+
+
+def test_smoke_script_outside_windows_says_so(capsys):
+    """scripts/kiem_tra_cai_dat.py needs Excel; elsewhere it stops with a Vietnamese sentence, status 2."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "kiem_tra_cai_dat.py"
+    spec = importlib.util.spec_from_file_location("kiem_tra_cai_dat", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclasses look their module up
+    spec.loader.exec_module(mod)
+    if sys.platform.startswith("win"):
+        pytest.skip("on Windows the script drives Excel for real")
+    assert mod.main([]) == 2
+    assert "chỉ chạy trên Windows có Microsoft Excel" in capsys.readouterr().err
+    report = mod.Report()
+    report.add("Hàm CCHC_TYLE(1;3) = 33,33", True)
+    report.add("Kiểm tra trên đường dẫn mạng", None, "chia sẻ tắt")
+    report.add("Báo cáo lạ không chạy được mã", False, "mã lạ ĐÃ chạy!")
+    text = report.text()
+    assert "[ĐẠT] Hàm CCHC_TYLE(1;3) = 33,33" in text and "[BỎ QUA] Kiểm tra" in text
+    assert "1 không đạt" in text and not report.ok

@@ -35,7 +35,19 @@ class ExcelLayerError(XlcchcError):
 # --- errors reach the user as a message box --------------------------------------------------------
 
 
+#: Set by scripts/kiem_tra_cai_dat.py in the environment of the Excel it starts: messages are recorded
+#: in this folder (thong-bao.jsonl) instead of a dialog that would block the automated run.
+SMOKE_ENV = "XLCCHC_KIEM_TRA_CAI_DAT"
+
+
 def _alert(app: Any, text: str, title: str, mode: str = "info") -> None:
+    smoke = os.environ.get(SMOKE_ENV)
+    if smoke:
+        import json
+
+        with open(Path(smoke) / "thong-bao.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps({"title": title, "text": text, "mode": mode}, ensure_ascii=False) + "\n")
+        return
     app.alert(text, title=title, buttons="ok", mode=mode)
 
 
@@ -395,7 +407,7 @@ def guide_page() -> Path | None:
 def huong_dan() -> None:
     app = _caller_app()
     page = guide_page()
-    if page is not None and sys.platform.startswith("win"):
+    if page is not None and sys.platform.startswith("win") and not os.environ.get(SMOKE_ENV):
         os.startfile(str(page))  # type: ignore[attr-defined]  # the default browser
         return
     where = f"\n\nHướng dẫn đầy đủ: {page}" if page is not None else ""
