@@ -37,6 +37,7 @@ def year(tmp_path_factory):
         with open_store(db) as store:
             add_provincial(store, out)
         figs[period] = read_provincial(out)
+    figs["db"] = db
     return figs
 
 
@@ -68,3 +69,29 @@ def test_cumulative_rows_of_the_province_grow_through_the_year(year):
     # The flows reach the printed annual figures from about a quarter of them.
     q1, n = year["2022-Q1"].values["3:3.1.1"], year["2022-N"].values["3:3.1.1"]
     assert 0.2 * n <= q1 <= 0.32 * n
+
+
+def test_check_history_finds_the_decrease_in_one_return(year, capsys):
+    import json
+
+    from xlcchc.cli import main
+    from xlcchc.samples_periods import earlier_file
+
+    period, folder, tag = next((p, f, t) for p, f, t, *_ in EARLIER if p == DECREASE_PERIOD)
+    bad = SAMPLES / folder / earlier_file(tag, DECREASE_UNIT)
+    assert main(["check", str(bad), "--json"]) == 0  # one period alone shows nothing wrong
+    capsys.readouterr()
+    assert main(["check", str(bad), "--history", str(year["db"]), "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["form"], r["code"], r["rule"]) for r in rows if r["rule"].startswith("history.")] == [
+        tuple([int(DECREASE_KEY.split(":")[0]), DECREASE_KEY.split(":")[1], "history.cumulative_decrease"])]
+    good = SAMPLES / folder / earlier_file(tag, OUTLIER_UNIT)
+    assert main(["check", str(good), "--history", str(year["db"]), "--json"]) == 0
+    assert not [r for r in json.loads(capsys.readouterr().out) if r["rule"].startswith("history.")]
+    # The merge refuses a history file that is not there, before reading any return.
+    assert main(["merge", str(SAMPLES / folder), "-o", str(year["db"].parent / "x.xlsx"),
+                 "--history", str(year["db"].parent / "khong_co.sqlite")]) == 2
+    assert "chưa có tệp lịch sử" in capsys.readouterr().err
+    assert main(["history", "show", "--db", str(year["db"]), "--unit", OUTLIER_UNIT, "--json"]) == 0
+    series = {f"{s['form']}:{s['code']}": s for s in json.loads(capsys.readouterr().out)}
+    assert [p["period"] for p in series[OUTLIER_KEY]["points"]] == ["2022-Q1", "2022-6T", "2022-9T", "2022-N"]

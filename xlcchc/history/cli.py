@@ -46,10 +46,20 @@ def cli_add(args) -> int:
         print(f"Kỳ {label} ({added.load.top_unit}) đã có trong “{db}” từ chính tệp này; không thay đổi gì.")
     elif added.replaced:
         print(f"Đã thay số liệu kỳ {label} trong “{db}” ({added.values} số liệu); bản trước "
-              f"(“{added.replaced.file}”, thêm lúc {added.replaced.added_at}) vẫn được giữ và liệt kê trong lịch sử.")
+              f"(“{added.replaced.file}”, thêm lúc {_when(added.replaced.added_at)}) vẫn được giữ và liệt kê trong lịch sử.")
     else:
         print(f"Đã thêm kỳ {label} vào “{db}” ({added.values} số liệu).")
     return 0
+
+
+def _when(iso: str) -> str:
+    """A stored UTC time for a person: 01/12/2026 08:30 (UTC)."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M (UTC)")
+    except ValueError:
+        return iso
 
 
 def _period_rows(store) -> list[dict]:
@@ -70,6 +80,8 @@ def cli_show(args) -> int:
     db = _db(args)
     try:
         with open_store(db, create=False) as store:
+            if args.unit and not args.indicator:
+                return _show_unit(args, Snapshot(store))
             if not args.indicator:
                 rows = _period_rows(store)
                 if args.json:
@@ -79,7 +91,7 @@ def cli_show(args) -> int:
                 for r in rows:
                     state = "đang dùng" if r["current"] else f"đã thay bằng bản {r['superseded_by']}"
                     print(f" - {r['label']} ({r['unit']}, chế độ {r['regime']}): bản {r['version']}, {state}; "
-                          f"tệp “{r['file']}”, thêm lúc {r['added_at']}, xlcchc {r['xlcchc_version']}")
+                          f"tệp “{r['file']}”, thêm lúc {_when(r['added_at'])}, xlcchc {r['xlcchc_version']}")
                 return 0
             snap = Snapshot(store)
             regime = args.regime or snap.latest_regime()
@@ -108,10 +120,46 @@ def cli_show(args) -> int:
     print(f"{unit} — Biểu mẫu {ind.form}, mục {ind.code}: {ind.label} ({ind.unit})")
     for p in s.points:
         via = "" if p.regime == regime else f" (chế độ {p.regime}, mục {p.key.split(':', 1)[1]})"
-        shown = "trống" if p.value is None else (fmt_vn(p.value) if isinstance(p.value, float) else str(p.value))
-        print(f" - {p.label}: {shown}{via}")
+        print(f" - {p.label}: {_shown(ind, p.value)}{via}")
     for n in s.notes:
         print(f"   Chuỗi số liệu dừng ở {n}")
+    return 0
+
+
+def _shown(ind, v) -> str:
+    if v is None:
+        return "trống"
+    if isinstance(v, float):
+        return fmt_vn(v, 2) if ind.kind == "percent" else fmt_vn(v)
+    return str(v)
+
+
+def _show_unit(args, snap) -> int:
+    """Every indicator of one unit over the stored periods (`history show --unit U`)."""
+    from ..catalog.load import load_catalog
+
+    regime = args.regime or snap.latest_regime()
+    if regime is None:
+        print("Lịch sử chưa có kỳ nào.")
+        return 0
+    catalog = load_catalog(regime)
+    out = []
+    for ind in catalog.value_indicators():
+        s = snap.series(args.unit, ind.key, regime)
+        pts = [p for p in s.points if p.value is not None]
+        if pts:
+            out.append((ind, pts))
+    if args.json:
+        print(json.dumps([{"form": ind.form, "code": ind.code, "label": ind.label,
+                           "points": [{"period": p.period, "regime": p.regime, "value": _plain(p.value)} for p in pts]}
+                          for ind, pts in out], ensure_ascii=False, indent=1))
+        return 0
+    if not out:
+        print(f"Lịch sử chưa có số liệu nào của đơn vị “{args.unit}”.")
+        return 0
+    print(f"{args.unit}: {len(out)} chỉ tiêu có số liệu")
+    for ind, pts in out:
+        print(f" - Biểu mẫu {ind.form}, mục {ind.code}: " + "; ".join(f"{p.label}: {_shown(ind, p.value)}" for p in pts))
     return 0
 
 

@@ -76,6 +76,12 @@ def cli_merge(args) -> int:
         counts = Counter(s.status for s in fig.status if s.unit)
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"Đã tổng hợp kỳ {period} vào: {Path(args.output).resolve()}. {parts}.")
+        if getattr(args, "history", None):
+            hist = [f for f in fig.findings if f.rule.startswith("history.")]
+            gone = [s for s in fig.status if "Kỳ trước" in s.detail]
+            errors = sum(1 for f in hist if f.is_error)
+            print(f"So với các kỳ trước: {errors} lỗi, {len(hist) - errors} cảnh báo, {len(gone)} đơn vị kỳ trước có nộp "
+                  "nay chưa nộp (xem trang “Kết quả kiểm tra”, “Tình hình nộp”).")
         bad = [s for s in fig.status if not s.unit]
         if bad:
             print(f"{len(bad)} tệp không dùng được (xem trang “Tình hình nộp”).")

@@ -69,6 +69,8 @@ def merge_folder(
             raise MergeError(str(e)) from None
     if regime:
         load_catalog(regime)  # a CatalogError names the regimes there are
+    if history is not None and not Path(history).is_file():
+        raise MergeError(f"chưa có tệp lịch sử “{history}”; hãy thêm các kỳ trước bằng: xlcchc history add TONG_HOP.xlsx")
     expected_codes = None
     if expected is not None:
         expected_codes = read_expected(expected) if isinstance(expected, (str, Path)) else list(expected)
