@@ -14,7 +14,7 @@ import pytest
 
 from xlcchc.catalog import load_catalog, registry_of
 from xlcchc.layout import value_name
-from xlcchc.merge import read_provincial
+from xlcchc.merge import merge_folder, read_provincial
 from xlcchc import samples_2026 as s26
 
 from .conftest import ROOT
@@ -164,3 +164,64 @@ def test_the_figures_are_deterministic():
     a = s26.returns_2026()[2]
     b = s26.returns_2026()[2]
     assert {k: v.values for k, v in a.items()} == {k: v.values for k, v in b.items()}
+
+
+# --- one level up: the national level ---------------------------------------------------------------
+
+
+def test_a_provinces_tong_hop_becomes_its_national_return(bundle, tmp_path):
+    from xlcchc.national import national_return
+
+    out, _, _ = bundle
+    path = national_return(out / "TONG_HOP_2026.xlsx", tmp_path)
+    nat = load_catalog("quoc-gia-2025")
+    fig = merge_folder(tmp_path, tmp_path / "TONG_HOP_QG.xlsx")
+    assert fig.regime == "quoc-gia-2025" and path.name == "THANH-HOA_2026-N.xlsx"
+    prov = read_provincial(out / "TONG_HOP_2026.xlsx")
+    assert fig.by_unit["THANH-HOA"]["3:3.3.1"] == prov.values["3:3.3.1"]
+    for ind in nat.value_indicators():
+        if ind.aggregate.method in ("sum", "total", "ratio") and prov.values.get(ind.key) not in (None, "-"):
+            assert fig.values[ind.key] == pytest.approx(prov.values[ind.key], abs=0.0051), ind.key
+    st = {s.unit: s.status for s in fig.status}
+    assert st["THANH-HOA"] in ("Đã nộp", "Có lỗi") and st["HA-NOI"] == "Chưa nộp" and len(st) == 34
+
+
+def test_a_province_without_an_official_code_is_not_guessed():
+    from xlcchc.national import NationalError, province_unit
+
+    assert province_unit("tinh-2025").code == "THANH-HOA"
+    with pytest.raises(NationalError, match="không ghi mã tỉnh"):
+        province_unit("tinh-2022")
+    with pytest.raises(NationalError, match="không phải số toàn tỉnh"):
+        province_unit("huyen-2024")
+
+
+def test_the_national_merge_of_34_generated_provinces(tmp_path):
+    import random
+
+    from xlcchc.periods import parse_period
+    from xlcchc.template import fill_template
+    from xlcchc.template_units import templates_for_units
+    from xlcchc.values import ValueRow, ValuesDoc
+
+    nat = load_catalog("quoc-gia-2025")
+    reg = registry_of(nat)
+    period = parse_period("2026-N")
+    rng = random.Random(34)
+    folder = tmp_path / "tinh"
+    folder.mkdir()
+    sent: dict[str, dict[str, float]] = {}
+    counts = [i for i in nat.value_indicators() if i.kind == "count"]
+    for unit, tpl in templates_for_units(nat, reg.reporting_units(), period):
+        (tmp_path / "mau.xlsx").write_bytes(tpl)
+        vals = {i.key: rng.randint(0, 5000) for i in counts if nat.applies(i, unit) and not nat.computed(i, unit)
+                and i.aggregate.method == "sum"}
+        sent[unit.code] = vals
+        doc = ValuesDoc(regime=nat.regime, unit=unit.code, period=period.code,
+                        values=[ValueRow(form=int(k.split(":")[0]), code=k.split(":")[1], value=v) for k, v in vals.items()])
+        fill_template(tmp_path / "mau.xlsx", doc, folder / f"{unit.code}.xlsx", cover={"BIA_TRANG_THAI": "Chính thức"})
+    fig = merge_folder(folder, tmp_path / "TONG_HOP_QG.xlsx")
+    assert len(sent) == 34 and fig.regime == "quoc-gia-2025"
+    assert {s.status for s in fig.status if s.unit in sent} <= {"Đã nộp", "Có lỗi"}
+    for key in {k for v in sent.values() for k in v}:
+        assert fig.values[key] == sum(v[key] for v in sent.values()), key

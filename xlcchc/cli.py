@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     changes.add_argument("--markdown", action="store_true", help="in bảng Markdown (docs/)")
     changes.set_defaults(handler="xlcchc.catalog.show:cli_changes")
 
+    nat = sub.add_parser("national", help="cấp trung ương: báo cáo của tỉnh từ bảng tổng hợp TONG_HOP.xlsx")
+    natsub = nat.add_subparsers(dest="action", metavar="VIỆC")
+    nret = natsub.add_parser("returns", help="mỗi TONG_HOP.xlsx của một tỉnh thành một báo cáo gửi trung ương")
+    nret.add_argument("files", nargs="+", metavar="TONG_HOP.xlsx|DIR")
+    nret.add_argument("-o", "--output", required=True, metavar="DIR")
+    nret.add_argument("--regime", default=None, help="chế độ cấp trung ương (mặc định: quoc-gia-2025)")
+    nret.set_defaults(handler="xlcchc.national:cli_returns")
+
     rg = sub.add_parser("registry", help="danh mục đơn vị báo cáo của một tỉnh")
     rgsub = rg.add_subparsers(dest="action", metavar="VIỆC")
     rnew = rgsub.add_parser("new", help="tạo danh mục đơn vị (TOML) cho một tỉnh: xã, phường theo danh mục hành chính, sở ngành chuẩn")

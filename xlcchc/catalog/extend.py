@@ -128,6 +128,28 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
                         row["why"] = why
                     record.change(form, str(row["code"]), before, _describe(row), reason,
                                   quiet=f"{form}:{row['code']}" in explicit)
+    # 3b. aggregation remapped by method (and kind of value): a level whose units are provinces
+    for entry in remap.get("agg", []):
+        frm, to = str(entry.get("from", "")), str(entry.get("to", ""))
+        kinds = entry.get("kinds")
+        reason = str(entry.get("reason", "")).strip()
+        if not frm or not to or not reason:
+            raise fail(None, None, "mỗi [[remap.agg]] cần from, to và reason (có thể thêm kinds, by)")
+        for form, fr in sorted(forms.items()):
+            for row in fr.get("row", []):
+                if row.get("kind") == "heading" or str(row.get("agg", "none")).split(":")[0].strip() != frm:
+                    continue
+                if kinds is not None and row.get("kind") not in kinds:
+                    continue
+                before = _describe(row)
+                if to != frm:  # from = to: only who fills changes (a ratio keeps its parts)
+                    row["agg"] = to
+                if "by" in entry:
+                    row["by"] = list(entry["by"])
+                if "why" in entry:
+                    row["why"] = entry["why"]
+                record.change(form, str(row["code"]), before, _describe(row), reason,
+                              quiet=f"{form}:{row['code']}" in explicit)
     # 4. rules dropped and added
     for entry in data.get("drop_rule", []):
         form = entry.get("form")

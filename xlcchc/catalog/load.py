@@ -44,13 +44,31 @@ def _data_dir(sub: str) -> Path:
     return Path(str(resources.files("xlcchc.catalog") / sub))
 
 
+def _dirs(sub: str) -> list[Path]:
+    """The bundled folder, then `$XLCCHC_CATALOG_DIR/<sub>` (a province's own regimes and registries)."""
+    import os
+
+    out = [_data_dir(sub)]
+    extra = os.environ.get("XLCCHC_CATALOG_DIR")
+    if extra:
+        out.append(Path(extra) / sub)
+    return out
+
+
+def _find(sub: str, name: str) -> Path:
+    for d in _dirs(sub):
+        if (d / f"{name}.toml").exists():
+            return d / f"{name}.toml"
+    return _data_dir(sub) / f"{name}.toml"
+
+
 def available_regimes() -> list[str]:
-    return sorted(p.stem for p in _data_dir("data").glob("*.toml"))
+    return sorted({p.stem for d in _dirs("data") if d.is_dir() for p in d.glob("*.toml")})
 
 
 @lru_cache(maxsize=None)
 def load_catalog(regime: str = DEFAULT_REGIME) -> Catalog:
-    path = _data_dir("data") / f"{regime}.toml"
+    path = _find("data", regime)
     if not path.exists():
         raise CatalogError(
             f"Không có chế độ báo cáo “{regime}”. Các chế độ hiện có: {', '.join(available_regimes())}"
@@ -60,7 +78,7 @@ def load_catalog(regime: str = DEFAULT_REGIME) -> Catalog:
 
 @lru_cache(maxsize=None)
 def load_registry(registry_id: str) -> Registry:
-    path = _data_dir("units") / f"{registry_id}.toml"
+    path = _find("units", registry_id)
     if not path.exists():
         raise CatalogError(f"Không có danh mục đơn vị “{registry_id}”")
     return load_registry_file(path)
@@ -79,10 +97,15 @@ def load_registry_file(path: Path) -> Registry:
     path = Path(path)
     data = _read_toml(path)
     communes = data.pop("communes", None)
+    provinces = data.pop("provinces", None)
     try:
         units = [Unit(**u) for u in data.pop("unit", [])]
         if communes is not None:
             units += _library_communes(path, communes, data)
+        if provinces is not None:  # the national level: the 34 provinces from the official list
+            from .provinces import provinces_as_units
+
+            units += provinces_as_units(str(data.get("top", "")))
         reg = Registry(units=units, **data)
     except (ValidationError, TypeError) as e:
         raise CatalogError(f"{path.name}: danh mục đơn vị không hợp lệ: {_pyd(e)}") from None
@@ -184,7 +207,7 @@ def _base_data(ctx: "_Ctx", chain: tuple[str, ...]):
     def read(name: str) -> tuple[Path, dict]:
         if name in chain:
             raise ctx.fail(None, None, f"chế độ “{name}” mở rộng vòng tròn ({' → '.join([*chain, name])})")
-        path = _data_dir("data") / f"{name}.toml"
+        path = _find("data", name)
         if not path.exists():
             raise ctx.fail(None, None, f"extends = “{name}”: không có chế độ báo cáo này "
                            f"(hiện có: {', '.join(available_regimes())})")

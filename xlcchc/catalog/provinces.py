@@ -114,7 +114,8 @@ def communes_of(province_code: int, parent: str) -> list[Unit]:
 def provinces_as_units(parent: str) -> list[Unit]:
     """The 34 provinces as reporting units of the national level (kind `tinh`)."""
     return [
-        Unit(code=province_code_name(p), name=province_label(p), short=p.name, kind="tinh", parent=parent,
+        Unit(code=province_code_name(p), name=province_label(p), short=p.name.removeprefix("Thành phố "),
+             kind="tinh", parent=parent,
              official_code=int(p.code))
         for p in all_provinces()
     ]

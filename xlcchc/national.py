@@ -1,0 +1,107 @@
+"""One level up: a province's provincial workbook becomes its return to the national level.
+
+How a province's TONG_HOP.xlsx is recognised as that province's return (docs/national.md):
+- the workbook is one xlcchc wrote (its metadata says it is a provincial workbook, with its regime and
+  period), and it is read back the way the appendix reads it (`read_provincial`: recomputed from its cells,
+  the consolidator's adjustments applied), so the figures are the province's final figures;
+- the province is the one whose official code (mã tỉnh) the provincial regime's registry carries
+  (`province = 38`, written by `xlcchc registry new`, or the consolidating unit's `official_code`), looked
+  up among the national registry's 34 provinces. No name is matched and nothing is retyped.
+The result is a national return like any other (the national template of that province, filled through
+the same path as `xlcchc values import`, marked “Chính thức”), so `xlcchc merge` consolidates the 34 of
+them unchanged; a TONG_HOP that cannot be recognised gets a Vietnamese sentence and the others go on.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .catalog.load import load_catalog, registry_of
+from .catalog.models import Unit
+from .errors import XlcchcError
+from .layout import STATUS_FINAL
+
+NATIONAL_REGIME = "quoc-gia-2025"
+
+
+class NationalError(XlcchcError):
+    pass
+
+
+def province_unit(provincial_regime: str, national_regime: str = NATIONAL_REGIME, *, file: str = "") -> Unit:
+    """The national reporting unit of the province a provincial regime serves (by official code)."""
+    cat = load_catalog(provincial_regime)
+    reg = registry_of(cat)
+    code = reg.province if reg.province is not None else reg.by_code[reg.top].official_code
+    where = f"Bảng tổng hợp “{file}” ({reg.name})" if file else reg.name
+    if cat.level != "tinh":
+        raise NationalError(f"{where} là số liệu cấp {cat.level}, không phải số toàn tỉnh; cấp trung ương nhận bảng tổng hợp của tỉnh")
+    if code is None:
+        raise NationalError(f"{where}: danh mục đơn vị “{reg.id}” không ghi mã tỉnh (province) nên không biết là của tỉnh nào; "
+                            "hãy tạo danh mục bằng lệnh xlcchc registry new --province TÊN_TỈNH")
+    national = registry_of(load_catalog(national_regime))
+    for u in national.reporting_units():
+        if u.official_code == code:
+            return u
+    raise NationalError(f"{where}: mã tỉnh {code} không có trong danh mục {national.name}")
+
+
+def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str = NATIONAL_REGIME) -> Path:
+    """Write the province's national return from its TONG_HOP.xlsx; the path written."""
+    from .merge import read_provincial
+    from .merge.readback import ProvincialError
+    from .periods import parse_period
+    from .template import build_template, fill_template, template_filename
+    from .values import ValueRow, ValuesDoc
+
+    tong_hop = Path(tong_hop)
+    try:
+        fig = read_provincial(tong_hop)
+    except ProvincialError as e:
+        raise NationalError(f"“{tong_hop.name}” không đọc được như một bảng tổng hợp của tỉnh: {e}") from None
+    unit = province_unit(fig.regime, regime, file=tong_hop.name)
+    catalog = load_catalog(regime)
+    if not fig.period:
+        raise NationalError(f"Bảng tổng hợp “{tong_hop.name}” chưa xác định kỳ báo cáo")
+    period = parse_period(fig.period)
+    rows = []
+    for ind in catalog.value_indicators():
+        if not catalog.applies(ind, unit) or catalog.computed(ind, unit):
+            continue
+        v = fig.values.get(ind.key)
+        note = fig.notes.get(ind.key, "")
+        if v is None and not note:
+            continue
+        rows.append(ValueRow(form=ind.form, code=ind.code, value=v, note=note))
+    doc = ValuesDoc(regime=catalog.regime, unit=unit.code, period=period.code, values=rows)
+    out = Path(out_dir) / template_filename(unit, period)
+    with tempfile.TemporaryDirectory(prefix="xlcchc-national-") as tmp:
+        tpl = build_template(catalog, unit, period, Path(tmp) / "mau.xlsx")
+        cover = {"BIA_NGUOI_LAP": f"Tổng hợp từ {tong_hop.name}", "BIA_TRANG_THAI": STATUS_FINAL}
+        report = fill_template(tpl, doc, out, cover=cover)
+    if report.skipped:
+        raise NationalError(f"“{tong_hop.name}”: {report.summary()}")
+    return out
+
+
+def cli_returns(args) -> int:
+    """`xlcchc national returns TONG_HOP.xlsx… -o DIR`: one national return per province; bad files listed."""
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for f in args.files:
+        p = Path(f)
+        files.extend(sorted(p.rglob("*.xlsx")) if p.is_dir() else [p])
+    made, failed = [], []
+    for f in files:
+        try:
+            made.append(national_return(f, out, regime=args.regime or NATIONAL_REGIME))
+        except XlcchcError as e:
+            failed.append(f"{f.name}: {e}")
+        except OSError as e:
+            failed.append(f"{f.name}: không đọc được tệp ({e.strerror or e})")
+    print(f"Đã tạo {len(made)} báo cáo gửi cấp trung ương trong {out}")
+    for line in failed:
+        print(f"  - Không dùng được {line}")
+    return 0 if not failed else 1
