@@ -76,8 +76,7 @@ def test_olevba_lists_every_module_with_its_exact_source(xlam):
     expected = {m.name: m.source for m in addin.all_modules()}
     assert set(got) == set(expected) == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "CCHC_DangKy", "xlwings", "Dictionary"}
     for name, source in expected.items():  # byte-exact: olevba's text is the stream decompressed, CRLF as stored
-        assert got[name].replace("\r\n", "\n") == source.replace("\r\n", "\n").rstrip("\n") or \
-            got[name].replace("\r\n", "\n") == source.replace("\r\n", "\n"), name
+        assert got[name] == source, name
     # Our own modules: the text of macros/*.bas, attribute lines aside.
     for bas in sorted(MACROS.glob("*.bas")):
         name = addin.module_name(bas.read_text("ascii"))
@@ -182,8 +181,15 @@ def test_libreoffice_opens_the_addin_and_reads_its_vba(xlam, tmp_path):
     with zipfile.ZipFile(out / "xlcchc.ods") as z:
         basic = {n.rsplit("/", 1)[1][:-4] for n in z.namelist() if n.startswith("Basic/xlcchc/") and n.endswith(".xml") and "script-" not in n}
         assert basic == {"ThisWorkbook", "Sheet1", "CCHC", "CCHC_UDF", "CCHC_DangKy", "xlwings", "Dictionary"}
-        cchc = z.read("Basic/xlcchc/CCHC.xml").decode("utf-8")
-        assert "import xlcchc.excel.entry as e; e." in cchc and "kiem_tra()" in cchc and "Sub CCHC_TongHop" in cchc
+        # Byte-exact: LibreOffice's Basic text of every module is our source with the attribute lines
+        # dropped, after the two (class: three) lines its VBA import puts first, plus one final line end.
+        kinds = {"module": "VBAModule", "class": "VBAClassModule", "document": "VBADocumentModule"}
+        for m in addin.all_modules():
+            text = ElementTree.fromstring(z.read(f"Basic/xlcchc/{m.name}.xml")).text
+            head = [f"Rem Attribute VBA_ModuleType={kinds[m.kind]}", "Option VBASupport 1"]
+            head += ["Option ClassModule"] if m.kind == "class" else []
+            ours = [line for line in m.source.replace("\r\n", "\n").split("\n") if not line.startswith("Attribute ")]
+            assert text == "\n".join(head + ours) + "\n", m.name
     text = subprocess.run(["pdftotext", str(out / "xlcchc.pdf"), "-"], capture_output=True, text=True).stdout
     assert "Add-in xlcchc" in text
 

@@ -27,6 +27,8 @@ from pathlib import Path
 from .ovba import Module, normalise_source
 
 XLWINGS_VBA_MODULE = "xlwings"
+#: The xlwings release whose VBA these patches were written and tested against.
+TESTED_WITH = "0.37.8"
 
 
 class PatchError(Exception):
@@ -255,8 +257,8 @@ def xlwings_module(project: str = "xlcchc") -> Module:
         src = harden(src, project)
     except PatchError as e:
         raise AddinError(
-            f"phiên bản xlwings này có mô-đun VBA khác với bản add-in đã kiểm tra ({e}); hãy dùng xlwings bản "
-            "ghi trong pyproject.toml"
+            f"phiên bản xlwings này có mô-đun VBA khác với bản add-in đã kiểm tra ({e}); hãy cài xlwings "
+            f"{TESTED_WITH} (pip install xlwings=={TESTED_WITH}) rồi chạy lại"
         ) from None
     return Module(module_name(src), normalise_source(src))
 
