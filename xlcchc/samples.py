@@ -470,11 +470,16 @@ def _scaled(ret: UnitReturn, catalog: Catalog, factor: float, blank_forms: tuple
             v = int(v * factor)
         out.values[key] = v
     # Scaling keeps a ≤ b (both floored from b ≥ a); sums of breakdown rows are recomputed.
-    for key, terms in _derived_order_items(catalog):
-        if key in out.values:
-            nums = [out.values.get(t) for t in terms if isinstance(out.values.get(t), (int, float))]
-            out.values[key] = sum(nums) if nums else None
+    resum(catalog, out.values)
     return out
+
+
+def resum(catalog: Catalog, values: dict[str, Value]) -> None:
+    """Parents of the per-unit sum rules recomputed from their (changed) breakdown rows, in place."""
+    for key, terms in _derived_order_items(catalog):
+        if key in values:
+            nums = [values.get(t) for t in terms if isinstance(values.get(t), (int, float))]
+            values[key] = sum(nums) if nums else None
 
 
 def _derived_order_items(catalog: Catalog) -> list[tuple[str, list[str]]]:

@@ -44,7 +44,7 @@ def earlier_file(tag: str, unit: str) -> str:
 def scaled_for_period(ret, catalog: Catalog, share: float):
     """A unit's year-to-date figures when `share` of the year is done (see the module doc)."""
     from .history.checks import cumulative_indicators
-    from .samples import UnitReturn, _derived_order_items
+    from .samples import UnitReturn, resum
 
     cumulative = {i.key for i in cumulative_indicators(catalog)}
     out = UnitReturn(ret.unit, notes=dict(ret.notes))
@@ -55,10 +55,7 @@ def scaled_for_period(ret, catalog: Catalog, share: float):
         ):
             v = int(math.ceil(v * share - 1e-9))
         out.values[key] = v
-    for key, terms in _derived_order_items(catalog):
-        if key in out.values:
-            nums = [out.values.get(t) for t in terms if isinstance(out.values.get(t), (int, float))]
-            out.values[key] = sum(nums) if nums else None
+    resum(catalog, out.values)
     return out
 
 
