@@ -263,3 +263,170 @@ def test_smoke_script_outside_windows_says_so(capsys):
     text = report.text()
     assert "[ĐẠT] Hàm CCHC_TYLE(1;3) = 33,33" in text and "[BỎ QUA] Kiểm tra" in text
     assert "1 không đạt" in text and not report.ok
+
+
+_OPENERS = [  # (opening statement, closing statement) of VBA blocks, as regexes on a code line
+    (r"If\b.*\bThen\s*$", r"End\s+If\b"),
+    (r"For\b", r"Next\b"),
+    (r"Do\b", r"Loop\b"),
+    (r"While\b", r"Wend\b"),
+    (r"With\b", r"End\s+With\b"),
+    (r"Select\s+Case\b", r"End\s+Select\b"),
+    (r"(?:(?:Public|Private|Friend)\s+)?(?:Static\s+)?(?:Function|Sub|Property\s+(?:Get|Let|Set))\s+\w+",
+     r"End\s+(?:Function|Sub|Property)\b"),
+]
+
+
+CONFIGURATIONS = {  # the compile-time constants of the hosts the add-in runs in
+    "Excel 64-bit (Windows)": {"VBA7": True, "WIN64": True, "WIN32": True, "MAC": False},
+    "Excel 32-bit (Windows)": {"VBA7": True, "WIN64": False, "WIN32": True, "MAC": False},
+    "Excel (Mac)": {"VBA7": True, "WIN64": False, "WIN32": False, "MAC": True, "MAC_OFFICE_VERSION": 16},
+}
+
+
+def _cc_value(expr: str, consts: dict) -> bool:
+    """A `#If` condition: comparisons, And/Or/Not, numbers, strings and constants (an undefined one is 0/Empty)."""
+    strings: list[str] = []
+    expr = re.sub(r'"([^"]*)"', lambda m: strings.append(m.group(1)) or f" __s{len(strings) - 1} ", expr)
+    expr = expr.replace("<>", " != ").replace(">=", " >= ").replace("<=", " <= ")
+    expr = re.sub(r"(?<![<>!=])=(?!=)", " == ", expr)
+    py = []
+    for tok in re.findall(r"__s\d+|[A-Za-z_]\w*|\d+|[=!<>]=|[<>()]", expr):
+        if tok.startswith("__s"):
+            py.append(repr(strings[int(tok[3:])]))
+        elif tok.upper() in ("AND", "OR", "NOT"):
+            py.append(tok.lower())
+        elif tok[0].isalpha() or tok[0] == "_":
+            py.append(repr(consts.get(tok.upper(), 0)))
+        else:
+            py.append(tok)
+    return bool(eval(" ".join(py), {"__builtins__": {}}))  # noqa: S307 - tokens filtered above
+
+
+def compiled_text(source: str, host: dict) -> str:
+    """The lines VBA compiles for `host`: #If/#ElseIf/#Else/#End If resolved with the module's own #Const
+    (private to the module) and the host's constants; directive and skipped lines left blank."""
+    consts = dict(host)
+    out, stack = [], []  # stack of (this branch taken, some branch taken)
+    for line in source.replace("\r\n", "\n").split("\n"):
+        s = re.sub(r"\s+'.*$", "", line.strip())
+        active = all(taken for taken, _any in stack)
+        if m := re.match(r"(?i)#If\s+(.*?)\s+Then$", s):
+            v = active and _cc_value(m.group(1), consts)
+            stack.append((v, v))
+        elif m := re.match(r"(?i)#ElseIf\s+(.*?)\s+Then$", s):
+            _t, any_ = stack.pop()
+            v = all(t for t, _a in stack) and not any_ and _cc_value(m.group(1), consts)
+            stack.append((v, any_ or v))
+        elif re.match(r"(?i)#Else$", s):
+            _t, any_ = stack.pop()
+            stack.append((all(t for t, _a in stack) and not any_, True))
+        elif re.match(r"(?i)#End\s*If$", s):
+            stack.pop()
+        elif m := re.match(r'(?i)#Const\s+(\w+)\s*=\s*(".*?"|\S+)', s):
+            if active:
+                value = m.group(2)
+                consts[m.group(1).upper()] = value[1:-1] if value.startswith('"') else _cc_value(value, consts)
+        else:
+            out.append(line if active else "")
+            continue
+        out.append("")
+    assert not stack, "#If without #End If"
+    return "\n".join(out)
+
+
+def unbalanced_blocks(source: str) -> list[str]:
+    """Block statements without their end (If/End If, For/Next, With, Function/End Function, #If/#End If …),
+    the compile error a blindly edited module is most likely to have. Comments and strings are ignored;
+    continuation lines are joined; single-line `If … Then x` opens nothing."""
+    text = re.sub(r" _\n\s*", " ", source.replace("\r\n", "\n"))
+    stack, problems = [], []
+    for n, raw in enumerate(text.split("\n"), 1):
+        line = re.sub(r'"(?:[^"]|"")*"', '""', raw)
+        line = re.sub(r"(^|\s)'.*$", "", line).strip()
+        line = re.sub(r"^\w+:\s*", "", line) if not line.startswith(("#", "Rem")) else line  # labels
+        if not line or line.startswith("Rem ") or re.match(r"(?i)(Private |Public )?Declare\b", line):
+            continue
+        closed = False
+        for i, (_op, end) in enumerate(_OPENERS):
+            if re.match(rf"(?i){end}", line):
+                if not stack or stack[-1][0] != i:
+                    problems.append(f"line {n}: {line[:40]} closes nothing open")
+                else:
+                    stack.pop()
+                closed = True
+                break
+        if closed:
+            continue
+        if re.match(r"(?i)(?:Exit|End)\s+(?:Function|Sub|Property)\s*$", line) and not re.match(r"(?i)End\s", line):
+            continue
+        for i, (op, _end) in enumerate(_OPENERS):
+            if re.match(rf"(?i){op}", line):
+                if i == 3 and re.match(r"(?i)Do\w", line):  # DoEvents
+                    break
+                stack.append((i, n))
+                break
+    problems += [f"line {n}: block opened here is never closed" for _i, n in stack]
+    return problems
+
+
+def test_block_lint_on_excel_made_code_and_on_a_broken_module(excel_made):
+    for name, (_kind, src) in _modules(excel_made).items():  # code Excel compiled: no false alarm
+        for host, consts in CONFIGURATIONS.items():
+            assert unbalanced_blocks(compiled_text(src, consts)) == [], (name, host)
+    broken = addin.xlwings_module().source.replace("\r\n    End If\r\n    GetConfig = default", "\r\n    GetConfig = default", 1)
+    assert broken != addin.xlwings_module().source
+    assert unbalanced_blocks(compiled_text(broken, CONFIGURATIONS["Excel 64-bit (Windows)"]))
+
+
+def test_every_module_has_balanced_blocks_on_every_host(ours):
+    for name, (_kind, src) in ours.items():
+        for host, consts in CONFIGURATIONS.items():
+            assert unbalanced_blocks(compiled_text(src, consts)) == [], (name, host)
+
+
+def test_udf_wrappers_compile_the_excel_branch():
+    """Item 1 as the compiler sees it: on Windows the wrapper passes the calling range to CallUDF."""
+    text = compiled_text(addin.udf_module_source(), CONFIGURATIONS["Excel 64-bit (Windows)"])
+    assert text.count("ThisWorkbook, Application.Caller)") == 3
+    assert "Array(tu_so, mau_so))" not in text  # the #Else (non-Excel) call is not compiled
+    without_const = addin.udf_module_source().replace("#Const App", "' #Const App")
+    assert compiled_text(without_const, CONFIGURATIONS["Excel 64-bit (Windows)"]).count("Application.Caller)") == 0
+
+
+def undeclared(source: str) -> list[str]:
+    """Variables assigned in a procedure of an `Option Explicit` module but never declared (compile error
+    “Variable not defined”): not a parameter, a Dim/Const of the procedure or module, or the function itself."""
+    if not re.search(r"(?im)^Option Explicit", source):
+        return []
+    text = re.sub(r" _\r?\n\s*", " ", source.replace("\r\n", "\n"))
+    module_level = set(re.findall(r"(?im)^(?:Private |Public |Dim )(?:Const )?(\w+)\s+As\b", text))
+    bad = []
+    for m in re.finditer(r"(?ims)^(?:Public |Private )?(Function|Sub) (\w+)\((.*?)\)(.*?)^End \1", text):
+        params = {p.split()[0].rstrip("()") for p in
+                  (re.sub(r"(?i)\b(Optional|ByVal|ByRef|ParamArray)\b", "", p).strip() for p in m.group(3).split(","))
+                  if p}
+        body = m.group(4)
+        declared = set()
+        for decl in re.findall(r"(?im)^\s*(?:Dim|Static|Const)\s+(.*)$", body):
+            declared |= {d.strip().split()[0].rstrip("()") for d in re.split(r",(?![^(]*\))", decl) if d.strip()}
+        for name in re.findall(r"(?im)^\s*(?:Set\s+)?(\w+)\s*=[^=]", body):
+            if name.lower() not in {x.lower() for x in declared | params | module_level | {m.group(2)}}:
+                bad.append(f"{m.group(2)}: {name}")
+    return sorted(set(bad))
+
+
+def test_option_explicit_modules_declare_what_they_assign(ours):
+    broken = ours["CCHC"][1].replace("    Dim i As Long, out As String\n", "    Dim i As Long\n")
+    assert undeclared(broken) == ["VN: out"]
+    for name, (_kind, src) in ours.items():
+        assert undeclared(src) == [], name
+
+
+def test_replacement_procedures_of_the_xlwings_module_declare_their_variables():
+    """The procedures xlwings_vba.py writes into xlwings' module would pass Option Explicit too."""
+    src = "Option Explicit\n" + "\n\n".join(
+        [xlwings_vba._GET_CONFIG, xlwings_vba._GET_CONFIG_FROM_FILE, xlwings_vba._FILE_EXISTS_WIN])
+    for host, consts in CONFIGURATIONS.items():
+        text = compiled_text(src, {**consts, "APP": "Microsoft Excel"})
+        assert undeclared(text) == [] and unbalanced_blocks(text) == [], host
