@@ -1,0 +1,206 @@
+"""Scale benchmark of the two-tier structure (issue 11): one return per unit, never copies.
+
+    python bench/scale_bench.py --case thanh-hoa        # ≈185 returns of Thanh Hóa, Năm 2026
+    python bench/scale_bench.py --case national [--provinces 34] [--keep DIR]
+
+- thanh-hoa: the 2026 sample bundle (`xlcchc samples --regime tinh-2025`: 179 departments and communes
+  plus the planted extra files), merged by `merge_folder` in a fresh process.
+- national: every province's registry from the official list (`registry new`: its communes and the
+  standard departments), a regime of its own (`extends = "tinh-2025"`) in $XLCCHC_CATALOG_DIR, one filled
+  return per unit (the 2026 sample generator's figures, split by size), ≈3,300 returns in all; then each
+  province merged on its own (its TONG_HOP.xlsx), each TONG_HOP turned into its national return
+  (`national returns`), and the 34 national returns merged nationally.
+Generation is not measured. Each measured stage is a fresh process (interpreter start and imports
+included); printed: wall seconds, returns per second, peak RSS of the process and its workers, and the
+machine's load average (the machine is shared: compare figures taken side by side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _child(code: str, env: dict | None = None) -> dict:
+    """Run `code` in a fresh interpreter; it sets `r` (a dict); returns r + wall and peak RSS."""
+    prog = (
+        "import json,resource,sys,time\n"
+        f"sys.path.insert(0,{str(ROOT)!r})\n"
+        "t0=time.perf_counter()\n"
+        "r={}\n"
+        + code
+        + "\nr['wall']=time.perf_counter()-t0\n"
+        "r['rss_self']=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "r['rss_children']=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(json.dumps(r))\n"
+    )
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if out.returncode != 0:
+        raise SystemExit(f"stage failed:\n{out.stderr[-3000:]}")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r["process_wall"] = time.perf_counter() - started
+    return r
+
+
+def _line(name: str, r: dict, n: int) -> str:
+    mb = max(r["rss_self"], r["rss_children"]) / 1024
+    return (f"{name:<44} {r['process_wall']:8.1f} s  {n / r['process_wall']:8.1f} returns/s  "
+            f"peak RSS {mb:6.0f} MB (process {r['rss_self'] / 1024:.0f}, largest worker {r['rss_children'] / 1024:.0f})")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def case_thanh_hoa(work: Path) -> list[str]:
+    from xlcchc.samples_2026 import RETURNS_DIR, write_samples
+
+    t = time.perf_counter()
+    write_samples(work)
+    gen = time.perf_counter() - t
+    folder = work / RETURNS_DIR
+    n = sum(1 for p in folder.iterdir() if p.is_file())
+    r = _child(
+        "from xlcchc.merge import merge_folder\n"
+        f"fig=merge_folder({str(folder)!r},{str(work / 'TONG_HOP.xlsx')!r})\n"
+        "r['used']=sum(1 for s in fig.status if s.status in ('Đã nộp','Có lỗi'))"
+    )
+    return [f"Thanh Hóa, Năm 2026: {n} files ({r['used']} units used), generated in {gen:.1f} s (not measured); load {load()}",
+            _line("merge (read, check, aggregate, TONG_HOP.xlsx)", r, n)]
+
+
+def _province_catalogs(cat_dir: Path, provinces: list) -> list[tuple[str, int]]:
+    """(regime, number of reporting units) per province; Thanh Hóa keeps the bundled tinh-2025."""
+    from xlcchc.catalog.provinces import province_code_name
+    from xlcchc.catalog.registry_cli import province_registry, registry_toml
+
+    (cat_dir / "data").mkdir(parents=True, exist_ok=True)
+    (cat_dir / "units").mkdir(parents=True, exist_ok=True)
+    out = []
+    for p in provinces:
+        if int(p.code) == 38:
+            out.append(("tinh-2025", 0))
+            continue
+        reg = province_registry(int(p.code))
+        (cat_dir / "units" / f"{reg.id}.toml").write_text(registry_toml(reg), encoding="utf-8")
+        regime = f"tinh-{province_code_name(p).lower()}-2025"
+        (cat_dir / "data" / f"{regime}.toml").write_text(
+            f'extends = "tinh-2025"\nregime = "{regime}"\nregistry = "{reg.id}"\n'
+            f'title = "THỐNG KÊ SỐ LIỆU VỀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH {p.name.upper()}"\n',
+            encoding="utf-8")
+        out.append((regime, len(reg.reporting_units())))
+    return out
+
+
+def _generate_province(regime: str, folder: Path, seed: int) -> int:
+    """One filled return per reporting unit of the province (figures split by size, as the 2026 samples)."""
+    import random
+
+    from xlcchc.catalog.load import load_catalog, registry_of
+    from xlcchc.periods import parse_period
+    from xlcchc.samples import Target, _cover, _doc, distribute, load_target
+    from xlcchc.samples_2026 import sizes_2026
+    from xlcchc.template import fill_template
+    from xlcchc.template_units import templates_for_units
+
+    cat = load_catalog(regime)
+    reg = registry_of(cat)
+    t22 = load_target()
+    values = {k: v for k, v in t22.values.items() if k in cat.indicators}
+    for key, v in values.items():
+        ind = cat.indicators[key]
+        if ind.kind == "choice" and isinstance(v, (int, float)) and v not in [c.value for c in ind.choices]:
+            values[key] = max(c.value for c in ind.choices)
+    target = Target(regime, "2026-N", values, {}, sizes_2026(reg, t22.sizes))
+    rets = distribute(cat, reg, target, seed=seed, missing="")
+    period = parse_period("2026-N")
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    tpl = folder.parent / f"_tpl_{regime}.xlsx"
+    n = 0
+    for unit, data in templates_for_units(cat, reg.reporting_units(), period):
+        tpl.write_bytes(data)
+        fill_template(tpl, _doc(cat, unit, "2026-N", rets[unit.code]), folder / f"{unit.code}.xlsx",
+                      cover=_cover(rng, rng.randint(5, 15), "Chính thức", 1, 2027))
+        n += 1
+    tpl.unlink()
+    return n
+
+
+def case_national(work: Path, n_provinces: int) -> list[str]:
+    cat_dir = work / "catalog"
+    os.environ["XLCCHC_CATALOG_DIR"] = str(cat_dir)
+    from xlcchc.catalog.provinces import all_provinces
+
+    provinces = list(all_provinces())[:n_provinces]
+    t = time.perf_counter()
+    regimes = _province_catalogs(cat_dir, provinces)
+    counts = {}
+    for i, (regime, _) in enumerate(regimes):
+        counts[regime] = _generate_province(regime, work / "tinh" / regime, seed=1000 + i)
+    gen = time.perf_counter() - t
+    total = sum(counts.values())
+    env = {"XLCCHC_CATALOG_DIR": str(cat_dir)}
+    lines = [f"National, Năm 2026: {len(regimes)} provinces, {total} returns (one per unit), generated in "
+             f"{gen:.0f} s (not measured); load {load()}"]
+    r1 = _child(
+        "from pathlib import Path\nfrom xlcchc.merge import merge_folder\n"
+        f"work=Path({str(work)!r})\n(work/'tong-hop').mkdir(exist_ok=True)\n"
+        "per=[]\n"
+        f"for regime in {json.dumps([r for r, _ in regimes])}:\n"
+        "    t=time.perf_counter()\n"
+        "    merge_folder(work/'tinh'/regime, work/'tong-hop'/f'TONG_HOP_{regime}.xlsx')\n"
+        "    per.append(time.perf_counter()-t)\n"
+        "r['slowest']=max(per)\n",
+        env,
+    )
+    lines.append(_line(f"{len(regimes)} provincial merges, one after another", r1, total)
+                 + f"; slowest province {r1['slowest']:.1f} s")
+    r2 = _child(
+        "from pathlib import Path\nfrom xlcchc.national import national_return\n"
+        f"work=Path({str(work)!r})\n"
+        "for p in sorted((work/'tong-hop').glob('TONG_HOP_*.xlsx')):\n"
+        "    national_return(p, work/'quoc-gia')\n",
+        env,
+    )
+    lines.append(_line("national returns from the TONG_HOP.xlsx files", r2, len(regimes)))
+    r3 = _child(
+        "from xlcchc.merge import merge_folder\n"
+        f"fig=merge_folder({str(work / 'quoc-gia')!r},{str(work / 'TONG_HOP_CA_NUOC.xlsx')!r})\n"
+        "r['used']=sum(1 for s in fig.status if s.status in ('Đã nộp','Có lỗi'))\n"
+        "r['ho_so_xa']=fig.values.get('3:3.3.1')",
+        env,
+    )
+    lines.append(_line("national merge of the provinces' returns", r3, len(regimes))
+                 + f"; {r3['used']} provinces used, commune files nationally: {r3['ho_so_xa']:,.0f}")
+    whole = r1["process_wall"] + r2["process_wall"] + r3["process_wall"]
+    lines.append(f"{'whole national consolidation':<44} {whole:8.1f} s  {total / whole:8.1f} returns/s")
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--case", choices=["thanh-hoa", "national"], default="thanh-hoa")
+    ap.add_argument("--provinces", type=int, default=34, help="national case: how many provinces (default all 34)")
+    ap.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="xlcchc-scale-") as tmp:
+        work = Path(args.keep) if args.keep else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        lines = case_thanh_hoa(work) if args.case == "thanh-hoa" else case_national(work, args.provinces)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
