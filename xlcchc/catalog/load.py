@@ -73,7 +73,9 @@ def load_catalog(regime: str = DEFAULT_REGIME) -> Catalog:
         raise CatalogError(
             f"Không có chế độ báo cáo “{regime}”. Các chế độ hiện có: {', '.join(available_regimes())}"
         )
-    return load_catalog_file(path)
+    from .cache import cached
+
+    return cached("catalog", regime, lambda: load_catalog_file(path))
 
 
 @lru_cache(maxsize=None)
@@ -81,7 +83,9 @@ def load_registry(registry_id: str) -> Registry:
     path = _find("units", registry_id)
     if not path.exists():
         raise CatalogError(f"Không có danh mục đơn vị “{registry_id}”")
-    return load_registry_file(path)
+    from .cache import cached
+
+    return cached("registry", registry_id, lambda: load_registry_file(path))
 
 
 def registry_of(catalog: Catalog) -> Registry:

@@ -38,16 +38,42 @@ def load_plan(plan_id: str) -> Plan:
     path = _data_dir() / f"{plan_id}.toml"
     if not path.exists():
         raise CatalogError(f"Không có kế hoạch “{plan_id}”. Các kế hoạch hiện có: {', '.join(available_plans())}")
-    return load_plan_file(path)
+    from ..catalog.cache import cached
+
+    return cached("plan", plan_id, lambda: load_plan_file(path))
 
 
 def plan_for(regime: str, period: Period) -> Plan | None:
-    """The plan whose tasks the units of `regime` report on in `period` (None: the period has no plan)."""
+    """The plan whose tasks the units of `regime` report on in `period` (None: the period has no plan).
+
+    Only the plans that name `regime` are loaded: loading one resolves its leads against its registry,
+    and checking a 2022 return must not pay for the two-tier registry (issue 17: cold `check`).
+    """
     for pid in available_plans():
+        declared = _declared_regimes(pid)
+        if regime not in declared and "*" not in declared:
+            continue
         plan = load_plan(pid)
         if regime in plan.regimes and plan.covers(period):
             return plan
     return None
+
+
+@lru_cache(maxsize=None)
+def _declared_regimes(plan_id: str) -> tuple[str, ...]:
+    """The `regimes` a plan file declares, read without validating the plan (an unreadable file: all,
+    so that `load_plan` reports it as before)."""
+    from ..catalog.cache import cached
+
+    def read() -> tuple[str, ...]:
+        try:
+            with open(_data_dir() / f"{plan_id}.toml", "rb") as fh:
+                regimes = tomllib.load(fh).get("regimes")
+            return tuple(regimes) if isinstance(regimes, list) else ("*",)
+        except (OSError, tomllib.TOMLDecodeError):
+            return ("*",)
+
+    return cached("plan-regimes", plan_id, read)
 
 
 def name_key(name: str) -> str:

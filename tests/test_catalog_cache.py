@@ -1,0 +1,63 @@
+"""The on-disk cache of validated catalogs: same objects as a fresh validation, rebuilt when unusable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from xlcchc.catalog import cache
+from xlcchc.catalog.load import load_catalog_file, load_registry_file
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "xlcchc" / "catalog"
+
+_PROBE = (
+    "from xlcchc.catalog.load import load_catalog, registry_of;"
+    "c = load_catalog('tinh-2022'); r = registry_of(c);"
+    "print(c.fingerprint, len(c.rules), len(r.units), r.units[-1].code)"
+)
+
+
+def _run(env_dir: str) -> str:
+    env = dict(os.environ, XLCCHC_CACHE_DIR=env_dir)
+    return subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env,
+                          cwd=ROOT, check=True).stdout.strip()
+
+
+def test_second_run_reads_the_cache_and_sees_the_same_catalog(tmp_path):
+    first = _run(str(tmp_path))
+    files = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.pickle"))
+    assert files == ["catalog", "registry"]
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*.pickle")}
+    second = _run(str(tmp_path))
+    assert second == first
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*.pickle")} == stamps  # read, not rewritten
+    fresh = load_catalog_file(DATA / "data" / "tinh-2022.toml")
+    reg = load_registry_file(DATA / "units" / f"{fresh.registry}.toml")
+    assert first == f"{fresh.fingerprint} {len(fresh.rules)} {len(reg.units)} {reg.units[-1].code}"
+
+
+def test_a_damaged_cache_file_is_validated_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XLCCHC_CACHE_DIR", str(tmp_path))
+    built = []
+
+    def build():
+        built.append(1)
+        return {"rows": [1, 2, 3]}
+
+    assert cache.cached("probe", "x", build) == {"rows": [1, 2, 3]}
+    (path,) = tmp_path.glob("probe-x-*.pickle")
+    assert cache.cached("probe", "x", build) == {"rows": [1, 2, 3]} and len(built) == 1
+    path.write_bytes(b"\x80\x05 not a pickle")
+    assert cache.cached("probe", "x", build) == {"rows": [1, 2, 3]} and len(built) == 2
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("XLCCHC_CACHE_DIR", "")
+    assert cache.cache_dir() is None
+    assert cache.cached("probe", "y", lambda: 42) == 42
+    assert _run("") == _run(str(tmp_path))
+    assert not list(Path(tmp_path).glob("probe-*"))

@@ -1,0 +1,108 @@
+"""The validated catalogs, registries and plans, kept on disk between runs, keyed by the data they came from.
+
+Validating a regime (TOML parsing in pure Python, pydantic validation of every row and rule, the official
+list of communes for a two-tier registry) costs several times what checking one return does, and Excel's
+"Kiểm tra" button starts a fresh process every time (issue 17: cold `xlcchc check` ≤ 0.12 s). So the result
+of a validation is stored under a key made of everything it depends on: the bytes of every data file
+(catalog/data, catalog/units, plan/data), the loader code's files (size and modification time), and the
+versions of Python, pydantic and vietnam-provinces. Any change to any of them is a different key, hence a
+fresh validation; a cache that cannot be read or written is simply not used.
+
+The files are pickles written by this program into the user's own cache folder (never anything from a
+return); set XLCCHC_CACHE_DIR to move it, or to an empty string to turn the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_PACKAGE = Path(__file__).resolve().parent.parent  # xlcchc/
+_DATA = ("catalog/data", "catalog/units", "plan/data")
+_CODE = ("catalog", "plan")
+
+
+def cache_dir() -> Path | None:
+    env = os.environ.get("XLCCHC_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "xlcchc" / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "xlcchc"
+
+
+def _version_of(module: str) -> str:
+    """A cheap identity of an installed library: its package file's path, size and time (no import)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(module)
+    except (ImportError, ValueError):
+        return "-"
+    if spec is None or not spec.origin:
+        return "-"
+    try:
+        st = os.stat(spec.origin)
+    except OSError:
+        return spec.origin
+    return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
+
+
+@lru_cache(maxsize=1)
+def data_key() -> str:
+    """The digest of everything a validated catalog, registry or plan depends on (once per process)."""
+    h = hashlib.sha256(sys.version.encode())
+    for sub in _DATA:
+        folder = _PACKAGE / sub
+        for p in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            h.update(f"\0{sub}/{p.name}\0".encode())
+            h.update(p.read_bytes())
+    for sub in _CODE:
+        for p in sorted((_PACKAGE / sub).glob("*.py")):
+            st = p.stat()
+            h.update(f"\0{sub}/{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for lib in ("pydantic", "pydantic_core", "vietnam_provinces"):
+        h.update(f"\0{lib}={_version_of(lib)}".encode())
+    return h.hexdigest()[:32]
+
+
+def cached(kind: str, name: str, build: Callable[[], T]) -> T:
+    """`build()`, or what it returned in an earlier run with the same data and code."""
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    try:
+        key = data_key()
+    except OSError:
+        return build()
+    path = folder / f"{kind}-{name}-{key}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing, stale format, truncated: validate again
+        pass
+    obj = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        with open(tmp, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in folder.glob(f"{kind}-{name}-*.pickle"):  # earlier data or code: never read again
+            if old != path:
+                old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 - a read-only or full disk: no cache, same result
+        try:
+            tmp.unlink(missing_ok=True)  # type: ignore[possibly-undefined]
+        except Exception:  # noqa: BLE001
+            pass
+    return obj
