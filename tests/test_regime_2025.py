@@ -144,3 +144,15 @@ def test_all_unit_templates_are_built_once_per_kind_and_equal_each_units_own(tmp
     files = sorted(p.name for p in (tmp_path / "all").iterdir())
     assert files == sorted(f"{u.code}_2026-N.xlsx" for u in reg.reporting_units()) and len(files) == 182
     assert (tmp_path / "all" / "X-CAC-SON_2026-N.xlsx").read_bytes() == template_bytes(cat, reg.by_code["X-CAC-SON"], period)
+
+
+def test_a_values_file_without_regime_is_checked_in_the_regime_of_its_period():
+    from xlcchc.check import check_doc
+    from xlcchc.values import ValueRow, ValuesDoc
+
+    doc = ValuesDoc(unit="X-CAC-SON", period="2026-N", values=[ValueRow(form=3, code="3.3.1", value=10),
+                                                                 ValueRow(form=3, code="3.3.2", value=12)])
+    rules = {f.rule for f in check_doc(doc, file="xa.json")}
+    assert "doc.unit_unknown" not in rules and "3-le-3.3.2-3.3.1" in rules
+    old = ValuesDoc(unit="SNV", period="2022-N", values=[ValueRow(form=3, code="3.2.1", value=1)])
+    assert "doc.unit_unknown" not in {f.rule for f in check_doc(old, file="snv.json")}  # tinh-2022 as before

@@ -257,9 +257,20 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
     return sorted([*problems, *found, *tasks], key=Finding.sort_key)
 
 
+def _regime_of_period(period: str | None) -> str:
+    """A values file naming no regime: the regime in force for its period (today's default without one)."""
+    from .catalog.select import choose_regime
+    from .periods import PeriodError
+
+    try:
+        return choose_regime(None, period or None, default=DEFAULT_REGIME, quiet=True)
+    except (PeriodError, CatalogError):
+        return DEFAULT_REGIME
+
+
 def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding]:
     """Check a values file (ValuesDoc): unit = the file's, or the registry's top unit."""
-    reg_id = regime or doc.regime or DEFAULT_REGIME
+    reg_id = regime or doc.regime or _regime_of_period(getattr(doc, "period", None))
     catalog = load_catalog(reg_id)
     if doc.regime and regime and doc.regime != regime:
         return [Finding(file=file, rule="doc.regime", message=f"Tệp “{file}” là số liệu của chế độ báo cáo “{doc.regime}”, không phải “{regime}”")]
