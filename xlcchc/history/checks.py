@@ -32,6 +32,9 @@ Z_LIMIT = 3.5
 MIN_FACTOR = 5.0
 MIN_DIFFERENCE = 10.0
 MIN_POINTS = 3
+#: The checks of a merge compare with at most this many of the latest stored periods before it (three
+#: years of quarterly reports): the recent past is what makes a figure plausible, and the cost stays flat.
+WINDOW = 12
 #: Kinds the outlier rule reads: counts and amounts (percentages are bounded, codes are not magnitudes).
 OUTLIER_KINDS = ("count", "money", "decimal")
 USED = ("Đã nộp", "Có lỗi")
@@ -220,7 +223,7 @@ def check_file_history(path: Path | str, db: Path | str, *, regime: str | None =
     catalog = load_catalog(regime_)
     registry = registry_of(catalog)
     with open_store(db, create=False) as store:
-        snap = Snapshot(store, top_unit=registry.top)
+        snap = Snapshot(store, top_unit=registry.top, bulk=True, before=period, window=WINDOW)
         return period_findings(snap, catalog, period, {unit: values}, top_unit=registry.top,
                                registry=registry, files={unit: path.name})
 
@@ -235,7 +238,7 @@ def merge_history(db: Path | str, catalog: Catalog, registry, period: str, by_un
 
     top = registry.top
     with open_store(db, create=False) as store:
-        snap = Snapshot(store, top_unit=top)
+        snap = Snapshot(store, top_unit=top, bulk=True, before=period, window=WINDOW)
         values = {**by_unit, top: final}
         found = period_findings(snap, catalog, period, values, top_unit=top, registry=registry,
                                 files={**files, top: f"(số tổng hợp) {output_name}"})

@@ -34,17 +34,36 @@ class Series:
 
 
 class Snapshot:
-    """The current versions of a store, their values loaded once (checks read many series)."""
+    """The current versions of a store, read the way the caller needs them.
 
-    def __init__(self, store: Store, *, top_unit: str | None = None):
-        self.store = store
-        self.loads: list[Load] = store.loads(top_unit=top_unit, current_only=True)
+    `bulk`: every value of a version is read once and kept (the checks of a merge read thousands of
+    series); otherwise each series is a few indexed look-ups (`history show`). `before` and `window`
+    keep only the `window` latest periods before `before`: the checks of a merge compare with the
+    recent past, so their cost does not grow with the years stored.
+    """
+
+    def __init__(self, store: Store, *, top_unit: str | None = None, bulk: bool = False,
+                 before: str | None = None, window: int | None = None):
+        self.store, self.bulk = store, bulk
+        loads = store.loads(top_unit=top_unit, current_only=True)
+        if before is not None:
+            this = parse_period(before).chrono
+            loads = [ld for ld in loads if parse_period(ld.period).chrono < this]
+            if window:
+                loads = loads[-window:]
+        self.loads: list[Load] = loads
         self._values: dict[int, dict[str, dict[str, Value]]] = {}
+        self._units: dict[int, set[str]] = {}
 
     def values(self, load: Load) -> dict[str, dict[str, Value]]:
         if load.id not in self._values:
             self._values[load.id] = self.store.values(load.id)
         return self._values[load.id]
+
+    def _units_of(self, load: Load) -> set[str]:
+        if load.id not in self._units:
+            self._units[load.id] = self.store.units(load.id)
+        return self._units[load.id]
 
     def latest_regime(self) -> str | None:
         return self.loads[-1].regime if self.loads else None
@@ -56,12 +75,16 @@ class Snapshot:
         for load in self.loads:
             if load.period == exclude:
                 continue
-            vals = self.values(load)
-            if unit not in vals:
+            if self.bulk:
+                vals = self.values(load)
+                if unit not in vals:
+                    continue
+            elif unit not in self._units_of(load):
                 continue
             code, why = translate(key, regime, load.regime)
             if code is None:
                 out.notes.append(f"{parse_period(load.period).label}: {why}")
                 continue
-            out.points.append(Point(load.period, load.regime, code, vals[unit].get(code), load.id))
+            value = vals[unit].get(code) if self.bulk else self.store.value(load.id, unit, code)
+            out.points.append(Point(load.period, load.regime, code, value, load.id))
         return out

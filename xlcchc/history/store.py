@@ -202,6 +202,19 @@ class Store:
             out.setdefault(u, {})[f"{form}:{code}"] = num if num is not None else text
         return out
 
+    def value(self, load_id: int, unit: str, key: str) -> float | str | None:
+        """One figure of one version (a primary-key look-up)."""
+        form, code = key.split(":", 1)
+        row = self.conn.execute("SELECT num, text FROM value WHERE load_id = ? AND unit = ? AND form = ? AND code = ?",
+                                (load_id, unit, int(form), code)).fetchone()
+        if row is None:
+            return None
+        return row[0] if row[0] is not None else row[1]
+
+    def units(self, load_id: int) -> set[str]:
+        """The units with at least one figure in a version (the province included)."""
+        return {u for (u,) in self.conn.execute("SELECT DISTINCT unit FROM value WHERE load_id = ?", (load_id,))}
+
     def value_rows(self, load_id: int) -> list[tuple]:
         return list(self.conn.execute(
             "SELECT unit, form, code, num, text, file, sha256 FROM value WHERE load_id = ? ORDER BY unit, form, code",
