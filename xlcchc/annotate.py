@@ -37,7 +37,7 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     """The annotated copy as bytes (the Excel layer may write it where it likes)."""
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import PatternFill
 
     src = Path(src)
     findings = sorted(findings, key=Finding.sort_key)
@@ -67,16 +67,39 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     if layout.RESULT_SHEET in wb.sheetnames:
         del wb[layout.RESULT_SHEET]
     ws = wb.create_sheet(layout.RESULT_SHEET)
-    headers = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Quy tắc"]
-    widths = [5, 10, 9, 8, 16, 70, 22]
-    bold = Font(bold=True)
+    _write_results(ws, wb, findings)
+
+    wb.properties.creator = wb.properties.creator or "xlcchc"
+    out = io.BytesIO()
+    wb.save(out)
+    return _deterministic(out.getvalue())
+
+
+#: The template's look: Times New Roman, bordered cells, bold centred headers on the forms' header fill.
+FONT = "Times New Roman"
+HEADER_FILL = "D9E1F2"
+
+
+def _write_results(ws, wb, findings: list[Finding]) -> None:
+    """The “Kết quả kiểm tra” sheet: one bordered row per finding, the form and the item in their own
+    columns, the cell as a link to it; the rule id (for support) in the last column, hidden."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body, bold = Font(name=FONT, size=11), Font(name=FONT, size=11, bold=True)
+    head_fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
+    headers = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
+    widths = [6, 11, 10, 9, 9, 80, 22]
     for i, (h, w) in enumerate(zip(headers, widths), start=1):
         c = ws.cell(row=1, column=i)
         _text(c, h)
-        c.font = bold
+        c.font, c.fill, c.border = bold, head_fill, box
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[c.column_letter].width = w
+    ws.column_dimensions["G"].hidden = True
     wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+    centre = Alignment(horizontal="center", vertical="top")
     for n, f in enumerate(findings, start=1):
         r = n + 1
         ws.cell(row=r, column=1, value=n)
@@ -85,24 +108,27 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
             ws.cell(row=r, column=3, value=f.form)
         _text(ws.cell(row=r, column=4), f.code or "")
         link = ws.cell(row=r, column=5)
-        _text(link, f.cell or "")
         sr = layout.split_ref(f.cell) if f.cell else None
-        if sr and sr[0] in wb.sheetnames:
-            link.hyperlink = f"#'{sr[0]}'!{sr[1]}"
-            link.font = Font(color="0563C1", underline="single")
+        _text(link, sr[1] if sr else (f.cell or ""))  # the form is in its own column: the address alone
         msg = ws.cell(row=r, column=6)
         _text(msg, f.message)
-        msg.alignment = wrap
-        # Neither openpyxl nor a spreadsheet on opening sizes a wrapped row: estimate its lines.
-        lines = sum(1 + len(part) // int(widths[5] * 1.05) for part in f.message.split("\n"))
-        ws.row_dimensions[r].height = 15 * lines + 2
         _text(ws.cell(row=r, column=7), f.rule)
-        for col in (1, 2, 3, 4, 5, 7):
-            ws.cell(row=r, column=col).alignment = top
+        # Neither openpyxl nor a spreadsheet on opening sizes a wrapped row: estimate its lines.
+        lines = sum(1 + len(part) // int(widths[5] * 1.1) for part in f.message.split("\n"))
+        ws.row_dimensions[r].height = 15 * lines + 3
+        for col in range(1, 8):
+            c = ws.cell(row=r, column=col)
+            c.font, c.border = body, box
+            c.alignment = wrap if col == 6 else centre
+        if sr and sr[0] in wb.sheetnames:
+            link.hyperlink = f"#'{sr[0]}'!{sr[1]}"
+            link.font = Font(name=FONT, size=11, color="0563C1", underline="single")
         fill = ERROR_FILL if f.severity == ERROR else WARNING_FILL
         ws.cell(row=r, column=2).fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
     if not findings:
-        _text(ws.cell(row=2, column=6), "Không phát hiện lỗi.")
+        c = ws.cell(row=2, column=6)
+        _text(c, "Không phát hiện lỗi.")
+        c.font = body
     ws.freeze_panes = "A2"
     # Printed like the forms: A4, landscape for the long messages, one page wide, header row on each page.
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -110,12 +136,9 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:F{max(len(findings), 1) + 1}"
+    ws.oddFooter.center.text = "Trang &P/&N"
     ws.protection.sheet = True  # read-only like the rest of the template; the hyperlinks still work
-
-    wb.properties.creator = wb.properties.creator or "xlcchc"
-    out = io.BytesIO()
-    wb.save(out)
-    return _deterministic(out.getvalue())
 
 
 def _text(cell, value: str) -> None:

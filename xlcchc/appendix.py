@@ -515,8 +515,6 @@ def write_pdf(xlsx: Path | str, pdf: Path | str) -> Path:
 
 def cli_appendix(args: Any) -> int:
     """`xlcchc appendix TONG_HOP.xlsx -o PHU_LUC.xlsx [--pdf PHU_LUC.pdf] [--annexes by-unit,status] [--header]`."""
-    from .fileio import announce_parent
-
     src = Path(args.provincial)
     out = Path(args.output)
     if out.suffix.lower() != ".xlsx":
@@ -545,11 +543,9 @@ def cli_appendix(args: Any) -> int:
 
         db = Path(args.history) if getattr(args, "history", None) else default_db(src)
         compare = compare_columns(db, fig, args.compare)
-    announce_parent(out)
     path = write_appendix(fig, out, annexes=annexes, header=header, compare=compare)
     print(f"Đã ghi phụ lục: {path.resolve()}")
     if args.pdf:
-        announce_parent(Path(args.pdf))
         pdf = write_pdf(path, args.pdf)
         print(f"Đã ghi bản PDF: {Path(pdf).resolve()}")
     return 0

@@ -376,6 +376,15 @@ def _row(f: Finding) -> dict[str, Any]:
 
 def cli_check(args) -> int:
     """`xlcchc check FILE...`: 0 no errors (warnings allowed), 1 errors found, 2 a file could not be checked."""
+    if getattr(args, "annotate", None):
+        # Refused before any work: an annotated copy is a copy of exactly one workbook.
+        if len(args.files) != 1 or Path(args.files[0]).suffix.lower() in VALUES_SUFFIXES:
+            print("Lỗi: --annotate chỉ dùng với đúng một tệp bảng tính .xlsx "
+                  f"(đã cho {len(args.files)} tệp); hãy kiểm tra từng tệp một", file=sys.stderr)
+            return 2
+        from .fileio import announce_parent
+
+        announce_parent(args.annotate)
     all_findings: list[Finding] = []
     fatal = False
     per_file: list[tuple[str, list[Finding]]] = []
@@ -398,16 +407,13 @@ def cli_check(args) -> int:
         for name, fs in per_file:
             _print_table(name, fs)
     if getattr(args, "annotate", None):
-        if len(args.files) != 1 or Path(args.files[0]).suffix.lower() in VALUES_SUFFIXES:
-            print("Lỗi: --annotate chỉ dùng với đúng một tệp bảng tính .xlsx", file=sys.stderr)
-            return 2
         if fatal:
             print("Không tạo bản đánh dấu vì tệp không đọc được.", file=sys.stderr)
         else:
             from .annotate import annotate_copy
 
             out = annotate_copy(args.files[0], per_file[0][1], args.annotate)
-            print(f"Đã ghi bản sao có đánh dấu: {out}", file=sys.stderr if args.json else sys.stdout)
+            print(f"Đã ghi bản sao có đánh dấu: {Path(out).resolve()}", file=sys.stderr if args.json else sys.stdout)
     if fatal:
         return 2
     return 1 if count_errors(all_findings) else 0
@@ -422,4 +428,5 @@ def _print_table(name: str, fs: list[Finding]) -> None:
         return
     for f in fs:
         where = f.cell or (f"Biểu mẫu {f.form}, mục {f.code}" if f.form else "")
-        print(f" - [{f.severity}] {where + ': ' if where and f.cell else ''}{f.message}  ({f.rule})")
+        # The rule id is for support and tools (`--json`), not for the person reading.
+        print(f" - [{f.severity}] {where + ': ' if where and f.cell else ''}{f.message}")

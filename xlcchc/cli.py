@@ -181,6 +181,107 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+# --- Vietnamese for argparse ----------------------------------------------------------------------------
+#
+# argparse speaks English ("usage:", "options:", "error: the following arguments are required"). Its texts
+# go through the module's gettext hooks `_` / `ngettext`; `_vietnamese` swaps them for the duration of
+# one `main()` call, and `_vietnamise` gives every parser Vietnamese section titles, metavars and
+# examples, including the parsers other modules add later.
+
+_VI = {
+    "usage: ": "Cách dùng: ",
+    "options": "tùy chọn",
+    "optional arguments": "tùy chọn",
+    "positional arguments": "tham số",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "không hiểu các tham số: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong: %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn không rõ: %(option)s có thể là %(matches)s",
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "ignored explicit argument %r": "bỏ qua giá trị %r",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "show program's version number and exit": "in phiên bản rồi thoát",
+}
+_VI_N = {("expected %s argument", "expected %s arguments"): "cần %s giá trị"}
+
+#: Metavars argparse would derive from English names, and the English ones written in the parsers.
+_METAVARS = {
+    "unit": "MÃ_ĐƠN_VỊ", "period": "KỲ", "regime": "CHẾ_ĐỘ", "output": "TỆP", "file": "TỆP", "template": "MẪU.xlsx",
+    "values": "SỐ_LIỆU", "db": "TỆP_LỊCH_SỬ", "history": "TỆP_LỊCH_SỬ", "plan": "KẾ_HOẠCH", "province": "TỈNH",
+    "samples": "THƯ_MỤC", "folder": "THƯ_MỤC", "compare": "TỆP", "provincial": "TONG_HOP.xlsx",
+}
+_ENGLISH_METAVARS = {"FILE": "TỆP", "DIR": "THƯ_MỤC", "DB": "TỆP_LỊCH_SỬ", "FILE.toml": "TỆP.toml", "OUT.xlsx": "BẢN_ĐÁNH_DẤU.xlsx"}
+
+#: Examples printed under each command's help (`xlcchc check --help`).
+EXAMPLES = {
+    "template": 'Ví dụ:\n  xlcchc template --unit SNV --period "Năm 2022" -o SNV.xlsx\n'
+                '  xlcchc template --all-units --period "Quý I/2025" -o bieu-mau/',
+    "check": "Ví dụ:\n  xlcchc check BC_CCHC_2022_SNV.xlsx\n"
+             "  xlcchc check bao-cao/*.xlsx --json\n"
+             "  xlcchc check BC_CCHC_2022_SNV.xlsx --annotate SNV_danh_dau.xlsx",
+    "merge": "Ví dụ:\n  xlcchc merge bao-cao/ -o TONG_HOP.xlsx\n"
+             '  xlcchc merge bao-cao/ -o TONG_HOP.xlsx --period "Năm 2022" --expected phai-nop.txt',
+    "appendix": "Ví dụ:\n  xlcchc appendix TONG_HOP.xlsx -o PHU_LUC.xlsx --pdf PHU_LUC.pdf\n"
+                '  xlcchc appendix TONG_HOP.xlsx -o PHU_LUC.xlsx --header "UBND TỈNH THANH HÓA" --office "SỞ NỘI VỤ"\n'
+                "  xlcchc appendix TONG_HOP.xlsx -o PHU_LUC_day_du.xlsx --annexes by-unit,status",
+    "values": "Ví dụ:\n  xlcchc values export SNV.xlsx --format csv -o SNV.csv\n"
+              "  xlcchc values import SNV_trang.xlsx SNV.csv -o SNV.xlsx",
+    "demo": "Ví dụ:\n  xlcchc demo -o out/demo",
+    "catalog": "Ví dụ:\n  xlcchc catalog show\n  xlcchc catalog units --regime tinh-2022",
+}
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' line breaks; wide enough for the Vietnamese help texts."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def _vietnamise(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
+    parser.formatter_class = _Formatter
+    for group in parser._action_groups:
+        if group.title in ("options", "optional arguments"):
+            group.title = "tùy chọn"
+        elif group.title == "positional arguments":
+            group.title = "tham số"
+    if path and path[-1] in EXAMPLES and not parser.epilog:
+        parser.epilog = EXAMPLES[path[-1]]
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "in hướng dẫn này rồi thoát"
+        elif isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                _vietnamise(sub, (*path, name))
+            continue
+        if isinstance(action.metavar, str) and action.metavar in _ENGLISH_METAVARS:
+            action.metavar = _ENGLISH_METAVARS[action.metavar]
+        takes_value = action.nargs != 0 and not isinstance(
+            action, (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse._CountAction)
+        )
+        if action.metavar is None and takes_value and action.choices is None:
+            action.metavar = _METAVARS.get(action.dest, action.dest.upper() if action.option_strings else action.dest.upper())
+
+
+class _vietnamese:
+    """argparse's texts in Vietnamese while a command line is parsed (its gettext hooks, restored after)."""
+
+    def __enter__(self) -> None:
+        self._saved = argparse._, argparse.ngettext
+        argparse._ = lambda text: _VI.get(text, text)  # type: ignore[attr-defined]
+        argparse.ngettext = lambda one, many, n: _VI_N.get((one, many), one if n == 1 else many)  # type: ignore[attr-defined]
+
+    def __exit__(self, *exc) -> None:
+        argparse._, argparse.ngettext = self._saved  # type: ignore[attr-defined]
+
+
 def _utf8_console() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -192,23 +293,49 @@ def _utf8_console() -> None:
 def main(argv: list[str] | None = None) -> int:
     _utf8_console()
     ap = build_parser()
-    args = ap.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        # A group without its action (`xlcchc values`): show that group's help.
-        ap.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
-        return EXIT_FAILED
+    _vietnamise(ap)
+    with _vietnamese():
+        args = ap.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            # A group without its action (`xlcchc values`): show that group's help.
+            ap.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
+            return EXIT_FAILED
     module, func = handler.split(":")
     try:
+        _prepare_outputs(args)
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader of our output went away (`xlcchc check --json | head`): nothing to say, nowhere to say it.
+        _silence_stdout()
+        return EXIT_OK
     except Exception as e:  # noqa: BLE001 - the user gets a sentence, not a traceback
         if os.environ.get("XLCCHC_DEBUG"):
             raise
         print(f"Lỗi: {user_message(e)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so that Python's flush at exit does not complain about the pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _prepare_outputs(args: argparse.Namespace) -> None:
+    """One rule for every `-o` (and `--pdf`): a missing folder on the way is created, and the user told so."""
+    from .fileio import announce_parent
+
+    for attr in ("output", "pdf"):
+        value = getattr(args, attr, None)
+        if isinstance(value, str) and value and value != "-":
+            announce_parent(value)
 
 
 def user_message(e: BaseException) -> str:

@@ -234,8 +234,16 @@ def _check_report(checked: dict[str, list[Finding]]) -> str:
         lines.append(f"== {name}: {e} lỗi, {len(fs) - e} cảnh báo")
         for f in fs:
             where = f.cell or ""
-            lines.append(f" - [{f.severity}] {where + ': ' if where else ''}{f.message} ({f.rule})")
+            lines.append(f" - [{f.severity}] {where + ': ' if where else ''}{f.message}")
     return "\n".join(lines) + "\n"
+
+
+def _items(items: list[tuple[int | None, str | None]]) -> str:
+    """Items grouped by form as people write them: `Biểu mẫu 6: mục 2.1, 2.2; Biểu mẫu 7: mục 5.1.2`."""
+    forms: dict[int | None, list[str]] = {}
+    for form, code in items:
+        forms.setdefault(form, []).append(code or "")
+    return "; ".join(f"Biểu mẫu {form}: mục {', '.join(codes)}" for form, codes in forms.items())
 
 
 def summary_lines(res: DemoResult, returns: Path) -> list[str]:
@@ -273,9 +281,9 @@ def summary_lines(res: DemoResult, returns: Path) -> list[str]:
             L.append(f"   - [Cảnh báo] Biểu mẫu {f0.form}, mục {f0.code} chưa nhập số liệu ở {len(hits)} tệp")
         else:
             for name, f in hits:
-                by_file[name].append(f"{f.form}:{f.code}")
-    for name, codes in sorted(by_file.items()):
-        L.append(f"   - [Cảnh báo] {name}: {len(codes)} mục chưa nhập số liệu ({', '.join(codes)})")
+                by_file[name].append((f.form, f.code))
+    for name, items in sorted(by_file.items()):
+        L.append(f"   - [Cảnh báo] {name}: {len(items)} mục chưa nhập số liệu ({_items(items)})")
     L.append(
         f"3. Tổng hợp: đã nhận {received}/{expected} đơn vị"
         + (f" ({sc.get('Có lỗi', 0)} đơn vị có lỗi)" if sc.get("Có lỗi") else "")

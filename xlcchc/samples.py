@@ -674,5 +674,5 @@ def cli_samples(args) -> int:
         return cli_2026(args)
     paths = write_samples(args.output)
     n = sum(1 for p in paths if p.suffix == ".xlsx" and not p.name.startswith("~$"))
-    print(f"Đã tạo {n} tệp báo cáo mẫu trong “{Path(args.output) / RETURNS_DIR}” và {Path(args.output) / 'README.md'}")
+    print(f"Đã tạo {n} tệp báo cáo mẫu trong “{(Path(args.output) / RETURNS_DIR).resolve()}” và {(Path(args.output) / 'README.md').resolve()}")
     return 0

@@ -676,7 +676,7 @@ def cli_template(args) -> int:
         units = registry_of(catalog).reporting_units()
         for unit, data in templates_for_units(catalog, units, period):  # one build per kind of unit
             write_bytes(out / template_filename(unit, period), data)
-        print(f"Đã tạo {len(units)} biểu mẫu trong thư mục {out}")
+        print(f"Đã tạo {len(units)} biểu mẫu trong thư mục {Path(out).resolve()}")
         return 0
     if not args.unit:
         raise TemplateError("Cần --unit MÃ_ĐƠN_VỊ (hoặc --all-units); xem danh sách: xlcchc catalog units")
@@ -686,7 +686,7 @@ def cli_template(args) -> int:
     elif out.suffix.lower() != ".xlsx":
         raise TemplateError(f"Tệp kết quả phải có đuôi .xlsx: “{out.name}”")
     build_template(catalog, unit, period, out)
-    print(f"Đã tạo biểu mẫu {unit.name} – {period.label}: {out}")
+    print(f"Đã tạo biểu mẫu {unit.name} – {period.label}: {Path(out).resolve()}")
     return 0
 
 # --- filling (`values import`) ----------------------------------------------------------------------

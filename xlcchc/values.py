@@ -196,7 +196,13 @@ def cli_export(args) -> int:
     text = dump_values(doc, args.format)
     if args.output:
         write_text(Path(args.output), text)
-        print(f"Đã ghi {len(doc.values)} chỉ tiêu của {doc.unit} ({doc.period}) vào {args.output}")
+        from .periods import PeriodError, parse_period
+
+        try:
+            period = parse_period(doc.period).label
+        except PeriodError:
+            period = doc.period
+        print(f"Đã ghi {len(doc.values)} chỉ tiêu của {doc.unit} ({period}) vào {Path(args.output).resolve()}")
     else:
         sys.stdout.write(text)
     return 0

@@ -470,7 +470,7 @@ Mỗi khi nâng cấp xlwings hoặc xlcchc, chạy lại “xlcchc addin instal
 
 def cli_build(args) -> int:
     out = build_addin(args.output)
-    print(f"Đã tạo add-in “{out}”. Cài vào Excel bằng: xlcchc addin install --file {out}")
+    print(f"Đã tạo add-in “{Path(out).resolve()}”. Cài vào Excel bằng: xlcchc addin install --file {out}")
     return 0
 
 

@@ -57,6 +57,14 @@ FIRST_ROW = HEADER_ROW + 1
 #: Metadata values longer than this are split over several rows (`key#0`, `key#1`, …): a cell holds 32,767.
 CHUNK = 30000
 
+#: What the consolidator may type, said on every form sheet and on the adjustments sheet (and in the guide).
+ADJUST_HELP = (
+    "Cột Điều chỉnh (ô nền vàng) là chỗ duy nhất được nhập: gõ số đúng khi cần thay Số tổng hợp (ví dụ số đã "
+    "được cơ quan thống kê xác nhận), và ghi lý do vào cột Lý do điều chỉnh ngay bên cạnh. Số liệu sử dụng = "
+    "số điều chỉnh nếu có, nếu không = Số tổng hợp; Phụ lục in Số liệu sử dụng. Tổng hợp lại vào chính tệp này "
+    "thì các số điều chỉnh và lý do được giữ nguyên; muốn bỏ một điều chỉnh, xóa ô đó."
+)
+
 KIND_WORDS = {"tinh": "tỉnh", "so": "sở, ngành", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
 
 
@@ -94,6 +102,8 @@ class _Formats:
         self.adj_text = f(border=1, locked=False, bg_color="#FFF2CC", text_wrap=True)
         self.cell = f(border=1)
         self.plain = f()
+        self.date = f(border=1, align="center", num_format='dd"/"mm"/"yyyy')
+        self.datetime = f(border=1, align="center", num_format='dd"/"mm"/"yyyy hh":"mm')
 
     def make(self, **kw):
         key = tuple(sorted(kw.items()))
@@ -263,6 +273,7 @@ def _write(merged: Merged, path: Path, output_name: str) -> None:
     _write_dashboard(wb, dashboard, fm, merged, heading)
     _write_meta(wb, meta_ws, merged)
     dashboard.activate()
+    _print_areas(wb)
     wb.close()
 
 
@@ -271,12 +282,8 @@ def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, ter
     kinds = {u: (registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols}
     ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
-    ws.write_string(
-        2,
-        0,
-        "Chỉ nhập ở cột Điều chỉnh (kèm lý do); số liệu sử dụng = số điều chỉnh nếu có, nếu không = số tổng hợp.",
-        fm.subtitle,
-    )
+    ws.merge_range(2, 0, 2, COL_NOTE, ADJUST_HELP, fm.note)
+    ws.set_row(2, 44)
     # Row 3: unit names above their codes.
     for u, col in unit_cols.items():
         ws.write_string(3, col, registry.label(u, short=True), fm.header)
@@ -336,44 +343,113 @@ def _write_form(wb, ws, fm: _Formats, merged: Merged, form, rows, unit_cols, ter
     if unit_cols:
         ws.set_column(UNIT_COL, UNIT_COL + len(unit_cols) - 1, 11)
     ws.freeze_panes(FIRST_ROW, COL_UNIT)
+    # Printed: the consolidated figures (columns A–I); each unit's figures are the appendix's by-unit annex.
+    _print_setup(ws, repeat=(HEADER_ROW, HEADER_ROW), last_col=COL_NOTE)
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                     "select_unlocked_cells": True, "autofilter": True})
 
 
-def _write_table(ws, fm: _Formats, start_row: int, headers: list[str], widths: list[int]) -> int:
+def _row_pt(*cells: tuple[str, float], bold: bool = False) -> float:
+    """The height (pt) of a row of wrapped cells (text, column width in characters), estimated: in
+    constant-memory mode a row is final once written, and no spreadsheet sizes a generated row itself."""
+    per = 1.05 if bold else 1.2  # Times New Roman 11: characters per unit of column width
+    lines = max((sum(-(-max(len(part), 1) // max(int(w * per), 1)) for part in str(t).split("\n")) for t, w in cells if t),
+                default=1)
+    return 15.0 * max(lines, 1) + 2
+
+
+def _write_table(ws, fm: _Formats, start_row: int, headers: list[str], widths: list[int], *, hidden=()) -> int:
+    """Header row of a sheet's table: frozen, repeated on every printed page; `hidden` columns (ids kept for
+    support, such as rule ids) are not shown or printed."""
+    ws.set_row(start_row, _row_pt(*zip(headers, widths), bold=True))
     for c, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(start_row, c, h, fm.header)
-        ws.set_column(c, c, w)
+        ws.set_column(c, c, w, None, {"hidden": True} if c in hidden else None)
     ws.freeze_panes(start_row + 1, 0)
+    _print_setup(ws, repeat=(start_row, start_row), last_col=len(headers) - 1 - sum(1 for c in hidden if c == len(headers) - 1))
     return start_row + 1
 
 
+#: TONG_HOP.xlsx prints as a working document: A4 landscape, 1.5 cm margins, page numbers.
+_CM = 1 / 2.54
+
+
+def _print_setup(ws, *, repeat: tuple[int, int] | None, last_col: int | None = None, landscape: bool = True,
+                 scale: int | None = None) -> None:
+    """A4, one page wide (unless `scale` is given: then manual page breaks are honoured), header rows
+    repeated on every page, the sheet's name and the page number in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape() if landscape else ws.set_portrait()
+    ws.set_margins(left=1.5 * _CM, right=1.5 * _CM, top=1.5 * _CM, bottom=1.5 * _CM)
+    ws.set_footer('&L&"Times New Roman,Italic"&9&A&R&"Times New Roman,Regular"&9Trang &P/&N')
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    if scale is not None:
+        ws.set_print_scale(scale)
+    else:
+        ws.fit_to_pages(1, 0)
+    ws.xlcchc_print_cols = last_col  # the print area is set when the sheet is complete (`_print_areas`)
+
+
+def _print_areas(wb) -> None:
+    """Print areas over the written rows only (a whole-column area is not understood by every reader)."""
+    for ws in wb.worksheets():
+        last_col = getattr(ws, "xlcchc_print_cols", None)
+        if last_col is not None and ws.dim_rowmax is not None:
+            ws.print_area(0, 0, ws.dim_rowmax, last_col)
+
+
 def _write_status(ws, fm: _Formats, merged: Merged, heading: str) -> None:
+    """Who sent what: one row per unit and per file. Times as people write them (09/01/2023 08:30, a real
+    date cell); file hashes live on the provenance sheet, not here."""
     ws.write_string(0, 0, "Tình hình nộp báo cáo", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
-    headers = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "Thời gian gửi (trong bảng tính)",
-               "Số lỗi", "Số cảnh báo", "SHA-256", "Chi tiết", "Loại đơn vị", "Mã đơn vị hành chính"]
-    ws.write_string(2, 0, kind_counts(merged), fm.text)
-    r = _write_table(ws, fm, 3, headers, [6, 12, 36, 16, 34, 20, 8, 10, 20, 60, 18, 12])
+    headers = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "Thời gian gửi (ghi trong bảng tính)",
+               "Số lỗi", "Số cảnh báo", "Chi tiết", "Loại đơn vị", "Mã đơn vị hành chính"]
+    ws.write_string(2, 0, kind_counts(merged), fm.subtitle)
+    r = _write_table(ws, fm, 3, headers, [6, 16, 40, 18, 34, 18, 8, 10, 60, 18, 12])
     by_code = merged.registry.by_code
     for n, st in enumerate(merged.status, start=1):
         unit = by_code.get(st.unit)
-        ws.write_string(r, 10, KIND_LABELS.get(unit.kind, unit.kind) if unit else "", fm.cell)
-        if unit is not None and unit.official_code is not None:
-            ws.write_number(r, 11, unit.official_code, fm.center)
+        ws.set_row(r, _row_pt((st.name, 40), (st.file or "", 34), (st.detail, 60)))
         ws.write_number(r, 0, n, fm.center)
         ws.write_string(r, 1, st.unit, fm.cell)
         ws.write_string(r, 2, st.name, fm.text)
         ws.write_string(r, 3, st.status, fm.cell)
         ws.write_string(r, 4, st.file or "", fm.text)
-        ws.write_string(r, 5, st.sent_at or "", fm.cell)
+        _write_when(ws, r, 5, st.sent_at, fm)
         ws.write_number(r, 6, st.errors, fm.center)
         ws.write_number(r, 7, st.warnings, fm.center)
-        ws.write_string(r, 8, st.sha256 or "", fm.cell)
-        ws.write_string(r, 9, st.detail, fm.text)
+        ws.write_string(r, 8, st.detail, fm.text)
+        ws.write_string(r, 9, KIND_LABELS.get(unit.kind, unit.kind) if unit else "", fm.cell)
+        if unit is not None and unit.official_code is not None:
+            ws.write_number(r, 10, unit.official_code, fm.center)
+        else:
+            ws.write_blank(r, 10, None, fm.cell)
         r += 1
     if merged.status:
         ws.autofilter(3, 0, r - 1, len(headers) - 1)
+    if merged.skipped:
+        r += 1
+        ws.write_string(r, 0, "Các tệp do chương trình tạo ra (không phải báo cáo của đơn vị), đã bỏ qua:", fm.subtitle)
+        for rel, note in merged.skipped:
+            r += 1
+            ws.write_string(r, 1, rel, fm.plain)
+            ws.write_string(r, 4, note, fm.plain)
+
+
+def _write_when(ws, row: int, col: int, iso: str | None, fm: _Formats) -> None:
+    """A time recorded as ISO text as a date cell shown dd/mm/yyyy hh:mm (literal slashes: any locale)."""
+    if not iso:
+        ws.write_blank(row, col, None, fm.cell)
+        return
+    try:
+        t = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        ws.write_string(row, col, iso, fm.cell)
+        return
+    whole_day = (t.hour, t.minute, t.second) == (0, 0, 0)
+    ws.write_datetime(row, col, t.replace(tzinfo=None), fm.date if whole_day else fm.datetime)
 
 
 #: Kinds of reporting unit as the status sheet groups them.
@@ -409,6 +485,8 @@ def kind_counts(merged: Merged) -> str:
 
 def _write_adjustments(ws, fm: _Formats, merged: Merged) -> None:
     ws.write_string(0, 0, "Các số liệu đã điều chỉnh khi tổng hợp", fm.title)
+    ws.merge_range(1, 0, 1, 5, ADJUST_HELP + " Trang này chỉ liệt kê (không nhập ở đây): nhập ở trang Biểu mẫu.", fm.note)
+    ws.set_row(1, 58)
     headers = ["Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Số tổng hợp", "Số điều chỉnh", "Lý do"]
     r = _write_table(ws, fm, 2, headers, [10, 12, 50, 14, 14, 50])
     for ind in merged.catalog.value_indicators():
@@ -425,13 +503,15 @@ def _write_adjustments(ws, fm: _Formats, merged: Merged) -> None:
 
 
 def _write_findings(ws, fm: _Formats, merged: Merged, output_name: str) -> None:
+    """Every open finding; the rule id (for support) is the last column, hidden."""
     ws.write_string(0, 0, "Kết quả kiểm tra", fm.title)
-    headers = ["Đơn vị", "Tệp", "Biểu mẫu", "Mã chỉ tiêu", "Ô", "Mức độ", "Quy tắc", "Nội dung", "Giá trị đúng",
-               "Giá trị đã nhập"]
-    r = _write_table(ws, fm, 2, headers, [12, 30, 9, 11, 18, 10, 18, 70, 14, 14])
+    headers = ["Đơn vị", "Tệp", "Biểu mẫu", "Mã chỉ tiêu", "Ô", "Mức độ", "Nội dung", "Giá trị đúng",
+               "Giá trị đã nhập", "Mã quy tắc"]
+    r = _write_table(ws, fm, 2, headers, [16, 30, 9, 11, 18, 10, 70, 14, 14, 18], hidden=(9,))
     rows = [(f.unit or "", f, False) for f in merged.unit_findings]
     rows += [(merged.registry.top, f, True) for f in merged.provincial_findings]
     for unit, f, provincial in rows:
+        ws.set_row(r, _row_pt((f.message, 70), (f.file, 30)))
         ws.write_string(r, 0, unit, fm.cell)
         ws.write_string(r, 1, f"(số tổng hợp) {output_name}" if provincial else f.file, fm.text)
         if f.form is not None:
@@ -441,13 +521,13 @@ def _write_findings(ws, fm: _Formats, merged: Merged, output_name: str) -> None:
         ws.write_string(r, 3, f.code or "", fm.cell)
         ws.write_string(r, 4, f.cell or "", fm.cell)
         ws.write_string(r, 5, f.severity, fm.cell)
-        ws.write_string(r, 6, f.rule, fm.cell)
-        ws.write_string(r, 7, f.message, fm.text)
-        for c, v in ((8, f.expected), (9, f.actual)):
+        ws.write_string(r, 6, f.message, fm.text)
+        for c, v in ((7, f.expected), (8, f.actual)):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 ws.write_number(r, c, float(v), fm.figure("num", v, "decimal"))
             else:
                 ws.write_string(r, c, "" if v is None else str(v), fm.cell)
+        ws.write_string(r, 9, f.rule, fm.cell)
         r += 1
     if r > 3:
         ws.autofilter(2, 0, r - 1, len(headers) - 1)
@@ -456,7 +536,7 @@ def _write_findings(ws, fm: _Formats, merged: Merged, output_name: str) -> None:
 def _write_unit_notes(ws, fm: _Formats, merged: Merged) -> None:
     ws.write_string(0, 0, "Ghi chú của các đơn vị", fm.title)
     headers = ["Đơn vị", "Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Ghi chú"]
-    r = _write_table(ws, fm, 2, headers, [12, 9, 11, 50, 70])
+    r = _write_table(ws, fm, 2, headers, [16, 9, 11, 50, 70])
     inds = merged.catalog.value_indicators()
     for u in merged.units:
         notes = merged.notes_by_unit.get(u, {})
@@ -464,6 +544,7 @@ def _write_unit_notes(ws, fm: _Formats, merged: Merged) -> None:
             note = notes.get(ind.key)
             if not note:
                 continue
+            ws.set_row(r, _row_pt((ind.label, 50), (note, 70)))
             ws.write_string(r, 0, u, fm.cell)
             ws.write_number(r, 1, ind.form, fm.center)
             ws.write_string(r, 2, ind.code, fm.cell)
@@ -476,7 +557,7 @@ def _write_provenance(ws, fm: _Formats, merged: Merged) -> None:
     """Every number taken from a return, grouped by unit and form: file, SHA-256 and the cells read."""
     ws.write_string(0, 0, "Nguồn số liệu: mỗi số liệu lấy từ ô nào của tệp nào", fm.title)
     headers = ["Đơn vị", "Tệp", "SHA-256", "Biểu mẫu", "Số chỉ tiêu", "Ô đã đọc (mã chỉ tiêu: ô)"]
-    r = _write_table(ws, fm, 2, headers, [12, 34, 66, 9, 10, 120])
+    r = _write_table(ws, fm, 2, headers, [16, 34, 66, 9, 10, 90])
     for u in merged.units:
         src = merged.sources.get(u)
         if src is None:
@@ -495,7 +576,22 @@ def _write_provenance(ws, fm: _Formats, merged: Merged) -> None:
             ws.write_string(r, 2, src.sha256, fm.cell)
             ws.write_number(r, 3, form.number, fm.center)
             ws.write_number(r, 4, len(cells), fm.center)
-            ws.write_string(r, 5, "; ".join(cells), fm.cell)
+            ws.write_string(r, 5, "; ".join(cells), fm.text)
+            r += 1
+    # Every file received, with its SHA-256 (the status sheet names files; their fingerprints are here).
+    files = [st for st in merged.status if st.file]
+    if files:
+        r += 1
+        ws.write_string(r, 0, "Mã SHA-256 của các tệp đã nhận", fm.title)
+        r += 1
+        for c, h in enumerate(["Đơn vị", "Tệp", "SHA-256", "Tình trạng"]):
+            ws.write_string(r, c, h, fm.header)
+        r += 1
+        for st in files:
+            ws.write_string(r, 0, st.unit, fm.cell)
+            ws.write_string(r, 1, st.file or "", fm.cell)
+            ws.write_string(r, 2, st.sha256 or "", fm.cell)
+            ws.write_string(r, 3, st.status, fm.cell)
             r += 1
 
 
@@ -509,9 +605,10 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
     grid[(1, 0)] = (heading, fm.subtitle)
     # Every row of the status sheet counts: an unusable file has no unit code but is still "Không hợp lệ".
     counts = Counter(st.status for st in merged.status)
-    order = ["Đã nộp", "Có lỗi", "Chưa nộp", "Không hợp lệ", "Trùng", "Sai kỳ báo cáo"]
+    order = ["Đã nộp", "Có lỗi", "Chưa nộp", "Chưa nhập số liệu", "Không hợp lệ", "Trùng", "Sai kỳ báo cáo"]
     grid[(3, 0)] = ("Tình trạng", fm.header)
     grid[(3, 1)] = ("Số đơn vị / tệp", fm.header)
+    ws.set_column(1, 1, 16)
     for i, s in enumerate(order):
         grid[(4 + i, 0)] = (s, fm.cell)
         grid[(4 + i, 1)] = (float(counts.get(s, 0)), fm.center)
@@ -565,7 +662,7 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
         ch.set_title({"name": f"{ind.label[:70]} — theo đơn vị", "name_font": {"size": 10}})
         ch.set_legend({"none": True})
         ch.set_x_axis({"min": 0, "max": 100})
-        height = max(300, 16 * len(rates) + 80)
+        height = min(max(300, 16 * len(rates) + 80), CHART_MAX_PX)  # a chart never taller than a printed page
         ch.set_size({"width": 560, "height": height})
         charts.append((22, 3, ch, {"y_offset": y_offset}))
         y_offset += height + 20
@@ -575,8 +672,36 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
     for (r, c) in sorted(grid):
         value, fmt = grid[(r, c)]
         _write_value(ws, r, c, value, fmt)
+    charts = _charts_on_pages(ws, charts)
     for r, c, ch, opts in charts:
         ws.insert_chart(r, c, ch, opts)
+
+
+#: The dashboard prints at this scale (its charts are 730 px wide beside a 300 px table: one landscape page
+#: wide), with a page break before any chart that would otherwise be cut in two.
+DASHBOARD_SCALE = 85
+_ROW_PX = 20  # default row height (15 pt)
+_PAGE_ROWS = int((21.0 - 3.0) / 2.54 * 96 / (DASHBOARD_SCALE / 100) / _ROW_PX) - 1
+CHART_MAX_PX = (_PAGE_ROWS - 3) * _ROW_PX
+
+
+def _charts_on_pages(ws, charts: list) -> list:
+    """Anchor every chart at a whole row and break pages between charts, never through one."""
+    placed, breaks = [], []
+    page_top, pushed = 0, 0
+    for r, c, ch, opts in sorted(charts, key=lambda t: (t[0] * _ROW_PX + t[3].get("y_offset", 0), t[1])):
+        top = r + -(-opts.get("y_offset", 0) // _ROW_PX) + pushed
+        rows = -(-int(ch.height * opts.get("y_scale", 1)) // _ROW_PX) + 1
+        if top - page_top + rows > _PAGE_ROWS and top > page_top:
+            breaks.append(top)
+            page_top = top
+            top += 1  # a blank row between the top of the page and the chart's frame
+            pushed += 1
+        placed.append((top, c, ch, {k: v for k, v in opts.items() if k != "y_offset"}))
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    _print_setup(ws, repeat=None, last_col=10, scale=DASHBOARD_SCALE)
+    return placed
 
 
 TREND_HEIGHT = 380
