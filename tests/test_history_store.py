@@ -254,3 +254,22 @@ def test_a_killed_writer_leaves_no_partial_period(tmp_path, merged):
     # The store still takes the period afterwards.
     with open_store(db) as store:
         assert not add_provincial(store, merged["full"]).unchanged
+
+
+def test_the_consolidators_adjustments_are_recorded(tmp_path, merged):
+    """An adjustment typed in TONG_HOP.xlsx (as Excel would) is stored with its reason and the computed figure."""
+    import openpyxl
+
+    src = tmp_path / "TONG_HOP.xlsx"
+    shutil.copy(merged["half"], src)
+    wb = openpyxl.load_workbook(src)
+    for suffix, value in (("_DC", "1.234"), ("_LD", "Số liệu của Cục Thống kê")):
+        sheet, ref = next(iter(wb.defined_names["TH3_3_1_1" + suffix].destinations))
+        wb[sheet][ref.replace("$", "")] = value
+    wb.save(src)
+    fig = read_provincial(src)
+    with open_store(tmp_path / "h.sqlite") as store:
+        added = add_provincial(store, src)
+        assert store.adjustments(added.load.id) == [
+            (3, "3.1.1", 1234.0, None, fig.adjustments[0].computed, None, "Số liệu của Cục Thống kê")]
+        assert store.values(added.load.id)["TINH"]["3:3.1.1"] == 1234.0  # the figure as approved
