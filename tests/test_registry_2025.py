@@ -97,3 +97,21 @@ def test_catalog_units_of_a_regime_as_json(capsys):
     assert main(["catalog", "units", "--regime", "tinh-2025", "--json"]) == 0
     units = json.loads(capsys.readouterr().out)
     assert {"code": "X-CAC-SON", "name": "Xã Các Sơn", "kind": "xa", "parent": "TINH", "official_code": 16591} in units
+
+
+def test_every_province_registry_loads_with_unique_readable_codes(tmp_path):
+    """Communes whose names differ only by diacritics (Văn Lăng / Văn Lang) still get distinct codes."""
+    from vietnam_provinces import Province
+
+    from xlcchc.catalog.registry_cli import province_registry
+
+    total = 0
+    for p in Province.iter_all():
+        reg = province_registry(int(p.code))
+        codes = [u.code for u in reg.units]
+        assert len(codes) == len(set(codes)) and all(re.fullmatch(r"[A-Z0-9-]+", c) for c in codes), p.name
+        total += sum(u.kind == "xa" for u in reg.units)
+    assert total == sum(1 for _ in Ward.iter_all())
+    tn = province_registry("Thái Nguyên")
+    assert {u.code for u in tn.units if u.name in ("Xã Văn Lăng", "Xã Văn Lang")} == {
+        f"X-VAN-LANG-{u.official_code}" for u in tn.units if u.name in ("Xã Văn Lăng", "Xã Văn Lang")}

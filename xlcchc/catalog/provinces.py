@@ -104,10 +104,20 @@ def ward_by_official_code() -> dict:
 
 
 def communes_of(province_code: int, parent: str) -> list[Unit]:
-    """Every commune-level unit of a province as registry units (kind `xa`), in official-code order."""
+    """Every commune-level unit of a province as registry units (kind `xa`), in official-code order.
+
+    Two communes of a province may differ only by diacritics (Xã Văn Lăng, Xã Văn Lang share the ASCII name
+    `xa_van_lang`); such codes get the official code appended (`X-VAN-LANG-5869`), so that each is unique and
+    still stable. Thanh Hóa has no such pair.
+    """
+    from collections import Counter
+
+    wards = wards_of(province_code)
+    seen = Counter(commune_code(w) for w in wards)
     return [
-        Unit(code=commune_code(w), name=w.name, kind="xa", parent=parent, official_code=int(w.code))
-        for w in wards_of(province_code)
+        Unit(code=commune_code(w) + (f"-{int(w.code)}" if seen[commune_code(w)] > 1 else ""), name=w.name,
+             kind="xa", parent=parent, official_code=int(w.code))
+        for w in wards
     ]
 
 
