@@ -271,6 +271,8 @@ EXPECTED_2021 = {
     (WARNING, "3-le-3.2.2-3.2.1"),  # … so 3.2.2 ≤ 3.2.1 cannot be checked
     (ERROR, "cell.fraction"),  # 5.1.1 printed “48/48”, not a number
     (WARNING, "6-eq-6.1-4:4.1.4"),  # autonomy levels 1 + 12 + 21 + 2.256 = 2.290 ≠ 2.221 public service units
+    (ERROR, "6-part-4.1.4"),  # … and one level alone, 2.256, is more than all 2.221 units: an error
+    (ERROR, "7-le-7.6.2.1-100"),  # 99,3 % + 91,73 % of the same documents sent > 100 %
 }
 
 EXPECTED_2024 = {
@@ -283,7 +285,7 @@ EXPECTED_2024 = {
     # rules that cannot be checked because of those blanks (a total printed without its parts, or the reverse)
     (WARNING, "1-ge-1.3.1-1.3.2+1.3.3"),
     (WARNING, "2-sum-2.1"),  # 0 printed, both levels blank
-    (WARNING, "3-sum-3.1.3"),  # total blank, 309 + 242 printed
+    # (3.1.3 printed blank is 309 + 242 = 551, derived from its parts: 3-sum-3.1.3 holds, 7-le-7.5.1 is checked)
     (WARNING, "3-sum-3.2.3"),
     (WARNING, "3-le-3.2.3.2-3.1.3.2"),
     (WARNING, "3-sum-3.3.1.1"),
@@ -295,9 +297,9 @@ EXPECTED_2024 = {
     (WARNING, "3-sum-3.4.1"),
     (WARNING, "3-sum-3.4.2"),  # the district's 260 is printed in the unit column
     (WARNING, "6-sum-6.4"),  # 0 printed, its three bands blank
-    (WARNING, "7-le-7.5.1-3:3.1.3"),
-    # the one plain contradiction
-    (ERROR, "3-sum-3.4"),  # 7.341 published ≠ 3.323 on the portal + 3.645 on the website = 6.968
+    (WARNING, "7-le-7.3.3.1-100"),  # 7.3.3.2 blank: the two shares' sum ≤ 100 % cannot be checked
+    # the one plain contradiction: the channels overlap, so 3.4 lies between the larger channel and their sum
+    (ERROR, "3-between-3.4"),  # 7.341 published > 3.323 on the portal + 3.645 on the website = 6.968
 }
 
 
@@ -312,7 +314,8 @@ def test_seed_findings_are_exactly_the_seeds_inconsistencies(regime, expected):
 
 def test_seed_messages_name_the_numbers():
     by_rule = {f.rule: f for f in check_file(FIXTURES / "seed_huyen_2024.json")}
-    assert "7.341" in by_rule["3-sum-3.4"].message and "6.968" in by_rule["3-sum-3.4"].message
+    assert "7.341" in by_rule["3-between-3.4"].message and "6.968" in by_rule["3-between-3.4"].message
+    assert "3.645" in by_rule["3-between-3.4"].message  # the lower bound: the larger channel
     by_rule = {f.rule: f for f in check_file(FIXTURES / "seed_tinh_2021.json")}
     m = by_rule["6-eq-6.1-4:4.1.4"].message
     assert "2.290" in m and "2.221" in m

@@ -25,7 +25,7 @@ from xlcchc.formulas import (
 )
 from xlcchc.office import recalculate, soffice_available
 
-REGIMES = ("tinh-2021", "tinh-2022", "huyen-2024")
+REGIMES = ("tinh-2021", "tinh-2022", "huyen-2024", "tinh-2025")
 CASES_PER_RULE = 6
 PAIRS = [(518549, 518562), (732, 732), (6234262, 10630268), (871, 901), (871, 910), (27, 41), (1, 100000),
          (0, 5), (2, 3), (1, 8), (199, 200), (1999, 2000), (29, 100), (1, 3), (5, 0)]
@@ -39,12 +39,27 @@ def _percent_candidates(a: float, b: float) -> list:
             round(x, 2) + 0.01, x, None]
 
 
+def _cells(rule, cat) -> list[str]:
+    """The operands and, for a total that may be derived from its parts, the parts (recursively)."""
+    out: list[str] = []
+
+    def visit(k):
+        if k not in out:
+            out.append(k)
+            for t in cat.partitions.get(k, []):
+                visit(t)
+
+    for k in rule.operands:
+        visit(k)
+    return out
+
+
 def _values(rule, cat, rng: random.Random) -> dict:
     vals: dict = {}
-    for k in rule.operands:
+    for k in _cells(rule, cat):
         ind = cat.indicators[k]
         r = rng.random()
-        if r < 0.08:
+        if r < 0.08 or (k in cat.partitions and r < 0.4):  # a blank total, derived from its parts
             vals[k] = None
         elif ind.kind == "percent":
             vals[k] = rng.choice([0, 100, 50, 99.99, 33.33, 12.5])
@@ -56,6 +71,17 @@ def _values(rule, cat, rng: random.Random) -> dict:
         a, b = rng.choice(PAIRS)
         vals[rule.numerator], vals[rule.denominator] = a, b
         vals[rule.target] = rng.choice(_percent_candidates(a, b))
+    elif rule.kind == "zero_if" and rng.random() < 0.6:
+        vals[rule.target] = 0
+    elif rule.kind == "fraction":
+        n = vals.get(rule.denominator) if rule.denominator else None
+        if rule.denominator and (n in (None, 0) or rng.random() < 0.3):
+            n = vals[rule.denominator] = rng.choice([3, 5, 6, 7])
+        n = n or 20
+        vals[rule.target] = rng.choice([round(100 * rng.randint(0, n) / n, 2), int(100 * rng.randint(0, n) / n),
+                                        rng.choice([33.3, 41.5, 99.99, 100, 0, 12.5])])
+    elif rule.kind == "between" and rng.random() < 0.5:
+        vals[rule.target] = rng.choice([vals.get(k) or 0 for k in rule.left + rule.right])
     elif rule.kind == "sum" and rng.random() < 0.5:
         vals[rule.target] = sum(v or 0 for k, v in vals.items() if k in rule.terms)
     elif rule.kind == "compare" and rng.random() < 0.4 and len(rule.left) == 1:
@@ -81,8 +107,9 @@ def test_every_rule_kind_agrees_with_libreoffice(tmp_path):
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("K")
     expected = []
+    seen: dict[str, set] = {}
     for r, (regime, rule, vals, cat, unit) in enumerate(rows):
-        cols = {k: i + 1 for i, k in enumerate(rule.operands)}
+        cols = {k: i + 1 for i, k in enumerate(_cells(rule, cat))}
         for k, c in cols.items():
             v = vals.get(k)
             if v is None:
@@ -95,6 +122,7 @@ def test_every_rule_kind_agrees_with_libreoffice(tmp_path):
 
         ws.write_formula(r, 0, rule_formula(rule, cat, unit, ref), None, "")
         expected.append((f"{regime} {rule.id} {vals}", rule_status(rule, vals, cat, unit)))
+        seen.setdefault(rule.kind, set()).add(expected[-1][1])
     # computed percentage cells and the percentage acceptance itself, on the hard pairs
     base = len(rows)
     checks = []
@@ -127,7 +155,11 @@ def test_every_rule_kind_agrees_with_libreoffice(tmp_path):
             diffs.append((what, args, want, got))
     assert diffs == []
     kinds = {rule.kind for _, rule, *_ in rows}
-    assert {"sum", "ratio", "compare"} <= kinds
+    assert {"sum", "ratio", "compare", "between", "part", "zero_if", "fraction"} <= kinds
+    assert any(r.units for _, r, *_ in rows) and any(r.constant for _, r, *_ in rows)
+    assert any(r.left_fn != "sum" for _, r, *_ in rows)
+    for kind in ("sum", "ratio", "compare", "between", "part", "zero_if", "fraction"):
+        assert "OK" in seen[kind] and seen[kind] & {"Lỗi", "Cảnh báo"}, (kind, seen[kind])
     statuses = {s for _, s in expected}
     assert {"OK", "Lỗi", "Cảnh báo", "Thiếu số liệu", "—"} <= statuses  # every branch was exercised
 

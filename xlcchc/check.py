@@ -25,7 +25,19 @@ from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_o
 from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
 from .findings import ERROR, WARNING, Finding, count_errors
-from .formulas import RATIO_TOLERANCE, STATUS_MISSING, STATUS_OK, STATUS_SKIPPED, percent_shown, rule_status
+from .catalog.load import side_words
+from .formulas import (
+    RATIO_TOLERANCE,
+    STATUS_MISSING,
+    STATUS_OK,
+    STATUS_SKIPPED,
+    is_blank,
+    operand_values,
+    percent_shown,
+    rule_status,
+    side_value,
+    units_count,
+)
 from .numbers import fmt_percent, fmt_vn
 from .periods import parse_period
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
@@ -140,24 +152,25 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) 
     ops = rule.operands
     anchor = rule.target or rule.left[0]
     head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
+    x = {k: _num(v) for k, v in operand_values(rule, vals, catalog).items()}
+    derived = _derived_notes(rule, vals, x, catalog, home)
     if status == STATUS_MISSING:
-        blank = [k for k in ops if _num(vals.get(k)) is None]
+        blank = [k for k in ops if x[k] is None]
         # A computed target is blank only because its inputs are: name the inputs, not the formula.
         named = [k for k in blank if not catalog.computed(catalog.indicators[k], unit)] or blank
         names = ", ".join(_ref(k, home) for k in named)
         return _finding(
             rule, anchor, addr, file,
-            f"{head}: chưa đủ số liệu để kiểm tra “{rule.message}” (mục {names} để trống)",
+            f"{head}: chưa đủ số liệu để kiểm tra “{rule.message}” (mục {names} để trống){derived}",
             severity=WARNING,
         )
-    x = {k: _num(vals.get(k)) for k in ops}
     if rule.kind == "sum":
         total = sum(x[t] for t in rule.terms)
         parts = " + ".join(_n(x[t]) for t in rule.terms)
         return _finding(
             rule, rule.target, addr, file,
             f"{head}: {_n(x[rule.target])} không bằng tổng {' + '.join(_ref(t, home) for t in rule.terms)} = "
-            f"{parts} = {_n(total)}",
+            f"{parts} = {_n(total)}{derived}",
             expected=total, actual=x[rule.target],
         )
     if rule.kind == "ratio":
@@ -168,25 +181,75 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) 
             return _finding(
                 rule, rule.target, addr, file,
                 f"{head}: mẫu số {_code(rule.denominator)} bằng 0 nhưng tử số {_code(rule.numerator)} = {_n(num)}"
-                f" và tỷ lệ {shown}; khi mẫu số bằng 0 thì tử số phải bằng 0 và tỷ lệ để trống",
+                f" và tỷ lệ {shown}; khi mẫu số bằng 0 thì tử số phải bằng 0 và tỷ lệ để trống{derived}",
                 expected=None, actual=tgt,
             )
         want = percent_shown(num, den)
         return _finding(
             rule, rule.target, addr, file,
-            f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)} = {fmt_percent(want)}",
+            f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)} = {fmt_percent(want)}{derived}",
             expected=want, actual=tgt,
         )
-    lv = sum(x[k] for k in rule.left)
-    rv = sum(x[k] for k in rule.right)
+    if rule.kind == "part":
+        t = x[rule.target]
+        over = max((k for k in rule.terms if x[k] is not None), key=lambda k: x[k])
+        return _finding(
+            rule, over, addr, file,
+            f"Biểu mẫu {home}, mục {_ref(over, home)}: {_n(x[over])} lớn hơn cả mục tổng {_ref(rule.target, home)} = "
+            f"{_n(t)}; một phần không thể lớn hơn tổng{derived}",
+            expected=t, actual=x[over],
+        )
+    if rule.kind == "zero_if":
+        bad = [k for k in rule.terms if x[k] is None and not is_blank(vals.get(k)) or (x[k] is not None and x[k] != 0)]
+        shown = ", ".join(f"{_ref(k, home)} = {_n(x[k]) if x[k] is not None else str(vals.get(k))}" for k in bad)
+        return _finding(
+            rule, bad[0] if bad else anchor, addr, file,
+            f"{head}: mục {_ref(rule.target, home)} = 0 nhưng {shown}; {rule.message[0].lower() + rule.message[1:]}",
+            expected=0, actual=x[bad[0]] if bad else None,
+        )
+    if rule.kind == "fraction":
+        t = x[rule.target]
+        n = units_count(catalog, rule.units) if rule.units else x[rule.denominator]
+        k0 = int(t * n / 100 + 1e-9)
+        near = " hoặc ".join(
+            f"{k}/{_n(n)} = {fmt_percent(percent_shown(k, n))}" for k in (k0, k0 + 1) if 0 <= k <= n
+        )
+        of = f"mục {_ref(rule.denominator, home)} = {_n(n)}" if rule.denominator else f"{_n(n)} đơn vị"
+        return _finding(
+            rule, rule.target, addr, file,
+            f"{head}: tỷ lệ {fmt_percent(t)} trên {of} không ứng với một số nguyên đơn vị (gần nhất: {near}){derived}",
+            actual=t,
+        )
+    lt, rt = side_words(rule, "left", home), side_words(rule, "right", home)
+    if rule.kind == "between":
+        lo, hi, t = side_value(rule, "left", x, catalog), side_value(rule, "right", x, catalog), x[rule.target]
+        return _finding(
+            rule, rule.target, addr, file,
+            f"{head}: {rule.message.rstrip('.')} — nhưng {_code(rule.target)} = {_n(t)} nằm ngoài khoảng "
+            f"{lt} = {_n(lo)} đến {rt} = {_n(hi)}{derived}",
+            expected=hi if t > hi else lo, actual=t,
+        )
+    lv = side_value(rule, "left", x, catalog)
+    rv = side_value(rule, "right", x, catalog)
     sym = {"<=": ">", ">=": "<", "=": "≠"}[rule.op or "="]
-    lt = " + ".join(_ref(k, home) for k in rule.left)
-    rt = " + ".join(_ref(k, home) for k in rule.right)
+    right = f"{rt} = {_n(rv)}" if rule.right else _n(rv)  # a constant or a count needs no “= …”
     return _finding(
         rule, anchor, addr, file,
-        f"{head}: {rule.message.rstrip('.')} — nhưng {lt} = {_n(lv)} {sym} {rt} = {_n(rv)}",
+        f"{head}: {rule.message.rstrip('.')} — nhưng {lt} = {_n(lv)} {sym} {right}{derived}",
         expected=rv, actual=lv,
     )
+
+
+def _derived_notes(rule: Rule, vals, x, catalog: Catalog, home: int) -> str:
+    """“ (mục 1.5 để trống, tính từ 1.5.1 + 1.5.2 + 1.5.3 = 2.183)” for each total the rule read from its parts."""
+    notes = []
+    for k in rule.operands:
+        if k in catalog.partitions and is_blank(vals.get(k)) and x.get(k) is not None:
+            own = int(k.split(":")[0])
+            codes = [_ref(t, own) for t in catalog.partitions[k]]
+            parts = f"{codes[0]}–{codes[-1]}" if len(codes) > 2 else " + ".join(codes)
+            notes.append(f"mục {_ref(k, home)} để trống, tính từ {parts} = {_n(x[k])}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, addr, file) -> Finding | None:

@@ -249,6 +249,89 @@ def _num(x: float) -> str:
     return repr(float(x)).upper() if not float(x).is_integer() else str(int(x))
 
 
+def units_count(catalog: Catalog, kind: str) -> int:
+    """How many reporting units of `kind` the catalog's registry lists (departments, districts, communes).
+
+    Read from the registry of the regime at hand, so a bound written `count(xa)` is the 166 communes
+    of the two-tier province and the 30 communes of a district, from one rule text.
+    """
+    reg_id = catalog.registry
+    n = _UNITS_COUNT.get((reg_id, kind))
+    if n is None:
+        from .catalog.load import registry_of
+
+        reg = registry_of(catalog)
+        n = _UNITS_COUNT[(reg_id, kind)] = sum(1 for u in reg.reporting_units() if u.kind == kind)
+    return n
+
+
+_UNITS_COUNT: dict[tuple[str, str], int] = {}
+
+#: A share "of a few units" is checked as a whole fraction only up to this many units.
+FRACTION_MAX_UNITS = 100
+
+
+def derived_ref(key: str, catalog: Catalog, ref: Ref) -> str:
+    """Reference (or expression) of an operand: a blank `from_parts` total is the sum of its parts when all are there.
+
+    Excel's and LibreOffice's IF return the cell itself when it is not derived, so COUNT and ISNUMBER
+    treat the expression as they treat the cell.
+    """
+    parts = catalog.partitions.get(key)
+    if not parts:
+        return ref(key)
+    inner = ",".join(derived_ref(t, catalog, ref) for t in parts)
+    return f"IF(AND(LEN({ref(key)})=0,COUNT({inner})={len(parts)}),SUM({inner}),{ref(key)})"
+
+
+def derived_value(key: str, values: Mapping[str, Any], catalog: Catalog) -> Any:
+    """The Python mirror of `derived_ref`: the value a rule reads for `key`."""
+    v = values.get(key)
+    parts = catalog.partitions.get(key)
+    if not parts or not is_blank(v):
+        return v
+    got = [derived_value(t, values, catalog) for t in parts]
+    return math.fsum(got) if all(is_number(g) for g in got) else v
+
+
+def operand_values(rule: Rule, values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """What each operand of `rule` reads (derived totals included): the checker words its findings from it."""
+    return {k: derived_value(k, values, catalog) for k in rule.operands}
+
+
+def _side(fn: str, xs: list[float]) -> float:
+    if fn == "max":
+        return max(xs)
+    if fn == "min":
+        return min(xs)
+    return math.fsum(xs)
+
+
+def side_value(rule: Rule, which: str, vals: Mapping[str, Any], catalog: Catalog) -> float:
+    """The value of a side ("left" or "right"; the right adds the constant and the registry count)."""
+    keys = rule.left if which == "left" else rule.right
+    fn = rule.left_fn if which == "left" else rule.right_fn
+    x = _side(fn, [vals[k] for k in keys]) if keys else 0.0
+    if which == "right":
+        x += rule.constant + (units_count(catalog, rule.units) if rule.units else 0)
+    return x
+
+
+def _side_text(rule: Rule, which: str, catalog: Catalog, r: Ref) -> str:
+    keys = rule.left if which == "left" else rule.right
+    fn = rule.left_fn if which == "left" else rule.right_fn
+    text = f"{fn.upper()}({','.join(r(k) for k in keys)})" if keys else "0"
+    if which == "right":
+        extra = rule.constant + (units_count(catalog, rule.units) if rule.units else 0)
+        if extra:
+            text += f"+{_num(extra)}"
+    return text
+
+
+def _fraction_n(rule: Rule, vals: Mapping[str, Any], catalog: Catalog) -> Any:
+    return units_count(catalog, rule.units) if rule.units else vals.get(rule.denominator)
+
+
 def rule_formula(rule: Rule, catalog: Catalog, unit: Unit, ref: Ref) -> str:
     """The status formula of `rule` for `unit`'s workbook (see the module docstring for semantics).
 
@@ -267,33 +350,64 @@ def rule_formula(rule: Rule, catalog: Catalog, unit: Unit, ref: Ref) -> str:
         kind = ind.unit_kind_of_value(unit.kind)
         cond = _domain_condition(kind, domain_codes(ind, unit.kind), v)
         return f"=IF(LEN({v})=0,{skip},IF(NOT(ISNUMBER({v})),{sev},IF({cond},{ok},{sev})))"
-    ops = ",".join(ref(k) for k in rule.operands)
+    if rule.units and units_count(catalog, rule.units) == 0:
+        return f"={skip}"  # the registry has no such units (no districts in a two-tier province)
+
+    def r(k: str) -> str:
+        return derived_ref(k, catalog, ref)
+
+    ops = ",".join(r(k) for k in rule.operands)
     n = len(rule.operands)
     tol = _num(rule.tolerance + EPS)
+    e = _num(EPS)
     if rule.kind == "ratio":
-        t, a, b = ref(rule.target), ref(rule.numerator), ref(rule.denominator)
+        t, a, b = r(rule.target), r(rule.numerator), r(rule.denominator)
         return (
             f"=IF(COUNT({ops})=0,{skip},IF(COUNT({a},{b})<2,{miss},"
             f"IF({b}=0,IF(AND({a}=0,OR(NOT(ISNUMBER({t})),{t}=0)),{ok},{sev}),"
             f"IF(NOT(ISNUMBER({t})),{miss},"
             f"IF({_accepted_text(t, a, b)},{ok},{sev})))))"
         )
+    if rule.kind == "part":
+        t = r(rule.target)
+        terms = ",".join(r(k) for k in rule.terms)
+        return f"=IF(OR(COUNT({t})=0,COUNT({terms})=0),{skip},IF(MAX({terms})<={t}+{tol},{ok},{sev}))"
+    if rule.kind == "zero_if":
+        t = r(rule.target)
+        each = ",".join(f"OR(LEN({r(k)})=0,AND(ISNUMBER({r(k)}),{r(k)}=0))" for k in rule.terms)
+        return f"=IF(COUNT({t})=0,{skip},IF({t}<>0,{ok},IF(AND({each}),{ok},{sev})))"
+    if rule.kind == "fraction":
+        t = r(rule.target)
+        nn = _num(units_count(catalog, rule.units)) if rule.units else r(rule.denominator)
+        k0 = f"INT({t}*{nn}/100+{e})"
+        fits = f"OR({_accepted_text(t, k0, nn)},{_accepted_text(t, f'({k0}+1)', nn)})"
+        usable = f"AND({nn}>0,{nn}=INT({nn}),{nn}<={FRACTION_MAX_UNITS})"
+        return f"=IF(COUNT({t})=0,{skip},IF(COUNT({nn})=0,{skip},IF(NOT({usable}),{skip},IF({fits},{ok},{sev}))))"
     if rule.kind == "sum":
-        terms = ",".join(ref(k) for k in rule.terms)
-        test = f"ABS({ref(rule.target)}-SUM({terms}))<={tol}"
+        terms = ",".join(r(k) for k in rule.terms)
+        test = f"ABS({r(rule.target)}-SUM({terms}))<={tol}"
+    elif rule.kind == "between":
+        t = r(rule.target)
+        lo, hi = _side_text(rule, "left", catalog, r), _side_text(rule, "right", catalog, r)
+        test = f"AND({t}>={lo}-{tol},{t}<={hi}+{tol})"
     else:
-        left = f"SUM({','.join(ref(k) for k in rule.left)})"
-        right = f"SUM({','.join(ref(k) for k in rule.right)})"
+        left, right = _side_text(rule, "left", catalog, r), _side_text(rule, "right", catalog, r)
         if rule.op == "<=":
             test = f"{left}<={right}+{tol}"
         elif rule.op == ">=":
             test = f"{left}>={right}-{tol}"
         else:
-            test = f"ABS({left}-{right})<={tol}"
+            test = f"ABS({left}-({right}))<={tol}"
     return f"=IF(COUNT({ops})=0,{skip},IF(COUNT({ops})<{n},{miss},IF({test},{ok},{sev})))"
 
 
 # --- the Python mirror ----------------------------------------------------------------------------
+
+def fraction_fits(t: float, n: float) -> bool:
+    """Whether a percentage `t` of `n` units is k/n × 100 for a whole k (as printed: rounded or truncated)."""
+    k0 = math.floor(t * n / 100 + EPS)
+    return percent_accepted(t, k0, n) or percent_accepted(t, k0 + 1, n)
+
 
 def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: Unit) -> str:
     """What the compiled formula of `rule` shows, given the cell contents `values` (key → content).
@@ -312,12 +426,36 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
             return STATUS_SKIPPED
         kind = ind.unit_kind_of_value(unit.kind)
         return STATUS_OK if domain_ok(kind, domain_codes(ind, unit.kind), v) else fail
-    present = [is_number(values.get(k)) for k in rule.operands]
+    if rule.units and units_count(catalog, rule.units) == 0:
+        return STATUS_SKIPPED
+    vals = operand_values(rule, values, catalog)
+    present = [is_number(vals[k]) for k in rule.operands]
+    tol = rule.tolerance + EPS
+    if rule.kind == "part":
+        t = vals[rule.target]
+        xs = [vals[k] for k in rule.terms if is_number(vals[k])]
+        if not is_number(t) or not xs:
+            return STATUS_SKIPPED
+        return STATUS_OK if max(xs) <= t + tol else fail
+    if rule.kind == "zero_if":
+        t = vals[rule.target]
+        if not is_number(t):
+            return STATUS_SKIPPED
+        if t != 0:
+            return STATUS_OK
+        ok = all(is_blank(vals[k]) or (is_number(vals[k]) and vals[k] == 0) for k in rule.terms)
+        return STATUS_OK if ok else fail
+    if rule.kind == "fraction":
+        t, n = vals[rule.target], _fraction_n(rule, vals, catalog)
+        if not is_number(t):
+            return STATUS_SKIPPED
+        if not (is_number(n) and n > 0 and float(n).is_integer() and n <= FRACTION_MAX_UNITS):
+            return STATUS_SKIPPED
+        return STATUS_OK if fraction_fits(t, n) else fail
     if not any(present):
         return STATUS_SKIPPED
-    tol = rule.tolerance + EPS
     if rule.kind == "ratio":
-        t, a, b = (values.get(k) for k in (rule.target, rule.numerator, rule.denominator))
+        t, a, b = (vals[k] for k in (rule.target, rule.numerator, rule.denominator))
         if not (is_number(a) and is_number(b)):
             return STATUS_MISSING
         if b == 0:
@@ -328,10 +466,13 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
     if not all(present):
         return STATUS_MISSING
     if rule.kind == "sum":
-        ok = abs(values[rule.target] - sum(values[k] for k in rule.terms)) <= tol
+        ok = abs(vals[rule.target] - math.fsum(vals[k] for k in rule.terms)) <= tol
+    elif rule.kind == "between":
+        t = vals[rule.target]
+        ok = side_value(rule, "left", vals, catalog) - tol <= t <= side_value(rule, "right", vals, catalog) + tol
     else:
-        left = sum(values[k] for k in rule.left)
-        right = sum(values[k] for k in rule.right)
+        left = side_value(rule, "left", vals, catalog)
+        right = side_value(rule, "right", vals, catalog)
         if rule.op == "<=":
             ok = left <= right + tol
         elif rule.op == ">=":

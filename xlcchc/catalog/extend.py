@@ -35,6 +35,8 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from .load import RULE_KEYS, rule_text
+
 _REF = r"(?:\d+:)?\d+(?:\.[0-9a-z]+)*"
 #: Scalar keys an extension may set for itself (everything else comes from the base).
 OWN_KEYS = {"regime", "title", "level", "usage", "registry", "periods", "value_header", "in_force", "source"}
@@ -153,9 +155,9 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
     # 4. rules dropped and added
     for entry in data.get("drop_rule", []):
         form = entry.get("form")
-        kinds = [k for k in ("sum", "compare") if k in entry]
+        kinds = [k for k in RULE_KEYS if k in entry]
         if len(kinds) != 1:
-            raise fail(form, None, "[[drop_rule]] cần đúng một trong sum / compare, viết như trong chế độ gốc")
+            raise fail(form, None, f"[[drop_rule]] cần đúng một trong {' / '.join(RULE_KEYS)}, viết như trong chế độ gốc")
         text = _norm(entry[kinds[0]])
         pool = forms.get(int(form), {}).get("rule", []) if form is not None else out.get("cross", [])
         hit = [r for r in pool if _norm(r.get(kinds[0], "")) == text]
@@ -172,13 +174,13 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
         reason = reason_of(entry, form, None, "thêm quy tắc")
         entry.pop("reason")
         forms[int(form)].setdefault("rule", []).append(entry)
-        record.rule(form, "", entry.get("sum") or entry.get("compare"), reason)
+        record.rule(form, "", rule_text(entry), reason)
     for entry in data.get("cross", []):
         entry = dict(entry)
         reason = reason_of(entry, None, None, "thêm quy tắc liên biểu")
         entry.pop("reason")
         out.setdefault("cross", []).append(entry)
-        record.rule(None, "", entry.get("sum") or entry.get("compare"), reason)
+        record.rule(None, "", rule_text(entry), reason)
     _no_dangling(forms, out.get("cross", []), dropped, fail)
     out["changes"] = changes
     return out
@@ -219,12 +221,12 @@ def _no_dangling(forms: dict[int, dict], cross: list[dict], dropped: set[str], f
                     if ref in dropped:
                         raise fail(number, code, f"tỷ lệ đọc mục “{ref}” đã bị bỏ")
         for rule in fr.get("rule", []):
-            text = rule.get("sum") or rule.get("compare") or ""
+            text = rule_text(rule)
             for ref in _refs(text, number):
                 if ref in dropped:
                     raise fail(number, None, f"quy tắc “{text}” đọc mục “{ref}” đã bị bỏ; hãy bỏ quy tắc đó ([[drop_rule]])")
     for rule in cross:
-        text = rule.get("sum") or rule.get("compare") or ""
+        text = rule_text(rule)
         for ref in _refs(text, None):
             if ref in dropped:
                 raise fail(None, None, f"quy tắc liên biểu “{text}” đọc mục “{ref}” đã bị bỏ; hãy bỏ quy tắc đó")

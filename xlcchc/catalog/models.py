@@ -74,6 +74,10 @@ class Indicator(_Strict):
     aggregate: Aggregate = Aggregate(method="none")
     required: bool = True
     cumulative: bool = False
+    #: A blank value here is known from its breakdown: the terms of the sum rule whose target it is
+    #: form a partition (every unit counted once, nothing else), so Σ parts is the total when they
+    #: are all given. Declared per row in the catalog (`from_parts = true`): not every sum is one.
+    from_parts: bool = False
 
     @property
     def key(self) -> str:
@@ -118,16 +122,24 @@ class Indicator(_Strict):
 class Rule(_Strict):
     """A consistency rule, evaluated by Python and compiled into the template's check sheet.
 
-    Operands are indicator keys `form:code`. Kinds:
+    Operands are indicator keys `form:code`. Kinds (docs/rules.md has an example of each):
     - `sum`: target = Σ terms (a parent and its breakdown rows, only where a sum is meant);
-    - `ratio`: target = numerator / denominator × 100 (percentages, tolerance of the 2-decimal rounding);
-    - `compare`: Σ left `op` Σ right (orderings such as đúng hạn ≤ đã giải quyết, cross-form consistency);
+    - `ratio`: target = numerator / denominator × 100 (a printed percentage, rounded or truncated);
+    - `compare`: F(left) `op` G(right) + constant (+ the number of registry units of kind `units`),
+      F and G one of Σ (`sum`), `max`, `min` (orderings, cross-form consistency, shares ≤ 100 %);
+    - `between`: F(left) ≤ target ≤ G(right) + constant (a published total between the largest
+      channel and the sum of channels that overlap; a rate between its parts' smallest and largest);
+    - `part`: every present term ≤ target (a part alone exceeding its total), evaluated as soon as
+      the target and one term are there;
+    - `zero_if`: target = 0 ⇒ every term is blank or 0 (no survey ⇒ no survey forms);
+    - `fraction`: target (a percentage) is k / n × 100 for a whole k, n = `denominator`'s value or
+      the number of registry units of kind `units` (a share of five inspected units is 0, 20, 40 … %);
     - `domain`: the value fits its kind (whole number ≥ 0, 0–100 %, a code of the list…);
     - `required`: a row the unit must fill is not blank.
     """
 
     id: str
-    kind: Literal["sum", "ratio", "compare", "domain", "required"]
+    kind: Literal["sum", "ratio", "compare", "between", "part", "zero_if", "fraction", "domain", "required"]
     form: int
     severity: Severity
     message: str
@@ -139,6 +151,10 @@ class Rule(_Strict):
     op: Literal["<=", ">=", "="] | None = None
     right: list[str] = Field(default_factory=list)
     tolerance: float = 0.0
+    left_fn: Literal["sum", "max", "min"] = "sum"
+    right_fn: Literal["sum", "max", "min"] = "sum"
+    constant: float = 0.0
+    units: str | None = None  # a registry unit kind whose count is added to the right side / is n
 
     @property
     def operands(self) -> list[str]:
@@ -265,6 +281,15 @@ class Catalog(_Strict):
     def children(self, key: str) -> list[Indicator]:
         ind = self.indicators[key]
         return [i for i in self.form(ind.form).indicators if i.parent == ind.code]
+
+    @cached_property
+    def partitions(self) -> dict[str, list[str]]:
+        """key of a `from_parts` row → the terms of its sum rule (a blank total derived from them)."""
+        out: dict[str, list[str]] = {}
+        for r in self.rules:
+            if r.kind == "sum" and r.target and self.indicators[r.target].from_parts and r.target not in out:
+                out[r.target] = list(r.terms)
+        return out
 
     def rules_of(self, form: int) -> list[Rule]:
         return [r for r in self.rules if r.form == form]
