@@ -13,8 +13,9 @@ from ..errors import XlcchcError
 class _Bar:
     """A one-line text progress bar on stderr (no dependency; redrawn with \\r)."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width, self.shown = stream, width, False
+    def __init__(self, stream=None, width: int = 30):
+        # sys.stderr looked up when the bar is made, not when the module was imported (it may be replaced since)
+        self.stream, self.width, self.shown = stream or sys.stderr, width, False
 
     def __call__(self, done: int, total: int, name: str) -> None:
         total = max(total, 1)
