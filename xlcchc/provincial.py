@@ -51,3 +51,6 @@ class ProvincialFigures(BaseModel):
     findings: list[Finding] = Field(default_factory=list)  # findings still open (units' and provincial checks)
     #: The tool's own outputs found among the returns and skipped (file, note); not read back from the file.
     skipped: list[tuple[str, str]] = Field(default_factory=list)
+    #: The plan's progress when the period has one (`xlcchc.merge.plan.PlanProgress.summary`): plan id and
+    #: title, period end, and per task its area, number, content, leads, deadline, “3/5 đơn vị”, situation.
+    plan: dict | None = None

@@ -240,7 +240,7 @@ def distribute(
     # Lead rows: the lead's return carries the printed figure and note; other fillers their own figures.
     for ind in catalog.value_indicators():
         agg = ind.aggregate
-        if agg.method != "lead":
+        if not agg.lead_like:
             continue
         printed = target.values.get(ind.key)
         lead = out.get(agg.lead or "")
@@ -255,7 +255,7 @@ def distribute(
     # Own figures respect `left <= right` too (tasks done ≤ tasks planned).
     for ind in catalog.value_indicators():
         right = caps.get(ind.key)
-        if ind.aggregate.method != "lead" or not right:
+        if not ind.aggregate.lead_like or not right:
             continue
         for u in fillers(ind):
             if u.code == ind.aggregate.lead:

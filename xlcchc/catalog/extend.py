@@ -123,9 +123,10 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
         for form, fr in sorted(forms.items()):
             for row in fr.get("row", []):
                 agg = str(row.get("agg", ""))
-                if agg.replace(" ", "") == f"lead:{lead}":
+                method = agg.replace(" ", "").split(":", 1)[0]
+                if agg.replace(" ", "") == f"{method}:{lead}" and method in ("lead", "plan_tasks", "plan_done"):
                     before = _describe(row)
-                    row["agg"] = f"lead:{to}"
+                    row["agg"] = f"{method}:{to}"
                     if why is not None:
                         row["why"] = why
                     record.change(form, str(row["code"]), before, _describe(row), reason,

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..errors import XlcchcError
 
 from .models import (
+    LEAD_METHODS,
     ERROR,
     WARNING,
     Aggregate,
@@ -285,7 +286,7 @@ def _parse_agg(ctx: _Ctx, form: int, code: str, row: dict) -> Aggregate:
         by = [b.strip() for b in by.split(",") if b.strip()]
     method, _, arg = spec.partition(":")
     kw: dict[str, Any] = {"method": method.strip(), "filled_by": by, "reason": row.get("why")}
-    if kw["method"] == "lead":
+    if kw["method"] in LEAD_METHODS:  # `lead:SNV`, `plan_tasks:SNV` (typed by SNV when the period has no plan)
         kw["lead"] = arg.strip()
     elif kw["method"] == "ratio":
         m = re.fullmatch(rf"\s*({_REF})\s*/\s*({_REF})\s*", arg)

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Kind = Literal["heading", "count", "decimal", "percent", "money", "choice", "text"]
 Severity = Literal["Lỗi", "Cảnh báo"]
-Method = Literal["sum", "total", "ratio", "lead", "share_yes", "none"]
+Method = Literal["sum", "total", "ratio", "lead", "share_yes", "none", "plan_tasks", "plan_done"]
+#: Methods whose figure is the lead unit's (the plan methods fall back to it in a period without a plan).
+LEAD_METHODS = frozenset({"lead", "plan_tasks", "plan_done"})
 UnitKind = Literal["tw", "tinh", "so", "huyen", "xa"]  # tw: the national level (ministry)
 
 #: Kinds that hold a number (the rest: headings have no value, text is free text).
@@ -42,7 +44,15 @@ class Aggregate(_Strict):
     `filled_by` lists the kinds of reporting unit (`so`, `huyen`, `xa`) or unit codes that fill the row
     in their own return; the consolidating unit (`tinh`, or the district in a district regime) always
     can. `reason` is kept where the method is not a plain sum, for the consolidator who asks why.
+    `plan_tasks` / `plan_done` (Biểu mẫu 1, 2.1 / 2.2): the number of tasks of the plan in force for the
+    period and of those every lead unit has completed, counted from the tasks tracked on the units'
+    “Nhiệm vụ” sheets (`xlcchc.plan`); in a period without a plan, the lead unit's typed figure.
     """
+
+    @property
+    def lead_like(self) -> bool:
+        """The figure is the lead unit's (always for `lead`; for the plan methods when there is no plan)."""
+        return self.method in LEAD_METHODS
 
     method: Method
     filled_by: list[str] = Field(default_factory=list)
@@ -53,8 +63,8 @@ class Aggregate(_Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> "Aggregate":
-        if self.method == "lead" and not self.lead:
-            raise ValueError("phương thức 'lead' cần mã đơn vị chủ trì (lead)")
+        if self.method in LEAD_METHODS and not self.lead:
+            raise ValueError(f"phương thức '{self.method}' cần mã đơn vị chủ trì (lead)")
         if self.method == "ratio" and not (self.numerator and self.denominator):
             raise ValueError("phương thức 'ratio' cần tử số (numerator) và mẫu số (denominator)")
         return self
@@ -307,7 +317,7 @@ class Catalog(_Strict):
         agg = ind.aggregate
         if unit.code in agg.filled_by or unit.kind in agg.filled_by:
             return True
-        return agg.method == "lead" and agg.lead == unit.code
+        return agg.method in LEAD_METHODS and agg.lead == unit.code
 
     def computed(self, ind: Indicator, unit: Unit) -> bool:
         """A percentage whose numerator and denominator are on the form is a formula, never typed."""

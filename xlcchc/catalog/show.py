@@ -42,6 +42,8 @@ def _agg_text(a) -> str:
         "total": "tổng các dòng Trong đó",
         "ratio": f"tỷ lệ {a.numerator}/{a.denominator}",
         "lead": f"lấy của {a.lead}" + (f"; {by} nhập riêng" if by else ""),
+        "plan_tasks": f"số nhiệm vụ của kế hoạch (kỳ không có kế hoạch: lấy của {a.lead})",
+        "plan_done": f"số nhiệm vụ đã hoàn thành theo dõi từ các đơn vị (kỳ không có kế hoạch: lấy của {a.lead})",
         "share_yes": f"tỷ lệ {by} trả lời Có",
         "none": "cơ quan tổng hợp nhập",
     }[a.method]

@@ -78,8 +78,12 @@ def base_values(
     catalog: Catalog,
     registry: Registry,
     by_unit: Mapping[str, Mapping[str, Value]],
+    plan_counts: Mapping[str, float] | None = None,
 ) -> dict[str, Value]:
     """Figures of the rows formed directly from units' returns (`sum`, `lead`, `share_yes`, `none`).
+
+    `plan_counts` (`plan_tasks`, `plan_done` → count) when the period has a plan: those rows are the
+    tracked tasks' counts (`xlcchc.merge.plan`); without, they are the lead unit's figure.
 
     `by_unit` maps unit code → indicator key → value of the return used for that unit (units that did
     not send are simply absent). A blank unit contributes nothing; all blank gives blank.
@@ -99,7 +103,9 @@ def base_values(
             out[key] = (
                 percent_shown(answers.count(1.0), len(answers)) if answers else None
             )
-        elif agg.method == "lead":
+        elif agg.method in ("plan_tasks", "plan_done") and plan_counts is not None:
+            out[key] = plan_counts.get(agg.method)
+        elif agg.lead_like:
             lead = by_unit.get(agg.lead or "")
             v = lead.get(key) if lead is not None else None
             if ind.kind == "text":
@@ -184,7 +190,7 @@ def lead_notes(
     out: dict[str, str] = {}
     for ind in catalog.value_indicators():
         agg = ind.aggregate
-        if agg.method == "lead":
+        if agg.lead_like:
             note = notes_by_unit.get(agg.lead or "", {}).get(ind.key, "")
             if note and note.strip():
                 out[ind.key] = note

@@ -48,6 +48,7 @@ class FileResult:
     values: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     cells: dict[str, str] = field(default_factory=dict)
+    tasks: dict[str, Any] = field(default_factory=dict)  # task id → TaskReport (the “Nhiệm vụ” sheet)
     findings: list[Finding] = field(default_factory=list)
     errors: int = 0
     warnings: int = 0
@@ -167,13 +168,14 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) ->
         res.values = values_of(ret)
         res.notes = dict(ret.notes)
         res.cells = {k: c.cell for k, c in ret.cells.items()}
+        res.tasks = dict(ret.tasks)
         res.findings = [f.model_copy(update={"file": rel}) if f.file != rel else f for f in check_return(ret)]
         res.errors = count_errors(res.findings)
         res.warnings = len(res.findings) - res.errors
     except Exception as e:  # noqa: BLE001
         res.error_code = "doc.unexpected"
         res.error = f"Tệp “{rel}” không kiểm tra được (lỗi không mong đợi: {type(e).__name__}); hãy gửi tệp cho bộ phận hỗ trợ"
-        res.values, res.findings = {}, []
+        res.values, res.findings, res.tasks = {}, [], {}
     return res
 
 

@@ -119,11 +119,16 @@ def merge_folder(
                 "để không ghi đè mất dữ liệu, hãy chọn tên tệp khác hoặc xóa tệp đó"
             ) from None
 
-    base = base_values(catalog, registry, by_unit)
+    from .plan import plan_progress, target_findings
+
+    progress = plan_progress(catalog, registry, period_code, {u: r.tasks for u, r in used.items()},
+                             {u: r.rel for u, r in used.items()})
+    base = base_values(catalog, registry, by_unit, progress.counts() if progress else None)
     computed, final = finalize(catalog, base, {k: v for k, (v, _) in adjustments.items()})
     notes = lead_notes(catalog, notes_by_unit)
     top = registry.by_code[registry.top]
-    provincial_findings = [*adj_problems, *check_values(final, catalog, top, file=output.name)]
+    provincial_findings = [*adj_problems, *check_values(final, catalog, top, file=output.name),
+                           *target_findings(catalog, period_code, final, output.name)]
     unit_findings = [f for u in columns if u in used for f in used[u].findings]
     for key, files in sorted(col.finals.items()):
         if key[0] == regime and key[1] == period_code and len(files) > 1 and key[2] in used:
@@ -150,6 +155,7 @@ def merge_folder(
         sources={u: Source(r.rel, r.sha256, r.cells) for u, r in used.items()},
         status=status, unit_findings=unit_findings, provincial_findings=provincial_findings,
         computed=computed, final=final, notes=notes, adjustments=adjustments, trend=trend, skipped=col.skipped,
+        plan=progress,
     )
     try:
         write_provincial(merged, output)
@@ -163,6 +169,7 @@ def merge_folder(
         adjustments=[Adjustment(key=k, value=v, reason=r, computed=computed.get(k))
                      for k, (v, r) in adjustments.items()],
         findings=[*unit_findings, *provincial_findings], skipped=col.skipped,
+        plan=progress.summary(registry) if progress else None,
     )
 
 

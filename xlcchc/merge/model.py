@@ -74,3 +74,5 @@ class Merged:
     trend: list[tuple[str, dict[str, Value]]] = field(default_factory=list)
     #: The tool's own outputs found in the folder and skipped: (file, note), shown under the status table.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: The plan's progress (`xlcchc.merge.plan.PlanProgress`) when the period has a plan; None otherwise.
+    plan: object | None = None

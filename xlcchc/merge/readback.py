@@ -222,10 +222,14 @@ def read_provincial(path: Path | str) -> ProvincialFigures:
     catalog, registry = prov.catalog, prov.registry
     adjustments, problems = prov.adjustments()
     by_unit = prov.by_unit()
-    base = base_values(catalog, registry, by_unit)
+    from .plan import progress_from_json, target_findings
+
+    progress = progress_from_json(catalog, registry, _blob(prov.meta, "plan") or None)
+    base = base_values(catalog, registry, by_unit, progress.counts() if progress else None)
     computed, final = finalize(catalog, base, {k: v for k, (v, _) in adjustments.items()})
     top = registry.by_code[registry.top]
     provincial_findings = check_values(final, catalog, top, file=prov.path.name)
+    provincial_findings += target_findings(catalog, prov.meta.get("period", ""), final, prov.path.name)
     unit_findings = [Finding.model_validate(f) for f in _blob(prov.meta, "unit_findings")]
     return ProvincialFigures(
         regime=catalog.regime,
@@ -240,6 +244,7 @@ def read_provincial(path: Path | str) -> ProvincialFigures:
             for k, (v, reason) in sorted(adjustments.items(), key=lambda kv: _key_order(catalog, kv[0]))
         ],
         findings=[*unit_findings, *problems, *provincial_findings],
+        plan=progress.summary(registry) if progress else None,
     )
 
 

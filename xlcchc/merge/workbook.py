@@ -166,6 +166,10 @@ def method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dic
         return "Tổng " + " + ".join(ref(t) for t in terms.get(ind.key, []))
     if agg.method == "ratio":
         return f"Tỷ lệ {ref(agg.numerator or '')} / {ref(agg.denominator or '')} × 100"
+    if agg.method in ("plan_tasks", "plan_done"):
+        return ("Số nhiệm vụ của kế hoạch (trang Kế hoạch)" if agg.method == "plan_tasks"
+                else "Số nhiệm vụ mọi đơn vị chủ trì đã hoàn thành (trang Kế hoạch)") + \
+            f"; kỳ không có kế hoạch: số của {registry.label(agg.lead or '', short=True)}"
     if agg.method == "lead":
         return f"Số của {registry.label(agg.lead or '', short=True)}"
     if agg.method == "share_yes":
@@ -210,7 +214,9 @@ def _formula(
         yes = "+".join(f"COUNTIF({r},1)" for r in parts)
         no = "+".join(f"COUNTIF({r},0)" for r in parts)
         return f'=IF(({yes})+({no})=0,"",{shown_formula_text(f"({yes})", f"(({yes})+({no}))")})'
-    if agg.method == "lead":
+    if agg.method in ("plan_tasks", "plan_done") and merged.plan is not None:
+        return None  # counted from the plan sheet's tasks; the value is written as computed
+    if agg.lead_like:
         col = unit_cols.get(agg.lead or "")
         if col is None:
             return None
@@ -258,6 +264,10 @@ def _write(merged: Merged, path: Path, output_name: str) -> None:
     findings_ws = wb.add_worksheet(FINDINGS_SHEET)
     notes_ws = wb.add_worksheet(UNIT_NOTES_SHEET)
     prov_ws = wb.add_worksheet(PROVENANCE_SHEET)
+    if merged.plan is not None:  # the plan's tasks × lead units, and the follow-up list (xlcchc.merge.plan_sheet)
+        from .plan_sheet import FOLLOW_UP_SHEET, PLAN_SHEET, write_follow_up, write_plan_sheet
+
+        plan_ws, follow_ws = wb.add_worksheet(PLAN_SHEET), wb.add_worksheet(FOLLOW_UP_SHEET)
     meta_ws = wb.add_worksheet(META_SHEET)
 
     top = registry.by_code.get(registry.top)
@@ -270,6 +280,9 @@ def _write(merged: Merged, path: Path, output_name: str) -> None:
     _write_findings(findings_ws, fm, merged, output_name)
     _write_unit_notes(notes_ws, fm, merged)
     _write_provenance(prov_ws, fm, merged)
+    if merged.plan is not None:
+        write_plan_sheet(plan_ws, fm, merged.plan, registry, heading)
+        write_follow_up(follow_ws, fm, merged.plan, registry, heading)
     _write_dashboard(wb, dashboard, fm, merged, heading)
     _write_meta(wb, meta_ws, merged)
     dashboard.activate()
@@ -669,6 +682,7 @@ def _write_dashboard(wb, ws, fm: _Formats, merged: Merged, heading: str) -> None
         col += 3
     if len(merged.trend) >= 2:
         charts = _trend_chart(wb, grid, fm, merged, col, charts)
+    _plan_targets(grid, fm, merged, 4 + len(order) + 1)
     for (r, c) in sorted(grid):
         value, fmt = grid[(r, c)]
         _write_value(ws, r, c, value, fmt)
@@ -702,6 +716,35 @@ def _charts_on_pages(ws, charts: list) -> list:
         ws.set_h_pagebreaks(breaks)
     _print_setup(ws, repeat=None, last_col=10, scale=DASHBOARD_SCALE)
     return placed
+
+
+def _plan_targets(grid, fm: _Formats, merged: Merged, row: int) -> None:
+    """Under the status table: the plan's targets measured by an indicator, target against actual."""
+    from ..formulas import percent_printed
+    from ..numbers import fmt_vn
+    from .plan import targets_table
+
+    rows = targets_table(merged.catalog, merged.period, merged.final)
+    if not rows:
+        return
+    grid[(row, 0)] = ("Chỉ tiêu kế hoạch", fm.header)
+    grid[(row, 1)] = ("Thực tế / chỉ tiêu", fm.header)
+    for i, (gid, text, where, op, value, actual, met) in enumerate(rows, start=1):
+        ind = merged.catalog.indicators.get(next((g.indicator for g in _targets(merged) if g.id == gid), ""), None)
+        pct = ind is not None and ind.kind == "percent"
+        unit = "%" if pct else ""
+        shown = "chưa có số liệu" if actual is None else fmt_vn(percent_printed(actual) if pct else actual, 2) + unit
+        verdict = "" if met is None else (" — Đạt" if met else " — Chưa đạt")
+        grid[(row + i, 0)] = (f"{gid}: {where}", fm.text)
+        grid[(row + i, 1)] = (f"{shown} / {'≥' if op == '>=' else '≤'} {fmt_vn(value)}{unit}{verdict}", fm.text)
+
+
+def _targets(merged: Merged) -> list:
+    from ..periods import parse_period
+    from ..plan import plan_for
+
+    plan = plan_for(merged.catalog.regime, parse_period(merged.period)) if merged.period else None
+    return plan.targets if plan else []
 
 
 TREND_HEIGHT = 380
@@ -761,6 +804,8 @@ def _write_meta(wb, ws, merged: Merged) -> None:
         "status": [s.model_dump(mode="json") for s in merged.status],
         "unit_findings": [f.model_dump(mode="json") for f in merged.unit_findings],
     }
+    if merged.plan is not None:
+        blobs["plan"] = merged.plan.to_json()
     for key, obj in blobs.items():
         text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         for i in range(0, max(len(text), 1), CHUNK):

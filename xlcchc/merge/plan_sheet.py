@@ -1,0 +1,91 @@
+"""The plan's sheets of TONG_HOP.xlsx: every task × lead unit (“Kế hoạch”) and the follow-up list (“Nhắc việc”).
+
+Written row by row (the provincial workbook is in constant-memory mode). The follow-up list is what the
+Sở Nội vụ sends out as reminders: per lead agency, its tasks overdue and those due within 30 days after
+the period end, with the deadline as printed in the plan.
+"""
+
+from __future__ import annotations
+
+from ..catalog.models import Registry
+from ..plan.models import KIND_LABELS
+from ..plan.track import tracking_due
+from .plan import FOLLOW_UP_DAYS, PlanProgress
+
+PLAN_SHEET = "Kế hoạch"
+FOLLOW_UP_SHEET = "Nhắc việc"
+
+
+def _leads_text(task, registry: Registry) -> str:
+    return "; ".join(KIND_LABELS.get(r) or registry.label(r, short=True) for r in task.lead_refs)
+
+
+def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading: str) -> None:
+    plan = progress.plan
+    ws.write_string(0, 0, f"Tình hình thực hiện {plan.title}", fm.title)
+    ws.write_string(1, 0, f"{heading} — tình hình đến ngày {progress.end:%d/%m/%Y}", fm.subtitle)
+    counts = progress.counts()
+    ws.write_string(2, 0, f"Số nhiệm vụ: {int(counts['plan_tasks'])}; đã hoàn thành (mọi đơn vị chủ trì): "
+                          f"{int(counts['plan_done'])} (Biểu mẫu 1, mục 2.1 và 2.2)", fm.subtitle)
+    headers = ["Nhiệm vụ", "Nội dung", "Cơ quan chủ trì", "Thời gian hoàn thành", "Hạn theo dõi",
+               "Nhiệm vụ: hoàn thành", "Nhiệm vụ: tình hình", "Đơn vị", "Trạng thái", "Ngày hoàn thành",
+               "Sản phẩm", "Tình hình của đơn vị", "Tệp báo cáo"]
+    widths = [9, 50, 26, 24, 12, 14, 18, 30, 16, 13, 34, 20, 30]
+    r = 4
+    for c, (h, w) in enumerate(zip(headers, widths)):
+        ws.write_string(r, c, h, fm.header)
+        ws.set_column(c, c, w)
+    ws.freeze_panes(r + 1, 1)
+    r += 1
+    for tp in progress.tasks:
+        t = tp.task
+        due = tracking_due(t)
+        for lr in tp.leads:
+            rep = lr.report
+            ws.write_string(r, 0, t.id, fm.cell)
+            ws.write_string(r, 1, " ".join(t.content.split()), fm.text)
+            ws.write_string(r, 2, _leads_text(t, registry), fm.text)
+            ws.write_string(r, 3, t.deadline_text, fm.text)
+            ws.write_string(r, 4, f"{due:%d/%m/%Y}" if due else "—", fm.center)
+            ws.write_string(r, 5, tp.share_text, fm.center)
+            ws.write_string(r, 6, tp.situation, fm.cell)
+            ws.write_string(r, 7, registry.label(lr.unit, short=True), fm.text)
+            ws.write_string(r, 8, (rep.status or rep.bad_status or "") if rep else "", fm.cell)
+            ws.write_string(r, 9, f"{rep.done_on:%d/%m/%Y}" if rep and rep.done_on else "", fm.center)
+            ws.write_string(r, 10, rep.product if rep else "", fm.text)
+            ws.write_string(r, 11, lr.situation, fm.cell)
+            ws.write_string(r, 12, lr.file or "", fm.text)
+            r += 1
+    if r > 5:
+        ws.autofilter(4, 0, r - 1, len(headers) - 1)
+
+
+def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading: str) -> None:
+    ws.write_string(0, 0, "Danh sách nhắc việc theo cơ quan chủ trì", fm.title)
+    ws.write_string(1, 0, f"{heading} — nhiệm vụ quá hạn và đến hạn trong {FOLLOW_UP_DAYS} ngày sau ngày "
+                          f"{progress.end:%d/%m/%Y} ({progress.plan.title})", fm.subtitle)
+    headers = ["Cơ quan chủ trì", "Nhiệm vụ", "Nội dung", "Thời gian hoàn thành", "Hạn theo dõi", "Tình hình", "Trạng thái đơn vị báo cáo"]
+    widths = [30, 9, 60, 26, 12, 16, 20]
+    r = 3
+    for c, (h, w) in enumerate(zip(headers, widths)):
+        ws.write_string(r, c, h, fm.header)
+        ws.set_column(c, c, w)
+    ws.freeze_panes(r + 1, 0)
+    r += 1
+    order = {u.code: i for i, u in enumerate(registry.units)}
+    rows = sorted(progress.follow_up(), key=lambda lr: (order.get(lr.unit, 10**6), lr.unit, progress.plan.tasks.index(lr.task)))
+    for lr in rows:
+        t, due = lr.task, tracking_due(lr.task)
+        rep = lr.report
+        ws.write_string(r, 0, registry.label(lr.unit), fm.text)
+        ws.write_string(r, 1, t.id, fm.cell)
+        ws.write_string(r, 2, " ".join(t.content.split()), fm.text)
+        ws.write_string(r, 3, t.deadline_text, fm.text)
+        ws.write_string(r, 4, f"{due:%d/%m/%Y}" if due else "—", fm.center)
+        ws.write_string(r, 5, lr.situation if lr.situation == "Quá hạn" else "Sắp đến hạn", fm.cell)
+        ws.write_string(r, 6, (rep.status or rep.bad_status or "") if rep else "Chưa báo cáo", fm.cell)
+        r += 1
+    if len(rows) == 0:
+        ws.write_string(r, 0, "Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", fm.text)
+    else:
+        ws.autofilter(3, 0, r - 1, len(headers) - 1)
