@@ -99,7 +99,7 @@ def expected_figures(by_unit: dict[str, dict[str, float]]) -> dict[str, float | 
         elif agg.method == "share_yes":
             answers = [by_unit[c][ind.key] for c in who if by_unit[c].get(ind.key) in (0, 1)]
             out[ind.key] = _half_up(100 * sum(answers) / len(answers)) if answers else None
-        elif agg.method == "lead":
+        elif agg.method in ("lead", "plan_tasks", "plan_done"):  # no plan in 2022: the lead's figure
             out[ind.key] = by_unit.get(agg.lead, {}).get(ind.key)
         elif agg.method == "none":
             out[ind.key] = None
