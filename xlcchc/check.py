@@ -291,7 +291,9 @@ BLANK_RULE = "return.blank"
 
 
 def is_blank_return(ret: Return) -> bool:
-    """No value cell holds anything (a template sent back as it was received)."""
+    """No value cell holds anything (a template sent back as it was received); task rows count as content."""
+    if any(r.status or r.bad_status or r.done_on or r.bad_date is not None or r.product for r in ret.tasks.values()):
+        return False
     return all(c.raw is None or (isinstance(c.raw, str) and not c.raw.strip()) or c.formula for c in ret.cells.values())
 
 
