@@ -63,7 +63,10 @@ def test_cli_check_values_file_json_and_exit_status():
     assert r.returncode == 1, r.stderr
     rows = json.loads(r.stdout)
     assert {(x["severity"], x["rule"]) for x in rows} == EXPECTED
-    assert set(rows[0]) == {"file", "form", "code", "cell", "severity", "rule", "message", "expected", "actual"}
+    assert set(rows[0]) == {"file", "form", "code", "cell", "severity", "rule", "message", "expected", "actual",
+                            "suspect", "suggested"}
+    diagnosed = {x["rule"]: (x["suspect"], x["suggested"]) for x in rows if x["suspect"]}
+    assert diagnosed["7-ratio-6.3"] == diagnosed["7-eq-6.3.1-6.1.2+6.2.2"] == ("7:6.3.1", 901)
 
 
 def test_corrected_seed_has_no_errors(tmp_path):

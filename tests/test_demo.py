@@ -109,6 +109,10 @@ def test_demo_reports_units_and_the_planted_errors(demo):
     assert "58.120 > 3.1 = 6.144" in text and "910 ≠" in text
     for code in ("mục 1: Phụ lục in 57", "mục 6.2: Phụ lục in 99,67", "mục 6.3: Phụ lục in 96,67"):
         assert code in text
+    # 7:6.3's recomputation rests on 6.3.1 = 910, diagnosed as 901 typed with two digits swapped
+    line = next(d for d in demo.differences if "mục 6.3:" in d)
+    assert "mục 6.3.1 = 910, có thể nhập nhầm cho 901: khi đó tỷ lệ là 96,67, đúng như Phụ lục in" in line
+    assert "số tính lại mới đúng" not in text
     assert "mục 3.1: Phụ lục in 99,99" not in text  # 99,9975 truncated: the merge prints 99,99 too
     assert len(demo.differences) == 3 and demo.matched == 116
 

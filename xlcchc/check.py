@@ -24,6 +24,7 @@ from typing import Any, Iterable
 from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_of
 from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
+from .diagnose import diagnose, suggestion_text
 from .findings import ERROR, WARNING, Finding, count_errors
 from .catalog.load import side_words
 from .formulas import (
@@ -104,11 +105,32 @@ def check_values(
             vals[key] = v
         else:
             vals[key] = raw
+    found: list[Finding] = []
     for rule in _rules_of(catalog, unit):
         f = _evaluate(rule, vals, catalog, unit, addr, file, skip)
         if f is not None:
-            out.append(f.model_copy(update={"unit": unit.code}))
-    return sorted(out, key=Finding.sort_key)
+            found.append(f.model_copy(update={"unit": unit.code}))
+    if any(f.severity in (ERROR, WARNING) and not f.message.count("chưa đủ số liệu") for f in found):
+        found = _with_diagnoses(found, vals, catalog, unit)
+    return sorted([*out, *found], key=Finding.sort_key)
+
+
+def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, unit: Unit) -> list[Finding]:
+    """Each finding a diagnosis explains gets its suggestion (which figure, which value fits)."""
+    diagnoses = diagnose(vals, catalog, unit, _rules_of(catalog, unit))
+    by_rule = {rid: d for d in diagnoses for rid in d.rules}
+    out = []
+    for f in found:
+        d = by_rule.get(f.rule)
+        if d is None:
+            out.append(f)
+            continue
+        text = suggestion_text(d, f.form or 0, _n)
+        first = d.suspects[0]
+        out.append(f.model_copy(update={
+            "message": f"{f.message}. {text}", "suspect": first.key, "suggested": first.value,
+        }))
+    return out
 
 
 _RULES_OF: dict[tuple[str, str, str], list[Rule]] = {}
@@ -436,6 +458,7 @@ def _row(f: Finding) -> dict[str, Any]:
     return {
         "file": f.file, "form": f.form, "code": f.code, "cell": f.cell, "severity": f.severity, "rule": f.rule,
         "message": f.message, "expected": f.expected, "actual": f.actual,
+        "suspect": f.suspect, "suggested": f.suggested,
     }
 
 

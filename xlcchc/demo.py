@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import XlcchcError
 from .findings import ERROR, Finding
+from .formulas import percent_shown
 from .fileio import atomic_path, write_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +190,9 @@ def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]
     """(rows matching, sentences for rows differing) between merged figures and the printed appendix.
 
     Percentages are compared to 2 decimals (as printed); a printed percentage that disagrees with its
-    own printed numerator and denominator is reported with the recomputation, which is the right one.
+    own printed numerator and denominator is reported with the recomputation — which is the right figure
+    only if its inputs are: where the diagnosis of the printed table (`xlcchc.diagnose`) finds an input
+    suspect (7:6.3.1 printed 910 for 901), the sentence says so instead of trusting the recomputation.
     """
     from .samples import load_target, printed_number
 
@@ -197,6 +200,7 @@ def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]
     if target.regime != catalog.regime:
         return 0, []
     matched, diffs = 0, []
+    suspects = _printed_suspects(catalog, target.values)
     for ind in catalog.value_indicators():
         printed = printed_number(target.values.get(ind.key))
         if printed is None:
@@ -216,9 +220,37 @@ def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]
         if agg.method == "ratio":
             num, den = values.get(agg.numerator), values.get(agg.denominator)
             if isinstance(num, (int, float)) and isinstance(den, (int, float)):
-                text += f" (= {fmt_vn(num)}/{fmt_vn(den)} × 100; số in không khớp với tử số, mẫu số đã in)"
+                sus = suspects.get(agg.numerator) or suspects.get(agg.denominator)
+                if sus is not None and den:
+                    n2 = sus.value if sus.key == agg.numerator else num
+                    d2 = sus.value if sus.key == agg.denominator else den
+                    _, code = sus.key.split(":", 1)
+                    text += (
+                        f" (= {fmt_vn(num)}/{fmt_vn(den)} × 100, nhưng số tính lại dựa trên mục {code} = "
+                        f"{fmt_vn(sus.typed)}, có thể nhập nhầm cho {fmt_vn(sus.value)}: khi đó tỷ lệ là "
+                        f"{fmt_vn(percent_shown(n2, d2), 2)}"
+                        + (", đúng như Phụ lục in)" if _printed_ratio_fits(printed, n2, d2) else ")")
+                    )
+                else:
+                    text += f" (= {fmt_vn(num)}/{fmt_vn(den)} × 100; số in không khớp với tử số, mẫu số đã in — số tính lại theo đúng tử số, mẫu số đó)"
         diffs.append(text)
     return matched, diffs
+
+
+def _printed_suspects(catalog, printed: dict) -> dict:
+    """form:code → Suspect, for the figures the diagnosis of the printed table finds suspect."""
+    from .catalog.load import registry_of
+    from .check import _rules_of
+    from .diagnose import diagnose
+    from .samples import printed_number
+
+    unit = registry_of(catalog).by_code[registry_of(catalog).top]
+    vals = {k: printed_number(v) for k, v in printed.items()}
+    out = {}
+    for d in diagnose(vals, catalog, unit, _rules_of(catalog, unit)):
+        if len(d.suspects) == 1:
+            out[d.suspects[0].key] = d.suspects[0]
+    return out
 
 
 def _printed_ratio_fits(printed: float, num, den) -> bool:
@@ -315,7 +347,7 @@ def summary_lines(res: DemoResult, returns: Path) -> list[str]:
             L.append(f"   Phụ lục có cột “Kỳ trước”: {res.compared}")
     L.append(
         f"{6 if res.history is not None else 5}. Đối chiếu với Phụ lục năm 2022 đã in: {res.matched} chỉ tiêu khớp, {len(res.differences)} chỉ tiêu khác"
-        + (" — chỗ Phụ lục tự mâu thuẫn, số tính lại mới đúng:" if res.differences else "")
+        + (" — chỗ Phụ lục tự mâu thuẫn:" if res.differences else "")
     )
     for d in res.differences:
         L.append(f"   - {d}")

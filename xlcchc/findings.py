@@ -31,6 +31,10 @@ class Finding(BaseModel):
     expected: Any = None
     actual: Any = None
     unit: str | None = None
+    #: A diagnosis (xlcchc.diagnose): the figure that would make the failing relations hold, as a
+    #: suggestion — `suspect` is its form:code, `suggested` the value that fits; never applied.
+    suspect: str | None = None
+    suggested: Any = None
 
     @property
     def is_error(self) -> bool:
