@@ -80,7 +80,9 @@ def _num(d: Decimal) -> str:
 #: rate): 100 and 0 — the most frequent rates — print with literal text everywhere; other values use the
 #: Vietnamese locale tag, which LibreOffice honours and Excel does not (Excel then uses the machine's
 #: decimal separator: a number format cannot print a fraction with a literal decimal comma).
-PERCENT_FORMAT = '[=100]"100,00";[=0]"0,00";[$-42A]0.00'
+PERCENT_FORMAT = '[$-42A][=100]"100,00";[=0]"0,00";0.00'
+# (The locale tag stands first: LibreOffice applies a tag to the whole format there, but ignores it in the
+# third, unconditioned section.)
 #: Amounts that may hold a fraction (money, decimals), value unknown when written: whole amounts take the
 #: literal groups of WHOLE_FORMAT in every program only where the value is known (`number_format`).
 DECIMAL_FORMAT = "[$-42A]#,##0.00"
