@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..findings import Finding, count_errors
@@ -31,7 +33,7 @@ OWN_OUTPUT = "doc.own_output"
 POOL_MIN_FILES = 40
 
 
-@dataclass
+@dataclass(slots=True)
 class FileResult:
     """One file, read and checked; `values` etc. only while it may still be the unit's chosen return."""
 
@@ -67,12 +69,19 @@ class FileResult:
         return (self.sent_at or "", self.mtime, self.rel, self.sha256)
 
     def summary(self) -> "FileResult":
-        """The same result without the figures (kept for the status sheet once superseded)."""
+        """The same result without the figures (kept for the status sheet once superseded).
+
+        Hundreds of these stay in memory during a merge, so they share read-only empty figures."""
         return FileResult(
             rel=self.rel, sha256=self.sha256, mtime=self.mtime, error_code=self.error_code, error=self.error,
             unit=self.unit, regime=self.regime, period=self.period, sent_at=self.sent_at, final=self.final,
+            values=_NO_FIGURES, notes=_NO_FIGURES, cells=_NO_FIGURES, findings=_NO_FINDINGS,  # type: ignore[arg-type]
             errors=self.errors, warnings=self.warnings, duplicates=self.duplicates,
         )
+
+
+_NO_FIGURES = MappingProxyType({})
+_NO_FINDINGS: tuple = ()
 
 
 @dataclass
@@ -146,20 +155,33 @@ def sent_at_iso(raw: Any) -> str | None:
 
 
 def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) -> FileResult:
-    """Read and check one file; never raises (a worker process must not die on a bad file)."""
+    """Read and check one file; never raises (a worker process must not die on a bad file).
+
+    The SHA-256 recorded is always that of the bytes the reader parsed (hashed here, in the worker, once):
+    what the status sheet and the provenance name is exactly what was merged. `sha`, a hash the caller may
+    have taken earlier, is not trusted for that (the file may have changed since); the merge passes "".
+    """
     from ..check import check_return
     from ..read import ReturnError, read_return, values_of
 
-    res = FileResult(rel=rel, sha256=sha, mtime=mtime)
+    res = FileResult(rel=rel, sha256="", mtime=mtime)
+    try:
+        open(path, "rb").close()  # read-only; an unreadable file is said so in the merge's own words
+    except OSError as e:
+        res.error_code, res.error = "doc.unreadable", f"Không đọc được tệp “{rel}”: {e.strerror or e}"
+        return res
     try:
         ret = read_return(path, regime=regime)
     except ReturnError as e:
         res.error_code, res.error = e.code, str(e)
+        res.sha256 = _sha256_or_blank(path)
         return res
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the merge
         res.error_code = "doc.unexpected"
         res.error = f"Tệp “{rel}” không đọc được (lỗi không mong đợi: {type(e).__name__}); hãy mở và lưu lại bằng Excel rồi gửi lại"
+        res.sha256 = _sha256_or_blank(path)
         return res
+    res.sha256 = ret.sha256
     try:
         res.unit, res.regime, res.period = ret.unit, ret.regime, ret.period
         res.sent_at = sent_at_iso(ret.cover.get("BIA_NGAY_GUI"))
@@ -177,6 +199,14 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) ->
         res.error = f"Tệp “{rel}” không kiểm tra được (lỗi không mong đợi: {type(e).__name__}); hãy gửi tệp cho bộ phận hỗ trợ"
         res.values, res.findings, res.tasks = {}, [], {}
     return res
+
+
+def _sha256_or_blank(path: str) -> str:
+    """The hash of a file the reader refused (shown on its status line), or "" if it cannot be read."""
+    try:
+        return sha256_file(Path(path))
+    except OSError:
+        return ""
 
 
 def _read_star(args: tuple) -> FileResult:
@@ -239,8 +269,7 @@ def collect(
     skip: Path | None = None,
 ) -> Collected:
     scan = scan_folder(folder, skip)
-    seen: dict[str, FileResult | None] = {}
-    dup_of: dict[str, list[str]] = {}
+    dup_of: dict[str, list[str]] = {}  # sha256 → identical copies skipped, shared with the first copy's result
     jobs: list[tuple[str, str, str, float, str | None]] = []
     invalid: list[FileResult] = []
     total = len(scan.workbooks)
@@ -248,7 +277,6 @@ def collect(
     for path, rel in scan.workbooks:
         try:
             st = path.stat()
-            sha = sha256_file(path)
         except OSError as e:
             invalid.append(FileResult(rel=rel, sha256="", mtime=0.0, error_code="doc.unreadable",
                                       error=f"Không đọc được tệp “{rel}”: {e.strerror or e}"))
@@ -256,24 +284,23 @@ def collect(
             if progress:
                 progress(done, total, rel)
             continue
-        if sha in seen:  # identical bytes: one copy is enough
-            dup_of.setdefault(sha, []).append(rel)
-            done += 1
-            if progress:
-                progress(done, total, rel)
-            continue
-        seen[sha] = None
-        jobs.append((str(path), rel, sha, st.st_mtime, regime))
+        jobs.append((str(path), rel, "", st.st_mtime, regime))
 
     best: dict[tuple[str, str, str], FileResult] = {}
     finals: dict[tuple[str, str, str], list[str]] = {}
     others: list[FileResult] = []
     skipped: list[tuple[str, str]] = []
+    intern = sys.intern  # a few distinct codes over hundreds of files: one string each
     for res in read_all(jobs, workers=workers):
-        res.duplicates = dup_of.get(res.sha256, [])
         done += 1
         if progress:
             progress(done, total, res.rel)
+        if res.sha256:
+            if res.sha256 in dup_of:  # identical bytes to an earlier file (in folder order): one copy is enough
+                dup_of[res.sha256].append(res.rel)
+                continue
+            res.duplicates = dup_of[res.sha256] = []
+        res.unit, res.regime, res.period = intern(res.unit), intern(res.regime), intern(res.period)
         if res.error_code == OWN_OUTPUT:
             skipped.append((res.rel, res.error or ""))
             continue
