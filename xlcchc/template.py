@@ -155,6 +155,19 @@ class _Formats:
         return self.cache[key]
 
 
+_LEVEL_WORDS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã", "so": "sở, ngành"}
+
+
+def _regime_words(cat: Catalog) -> str:
+    """The regime as a person names it on the cover (its id and fingerprint stay in the hidden metadata)."""
+    text = f"Biểu mẫu 1–{len(cat.forms)} {_LEVEL_WORDS.get(cat.level, '')}".rstrip()
+    if cat.in_force is not None:
+        text += f", áp dụng từ {cat.in_force.start:%d/%m/%Y}"
+        if cat.in_force.until is not None:
+            text += f" đến {cat.in_force.until:%d/%m/%Y}"
+    return text
+
+
 def _num_format(kind: str, computed: bool = False) -> str:
     """The display format of a value cell: Vietnamese separators whatever the machine's locale
     (`numformat`: 1.768 and 100,00 on an English-locale Windows too); the cell keeps the number."""
@@ -333,7 +346,7 @@ def _write_cover(ws, fmt: _Formats, plan: Plan) -> None:
         ("Đơn vị báo cáo", unit.name),
         ("Mã đơn vị", unit.code),
         ("Kỳ báo cáo", period.label),
-        ("Chế độ báo cáo", f"{cat.regime} (mã mẫu {cat.fingerprint})"),
+        ("Chế độ báo cáo", _regime_words(cat)),
     ]
     if unit.official_code is not None:  # the row below the others: the cover keeps its layout
         rows.append(("Mã đơn vị hành chính", str(unit.official_code)))
@@ -520,7 +533,8 @@ def _write_check(ws, fmt: _Formats, plan: Plan, blank: dict[str, str], extra: li
     for c, w in enumerate(widths):
         # Column A keeps the rule ids for support (the add-in and tests read them) but is hidden: a person
         # reads the form, the item and the rule's sentence, never an id such as 1-domain-1.
-        ws.set_column(c, c, w, None, {"hidden": True} if c == 0 else None)
+        # (Column B, the form, is wide enough for the “Số cảnh báo” label above the table.)
+        ws.set_column(c, c, max(w, 12) if c == 1 else w, None, {"hidden": True} if c == 0 else None)
     ws.hide_gridlines(2)
     ws.merge_range(0, 0, 0, 5, "KIỂM TRA SỐ LIỆU", fmt(bold=True, align="center", font_size=13))
     ws.merge_range(1, 0, 1, 5, f"{unit.name} – {plan.period.label}", fmt(italic=True, align="center"))
