@@ -7,7 +7,9 @@ always made from what the consolidator saw and approved in Excel.
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +22,15 @@ SubmissionStatus = Literal[
 ]
 
 
-class UnitStatus(BaseModel):
+@dataclass(slots=True)
+class UnitStatus:
+    """One line of the status sheet: a unit, or a file (a merge has one per file in the folder).
+
+    A plain slotted dataclass rather than a pydantic model: a merge keeps hundreds of them in memory
+    (issue 17: the parent ≤ 1 KiB a file). `model_validate` validates (a provincial workbook read back is
+    untrusted); `model_dump`/`model_copy` keep the pydantic-style calls working.
+    """
+
     unit: str
     name: str
     status: SubmissionStatus
@@ -30,6 +40,26 @@ class UnitStatus(BaseModel):
     errors: int = 0
     warnings: int = 0
     detail: str = ""  # Vietnamese explanation (why invalid, which file superseded which…)
+
+    def model_dump(self, mode: str = "python") -> dict[str, Any]:
+        return {f: getattr(self, f) for f in _STATUS_FIELDS}
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> "UnitStatus":
+        return replace(self, **(update or {}))
+
+    @classmethod
+    def model_validate(cls, data: Any) -> "UnitStatus":
+        return _status_adapter().validate_python(data)
+
+
+_STATUS_FIELDS = tuple(f.name for f in fields(UnitStatus))
+
+
+@lru_cache(maxsize=1)
+def _status_adapter():
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(UnitStatus)
 
 
 class Adjustment(BaseModel):

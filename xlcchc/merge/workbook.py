@@ -799,15 +799,19 @@ def _write_meta(wb, ws, merged: Merged) -> None:
         ("period_label", merged.period_label),
         ("unit_col", xl_col_to_name(UNIT_COL)),
     ]
+    def dumps(obj) -> str:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    # The status list holds a line per file: each line is turned into JSON alone (the same text as the
+    # whole list at once), so that hundreds of dicts never exist together.
     blobs = {
-        "units": merged.units,
-        "status": [s.model_dump(mode="json") for s in merged.status],
-        "unit_findings": [f.model_dump(mode="json") for f in merged.unit_findings],
+        "units": dumps(merged.units),
+        "status": "[" + ",".join(dumps(s.model_dump(mode="json")) for s in merged.status) + "]",
+        "unit_findings": dumps([f.model_dump(mode="json") for f in merged.unit_findings]),
     }
     if merged.plan is not None:
-        blobs["plan"] = merged.plan.to_json()
-    for key, obj in blobs.items():
-        text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        blobs["plan"] = dumps(merged.plan.to_json())
+    for key, text in blobs.items():
         for i in range(0, max(len(text), 1), CHUNK):
             pairs.append((f"{key}#{i // CHUNK}", text[i : i + CHUNK]))
     ws.write_string(0, 0, "rows")
