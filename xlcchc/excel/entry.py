@@ -162,13 +162,15 @@ def _previous_marks(book: Any) -> list[tuple[str, str, str | None]]:
     if layout.RESULT_SHEET not in [s.name for s in book.sheets]:
         return []
     try:
-        rows = book.sheets[layout.RESULT_SHEET].range("E2:H2000").value or []
+        rows = book.sheets[layout.RESULT_SHEET].range("C2:H2000").value or []
     except Exception:  # noqa: BLE001 - engines that cannot read values back: nothing to undo
         return []
     out = []
     for row in rows:
-        ref, colour = row[0], row[3]
+        form, ref, colour = row[0], row[2], row[5]
         sr = layout.split_ref(ref) if isinstance(ref, str) and ref else None
+        if sr is None and isinstance(ref, str) and ref and isinstance(form, (int, float)) and float(form).is_integer():
+            sr = (layout.form_sheet(int(form)), ref)  # `check --annotate` writes the form and the bare address
         if sr:
             out.append((sr[0], sr[1], colour if isinstance(colour, str) and colour.startswith("#") else None))
     return out
