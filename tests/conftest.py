@@ -6,6 +6,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Templates made by tests (and by the CLI they run) are signed with the published sample key, never
+# with a key created in the profile of whoever runs the tests; subprocesses inherit it.
+os.environ["XLCCHC_KEY_FILE"] = str(ROOT / "samples" / "KHOA_KY_MAU.key")
 
 
 def seeds_dir() -> Path:

@@ -77,8 +77,9 @@ def test_sheets_metadata_and_structure_protection(books, catalog):
             assert ws.protection.sheet, ws.title
             # OOXML flags say what is protected: inserting and deleting rows stay forbidden
             assert ws.protection.insertRows and ws.protection.deleteRows
-        meta = {r[0]: r[1] for r in wb[layout.META_SHEET].iter_rows(values_only=True)}
-        assert list(meta) == list(layout.META_KEYS)
+        meta = {r[0]: r[1] for r in wb[layout.META_SHEET].iter_rows(values_only=True) if r[0] is not None}
+        assert list(meta) == [*layout.META_KEYS, "signature"]  # these units have no official code
+        assert _target(wb, layout.meta_name("signature")).value == meta["signature"]
         assert meta["unit"] == code and meta["period"] == "2022-N" and meta["period_label"] == "Năm 2022"
         assert meta["regime"] == "tinh-2022" and meta["fingerprint"] == catalog.fingerprint
         assert meta["format"] == layout.FORMAT_VERSION

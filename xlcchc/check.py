@@ -426,8 +426,11 @@ def _recompute_given(values: dict[str, Any], catalog: Catalog, unit: Unit) -> di
 
 
 def check_file(path: Path | str, *, regime: str | None = None, unit: str | None = None, period: str | None = None,
-               expected_unit: str | None = None, expected_period: str | None = None) -> list[Finding]:
-    """Check a workbook or a values file; never raises for bad input (an unusable file is one `doc.*` finding)."""
+               expected_unit: str | None = None, expected_period: str | None = None,
+               key=None, unsigned: str = "warning") -> list[Finding]:
+    """Check a workbook or a values file; never raises for bad input (an unusable file is one `doc.*` finding).
+
+    With the consolidating office's signing `key` the template's signature is verified too."""
     path = Path(path)
     eu, ep = expected_unit or unit, expected_period or period
     try:
@@ -438,7 +441,7 @@ def check_file(path: Path | str, *, regime: str | None = None, unit: str | None 
             # a CSV carries no unit or period: the ones given on the command line say whose it is
             doc = doc.model_copy(update={"unit": doc.unit or eu, "period": doc.period or ep})
             return check_doc(doc, regime=regime, file=path.name)
-        ret = read_return(path, expected_unit=eu, expected_period=ep, regime=regime)
+        ret = read_return(path, expected_unit=eu, expected_period=ep, regime=regime, key=key, unsigned=unsigned)
         return check_return(ret)
     except ReturnError as e:
         return [Finding(file=path.name, rule=e.code, message=str(e))]
@@ -476,8 +479,16 @@ def cli_check(args) -> int:
     all_findings: list[Finding] = []
     fatal = False
     per_file: list[tuple[str, list[Finding]]] = []
+    from .signing import find_key
+
+    try:
+        key = find_key(getattr(args, "key", None))
+    except XlcchcError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 2
+    unsigned = "error" if getattr(args, "unsigned", "canh-bao") == "loi" else "warning"
     for name in args.files:
-        fs = check_file(name, regime=args.regime, expected_unit=args.unit, expected_period=args.period)
+        fs = check_file(name, regime=args.regime, expected_unit=args.unit, expected_period=args.period, key=key, unsigned=unsigned)
         if getattr(args, "history", None) and not any(is_fatal(f) for f in fs):
             from .history.checks import check_file_history
 

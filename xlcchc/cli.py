@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--period", required=True, help='kỳ báo cáo, ví dụ "Năm 2022", "Quý I/2024", "6 tháng 2021"')
     _regime(t)
     t.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
+    t.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)" + "; tạo khóa mới khi chưa có")
     t.set_defaults(handler="xlcchc.template:cli_template")
 
     v = sub.add_parser("values", help="nhập / xuất số liệu của một bảng tính")
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--unit", help="mã đơn vị mong đợi (báo lỗi nếu bảng tính của đơn vị khác)")
     c.add_argument("--period", help="kỳ báo cáo mong đợi")
     c.add_argument("--history", metavar="DB", help="tệp lịch sử: so sánh với số liệu các kỳ trước của đơn vị")
+    c.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)" + "; không có khóa thì không kiểm tra chữ ký")
+    c.add_argument("--unsigned", choices=["canh-bao", "loi"], default="canh-bao",
+                   help="biểu mẫu chưa ký (tạo trước khi có chữ ký): cảnh báo (mặc định) hoặc lỗi, không dùng")
     c.set_defaults(handler="xlcchc.check:cli_check")
 
     m = sub.add_parser("merge", help="tổng hợp các báo cáo trong một thư mục")
@@ -110,7 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON")
     m.add_argument("--history", metavar="DB", help="tệp lịch sử: kiểm tra thêm so với các kỳ trước (số lũy kế giảm, "
                    "số khác thường, đơn vị kỳ trước có nộp) và vẽ xu hướng trên trang Tổng quan")
+    m.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)")
+    m.add_argument("--unsigned", choices=["canh-bao", "loi"], default="canh-bao",
+                   help="biểu mẫu chưa ký (tạo trước khi có chữ ký): cảnh báo (mặc định) hoặc lỗi, không cộng")
     m.set_defaults(handler="xlcchc.merge:cli_merge")
+
+    k = sub.add_parser("key", help="khóa ký biểu mẫu của cơ quan tổng hợp: nơi lưu và mã khóa (để đối chiếu giữa hai cơ quan)")
+    k.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)")
+    k.add_argument("--create", action="store_true", help="tạo khóa trong hồ sơ người dùng nếu chưa có")
+    k.set_defaults(handler="xlcchc.signing:cli_key")
 
     h = sub.add_parser("history", help="lịch sử số liệu các kỳ đã tổng hợp (so sánh giữa các kỳ)")
     hsub = h.add_subparsers(dest="action", metavar="VIỆC")

@@ -97,14 +97,20 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
     period = parse_period(PERIOD)
     res.expected = len(registry.reporting_units())
 
+    # The samples are signed with the published sample key (beside them); the demo signs and verifies with it.
+    from .signing import SAMPLE_KEY_FILE_NAME, read_key_file, sample_key
+
+    key_file = returns.parent / SAMPLE_KEY_FILE_NAME
+    key = read_key_file(key_file) if key_file.exists() else sample_key()
+
     # 1. Blank templates, one per reporting unit (and the province's own).
     mau = out / "mau"
     for unit in registry.units:
-        res.templates.append(build_template(catalog, unit, period, mau / template_filename(unit, period)))
+        res.templates.append(build_template(catalog, unit, period, mau / template_filename(unit, period), key=key))
 
-    # 2. The check of every file in the folder, as a unit's “Kiểm tra” button would (never stops on a bad file).
+    # 2. The check of every file in the folder, as the consolidator's check would (never stops on a bad file).
     for path in sorted(p for p in returns.iterdir() if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls")):
-        res.checked[path.name] = check_file(path)
+        res.checked[path.name] = check_file(path, key=key)
     write_text(out / "KIEM_TRA.txt", _check_report(res.checked))
 
     # 3. The earlier periods of the year, merged in turn into the history (with the checks across periods).
@@ -113,7 +119,7 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
     # 4. The merge, into a fresh provincial workbook (a previous demo's adjustments are not carried over).
     with atomic_path(out / "TONG_HOP.xlsx", suffix=".xlsx") as tmp:
         tmp.unlink()  # a fresh merge: no earlier adjustments to carry over
-        merge_folder(returns, tmp, period=PERIOD, history=res.history)
+        merge_folder(returns, tmp, period=PERIOD, history=res.history, key=key)
     res.provincial = out / "TONG_HOP.xlsx"
     fig = read_provincial(res.provincial)
     if res.history is not None:

@@ -86,6 +86,7 @@ META_KEYS = (
 #: Keys written only when the unit has them (after META_KEYS, so templates of units without them are unchanged).
 OPTIONAL_META_KEYS = (
     "official_code",  # mã đơn vị hành chính of a commune or province (vietnam-provinces)
+    "signature",  # HMAC of the consolidating office over the keys the reader trusts (xlcchc.signing)
 )
 
 

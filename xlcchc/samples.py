@@ -447,9 +447,11 @@ def _fill(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn, cover: dic
     from .periods import parse_period
     from .template import build_template, fill_template
 
+    from .signing import sample_key
+
     tpl = work / f"tpl_{unit.code}_{period}.xlsx"
-    if not tpl.exists():
-        build_template(catalog, unit, parse_period(period), tpl)
+    if not tpl.exists():  # samples are signed with the published sample key (written beside them)
+        build_template(catalog, unit, parse_period(period), tpl, key=sample_key())
     out = work / f"out_{unit.code}_{period}.xlsx"
     report = fill_template(tpl, _doc(catalog, unit, period, ret), out, cover=cover)
     if report.skipped or report.disagreements:
@@ -609,7 +611,10 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         *earlier_planted,
         missing_unit_sample(MISSING_UNIT, registry.label(MISSING_UNIT)),
     ]
+    from .signing import SAMPLE_KEY_FILE_NAME, sample_key_text
+
     files["README.md"] = readme(planted, catalog, registry).encode("utf-8")
+    files[SAMPLE_KEY_FILE_NAME] = sample_key_text().encode("utf-8")
     return files, planted
 
 
@@ -639,6 +644,11 @@ def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
         + ", ".join(f"`{folder}/` (kỳ `{period}`)" for period, folder, *_ in EARLIER)
         + ". Số lũy kế và số cộng của mỗi đơn vị bằng số cả năm nhân phần năm đã qua của đơn vị đó "
         "(Quý I 20–30%, 6 tháng 45–55%, 9 tháng 70–80%), nên số lũy kế không bao giờ giảm; các số khác như cả năm.",
+        "",
+        "Các biểu mẫu được ký bằng **khóa ký mẫu** công khai `KHOA_KY_MAU.key` (bên cạnh tệp này) để bản chạy "
+        "thử kiểm tra được chữ ký: `xlcchc check --key samples/KHOA_KY_MAU.key …`, `xlcchc merge --key …`. "
+        "Ai cũng có khóa này nên nó không chứng minh gì; biểu mẫu thật được ký bằng khóa riêng của cơ quan "
+        "tổng hợp (xem `xlcchc key`).",
         "",
         "## Các lỗi cố ý (planted)",
         "",

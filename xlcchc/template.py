@@ -44,6 +44,7 @@ from .numbers import fmt_vn
 from .numformat import PERCENT_FORMAT, input_format
 from .periods import Period, parse_period
 from .fileio import write_bytes
+from .signing import SigningKey
 
 #: Fixed document date: the same inputs must give the same bytes.
 CREATED = _dt.datetime(2022, 1, 1, 0, 0, 0)
@@ -114,6 +115,8 @@ class Plan:
         if self.unit.official_code is not None:  # only then: templates of other units stay byte-identical
             i = len(layout.META_KEYS) + layout.OPTIONAL_META_KEYS.index("official_code")
             out[layout.meta_name("official_code")] = f"={_quote(layout.META_SHEET)}!$B${i + 1}"
+        i = len(layout.META_KEYS) + layout.OPTIONAL_META_KEYS.index("signature")
+        out[layout.meta_name("signature")] = f"={_quote(layout.META_SHEET)}!$B${i + 1}"
         out[ERROR_COUNT_NAME] = f"={_quote(layout.CHECK_SHEET)}!$C$3"
         out[WARNING_COUNT_NAME] = f"={_quote(layout.CHECK_SHEET)}!$C$4"
         return out
@@ -259,8 +262,11 @@ def _check_period(catalog: Catalog, period: Period) -> None:
         raise TemplateError(f"Chế độ báo cáo {catalog.regime} không có kỳ “{period.label}”")
 
 
-def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
-    """The template of `unit` for `period` as .xlsx bytes (deterministic)."""
+def template_bytes(catalog: Catalog, unit: Unit, period: Period, *, key: SigningKey | None = None) -> bytes:
+    """The template of `unit` for `period` as .xlsx bytes (deterministic for one signing key).
+
+    Signed with `key`, by default the consolidating office's key (`xlcchc.signing.signing_key`: the
+    `XLCCHC_KEY_FILE` file, else the profile's, created on first use)."""
     _check_period(catalog, period)
     plan = make_plan(catalog, unit, period)
     buf = io.BytesIO()
@@ -288,18 +294,7 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
     if tasks:
         names.update(tasks.names())
         names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${len(layout.META_KEYS) + 1}"
-    meta_values = {
-        "format": layout.FORMAT_VERSION,
-        "regime": catalog.regime,
-        "fingerprint": catalog.fingerprint,
-        "unit": unit.code,
-        "unit_name": unit.name,
-        "period": period.code,
-        "period_label": period.label,
-        "layout": layout.layout_hash(names),
-    }
-    if unit.official_code is not None:
-        meta_values["official_code"] = str(unit.official_code)
+    meta_values = template_meta(catalog, unit, period, names, key, plan_meta=tasks.meta_value if tasks else None)
     blank = _blank_statuses(plan)
     _write_cover(cover, fmt, plan)
     for f in catalog.forms:
@@ -322,9 +317,46 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period) -> bytes:
     return _lock_structure(buf.getvalue())
 
 
-def build_template(catalog: Catalog, unit: Unit, period: Period, path: Path | str) -> Path:
+def template_meta(
+    catalog: Catalog, unit: Unit, period: Period, names: dict[str, str], key: SigningKey | None, *, plan_meta: str | None = None
+) -> dict[str, str]:
+    """The metadata sheet's values, signed (`signature`) over the keys the reader trusts (the plan's too).
+
+    `plan_meta` is written by the caller in its own row (it is not one of `layout.META_KEYS`)."""
+    from .signing import sign, signing_key
+
+    meta_values = {
+        "format": layout.FORMAT_VERSION,
+        "regime": catalog.regime,
+        "fingerprint": catalog.fingerprint,
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "period": period.code,
+        "period_label": period.label,
+        "layout": layout.layout_hash(names),
+    }
+    if unit.official_code is not None:
+        meta_values["official_code"] = str(unit.official_code)
+    signed = {**meta_values, layout.PLAN_META: plan_meta or ""}
+    meta_values["signature"] = sign(signed, key or signing_key())
+    return meta_values
+
+
+def template_names(catalog: Catalog, unit: Unit, period: Period) -> tuple[dict[str, str], str | None]:
+    """Every defined name of the unit's template and its plan metadata (what the signature covers)."""
+    from .template_tasks import task_layout
+
+    names = make_plan(catalog, unit, period).names()
+    tasks = task_layout(catalog, unit, period)
+    if tasks:
+        names.update(tasks.names())
+        names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${len(layout.META_KEYS) + 1}"
+    return names, (tasks.meta_value if tasks else None)
+
+
+def build_template(catalog: Catalog, unit: Unit, period: Period, path: Path | str, *, key: SigningKey | None = None) -> Path:
     """Write the template of `unit` for `period` to `path` (atomically: never a half-written file)."""
-    return write_bytes(path, template_bytes(catalog, unit, period))
+    return write_bytes(path, template_bytes(catalog, unit, period, key=key))
 
 
 def _blank_statuses(plan: Plan) -> dict[str, str]:
@@ -648,12 +680,15 @@ REFERENCE_PERIOD = "2022-N"
 
 def reference_template_files(regime: str = DEFAULT_REGIME) -> dict[str, bytes]:
     """Relative path → bytes of the committed blank templates (compared byte for byte by a test)."""
+    from .signing import sample_key
+
     cat = load_catalog(regime)
     period = parse_period(REFERENCE_PERIOD)
     out = {}
     for code in REFERENCE_UNITS:
         unit = _find_unit(cat, code)
-        out[f"{regime}/{unit.code}_{period.code}.xlsx"] = template_bytes(cat, unit, period)
+        # Reference templates are samples: signed with the published sample key, like samples/.
+        out[f"{regime}/{unit.code}_{period.code}.xlsx"] = template_bytes(cat, unit, period, key=sample_key())
     return out
 
 
@@ -675,6 +710,7 @@ def template_filename(unit: Unit, period: Period) -> str:
 
 def cli_template(args) -> int:
     from .catalog.select import choose_regime
+    from .signing import signing_key
 
     period = parse_period(args.period)
     catalog = load_catalog(choose_regime(args.regime, period))
@@ -688,7 +724,8 @@ def cli_template(args) -> int:
         from .template_units import templates_for_units
 
         units = registry_of(catalog).reporting_units()
-        for unit, data in templates_for_units(catalog, units, period):  # one build per kind of unit
+        key = signing_key(getattr(args, "key", None))
+        for unit, data in templates_for_units(catalog, units, period, key=key):  # one build per kind of unit
             write_bytes(out / template_filename(unit, period), data)
         print(f"Đã tạo {len(units)} biểu mẫu trong thư mục {Path(out).resolve()}")
         return 0
@@ -699,7 +736,7 @@ def cli_template(args) -> int:
         out = out / template_filename(unit, period)
     elif out.suffix.lower() != ".xlsx":
         raise TemplateError(f"Tệp kết quả phải có đuôi .xlsx: “{out.name}”")
-    build_template(catalog, unit, period, out)
+    build_template(catalog, unit, period, out, key=signing_key(getattr(args, "key", None)))
     print(f"Đã tạo biểu mẫu {unit.name} – {period.label}: {Path(out).resolve()}")
     return 0
 

@@ -37,12 +37,19 @@ def _xml(s: str) -> bytes:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
-def templates_for_units(catalog: Catalog, units: list[Unit], period: Period) -> Iterator[tuple[Unit, bytes]]:
+def templates_for_units(catalog: Catalog, units: list[Unit], period: Period, *, key=None) -> Iterator[tuple[Unit, bytes]]:
     """(unit, template bytes) for each unit, in the order given; equal to `template_bytes` for each."""
     import io
     import zipfile
 
-    from .template import _write_zip, template_bytes
+    from .signing import signing_key
+    from .template import _write_zip, template_bytes, template_meta, template_names
+
+    key = key or signing_key()
+
+    def signature(u: Unit) -> str:  # each unit's own: it covers the unit's code and name
+        names, plan_meta = template_names(catalog, u, period)
+        return template_meta(catalog, u, period, names, key, plan_meta=plan_meta)["signature"]
 
     bases: dict[tuple, tuple | None] = {}
     for unit in units:
@@ -55,20 +62,21 @@ def templates_for_units(catalog: Catalog, units: list[Unit], period: Period) -> 
             })
             # A unit named by code in the catalog (a lead agency) cannot be stood in for.
             if _signature(catalog, holder, period) == sig:
-                with zipfile.ZipFile(io.BytesIO(template_bytes(catalog, holder, period))) as z:
+                with zipfile.ZipFile(io.BytesIO(template_bytes(catalog, holder, period, key=key))) as z:
                     infos = z.infolist()
                     parts = {i.filename: z.read(i.filename) for i in infos}
                 marked = [n for n, body in parts.items() if _CODE.encode() in body or _xml(_NAME) in body
                           or _xml(_SHORT) in body or str(_OFFICIAL).encode() in body]
-                bases[sig] = (infos, parts, marked)
+                bases[sig] = (infos, parts, marked, signature(holder).encode())
             else:
                 bases[sig] = None
         base = bases[sig]
         if base is None:
-            yield unit, template_bytes(catalog, unit, period)
+            yield unit, template_bytes(catalog, unit, period, key=key)
             continue
-        infos, parts, marked = base
-        pairs = [(_xml(_NAME), _xml(unit.name)), (_CODE.encode(), _xml(unit.code))]
+        infos, parts, marked, holder_signature = base
+        # The signature first: its hex digits must not be touched by the other replacements.
+        pairs = [(holder_signature, signature(unit).encode()), (_xml(_NAME), _xml(unit.name)), (_CODE.encode(), _xml(unit.code))]
         if unit.short is not None:
             pairs.append((_xml(_SHORT), _xml(unit.short)))
         if unit.official_code is not None:

@@ -40,11 +40,15 @@ def _plain(v):
 def cli_merge(args) -> int:
     from . import merge_folder
 
+    from ..signing import find_key
+
     bar = _Bar()
     try:
+        key = find_key(getattr(args, "key", None))
         fig = merge_folder(
             args.folder, args.output, period=args.period, expected=args.expected, regime=args.regime, progress=bar,
-            history=getattr(args, "history", None),
+            history=getattr(args, "history", None), key=key,
+            unsigned="error" if getattr(args, "unsigned", "canh-bao") == "loi" else "warning",
         )
     except XlcchcError as e:
         bar.close()

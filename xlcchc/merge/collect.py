@@ -154,12 +154,13 @@ def sent_at_iso(raw: Any) -> str | None:
         return None
 
 
-def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) -> FileResult:
+def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None, trust: tuple | None = None) -> FileResult:
     """Read and check one file; never raises (a worker process must not die on a bad file).
 
     The SHA-256 recorded is always that of the bytes the reader parsed (hashed here, in the worker, once):
     what the status sheet and the provenance name is exactly what was merged. `sha`, a hash the caller may
     have taken earlier, is not trusted for that (the file may have changed since); the merge passes "".
+    `trust` is (signing key, unsigned policy) when signatures are verified.
     """
     from ..check import check_return
     from ..read import ReturnError, read_return, values_of
@@ -171,7 +172,8 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None) ->
         res.error_code, res.error = "doc.unreadable", f"Không đọc được tệp “{rel}”: {e.strerror or e}"
         return res
     try:
-        ret = read_return(path, regime=regime)
+        key, unsigned = trust if trust is not None else (None, "warning")
+        ret = read_return(path, regime=regime, key=key, unsigned=unsigned)
     except ReturnError as e:
         res.error_code, res.error = e.code, str(e)
         res.sha256 = _sha256_or_blank(path)
@@ -267,10 +269,11 @@ def collect(
     progress: Callable[[int, int, str], None] | None = None,
     workers: int | None = None,
     skip: Path | None = None,
+    trust: tuple | None = None,
 ) -> Collected:
     scan = scan_folder(folder, skip)
     dup_of: dict[str, list[str]] = {}  # sha256 → identical copies skipped, shared with the first copy's result
-    jobs: list[tuple[str, str, str, float, str | None]] = []
+    jobs: list[tuple] = []
     invalid: list[FileResult] = []
     total = len(scan.workbooks)
     done = 0
@@ -284,7 +287,7 @@ def collect(
             if progress:
                 progress(done, total, rel)
             continue
-        jobs.append((str(path), rel, "", st.st_mtime, regime))
+        jobs.append((str(path), rel, "", st.st_mtime, regime, trust))
 
     best: dict[tuple[str, str, str], FileResult] = {}
     finals: dict[tuple[str, str, str], list[str]] = {}

@@ -38,6 +38,8 @@ def merge_folder(
     progress: Progress | None = None,
     workers: int | None = None,
     history: Path | str | None = None,
+    key=None,
+    unsigned: str = "warning",
 ) -> ProvincialFigures:
     """Read, check and consolidate every return under `folder`; write `output` (TONG_HOP.xlsx).
 
@@ -46,6 +48,8 @@ def merge_folder(
     regime and period are kept. Raises MergeError only when the merge cannot run; bad returns are
     reported in the result and the workbook. With `history` (a history store), the checks across
     periods run too: cumulative decreases, outliers, units that reported last period and not now.
+    With the consolidating office's signing `key`, each return's signature is verified (a mismatch is
+    Không hợp lệ; an unsigned template a warning, or Không hợp lệ with `unsigned="error"`).
     """
     from ..check import check_values
     from .readback import ProvincialError, read_adjustments
@@ -75,7 +79,8 @@ def merge_folder(
     if expected is not None:
         expected_codes = read_expected(expected) if isinstance(expected, (str, Path)) else list(expected)
 
-    col = collect(folder, regime=regime, progress=progress, workers=workers, skip=output.resolve())
+    col = collect(folder, regime=regime, progress=progress, workers=workers, skip=output.resolve(),
+                  trust=(key, unsigned) if key is not None else None)
 
     # The regime and period: as asked, else those of most returns.
     readable = [*col.best.values(), *col.others]
@@ -99,6 +104,7 @@ def merge_folder(
     if expected_codes is None:
         expected_codes = [u.code for u in registry.reporting_units()]
     status, used = _statuses(col, registry, regime, period_code, expected_codes)
+    copied = _copied_figures(used, registry, status)
 
     by_unit = {u: used[u].values for u in used}
     notes_by_unit = {u: used[u].notes for u in used if used[u].notes}
@@ -130,6 +136,7 @@ def merge_folder(
     provincial_findings = [*adj_problems, *check_values(final, catalog, top, file=output.name),
                            *target_findings(catalog, period_code, final, output.name)]
     unit_findings = [f for u in columns if u in used for f in used[u].findings]
+    unit_findings += copied
     for key, files in sorted(col.finals.items()):
         if key[0] == regime and key[1] == period_code and len(files) > 1 and key[2] in used:
             chosen = used[key[2]].rel
@@ -171,6 +178,42 @@ def merge_folder(
         findings=[*unit_findings, *provincial_findings], skipped=col.skipped,
         plan=progress.summary(registry) if progress else None,
     )
+
+
+#: Figures shared by chance are few; a copied workbook repeats every one. Below this many non-zero
+#: figures two returns may agree honestly (two small units with the same three counts).
+COPY_MIN_FIGURES = 5
+COPY_LIST_MAX = 5  # other units named in the status line; every pair is a finding row
+
+
+def _copied_figures(used: dict[str, FileResult], registry, status: list[UnitStatus]) -> list[Finding]:
+    """A Cảnh báo for each unit whose figures are identical to another unit's (a copied workbook).
+
+    The status line names a few of the others; the full list is one finding row per unit, so 2,000
+    copies give 2,000 rows, never one giant cell."""
+    groups: dict[tuple, list[str]] = {}
+    for unit, res in used.items():
+        figures = tuple(sorted((k, v) for k, v in res.values.items() if v is not None))
+        if sum(1 for _, v in figures if isinstance(v, (int, float)) and v != 0) >= COPY_MIN_FIGURES:
+            groups.setdefault(figures, []).append(unit)
+    rows = {s.unit: s for s in status if s.unit and s.file}
+    found: list[Finding] = []
+    for units in groups.values():
+        if len(units) < 2:
+            continue
+        units.sort()
+        for u in units:
+            others = [o for o in units if o != u]
+            shown = ", ".join(registry.label(o) for o in others[:COPY_LIST_MAX])
+            more = f" và {len(others) - COPY_LIST_MAX} đơn vị khác" if len(others) > COPY_LIST_MAX else ""
+            text = (f"Số liệu giống hệt báo cáo của {shown}{more} (có thể là bản sao của cùng một tệp); "
+                    "hãy xác nhận với đơn vị")
+            found.append(Finding(file=used[u].rel, unit=u, severity=WARNING, rule="merge.copied", message=text))
+            st = rows.get(u)
+            if st is not None and st.file == used[u].rel:
+                st.detail = f"{st.detail} Cảnh báo: {text}".strip()
+                st.warnings += 1
+    return found
 
 
 def _statuses(

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import layout
 from ..catalog.load import CatalogError, load_catalog, registry_of
@@ -24,6 +24,9 @@ from .normalise import _jsonable, normalise
 from .package import MAX_FILE_BYTES, _Package, _sniff, _which_zip, is_lock_file
 from .workbook import _Book
 
+if TYPE_CHECKING:
+    from ..signing import SigningKey
+
 LONG_NOTE = 2000  # a note longer than this is kept, with a warning (likely pasted by mistake)
 
 
@@ -33,11 +36,15 @@ def read_return(
     expected_unit: str | None = None,
     expected_period: str | None = None,
     regime: str | None = None,
+    key: SigningKey | None = None,
+    unsigned: str = "warning",
 ) -> Return:
     """Read a returned workbook; raise ReturnError (Vietnamese, `code` = `doc.*`) if it cannot be used.
 
     Cell-level problems do not raise: they become `cell.*` findings in `problems` (and on the cell),
-    so that one bad cell never hides the rest of the return.
+    so that one bad cell never hides the rest of the return. With the consolidating office's `key`
+    the template's signature is verified (`xlcchc.signing`): a mismatch is refused (`doc.signature`),
+    a template without one is a `doc.unsigned` warning, or refused when `unsigned="error"`.
     """
     path = Path(path)
     name = path.name
@@ -63,14 +70,17 @@ def read_return(
     pkg = _Package(name, data)
     _which_zip(pkg)
     book = _Book(pkg)
-    ret = _interpret(path, data, book, expected_unit=expected_unit, expected_period=expected_period, regime=regime)
+    ret = _interpret(
+        path, data, book, expected_unit=expected_unit, expected_period=expected_period, regime=regime,
+        key=key, unsigned=unsigned,
+    )
     return ret
 
 
 def _meta(book: _Book) -> dict[str, Any]:
     """Metadata by the XLCCHC_* names; falling back to the key/value columns of the metadata sheet."""
     meta: dict[str, Any] = {}
-    for key in layout.META_KEYS + layout.OPTIONAL_META_KEYS:
+    for key in (*layout.META_KEYS, *layout.OPTIONAL_META_KEYS, layout.PLAN_META):
         sr = book.ref(layout.meta_name(key))
         if sr and sr[0] in book.sheets:
             raw, _ = book.raw_value(book.cell(*sr))
@@ -122,9 +132,11 @@ def _plan(catalog: Catalog, unit: Unit) -> _Plan:
     return plan
 
 
-def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_period, regime) -> Return:
+def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_period, regime, key=None, unsigned="warning") -> Return:
     name = path.name
     meta = _meta(book)
+    _present(name, book, meta)
+    trust = _verify(name, meta, key, unsigned) if key is not None else None
     catalog, unit, period = _identity(name, book, meta, expected_unit=expected_unit, expected_period=expected_period, regime=regime)
     plan = _plan(catalog, unit)
     refs = _structure(name, book, meta, catalog, plan)
@@ -132,6 +144,8 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
         path=path, sha256=hashlib.sha256(data).hexdigest(), regime=catalog.regime, fingerprint=catalog.fingerprint,
         unit=unit.code, period=period.code, unit_name=meta.get("unit_name", unit.name),
     )
+    if trust is not None:
+        ret.problems.append(trust)
     _macros(name, book, ret)
     _cover(book, ret)
     # Values and notes: each sheet is parsed once, on its first cell.
@@ -163,8 +177,8 @@ def _looks_like_appendix(sheets) -> bool:
     return bool(names) and names[0] == layout.form_sheet(1) and layout.COVER_SHEET not in names
 
 
-def _identity(name: str, book: _Book, meta: dict[str, Any], *, expected_unit, expected_period, regime) -> tuple[Catalog, Unit, Period]:
-    """Regime, catalog, unit and period the metadata claims, each checked against what the caller expects."""
+def _present(name: str, book: _Book, meta: dict[str, Any]) -> None:
+    """The file is an xlcchc template (not one of the program's own outputs) with the metadata every step needs."""
     if _kind(book) == OWN_PROVINCIAL_KIND:
         raise ReturnError(
             "doc.own_output",
@@ -187,6 +201,50 @@ def _identity(name: str, book: _Book, meta: dict[str, Any], *, expected_unit, ex
                 "doc.meta",
                 f"Tệp “{name}”: thông tin biểu mẫu bị sửa hoặc xóa (thiếu “{key}”); hãy dùng biểu mẫu gốc đã được gửi",
             )
+
+
+_UNSIGNED = (
+    "Tệp “{name}” là biểu mẫu chưa có chữ ký của cơ quan tổng hợp (tạo trước khi biểu mẫu được ký, hoặc chữ ký "
+    "đã bị xóa): không xác minh được đơn vị, kỳ báo cáo và bố cục của biểu mẫu — hãy dùng biểu mẫu mới đã ký"
+)
+
+
+def _verify(name: str, meta: dict[str, Any], key: SigningKey, unsigned: str) -> Finding | None:
+    """The signature against the consolidating office's key: refused unless it matches what the file claims."""
+    from ..signing import FIELD_LABELS, sample_key, verify
+
+    sig = meta.get("signature")
+    if not sig:
+        if unsigned == "error":
+            raise ReturnError("doc.unsigned", _UNSIGNED.format(name=name) + " (cấu hình tổng hợp không nhận biểu mẫu chưa ký)")
+        return Finding(file=name, severity=WARNING, rule="doc.unsigned", message=_UNSIGNED.format(name=name))
+    verdict = verify(meta, sig, key)
+    if verdict.ok:
+        return None
+    if verdict.reason == "other_key":
+        whose = "khóa mẫu công khai của bộ báo cáo mẫu" if verdict.key_id == sample_key().key_id else f"một khóa khác (mã khóa {verdict.key_id})"
+        raise ReturnError(
+            "doc.signature_key",
+            f"Tệp “{name}” được ký bằng {whose}, không phải khóa của cơ quan tổng hợp này (mã khóa {key.key_id}); "
+            "biểu mẫu không do cơ quan này phát hành — hãy dùng biểu mẫu đã được gửi cho đơn vị",
+        )
+    if verdict.reason == "mismatch" and verdict.changed:
+        what = "; ".join(
+            FIELD_LABELS[k] + (f" (nay ghi “{_short(meta.get(k) or '', 30)}”)" if k in ("unit", "period", "regime") else "")
+            for k in verdict.changed
+        )
+        detail = f"đã bị sửa: {what}"
+    else:
+        detail = "thông tin biểu mẫu hoặc chữ ký đã bị sửa"
+    raise ReturnError(
+        "doc.signature",
+        f"Tệp “{name}”: chữ ký của cơ quan tổng hợp không khớp — {detail}; số liệu không được dùng, "
+        "hãy nhập vào biểu mẫu gốc đã được gửi cho đơn vị",
+    )
+
+
+def _identity(name: str, book: _Book, meta: dict[str, Any], *, expected_unit, expected_period, regime) -> tuple[Catalog, Unit, Period]:
+    """Regime, catalog, unit and period the metadata claims, each checked against what the caller expects."""
     fmt = meta.get("format", layout.FORMAT_VERSION)
     if fmt != layout.FORMAT_VERSION:
         raise ReturnError(

@@ -1,0 +1,211 @@
+"""Signed templates: tampering with what the reader trusts is detected where the key is (issue #13).
+
+The metadata sheet is very hidden but not secret; these are the edits a unit (or anyone) can make to
+it with Excel or a zip tool. With the consolidating office's key each one is refused with a message
+that says what was changed; without the key (unit staff) the workbook is still checked as before.
+"""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlcchc import layout
+from xlcchc.check import check_file, is_fatal
+from xlcchc.layout import layout_hash
+from xlcchc.read import ReturnError, read_return
+from xlcchc.signing import SIGNED_KEYS, SigningKey, find_key, read_key_file, sample_key, sign, verify
+
+from .bad_inputs.make_corpus import _Book, _Package, _meta_edit, filled, rewrite_zip, set_cells
+from .conftest import ROOT
+
+KEY = sample_key()
+
+
+def _write(tmp_path: Path, data: bytes, name: str = "x.xlsx") -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def _refused(path: Path, key: SigningKey = KEY, **kw) -> ReturnError:
+    with pytest.raises(ReturnError) as ei:
+        read_return(path, key=key, **kw)
+    return ei.value
+
+
+def test_the_sample_key_file_beside_the_samples_is_the_sample_key():
+    key = read_key_file(ROOT / "samples" / "KHOA_KY_MAU.key")
+    assert key.secret == KEY.secret and key.is_sample
+    text = (ROOT / "samples" / "KHOA_KY_MAU.key").read_text(encoding="utf-8")
+    assert "KHÓA KÝ MẪU" in text and "Không dùng khóa này để ký biểu mẫu thật" in text
+
+
+def test_an_untouched_signed_return_passes(tmp_path):
+    path = _write(tmp_path, filled())
+    ret = read_return(path, key=KEY)
+    assert not [p for p in ret.problems if p.rule.startswith("doc.")]
+    sample = ROOT / "samples" / "bao-cao-2022" / "BC_CCHC_2022_SNV.xlsx"
+    assert not [f for f in check_file(sample, key=KEY) if f.rule.startswith("doc.")]
+
+
+TAMPER = {
+    "unit": ("STP", "mã đơn vị (nay ghi “STP”)"),
+    "period": ("2022-6T", "kỳ báo cáo (nay ghi “2022-6T”)"),
+    "unit_name": ("Sở Tư pháp", "tên đơn vị"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(TAMPER))
+def test_editing_an_identity_field_is_refused_and_named(tmp_path, field):
+    value, phrase = TAMPER[field]
+    path = _write(tmp_path, _meta_edit(filled(), field, value))
+    err = _refused(path)
+    assert err.code == "doc.signature" and phrase in str(err), str(err)
+    # Without the key (a unit's own check) nothing is verified and the edit goes through as before.
+    assert getattr(read_return(path), field) == value
+
+
+def test_regime_and_fingerprint_edits_are_refused_and_named(tmp_path):
+    # Another regime's id (and its fingerprint, so that the catalog check alone would pass).
+    from xlcchc.catalog import load_catalog
+
+    other = load_catalog("tinh-2021")
+    data = _meta_edit(_meta_edit(filled(), "regime", other.regime), "fingerprint", other.fingerprint)
+    err = _refused(_write(tmp_path, data))
+    assert err.code == "doc.signature"
+    assert "chế độ báo cáo (nay ghi “tinh-2021”)" in str(err) and "phiên bản danh mục chỉ tiêu" in str(err)
+
+
+def _swap_names(data: bytes, a: str, b: str) -> bytes:
+    """Swap two defined names' targets and recompute the layout hash into the metadata: the attack the
+    layout hash alone cannot see."""
+    def wb(x: bytes) -> bytes:
+        t = x.decode()
+        ta = re.search(rf'<definedName name="{a}">([^<]*)</definedName>', t).group(1)
+        tb = re.search(rf'<definedName name="{b}">([^<]*)</definedName>', t).group(1)
+        t = t.replace(f'<definedName name="{a}">{ta}<', f'<definedName name="{a}">\x00<')
+        t = t.replace(f'<definedName name="{b}">{tb}<', f'<definedName name="{b}">{ta}<')
+        return t.replace("\x00", tb).encode()
+
+    data = rewrite_zip(data, {"xl/workbook.xml": wb})
+    names = _Book(_Package("x", data)).names
+    return _meta_edit(data, "layout", layout_hash(names))
+
+
+def test_swapped_names_with_a_recomputed_layout_hash_are_refused(tmp_path):
+    data = _swap_names(filled(), "BM3_3_1_1", "BM3_3_1_2")
+    assert read_return(_write(tmp_path, data, "nokey.xlsx")).cells  # the layout check alone is fooled
+    err = _refused(_write(tmp_path, data))
+    assert err.code == "doc.signature" and "bố cục biểu mẫu (tên ô)" in str(err)
+
+
+def test_a_signature_copied_from_another_units_template_is_refused(tmp_path):
+    """Everything of STP's metadata except the layout would be needed; the signature alone is not enough."""
+    stp = filled("STP")
+    sig = _Book(_Package("x", stp))
+    from xlcchc.read.interpret import _meta
+
+    stp_sig = _meta(sig)["signature"]
+    data = _meta_edit(_meta_edit(filled(), "unit", "STP"), "signature", stp_sig)
+    err = _refused(_write(tmp_path, data))
+    assert err.code == "doc.signature"
+
+
+def test_unsigned_template_is_a_warning_or_refused_by_setting(tmp_path):
+    data = set_cells(filled(), {layout.meta_name("signature"): None})
+    path = _write(tmp_path, data)
+    ret = read_return(path, key=KEY)
+    warn = [p for p in ret.problems if p.rule == "doc.unsigned"]
+    assert warn and warn[0].severity == "Cảnh báo" and "chưa có chữ ký" in warn[0].message
+    err = _refused(path, unsigned="error")
+    assert err.code == "doc.unsigned"
+    # A template made before signatures (no signature name at all) is recognised the same way.
+    old = rewrite_zip(data, {"xl/workbook.xml": lambda x: re.sub(rb'<definedName name="XLCCHC_SIGNATURE">[^<]*</definedName>', b"", x)})
+    old = _meta_edit(old, "layout", layout_hash(_Book(_Package("x", old)).names))
+    ret = read_return(_write(tmp_path, old, "old.xlsx"), key=KEY)
+    assert [p.rule for p in ret.problems if p.rule.startswith("doc.")] == ["doc.unsigned"]
+
+
+def test_a_template_signed_with_another_key_is_refused(tmp_path):
+    other = SigningKey(b"\x01" * 32)
+    err = _refused(_write(tmp_path, filled()), key=other)
+    assert err.code == "doc.signature_key" and "khóa mẫu công khai" in str(err) and other.key_id in str(err)
+
+
+@pytest.mark.parametrize("garbage", ["v1.abc", "x" * 40, "v2." + "0" * 100])
+def test_a_garbled_signature_is_refused(tmp_path, garbage):
+    err = _refused(_write(tmp_path, _meta_edit(filled(), "signature", garbage)))
+    assert err.code == "doc.signature"
+
+
+def test_every_signed_field_changes_the_verdict():
+    meta = {k: f"v-{k}" for k in SIGNED_KEYS}
+    sig = sign(meta, KEY)
+    assert verify(meta, sig, KEY).ok
+    for k in SIGNED_KEYS:
+        v = verify({**meta, k: meta[k] + "x"}, sig, KEY)
+        assert not v.ok and v.changed == (k,), k
+
+
+def test_key_is_created_once_in_the_profile_and_found_again(tmp_path, monkeypatch):
+    from xlcchc.signing import profile_key_path, signing_key
+
+    monkeypatch.delenv("XLCCHC_KEY_FILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "cfg"))
+    assert find_key() is None
+    k1 = signing_key()
+    assert profile_key_path().exists() and (profile_key_path().stat().st_mode & 0o077) == 0
+    assert find_key().secret == k1.secret == signing_key().secret and not k1.is_sample
+
+
+def test_merge_refuses_the_tampered_return_and_completes(tmp_path):
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder, filled("SNV"), "snv.xlsx")
+    _write(folder, _meta_edit(filled("SNV", seed=2), "unit", "STP"), "stp_forged.xlsx")
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx", key=KEY)
+    by_file = {s.file: s for s in fig.status if s.file}
+    assert by_file["stp_forged.xlsx"].status == "Không hợp lệ"
+    assert "mã đơn vị (nay ghi “STP”)" in by_file["stp_forged.xlsx"].detail
+    assert by_file["snv.xlsx"].status != "Không hợp lệ"
+
+
+def test_signed_return_survives_libreoffice_and_openpyxl_round_trips(tmp_path):
+    from xlcchc.office import recalculate
+
+    src = _write(tmp_path, filled())
+    wb = openpyxl.load_workbook(src)
+    wb.save(tmp_path / "openpyxl.xlsx")
+    ret = read_return(tmp_path / "openpyxl.xlsx", key=KEY)
+    assert not [p for p in ret.problems if p.rule.startswith("doc.")]
+    lo = recalculate(src, tmp_path / "lo")
+    ret = read_return(lo, key=KEY)
+    assert not [p for p in ret.problems if p.rule.startswith("doc.")]
+    assert ret.unit == "SNV" and ret.period == "2022-N"
+
+
+def test_identical_figures_from_different_units_are_a_warning_on_the_status_sheet(tmp_path):
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder, filled("H-BA-THUOC", seed=3), "bt.xlsx")
+    _write(folder, filled("H-CAM-THUY", seed=3), "ct.xlsx")  # the same figures typed into another district template
+    _write(folder, filled("H-DONG-SON", seed=4), "ds.xlsx")
+    out = tmp_path / "TONG_HOP.xlsx"
+    fig = merge_folder(folder, out, key=KEY)
+    by_unit = {s.unit: s for s in fig.status if s.file}
+    assert "Số liệu giống hệt báo cáo của" in by_unit["H-BA-THUOC"].detail and "Cẩm Thủy" in by_unit["H-BA-THUOC"].detail
+    assert "Số liệu giống hệt" in by_unit["H-CAM-THUY"].detail and "Số liệu giống hệt" not in by_unit["H-DONG-SON"].detail
+    assert by_unit["H-BA-THUOC"].warnings >= 1
+    assert sorted(f.unit for f in fig.findings if f.rule == "merge.copied") == ["H-BA-THUOC", "H-CAM-THUY"]
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert any("Số liệu giống hệt báo cáo của" in t for t in texts)
