@@ -118,11 +118,40 @@ def test_every_department_and_commune_but_a_few_sent_and_the_planted_problems_ar
     assert len(set(communes)) > 100 and sum(wards) / len(wards) > 2 * sum(communes) / len(communes)
 
 
+def _plan_counts(used: dict) -> dict[str, float]:
+    """2.1 / 2.2 of the 2026–2030 plan, read with openpyxl: a task is done when every lead unit that has
+    something to do (not “Không phát sinh”) reported “Đã hoàn thành”."""
+    import openpyxl
+
+    from xlcchc.plan import load_plan
+
+    plan = load_plan("kh-2026-2030")
+    status: dict[str, dict[str, str]] = {}
+    for code, path in used.items():
+        wb = openpyxl.load_workbook(path, read_only=True)
+        refs = {name: next(iter(dn.destinations)) for name, dn in wb.defined_names.items()
+                if name.startswith("NV_") and name.endswith("_TT")}
+        if refs:
+            cells = {f"{c.column_letter}{c.row}": c.value for row in wb["Nhiệm vụ"].iter_rows(min_col=6, max_col=6)
+                     for c in row if c.value is not None and hasattr(c, "column_letter")}
+            for name, (sheet, ref) in refs.items():
+                status.setdefault(code, {})[name] = cells.get(ref.replace("$", ""))
+        wb.close()
+    done = 0
+    for t in plan.tasks:
+        leads = [u.code for u in REG.units if u.code != REG.top and (u.code in t.lead_refs or u.kind in t.lead_refs)]
+        got = [status.get(u, {}).get(f"NV_{t.id.replace('.', '_')}_TT") for u in leads]
+        todo = [g for g in got if g != "Không phát sinh"]
+        done += bool(todo) and all(g == "Đã hoàn thành" for g in todo)
+    return {"plan_tasks": float(len(plan.tasks)), "plan_done": float(done)}
+
+
 def test_provincial_figures_equal_an_independent_computation(bundle, cells):
     out, folder, fig = bundle
     used = {st.unit: folder / st.file for st in fig.status if st.status in ("Đã nộp", "Có lỗi") and st.file}
     by_unit = {code: _read(path, REG.by_code[code], cells) for code, path in sorted(used.items())}
     want: dict[str, float | None] = {}
+    plan_counts = _plan_counts(used)
     for ind in CAT.value_indicators():
         agg = ind.aggregate
         who = [c for c in by_unit if REG.by_code[c].kind in agg.filled_by or c in agg.filled_by]
@@ -134,6 +163,8 @@ def test_provincial_figures_equal_an_independent_computation(bundle, cells):
             want[ind.key] = _percent(sum(answers), len(answers)) if answers else None
         elif agg.method == "lead":
             want[ind.key] = by_unit.get(agg.lead, {}).get(ind.key)
+        elif agg.method in ("plan_tasks", "plan_done"):  # counted from the returns' “Nhiệm vụ” sheets
+            want[ind.key] = plan_counts[agg.method]
     sums = {r.target: r.terms for r in CAT.rules if r.kind == "sum"}
     for _ in range(3):
         for ind in CAT.value_indicators():

@@ -339,8 +339,10 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
     problems = [p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
     from .plan.check import task_findings  # the “Nhiệm vụ” sheet (xlcchc.plan.track)
 
+    from .template_tasks import as_of
+
     tasks = task_findings(catalog.regime, unit, parse_period(ret.period), ret.tasks, file=ret.path.name,
-                          cells=ret.task_cells) if ret.plan else []
+                          cells=ret.task_cells, today=as_of(ret.cover.get("BIA_NGAY_GUI"))) if ret.plan else []
     return sorted([*problems, *found, *tasks], key=Finding.sort_key)
 
 

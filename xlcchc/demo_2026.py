@@ -69,7 +69,7 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     res.figures = fig
     res.status_counts = dict(Counter(st.status for st in fig.status))
     # 4. the appendix
-    res.appendix = write_appendix(fig, out / "PHU_LUC_2026.xlsx")
+    res.appendix = write_appendix(fig, out / "PHU_LUC_2026.xlsx", annexes=("plan",) if fig.plan else ())
     if pdf:
         from .office import OfficeError, soffice_available, to_pdf
 
@@ -109,6 +109,14 @@ def _summary(res: Demo2026, registry, kind_counts) -> list[str]:
         v = fig.values.get(key)
         if v is not None and ind is not None:
             L.append(f"   - {ind}: {fmt_vn(v)}")
+    if fig.plan:  # the plan sheet and the follow-up list of TONG_HOP_2026.xlsx (xlcchc.merge.plan)
+        done = sum(t["completed"] for t in fig.plan["tasks"])
+        L.append(f"   - {fig.plan['title']}: {done}/{len(fig.plan['tasks'])} nhiệm vụ đã hoàn thành (Biểu mẫu 1, "
+                 f"mục 2.1/2.2, tính từ trang “Nhiệm vụ” của các đơn vị); trang “Kế hoạch” (nhiệm vụ × đơn vị chủ trì) "
+                 f"và “Nhắc việc”: {fig.plan['follow_up']} việc quá hạn hoặc đến hạn trong 30 ngày")
+        late = [t["id"] for t in fig.plan["tasks"] if t["situation"] in ("Quá hạn", "Hoàn thành quá hạn")]
+        if late:
+            L.append(f"   - Nhiệm vụ quá hạn hoặc hoàn thành quá hạn: {', '.join(late)}")
     L.append(f"4. Phụ lục năm 2026: {res.appendix}" + (f" và {res.pdf}" if res.pdf else f" (không có PDF: {res.pdf_problem})"))
     L.append(f"Thời gian phần năm 2026: {fmt_vn(round(res.seconds, 1))} giây.")
     return L

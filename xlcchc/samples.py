@@ -439,7 +439,10 @@ def _doc(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn):
         if v is None and not note:
             continue
         rows.append(ValueRow(form=ind.form, code=ind.code, value=v, note=note))
-    return ValuesDoc(regime=catalog.regime, unit=unit.code, period=period, values=rows)
+    from .samples_tasks import sample_tasks  # task statuses when the period has a plan (none in 2022)
+
+    return ValuesDoc(regime=catalog.regime, unit=unit.code, period=period, values=rows,
+                     tasks=sample_tasks(catalog, unit, period))
 
 
 def _fill(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn, cover: dict, work: Path) -> bytes:

@@ -133,7 +133,7 @@ def check_formula(tl: TaskLayout, t: Task) -> str:
     known = ",".join(f'{s}<>"{x}"' for x in STATUSES)
     error = (
         f'OR(AND({s}<>"",{known}),AND({g}<>"",NOT(ISNUMBER({g}))),'
-        f'AND({s}="{DONE}",OR({g}="",TRIM({p})="")),AND(ISNUMBER({g}),{g}>TODAY()))'
+        f'AND({s}="{DONE}",OR({g}="",TRIM({p})="")),AND(ISNUMBER({g}),{g}>IF(ISNUMBER(BIA_NGAY_GUI),BIA_NGAY_GUI,TODAY())))'
     )
     warning = (
         f'OR(AND({s}="{DONE}",ISNUMBER({g}),ISNUMBER({e}),{g}>{e}),'
@@ -155,7 +155,7 @@ def check_rows(tl: TaskLayout) -> list[dict]:
             "where": t.id,
             "severity": "Lỗi",
             "message": (f"Nhiệm vụ {t.id}{when}: trạng thái chọn trong danh sách; “{DONE}” cần ngày hoàn thành và "
-                        "sản phẩm; ngày hoàn thành không sau hôm nay; quá hạn mà chưa hoàn thành là cảnh báo"),
+                        "sản phẩm; ngày hoàn thành không sau ngày gửi báo cáo (hoặc hôm nay); quá hạn mà chưa hoàn thành là cảnh báo"),
             "formula": check_formula(tl, t),
             "cached": blank,
             "link": f"#'{SHEET}'!{tl.ref(t, COL_STATUS, False)}",
@@ -303,6 +303,14 @@ def _row_height(t: Task, products: str) -> float:
     return _height((t.content, WIDTHS[1]), (products, WIDTHS[2]), (t.deadline_text, WIDTHS[3]))
 
 
+def as_of(sent) -> _dt.date:
+    """The date a completion date may not pass: the cover's send date when given, else today."""
+    from .plan.track import _as_date
+
+    d, _ = _as_date(sent, True)
+    return d or _dt.date.today()
+
+
 # --- filling (`values import` of a values file with `tasks`) ---------------------------------------
 
 def fill_tasks(book, doc, catalog: Catalog, unit: Unit, period: Period, put, read_cell) -> tuple[list[str], list[str], dict, dict]:
@@ -337,7 +345,7 @@ def fill_tasks(book, doc, catalog: Catalog, unit: Unit, period: Period, put, rea
                 put(layout.task_name(row.task, field), v)
         given[row.task] = vals
         written.append(row.task)
-    today = _dt.date.today()
+    today = as_of(read_cell("BIA_NGAY_GUI"))
     statuses: dict[str, str] = {}
     cached: dict[str, dict] = {}
     situations = []

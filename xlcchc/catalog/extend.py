@@ -140,7 +140,10 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
             raise fail(None, None, "mỗi [[remap.agg]] cần from, to và reason (có thể thêm kinds, by)")
         for form, fr in sorted(forms.items()):
             for row in fr.get("row", []):
-                if row.get("kind") == "heading" or str(row.get("agg", "none")).split(":")[0].strip() != frm:
+                method = str(row.get("agg", "none")).split(":")[0].strip()
+                # the plan methods are the lead's figure wherever no plan of that level is tracked
+                method = "lead" if method in ("plan_tasks", "plan_done") else method
+                if row.get("kind") == "heading" or method != frm:
                     continue
                 if kinds is not None and row.get("kind") not in kinds:
                     continue

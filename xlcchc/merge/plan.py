@@ -104,6 +104,7 @@ class PlanProgress:
         return {
             "plan": self.plan.id, "title": self.plan.title, "end": self.end.isoformat(),
             "annexes": [{"id": a.id, "title": a.title} for a in self.plan.annexes],
+            "follow_up": len(self.follow_up()),
             "tasks": [
                 {"id": tp.task.id, "annex": tp.task.annex, "number": tp.task.number, "content": tp.task.content,
                  "leads": "; ".join(KIND_LABELS.get(r) or registry.label(r, short=True) for r in tp.task.lead_refs),

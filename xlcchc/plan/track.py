@@ -136,7 +136,7 @@ def check_report(task: Task, report: TaskReport | None, period_end: date, today:
                                f"{tid}: đã quá hạn ({due:%d/%m/%Y}) nhưng chưa hoàn thành"))
     if r.done_on and r.done_on > today:
         out.append(TaskProblem(task.id, "done_on", "Lỗi", "task.future",
-                               f"{tid}: ngày hoàn thành {r.done_on:%d/%m/%Y} là ngày trong tương lai"))
+                               f"{tid}: ngày hoàn thành {r.done_on:%d/%m/%Y} là ngày sau {today:%d/%m/%Y} (ngày gửi báo cáo, hoặc hôm nay khi chưa ghi ngày gửi)"))
     return out
 
 
