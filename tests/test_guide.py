@@ -81,8 +81,12 @@ def test_pdf_through_libreoffice_keeps_text_and_pictures(tmp_path):
     for _level, title in _headings(MD.read_text("utf-8")):
         assert re.sub(r"[*`]", "", title) in flat, title
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
-    rows = [line for line in images.splitlines()[2:] if line.strip() and " image " in line]
+    rows = [line.split() for line in images.splitlines()[2:] if line.strip() and " image " in line]
     assert len(rows) == len(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", MD.read_text("utf-8")))
+    # Every picture fits the A4 page's text width (8.27 in less margins): width in pixels / x-ppi.
+    for row in rows:
+        width_px, x_ppi = int(row[3]), float(row[12])
+        assert width_px / x_ppi <= 7.0, row
 
 
 def test_cli_guide(tmp_path, capsys):

@@ -45,12 +45,12 @@ class GuideError(XlcchcError):
 
 
 #: Widest a picture prints (CSS pixels, 96 per inch): the text width of an A4 page with 2 cm margins.
-MAX_IMAGE_WIDTH = 640
+MAX_IMAGE_WIDTH = 600
 
 
-def _png_width(data: bytes) -> int | None:
+def _png_size(data: bytes) -> tuple[int, int] | None:
     if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
-        return int.from_bytes(data[16:20], "big")
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     return None
 
 
@@ -72,8 +72,11 @@ def _images(body: str, base: Path, embed: bool) -> str:
             uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
         else:
             uri = path.as_uri()
-        width = _png_width(data)
-        size = f' width="{min(width, MAX_IMAGE_WIDTH)}"' if width else ""
+        dims = _png_size(data)
+        size = ""
+        if dims:  # both, scaled together: LibreOffice's HTML import ignores a width given alone
+            w = min(dims[0], MAX_IMAGE_WIDTH)
+            size = f' width="{w}" height="{round(dims[1] * w / dims[0])}"'
         return f'{m.group(1)}"{html.escape(uri)}"{size}'
 
     return re.sub(r'(<img\s[^>]*?src=)"([^"]+)"', repl, body)
