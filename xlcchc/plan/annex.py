@@ -11,7 +11,7 @@ from typing import Any
 from ..annexes import ANNEX_SHEETS, _annex_row, _annex_table, _empty_note
 
 HEADERS = ["TT", "Nội dung thực hiện", "Cơ quan chủ trì", "Thời gian hoàn thành", "Đơn vị đã hoàn thành", "Tình hình"]
-WIDTHS = [44, 420, 170, 170, 90, 110]
+WIDTHS = [40, 380, 150, 170, 90, 110]  # 940 px: one landscape page wide (printing.LANDSCAPE_PX)
 
 
 def write_plan_annex(wb: Any, ctx: Any) -> None:
@@ -36,8 +36,16 @@ def write_plan_annex(wb: Any, ctx: Any) -> None:
         row += 1
         for t in tasks:
             cells = [(t["number"], "center", False), (" ".join(t["content"].split()), "left", False),
-                     (t["leads"], "left", False), (t["deadline"], "left", False),
+                     (t["leads"], "left", False), (_milestones(t["deadline"]), "left", False),
                      (t["done"].replace(" đơn vị", ""), "center", False),
                      (t["situation"], "center", t["situation"] == "Quá hạn")]
             _annex_row(ws, ctx, row, cells, WIDTHS)
             row += 1
+
+
+def _milestones(text: str) -> str:
+    """Several milestones of one cell (“- Kế hoạch: …. - Báo cáo: …”) one per line, words unchanged."""
+    import re
+
+    t = " ".join(text.split())
+    return re.sub(r"\s+-\s+(?=\S)", "\n- ", t) if t.startswith("- ") else t
