@@ -25,6 +25,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,38 +133,48 @@ def run_merge(folder: Path, output: Path, workers: int | None) -> dict:
             "values": {k: v for k, v in fig.values.items()}}
 
 
-def run_baseline(folder: Path, limit: int) -> dict:
+def run_baseline(folder: Path, limit: int, regime: str = "tinh-2022", period: str | None = None) -> dict:
+    """openpyxl, one process: every value by its defined name, newest return per unit, same aggregation."""
     import openpyxl
 
     from xlcchc.catalog.load import load_catalog, registry_of
     from xlcchc.layout import value_name
     from xlcchc.merge.aggregate import base_values, finalize
 
-    cat = load_catalog("tinh-2022")
+    t_cat = time.perf_counter()
+    cat = load_catalog(regime)
     reg = registry_of(cat)
-    files = sorted(folder.glob("*.xlsx"))
-    count = min(limit, len(files))
     t = time.perf_counter()
+    files = sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith("~$"))
+    count = min(limit, len(files))
     best: dict[str, tuple] = {}
     for p in files[:count]:
-        wb = openpyxl.load_workbook(p, data_only=True)
+        try:
+            wb = openpyxl.load_workbook(p, data_only=True)
+        except Exception:  # noqa: BLE001 - damaged or foreign: skipped
+            continue
+
         def cell(name):
             dn = wb.defined_names.get(name)
             if dn is None:
                 return None
             sheet, ref = next(iter(dn.destinations))
-            return wb[sheet][ref.replace("$", "")].value
+            return wb[sheet][ref.replace("$", "")].value if sheet in wb.sheetnames else None
         unit = cell("XLCCHC_UNIT")
+        if cell("XLCCHC_REGIME") != regime or (period is not None and cell("XLCCHC_PERIOD") != period) \
+                or unit not in reg.by_code:
+            continue
         sent = cell("BIA_NGAY_GUI")
         vals = {i.key: cell(value_name(i.form, i.code)) for i in cat.value_indicators()}
         vals = {k: (float(v) if isinstance(v, (int, float)) else None) for k, v in vals.items()}
         key = (str(sent), p.name)
         if unit not in best or key > best[unit][0]:
             best[unit] = (key, vals)
-    by_unit = {u: v for u, (_, v) in best.items()}
+    by_unit = {u: v for u, (_, v) in best.items() if u != reg.top}
     computed, final = finalize(cat, base_values(cat, reg, by_unit))
     secs = time.perf_counter() - t
-    return {"seconds": secs, "files": count, "per_file": secs / max(count, 1), "values": final}
+    return {"seconds": secs, "files": count, "per_file": secs / max(count, 1), "values": final,
+            "untimed": t - t_cat}
 
 
 _DEFINED = re.compile(rb'<definedName name="([^"]+)"[^>]*>([^<]+)</definedName>')
@@ -205,19 +216,26 @@ def _calamine_one(path: str, keys: list[tuple[str, str]]) -> tuple:
         return None
 
     unit, sent = cell("XLCCHC_UNIT"), cell("BIA_NGAY_GUI")
+    ident = (cell("XLCCHC_REGIME"), cell("XLCCHC_PERIOD"))
     vals = {}
     for key, name in keys:
         v = cell(name)
         vals[key] = float(v) if isinstance(v, (int, float)) else None
-    return unit, str(sent), Path(path).name, vals
+    return unit, str(sent), Path(path).name, vals, ident
 
 
 def _calamine_star(args):
-    return _calamine_one(*args)
+    try:
+        return _calamine_one(*args)
+    except Exception:  # noqa: BLE001 - a damaged or foreign file: the afternoon hack skips it
+        return None
 
 
-def run_calamine(folder: Path, workers: int = 2) -> dict:
-    """The issue's baseline: python-calamine on 2 processes, no checks, the same aggregation."""
+def run_calamine(folder: Path, workers: int = 2, regime: str = "tinh-2022", period: str | None = None) -> dict:
+    """The issue's baseline: python-calamine on 2 processes, no checks, the same aggregation.
+
+    Files of another regime or period (by their metadata names) and files calamine cannot open are
+    skipped; the newest return of each unit (cover date, then name) is used."""
     import multiprocessing as mp
 
     from xlcchc.catalog.load import load_catalog, registry_of
@@ -225,20 +243,25 @@ def run_calamine(folder: Path, workers: int = 2) -> dict:
     from xlcchc.merge.aggregate import base_values, finalize
 
     t_cat = time.perf_counter()
-    cat = load_catalog("tinh-2022")
+    cat = load_catalog(regime)
     reg = registry_of(cat)
     keys = [(i.key, value_name(i.form, i.code)) for i in cat.value_indicators()]
     t = time.perf_counter()
-    files = sorted(folder.glob("*.xlsx"))
+    files = sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith("~$"))
     jobs = [(str(p), keys) for p in files]
     with mp.get_context("fork").Pool(workers) as pool:
         results = pool.map(_calamine_star, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
     best: dict[str, tuple] = {}
-    for unit, sent, name, vals in results:
+    for got in results:
+        if got is None:
+            continue
+        unit, sent, name, vals, (reg_id, per) = got
+        if reg_id != regime or (period is not None and per != period) or unit not in reg.by_code:
+            continue
         key = (sent, name)
         if unit not in best or key > best[unit][0]:
             best[unit] = (key, vals)
-    by_unit = {u: v for u, (_, v) in best.items()}
+    by_unit = {u: v for u, (_, v) in best.items() if u != reg.top}
     computed, final = finalize(cat, base_values(cat, reg, by_unit))
     secs = time.perf_counter() - t
     return {"seconds": secs, "files": len(files), "per_file": secs / max(len(files), 1), "values": final,
@@ -246,8 +269,11 @@ def run_calamine(folder: Path, workers: int = 2) -> dict:
 
 
 def _unzip_one(path: str) -> int:
-    with zipfile.ZipFile(path) as z:
-        return sum(len(z.read(i)) for i in z.infolist())
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(len(z.read(i)) for i in z.infolist())
+    except Exception:  # noqa: BLE001 - not a zip: nothing to inflate
+        return 0
 
 
 def run_unzip(folder: Path, workers: int = 2) -> dict:
@@ -255,21 +281,22 @@ def run_unzip(folder: Path, workers: int = 2) -> dict:
     import multiprocessing as mp
 
     t = time.perf_counter()
-    files = [str(p) for p in sorted(folder.glob("*.xlsx"))]
+    files = [str(p) for p in sorted(folder.rglob("*.xlsx"))]
     with mp.get_context("fork").Pool(workers) as pool:
         total = sum(pool.map(_unzip_one, files, chunksize=max(1, len(files) // (workers * 8))))
     return {"seconds": time.perf_counter() - t, "files": len(files), "bytes": total}
 
 
-def _child(kind: str, args: dict) -> dict:
+def _child(kind: str, args: dict, env: dict | None = None) -> dict:
     """Run one measurement in a fresh interpreter (the whole process timed, imports included);
     peak RSS of the process itself and of its workers."""
     code = (
         "import time; t0=time.perf_counter(); import json,sys,resource; sys.path.insert(0,%r); import bench.merge_bench as b;"
         "from pathlib import Path; a=json.loads(sys.argv[1]); k=a['kind'];"
         "r = b.run_merge(Path(a['folder']), Path(a['out']), a['workers']) if k=='merge' else "
-        "b.run_baseline(Path(a['folder']), a['limit']) if k=='openpyxl' else "
-        "b.run_calamine(Path(a['folder'])) if k=='calamine' else b.run_unzip(Path(a['folder']));"
+        "b.run_baseline(Path(a['folder']), a['limit'], a.get('regime', 'tinh-2022'), a.get('period')) if k=='openpyxl' else "
+        "b.run_calamine(Path(a['folder']), regime=a.get('regime', 'tinh-2022'), period=a.get('period')) if k=='calamine' else "
+        "b.run_unzip(Path(a['folder']));"
         "r['rss_self']=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
         "r['rss_children']=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
         "r['process']=time.perf_counter()-t0;"
@@ -277,7 +304,7 @@ def _child(kind: str, args: dict) -> dict:
     ) % str(ROOT)
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code, json.dumps({"kind": kind, **args})],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env={**os.environ, **(env or {})})
     r = json.loads(out.stdout.strip().splitlines()[-1])
     # Interpreter start and imports included, as a user waits; a baseline's use of our catalog (which an
     # afternoon hack would have typed in) is not counted against it.
@@ -306,24 +333,26 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _median_run(kind: str, args: dict, runs: int) -> dict:
-    results = [_child(kind, args) for _ in range(runs)]
+def _median_run(kind: str, args: dict, runs: int, env: dict | None = None) -> dict:
+    results = [_child(kind, args, env) for _ in range(runs)]
     results.sort(key=lambda r: r["wall"])
     return results[len(results) // 2]
 
 
 def compare(folder: Path, out: Path, *, n: int, runs: int, baseline_max: int, workers: int | None,
-            title: str, target_s: float | None) -> bool:
+            title: str, target_s: float | None, regime: str = "tinh-2022", period: str | None = None,
+            env: dict | None = None) -> bool:
     """Measure xlcchc, calamine, openpyxl and the unzip floor on one folder, side by side; print a table.
 
     Returns whether the figures of all baselines agree with the merge's (the caller fails otherwise)."""
     print(f"\n== {title}: {n} returns, median of {runs} whole-process runs ({load()}) ==")
     if out.exists():
         out.unlink()
-    m = _median_run("merge", {"folder": str(folder), "out": str(out), "workers": workers}, runs)
-    c = _median_run("calamine", {"folder": str(folder)}, runs)
-    u = _median_run("unzip", {"folder": str(folder)}, runs)
-    o = _child("openpyxl", {"folder": str(folder), "limit": baseline_max}) if baseline_max else None
+    ident = {"regime": regime, "period": period}
+    m = _median_run("merge", {"folder": str(folder), "out": str(out), "workers": workers}, runs, env)
+    c = _median_run("calamine", {"folder": str(folder), **ident}, runs, env)
+    u = _median_run("unzip", {"folder": str(folder)}, runs, env)
+    o = _child("openpyxl", {"folder": str(folder), "limit": baseline_max, **ident}, env) if baseline_max else None
     mb = lambda kb: kb / 1024  # noqa: E731 - ru_maxrss is in KiB on Linux
     rows = [("xlcchc merge (checks, TONG_HOP.xlsx)", m["wall"], m), ("calamine, 2 processes, no checks", c["wall"], c),
             ("unzip every file, 2 processes (floor)", u["wall"], u)]
@@ -347,6 +376,17 @@ def compare(folder: Path, out: Path, *, n: int, runs: int, baseline_max: int, wo
     return ok_c and ok_o is not False
 
 
+def _current(folder: Path) -> bool:
+    """Whether kept returns still match the catalog (a changed catalog makes them another version's)."""
+    from xlcchc.read import ReturnError, read_return
+
+    try:
+        read_return(next(iter(sorted(folder.glob("*.xlsx")))))
+        return True
+    except (ReturnError, StopIteration):
+        return False
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=600, help="number of returned workbooks (default 600)")
@@ -358,7 +398,8 @@ def main() -> int:
     a = ap.parse_args()
     root = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="xlcchc_bench_"))
     folder = root / f"returns_{a.n}"
-    if not (folder.is_dir() and len(list(folder.glob("*.xlsx"))) == a.n):
+    if not (folder.is_dir() and len(list(folder.glob("*.xlsx"))) == a.n and _current(folder)):
+        shutil.rmtree(folder, ignore_errors=True)
         t = time.perf_counter()
         generate(folder, a.n)
         print(f"generated {a.n} workbooks in {time.perf_counter() - t:.1f} s ({folder})")

@@ -4,7 +4,7 @@ Validating a regime (TOML parsing in pure Python, pydantic validation of every r
 list of communes for a two-tier registry) costs several times what checking one return does, and Excel's
 "Kiểm tra" button starts a fresh process every time (issue 17: cold `xlcchc check` ≤ 0.12 s). So the result
 of a validation is stored under a key made of everything it depends on: the bytes of every data file
-(catalog/data, catalog/units, plan/data), the loader code's files (size and modification time), and the
+(catalog/data, catalog/units, plan/data, and `$XLCCHC_CATALOG_DIR`'s), the loader code's files (size and modification time), and the
 versions of Python, pydantic and vietnam-provinces. Any change to any of them is a different key, hence a
 fresh validation; a cache that cannot be read or written is simply not used.
 
@@ -57,15 +57,25 @@ def _version_of(module: str) -> str:
     return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
-@lru_cache(maxsize=1)
 def data_key() -> str:
-    """The digest of everything a validated catalog, registry or plan depends on (once per process)."""
+    """The digest of everything a validated catalog, registry or plan depends on, including a province's
+    own folder `$XLCCHC_CATALOG_DIR` (once per process and value of that variable)."""
+    return _data_key(os.environ.get("XLCCHC_CATALOG_DIR") or "")
+
+
+@lru_cache(maxsize=8)
+def _data_key(extra: str) -> str:
     h = hashlib.sha256(sys.version.encode())
-    for sub in _DATA:
-        folder = _PACKAGE / sub
-        for p in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
-            h.update(f"\0{sub}/{p.name}\0".encode())
-            h.update(p.read_bytes())
+    roots = [(_PACKAGE, _DATA)]
+    if extra:
+        h.update(f"\0extra={Path(extra).resolve()}".encode())
+        roots.append((Path(extra), ("data", "units")))
+    for root, subs in roots:
+        for sub in subs:
+            folder = root / sub
+            for p in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+                h.update(f"\0{sub}/{p.name}\0".encode())
+                h.update(p.read_bytes())
     for sub in _CODE:
         for p in sorted((_PACKAGE / sub).glob("*.py")):
             st = p.stat()

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from typing import Mapping
 
@@ -41,11 +42,13 @@ class TaskProgress:
     task: Task
     leads: list[LeadRow]
 
-    @property
+    @cached_property
     def applicable(self) -> list[LeadRow]:
+        # Cached (with `done_count`): a task led by every commune has ~170 rows and the sheets ask often;
+        # `leads` is complete when the TaskProgress is made.
         return [r for r in self.leads if not (r.report and r.report.status == NOT_APPLICABLE)]
 
-    @property
+    @cached_property
     def done_count(self) -> int:
         return sum(1 for r in self.applicable if r.report and r.report.status == DONE)
 

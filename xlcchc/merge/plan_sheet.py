@@ -40,15 +40,18 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
     for tp in progress.tasks:
         t = tp.task
         due = tracking_due(t)
+        # The task's own columns repeat on each of its lead rows (up to ~170): worked out once per task.
+        content, leads, due_text = " ".join(t.content.split()), _leads_text(t, registry), f"{due:%d/%m/%Y}" if due else "—"
+        share, task_situation = tp.share_text, tp.situation
         for lr in tp.leads:
             rep = lr.report
             ws.write_string(r, 0, t.id, fm.cell)
-            ws.write_string(r, 1, " ".join(t.content.split()), fm.text)
-            ws.write_string(r, 2, _leads_text(t, registry), fm.text)
+            ws.write_string(r, 1, content, fm.text)
+            ws.write_string(r, 2, leads, fm.text)
             ws.write_string(r, 3, t.deadline_text, fm.text)
-            ws.write_string(r, 4, f"{due:%d/%m/%Y}" if due else "—", fm.center)
-            ws.write_string(r, 5, tp.share_text, fm.center)
-            ws.write_string(r, 6, tp.situation, fm.cell)
+            ws.write_string(r, 4, due_text, fm.center)
+            ws.write_string(r, 5, share, fm.center)
+            ws.write_string(r, 6, task_situation, fm.cell)
             ws.write_string(r, 7, registry.label(lr.unit, short=True), fm.text)
             ws.write_string(r, 8, (rep.status or rep.bad_status or "") if rep else "", fm.cell)
             ws.write_string(r, 9, f"{rep.done_on:%d/%m/%Y}" if rep and rep.done_on else "", fm.center)
