@@ -312,21 +312,26 @@ def _child(kind: str, args: dict, env: dict | None = None) -> dict:
     return r
 
 
-def agree(a: dict, b: dict) -> bool:
-    """Whether two sets of provincial figures are the same (blank where blank, equal numbers elsewhere)."""
-    keys = set(a) | set(b)
-    for k in keys:
+def differing(a: dict, b: dict) -> list[str]:
+    """The figures two sets of provincial figures do not share (blank where blank, equal numbers)."""
+    out = []
+    for k in sorted(set(a) | set(b)):
         x, y = a.get(k), b.get(k)
         if (x is None) != (y is None):
-            return False
-        if x is None:
+            out.append(k)
+        elif x is None:
             continue
-        if isinstance(x, str) or isinstance(y, str):
+        elif isinstance(x, str) or isinstance(y, str):
             if x != y:
-                return False
+                out.append(k)
         elif abs(float(x) - float(y)) > 1e-6:
-            return False
-    return True
+            out.append(k)
+    return out
+
+
+def agree(a: dict, b: dict) -> bool:
+    """Whether two sets of provincial figures are the same."""
+    return not differing(a, b)
 
 
 def load() -> str:
@@ -365,9 +370,11 @@ def compare(folder: Path, out: Path, *, n: int, runs: int, baseline_max: int, wo
         rss = mb(r["rss_self"])
         print(f"{label:50s} {secs:7.2f} {n / secs:8.0f} {rss:8.0f} {m['wall'] / secs:10.2f}x")
     print(f"{'':50s} (workers' peak RSS: xlcchc {mb(m['rss_children']):.0f} MiB, calamine {mb(c['rss_children']):.0f} MiB)")
-    ok_c = agree(m["values"], c["values"])
+    diff_c = differing(m["values"], c["values"])
+    ok_c = not diff_c
     ok_o = None if o is None or o["files"] != n else agree(m["values"], o["values"])
-    print(f"figures agree: calamine {'yes' if ok_c else 'NO'}; openpyxl "
+    print(f"figures agree: calamine {'yes' if ok_c else 'NO'} ({len(m['values']) - len(diff_c)} of {len(m['values'])}"
+          f"{'; differ: ' + ', '.join(diff_c[:12]) if diff_c else ''}); openpyxl "
           f"{'n/a (read only some files)' if ok_o is None else 'yes' if ok_o else 'NO'}; units used {m['used']}")
     if target_s is not None:
         met = m["wall"] <= target_s and m["wall"] <= c["wall"]
