@@ -108,13 +108,15 @@ def build_guide_pdf(output: Path | str, md_path: Path | str = GUIDE_MD) -> Path:
     """The guide printed to PDF by LibreOffice (Writer's HTML import), written to `output`."""
     import tempfile
 
-    from .office import to_pdf
+    from .office import convert
 
     output = Path(output)
     with tempfile.TemporaryDirectory(prefix="xlcchc-guide-") as tmp:
         page = Path(tmp) / f"{GUIDE_NAME}.html"
         page.write_text(guide_html(md_path, embed=False), "utf-8")
-        pdf = to_pdf(page, tmp)
+        # Writer (not Writer/Web) imports and prints the page: Writer/Web's PDF export dropped the first
+        # page's content (the guide's title) once the guide grew past a certain length.
+        pdf = convert(page, tmp, "pdf:writer_pdf_Export", infilter="HTML (StarWriter)")
         return write_bytes(output, pdf.read_bytes())
 
 

@@ -54,10 +54,11 @@ def _profile(root: Path) -> str:
     return root.as_uri()
 
 
-def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 180) -> Path:
+def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 180, infilter: str | None = None) -> Path:
     """Run `soffice --convert-to target` on `src` into `outdir`; return the produced file.
 
-    `target` is a LibreOffice filter spec such as `pdf` or `xlsx:Calc MS Excel 2007 XML` (no shell quoting).
+    `target` is a LibreOffice filter spec such as `pdf` or `xlsx:Calc MS Excel 2007 XML` (no shell quoting);
+    `infilter` the import filter when LibreOffice's own choice is not the right one (HTML into Writer).
     """
     exe = soffice_path()
     if exe is None:
@@ -78,6 +79,7 @@ def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 1
             "--headless",
             "--norestore",
             "--nolockcheck",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
             target,
             "--outdir",
