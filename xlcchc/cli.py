@@ -314,9 +314,18 @@ def main(argv: list[str] | None = None) -> int:
             ap.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
             return EXIT_FAILED
     module, func = handler.split(":")
+    import warnings
+
+    from .console import VisibleStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
     try:
-        _prepare_outputs(args)
-        return int(getattr(importlib.import_module(module), func)(args) or 0)
+        with warnings.catch_warnings():
+            if not os.environ.get("XLCCHC_DEBUG"):
+                warnings.simplefilter("ignore")  # a library's warning is not a message for the user
+            _prepare_outputs(args)
+            return int(getattr(importlib.import_module(module), func)(args) or 0)
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return EXIT_FAILED
@@ -329,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"Lỗi: {user_message(e)}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _silence_stdout() -> None:

@@ -97,6 +97,7 @@ def _from_csv(name: str, text: str) -> ValuesDoc:
             rec = {k.strip(): (v or "") for k, v in rec.items() if k}
             if not rec.get("task", "").strip():
                 continue
+            rec = {k: _csv_unsafe(v) for k, v in rec.items()}
             doc.tasks.append(TaskRow(task=rec["task"].strip(), status=rec.get("status") or None,
                                      done_on=rec.get("done_on") or None, product=rec.get("product", ""), note=rec.get("note", "")))
     return doc
@@ -116,9 +117,11 @@ def _values_csv(name: str, text: str) -> ValuesDoc:
         value: Any = rec.get("value", "")
         if value == "":
             value = None
+        elif value.startswith("'") and value[1:].startswith(CSV_TRIGGERS):
+            value = value[1:]  # text neutralised by `dump_values`: stays text
         else:
             value = _csv_number(value)
-        rows.append(ValueRow(form=form, code=rec["code"].strip(), value=value, note=rec.get("note", "")))
+        rows.append(ValueRow(form=form, code=rec["code"].strip(), value=value, note=_csv_unsafe(rec.get("note", ""))))
     return ValuesDoc(values=rows)
 
 
@@ -134,18 +137,36 @@ def _csv_number(text: str) -> float | int | str:
         return text
 
 
+#: What a spreadsheet runs when a CSV cell starts with it (OWASP "CSV injection"): such text is written
+#: with a leading apostrophe, which Excel and LibreOffice show as text and `load_values_file` removes.
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BOM = "\ufeff"  # without it Excel opens a UTF-8 CSV as the Windows code page: no diacritics
+
+
+def csv_safe(v: Any) -> Any:
+    """A CSV cell that no spreadsheet program evaluates: text starting with a trigger gets an apostrophe."""
+    if isinstance(v, str) and v.startswith(CSV_TRIGGERS):
+        return "'" + v
+    return v
+
+
+def _csv_unsafe(v: str) -> str:
+    return v[1:] if v.startswith("'") and v[1:].startswith(CSV_TRIGGERS) else v
+
+
 def dump_values(doc: ValuesDoc, fmt: str = "json") -> str:
     if fmt == "csv":
         out = io.StringIO()
+        out.write(CSV_BOM)
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["form", "code", "value", "note"])
         for r in doc.values:
-            w.writerow([r.form, r.code, "" if r.value is None else r.value, r.note])
+            w.writerow([r.form, r.code, "" if r.value is None else csv_safe(r.value), csv_safe(r.note)])
         if doc.tasks:
             w.writerow([])
             w.writerow(_TASK_HEADER)
             for t in doc.tasks:
-                w.writerow([t.task, t.status or "", t.done_on or "", t.product, t.note])
+                w.writerow([csv_safe(x) for x in (t.task, t.status or "", t.done_on or "", t.product, t.note)])
         return out.getvalue()
     data = doc.model_dump()
     if not doc.tasks:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -104,6 +105,14 @@ def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
             p = Path(root) / f
             rel = p.relative_to(folder).as_posix()
             if skip is not None and p.resolve() == skip:
+                continue
+            try:
+                regular = stat.S_ISREG(p.stat().st_mode)  # follows links; a stat never opens the file
+            except OSError:
+                regular = True  # unreadable: the reader says why
+            if not regular:
+                ignored.append((rel, "Không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới chúng); "
+                                     "bỏ qua, không mở"))
                 continue
             # Excel's `~$` lock files have a workbook suffix: the reader recognises them (doc.lock_file).
             if f.startswith(".~tong_hop_"):

@@ -8,6 +8,7 @@ taken from a cell the template itself put there.
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,7 +50,14 @@ def read_return(
     path = Path(path)
     name = path.name
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+            # A device (/dev/zero), a FIFO or a socket, or a link to one: opening it could block or never end.
+            raise ReturnError(
+                "doc.not_file",
+                f"“{path}” không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới chúng); không đọc",
+            )
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise ReturnError("doc.too_big", f"Tệp “{name}” quá lớn ({size // 2**20} MB) cho một biểu mẫu báo cáo; hãy kiểm tra lại tệp")
         with open(path, "rb") as fh:  # read-only; the source is never written

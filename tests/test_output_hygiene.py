@@ -1,0 +1,88 @@
+"""Faults and output hygiene (issue #13): devices are never opened, CSV never runs, the console never
+receives a file's control characters raw, library warnings never reach the user."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from xlcchc.check import check_file
+from xlcchc.read import ReturnError, read_return
+from xlcchc.values import dump_values, export_values, load_values_file
+
+from .bad_inputs.make_corpus import filled, set_values
+from .conftest import ROOT
+
+
+def test_check_dev_zero_is_refused_at_once():
+    t = time.monotonic()
+    with pytest.raises(ReturnError) as ei:
+        read_return("/dev/zero")
+    assert ei.value.code == "doc.not_file" and "không phải tệp dữ liệu thông thường" in str(ei.value)
+    r = subprocess.run([sys.executable, "-m", "xlcchc", "check", "/dev/zero"], capture_output=True, text=True,
+                       encoding="utf-8", cwd=ROOT, timeout=60)
+    assert r.returncode == 2 and "không phải tệp dữ liệu thông thường" in r.stdout + r.stderr
+    assert time.monotonic() - t < 60  # (the old reader read /dev/zero until memory ran out)
+
+
+def test_merge_skips_fifos_and_links_to_devices_without_opening_them(tmp_path):
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "snv.xlsx").write_bytes(filled())
+    os.mkfifo(folder / "pipe.xlsx")  # opening it for reading would block the merge forever
+    (folder / "zero.xlsx").symlink_to("/dev/zero")
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx")
+    by_file = {s.file: s for s in fig.status if s.file}
+    for name in ("pipe.xlsx", "zero.xlsx"):
+        assert "không mở" in by_file[name].detail, name
+    assert by_file["snv.xlsx"].unit == "SNV"
+
+
+def test_csv_export_neutralises_formula_text_and_starts_with_a_bom(tmp_path):
+    notes = {"3:3.1.1": "=HYPERLINK(\"http://x\",\"bấm\")", "3:3.1.2": "+1", "3:3.1": "-2+3", "3:3.4": "@SUM(A1)",
+             "3:3.4.1": "\tx", "1:1": "bình thường"}
+    src = tmp_path / "r.xlsx"
+    src.write_bytes(set_values(filled(), {"3:3.4.2": "=1+1"}, notes))
+    doc = export_values(src)
+    text = dump_values(doc, "csv")
+    assert text.startswith("\ufeff")
+    import csv
+    import io
+
+    rows = {(r["form"], r["code"]): r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    for key, note in notes.items():
+        f, c = key.split(":")
+        cell = rows[(f, c)]["note"]
+        assert cell == ("'" + note if note[0] in "=+-@\t\r" else note), key
+    assert rows[("3", "3.4.2")]["value"] == "'=1+1"
+    from xlcchc.values import csv_safe
+
+    assert csv_safe("\rx") == "'\rx" and csv_safe(-5) == -5 and csv_safe("5-2") == "5-2"
+    # The file reads back as it was typed (the apostrophe was ours).
+    p = tmp_path / "v.csv"
+    p.write_text(text, encoding="utf-8")
+    back = load_values_file(p)
+    assert back.notes() == {k: v for k, v in doc.notes().items()}
+    assert {r.key: r.value for r in back.values}["3:3.4.2"] == "=1+1"
+
+
+def test_console_shows_control_characters_of_a_file_as_escapes(tmp_path):
+    src = tmp_path / "bad\x1b[2Jname.xlsx"
+    src.write_bytes(set_values(filled(), {"3:3.1.1": "12\x1b[31mđỏ"}, {}))
+    r = subprocess.run([sys.executable, "-m", "xlcchc", "check", str(src)], capture_output=True, text=True,
+                       encoding="utf-8", cwd=ROOT, timeout=120)
+    out = r.stdout + r.stderr
+    assert "\x1b" not in out and "\\x1b" in out, out[:500]
+
+
+def test_library_warnings_do_not_reach_the_console(tmp_path):
+    """A workbook openpyxl warns about (an unknown extension) is checked without a warning line."""
+    src = tmp_path / "r.xlsx"
+    src.write_bytes(filled())
+    r = subprocess.run([sys.executable, "-W", "always", "-m", "xlcchc", "values", "export", str(src)],
+                       capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
