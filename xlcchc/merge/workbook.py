@@ -770,7 +770,7 @@ def _trend_chart(wb, grid, fm: _Formats, merged: Merged, col: int, charts: list)
     for j, key in enumerate(keys):
         ind = merged.catalog.indicator(key)
         line.add_series({
-            "name": f"{ind.code} (BM {ind.form}): {ind.label[:60]}",
+            "name": f"{ind.code} (BM {ind.form}): " + (ind.label if len(ind.label) <= 50 else ind.label[:49] + "…"),
             "categories": [DASHBOARD_SHEET, 4, col, 3 + n, col],
             "values": [DASHBOARD_SHEET, 4, col + 1 + j, 3 + n, col + 1 + j],
             "marker": {"type": "circle"},
@@ -778,7 +778,7 @@ def _trend_chart(wb, grid, fm: _Formats, merged: Merged, col: int, charts: list)
     line.set_title({"name": "Xu hướng một số tỷ lệ chủ yếu qua các kỳ", "name_font": {"size": 11}})
     line.set_y_axis({"min": 0, "max": 100, "name": "%"})
     line.set_legend({"position": "bottom", "font": {"size": 8}})
-    line.set_size({"width": 720, "height": TREND_HEIGHT})
+    line.set_size({"width": 560, "height": TREND_HEIGHT})  # as wide as the per-unit charts: one printed page wide
     moved = [charts[0]] + [(r, c, ch, {**o, "y_offset": o.get("y_offset", 0) + TREND_HEIGHT + 20})
                            for r, c, ch, o in charts[1:]]
     return [*moved, (22, 3, line, {"y_offset": 0})]
