@@ -7,11 +7,15 @@ the same file system is atomic, so a reader sees either the previous file or the
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import XlcchcError
 
 
 def _umask() -> int:
@@ -20,25 +24,99 @@ def _umask() -> int:
     return mask
 
 
+#: Prefix of every temporary file beside an output: the merge's folder scan never reads such a file
+#: as a return, and the next run removes those whose process is gone (an interrupted run).
+TEMP_PREFIX = ".~xlcchc-"
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+class DiskFullError(XlcchcError):
+    """The disk (or quota, or file-size limit) ran out while writing an output: one Vietnamese sentence."""
+
+
+def disk_full_message(path: Path | str) -> str:
+    return (f"ổ đĩa đã đầy (hoặc vượt giới hạn dung lượng), không ghi được “{Path(path).resolve()}”; "
+            "không có tệp nào bị ghi dở — hãy giải phóng chỗ trống rồi chạy lại")
+
+
+def _is_full(e: BaseException) -> bool:
+    while e is not None:
+        if isinstance(e, OSError) and e.errno in _FULL:
+            return True
+        inner = e.args[0] if getattr(e, "args", None) and isinstance(e.args[0], BaseException) else None
+        e = inner or e.__cause__ or e.__context__
+    return False
+
+
+def clean_stale(folder: Path | str) -> list[Path]:
+    """Remove temporary files left in `folder` by runs whose process no longer exists."""
+    removed = []
+    try:
+        entries = list(Path(folder).glob(TEMP_PREFIX + "*"))
+    except OSError:
+        return removed
+    for p in entries:
+        try:
+            pid = int(p.name[len(TEMP_PREFIX):].split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
 @contextmanager
 def atomic_path(path: Path | str, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temporary path beside `path`; when the block ends normally it replaces `path`.
 
     For writers that want a file name (xlsxwriter, zipfile). On any exception the temporary file is
     removed and `path` is left as it was. The file gets ordinary permissions (mkstemp makes it 0600).
+    Its name starts with `TEMP_PREFIX` and the process id (stale ones are cleaned on the next run); a
+    full disk becomes `DiskFullError` naming the path.
     """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=parent)
+    clean_stale(parent)
+    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{path.name}.", suffix=suffix, dir=parent)
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except Exception as e:
+        if _is_full(e):
+            raise DiskFullError(disk_full_message(path)) from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def private_tmpdir() -> Iterator[str]:
+    """A temporary folder only this user can read (xlsxwriter's own work files hold unit data), removed
+    whatever happens."""
+    d = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def write_bytes(path: Path | str, data: bytes) -> Path:

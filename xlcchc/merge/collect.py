@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..findings import Finding, count_errors
+from ..fileio import TEMP_PREFIX
 from ..layout import STATUS_FINAL
 
 #: Extensions read as returns; anything else in the folder is listed as ignored.
@@ -115,8 +116,8 @@ def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
                                      "bỏ qua, không mở"))
                 continue
             # Excel's `~$` lock files have a workbook suffix: the reader recognises them (doc.lock_file).
-            if f.startswith(".~tong_hop_"):
-                continue  # a temporary file of an interrupted merge (ours)
+            if f.startswith((".~tong_hop_", TEMP_PREFIX)):
+                continue  # a temporary file of a running or interrupted run (ours; cleaned by the next one)
             elif p.suffix.lower() in WORKBOOK_SUFFIXES:
                 workbooks.append((p, rel))
             else:

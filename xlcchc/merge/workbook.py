@@ -21,7 +21,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from ..fileio import atomic_path
+from ..fileio import atomic_path, private_tmpdir
 from ..catalog.models import Catalog, Indicator, Registry
 from ..layout import META_SHEET, form_sheet, meta_name
 from ..provincial import Value
@@ -71,8 +71,8 @@ KIND_WORDS = {"tinh": "tỉnh", "so": "sở, ngành", "huyen": "UBND cấp huy�
 def write_provincial(merged: Merged, output: Path | str) -> Path:
     """Write TONG_HOP.xlsx atomically: a crash or a locked file never leaves a half-written output."""
     output = Path(output)
-    with atomic_path(output, suffix=".xlsx") as tmp:
-        _write(merged, tmp, output.name)
+    with private_tmpdir() as work, atomic_path(output, suffix=".xlsx") as tmp:  # both removed even on failure
+        _write(merged, tmp, output.name, work)
     return output
 
 
@@ -237,10 +237,11 @@ def _formula(
     return None
 
 
-def _write(merged: Merged, path: Path, output_name: str) -> None:
+def _write(merged: Merged, path: Path, output_name: str, tmpdir: str | None = None) -> None:
     wb = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "constant_memory": True},
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "constant_memory": True,
+         "tmpdir": tmpdir},  # xlsxwriter's own work files hold unit data: a private folder
     )
     wb.set_properties(
         {"title": "Tổng hợp số liệu CCHC", "author": "xlcchc", "created": FIXED_CREATED, "comments": merged.period}
