@@ -128,3 +128,31 @@ def test_temp_files_of_an_interrupted_run_are_never_read_and_cleaned_next_time(t
     assert not stale.exists()  # the merge's own write cleaned the folder
     write_bytes(tmp_path / "x.bin", b"1")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "x.bin"]
+
+
+def test_text_longer_than_a_cell_is_cut_visibly_with_a_finding(tmp_path):
+    from xlcchc.read.interpret import CELL_MAX, CUT_MARK
+
+    src = tmp_path / "r.xlsx"
+    src.write_bytes(set_values(filled(), {}, {"3:3.1.1": "x" * 40_000}))
+    ret = read_return(src)
+    note = ret.notes["3:3.1.1"]
+    assert len(note) == CELL_MAX and note.endswith(CUT_MARK)
+    cut = [p for p in ret.problems if p.rule == "cell.text_cut"]
+    assert cut and "40.000 ký tự" in cut[0].message and cut[0].cell == "'Biểu mẫu 3'!E20"
+
+
+def test_many_identical_copies_are_rows_not_one_cell(tmp_path):
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = filled()
+    for i in range(30):
+        (folder / f"snv_{i:02}.xlsx").write_bytes(data)
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx")
+    used = [s for s in fig.status if s.unit == "SNV" and s.status != "Trùng"]
+    copies = [s for s in fig.status if s.unit == "SNV" and s.status == "Trùng"]
+    assert len(used) == 1 and len(copies) == 29
+    assert "và 24 bản khác" in used[0].detail and len(used[0].detail) < 500
+    assert all("Bản sao giống hệt của “snv_00.xlsx”" in s.detail for s in copies)

@@ -279,6 +279,9 @@ def _statuses(
         st = _status_of(res)
         rows.append(_row(registry, res, st, "Đơn vị không có trong danh sách phải nộp; số liệu vẫn được tổng hợp. "
                          + _used_detail(res)))
+    for res in used.values():
+        for d in res.duplicates:
+            rows_extra.append(_row(registry, res, "Trùng", f"Bản sao giống hệt của “{res.rel}” (bỏ qua)").model_copy(update={"file": d}))
     rows_extra.sort(key=lambda s: (s.unit == "", s.unit, s.file or ""))
     return rows + rows_extra, used
 
@@ -292,10 +295,15 @@ def _status_of(res: FileResult) -> str:
     return "Có lỗi" if res.errors else "Đã nộp"
 
 
+DUPLICATES_SHOWN = 5
+
+
 def _used_detail(res: FileResult) -> str:
     parts = []
-    if res.duplicates:
-        parts.append("Bản sao giống hệt (bỏ qua): " + ", ".join(f"“{d}”" for d in res.duplicates))
+    if res.duplicates:  # each copy also has its own line (see `_statuses`): a long list never fills one cell
+        shown = ", ".join(f"“{d}”" for d in res.duplicates[:DUPLICATES_SHOWN])
+        more = f" và {len(res.duplicates) - DUPLICATES_SHOWN} bản khác" if len(res.duplicates) > DUPLICATES_SHOWN else ""
+        parts.append(f"Bản sao giống hệt (bỏ qua): {shown}{more}")
     if not res.sent_at:
         parts.append("Bìa không ghi ngày gửi báo cáo")
     return "; ".join(parts)

@@ -29,6 +29,21 @@ if TYPE_CHECKING:
     from ..signing import SigningKey
 
 LONG_NOTE = 2000  # a note longer than this is kept, with a warning (likely pasted by mistake)
+CELL_MAX = 32767  # characters an Excel cell holds: longer text (only a crafted file has it) is cut, visibly
+CUT_MARK = "… [đã cắt]"
+
+
+def _cut(text: str, name: str, ind: Indicator, label: str, ret: Return) -> str:
+    """Text that fits a cell of the provincial workbook, cut with a visible marker and a finding."""
+    if len(text) <= CELL_MAX:
+        return text
+    ret.problems.append(Finding(
+        file=name, form=ind.form, code=ind.code, cell=label, severity=WARNING, rule="cell.text_cut",
+        message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô chứa {fmt_vn(len(text))} ký tự, nhiều hơn một ô Excel "
+        f"chứa được ({fmt_vn(CELL_MAX)}); chỉ giữ phần đầu, đánh dấu “{CUT_MARK}”",
+        actual=len(text),
+    ))
+    return text[: CELL_MAX - len(CUT_MARK)] + CUT_MARK
 
 
 def read_return(
@@ -407,6 +422,8 @@ def _value_cell(name: str, book: _Book, ret: Return, ind: Indicator, unit: Unit,
         )
     else:
         value, problem = normalise(ind, unit.kind, raw, is_date=is_date, file=name, cell=label)
+    if isinstance(value, str) and len(value) > CELL_MAX:
+        value = raw = _cut(value, name, ind, label, ret)
     ret.cells[ind.key] = CellRead(key=ind.key, cell=label, raw=raw, value=value, formula=formula, problem=problem)
     if problem:
         ret.problems.append(problem)
@@ -446,7 +463,7 @@ def _note_cell(name: str, book: _Book, ret: Return, ind: Indicator, ref: tuple[s
         nraw = "=" + ncell[3]  # a formula typed as a note: kept as its text, never evaluated
     if nraw is None or nraw == "":  # kept exactly as typed, spaces too
         return
-    note = _meta_text(nraw) if isinstance(nraw, float) else str(nraw)
+    note = _cut(_meta_text(nraw) if isinstance(nraw, float) else str(nraw), name, ind, cell_label(nsheet, naddr), ret)
     ret.notes[ind.key] = note
     if note.lstrip().startswith("="):
         ret.problems.append(
