@@ -156,3 +156,47 @@ def test_many_identical_copies_are_rows_not_one_cell(tmp_path):
     assert len(used) == 1 and len(copies) == 29
     assert "và 24 bản khác" in used[0].detail and len(used[0].detail) < 500
     assert all("Bản sao giống hệt của “snv_00.xlsx”" in s.detail for s in copies)
+
+
+def _tong_hop(tmp_path):
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "snv.xlsx").write_bytes(filled())
+    out = tmp_path / "TONG_HOP.xlsx"
+    merge_folder(folder, out)
+    return out
+
+
+@pytest.mark.parametrize("rows", [1e300, float("inf")], ids=["1e300", "inf"])
+def test_damaged_provincial_workbook_gives_a_clear_message(tmp_path, rows):
+    import openpyxl
+
+    from xlcchc.merge import ProvincialError, read_provincial
+
+    out = _tong_hop(tmp_path)
+    wb = openpyxl.load_workbook(out)
+    wb["_xlcchc"]["B1"] = rows  # the hidden sheet's row count, edited
+    wb.save(out)
+    with pytest.raises(ProvincialError) as ei:
+        read_provincial(out)
+    assert "bị sửa hoặc hỏng" in str(ei.value)
+
+
+def test_absurd_adjustments_are_refused_with_their_row(tmp_path):
+    import openpyxl
+
+    from xlcchc.merge import read_provincial
+
+    out = _tong_hop(tmp_path)
+    wb = openpyxl.load_workbook(out)
+    for name, value in (("TH3_3_1_1_DC", 1e300), ("TH3_3_1_2_DC", -5)):
+        sheet, ref = next(iter(wb.defined_names[name].destinations))
+        wb[sheet][ref.replace("$", "")] = value
+    wb.save(out)
+    fig = read_provincial(out)
+    assert not fig.adjustments
+    found = {f.code: f for f in fig.findings if f.rule == "merge.adjustment_range"}
+    assert set(found) == {"3.1.1", "3.1.2"} and "ngoài khoảng hợp lý" in found["3.1.1"].message
+    assert found["3.1.1"].cell.startswith("'")

@@ -12,6 +12,7 @@ for every workbook the program opens.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..errors import XlcchcError
 from ..findings import WARNING, Finding
 from ..layout import META_SHEET, split_ref
 from ..numbers import parse_vn
+from ..read.normalise import MAX_MAGNITUDE
 from ..provincial import Adjustment, ProvincialFigures, UnitStatus, Value
 from .aggregate import base_values, finalize
 from .model import PROVINCIAL_FORMAT, PROVINCIAL_KIND, adjustment_name, note_name, reason_name
@@ -52,14 +54,22 @@ def _raw(book, sheet: str, addr: str) -> tuple[Any, str | None]:
     return raw, cell[3]
 
 
+MAX_META_ROWS = 100_000  # the metadata sheet of TONG_HOP.xlsx has a few hundred rows
+
+
 def _meta(book, name: str) -> dict[str, str]:
     if META_SHEET not in book.sheets:
         raise ProvincialError(f"“{name}” không phải bảng tổng hợp do xlcchc tạo (thiếu thông tin tổng hợp)")
     first, _ = _raw(book, META_SHEET, "B1")
     try:
         rows = int(float(first))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: INF typed over the row count
         raise ProvincialError(f"“{name}”: thông tin bảng tổng hợp bị sửa hoặc hỏng") from None
+    if not 0 < rows <= MAX_META_ROWS:  # 1e300 rows would be a MemoryError, not a message
+        raise ProvincialError(
+            f"“{name}”: thông tin bảng tổng hợp bị sửa hoặc hỏng (ghi {first!s:.20} dòng thông tin); "
+            "hãy chạy lại lệnh tổng hợp vào một tệp mới"
+        )
     wanted = {f"{c}{r}" for r in range(1, rows + 1) for c in "AB"}
     cells = book.cells(META_SHEET, wanted)
     meta: dict[str, str] = {}
@@ -166,6 +176,17 @@ class _Provincial:
                     ))
                     continue
                 value = p.value
+            if isinstance(value, float) and (
+                not math.isfinite(value) or abs(value) >= MAX_MAGNITUDE
+                or (value < 0 and ind.kind in ("count", "money", "percent"))
+            ):
+                problems.append(Finding(
+                    file=self.path.name, form=ind.form, code=ind.code, cell=where, severity=WARNING,
+                    rule="merge.adjustment_range",
+                    message=f"Biểu mẫu {ind.form}, mục {ind.code} (ô {where}): số điều chỉnh “{raw}” nằm ngoài khoảng "
+                    "hợp lý của chỉ tiêu (quá lớn, vô hạn hoặc âm); số điều chỉnh này không được dùng",
+                ))
+                continue
             out[ind.key] = (value, reason_text)
         return out, problems
 
