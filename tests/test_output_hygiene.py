@@ -200,3 +200,28 @@ def test_absurd_adjustments_are_refused_with_their_row(tmp_path):
     found = {f.code: f for f in fig.findings if f.rule == "merge.adjustment_range"}
     assert set(found) == {"3.1.1", "3.1.2"} and "ngoài khoảng hợp lý" in found["3.1.1"].message
     assert found["3.1.1"].cell.startswith("'")
+
+
+def test_a_worker_killed_mid_merge_costs_nothing_and_the_merge_completes(tmp_path):
+    import multiprocessing
+    import signal
+
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    units = ["STP", "SXD", "SGTVT", "SNV", "H-THO-XUAN", "H-BA-THUOC"]
+    for u in units:
+        (folder / f"{u}.xlsx").write_bytes(filled(u))
+    killed = []
+
+    def progress(done, total, name):
+        if not killed:  # after the first answer: kill every worker of the pool (as the OOM killer would)
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx", workers=2, progress=progress)
+    assert killed
+    got = {s.unit for s in fig.status if s.file and s.status != "Không hợp lệ"}
+    assert set(units) <= got, [(s.file, s.status, s.detail) for s in fig.status if s.file]

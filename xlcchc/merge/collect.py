@@ -254,8 +254,36 @@ def read_all(
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     # Small chunks: the last one decides when the pool is done (a 32-file chunk idles a core ~0.15 s).
     chunk = max(1, min(8, len(jobs) // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_read_star, jobs, chunksize=chunk)
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for res in pool.map(_read_star, jobs, chunksize=chunk):
+                done += 1
+                yield res
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): which file it was reading is unknown, so every file not
+        # yet answered is read again alone, each in a process of its own; only a file that kills that one too
+        # is lost (Không hợp lệ, with the reason), and the merge completes.
+        for j in jobs[done:]:
+            yield _read_alone(j, ctx)
+
+
+def _read_alone(job: tuple, ctx) -> FileResult:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            return pool.submit(_read_star, job).result()
+    except BrokenProcessPool:
+        rel = job[1]
+        return FileResult(
+            rel=rel, sha256=_sha256_or_blank(job[0]), mtime=job[3], error_code="doc.worker_died",
+            error=f"Đọc tệp “{rel}” làm chương trình đọc bị dừng đột ngột (hết bộ nhớ hoặc bị tắt); tệp không được "
+            "tổng hợp — hãy mở và lưu lại bằng Excel rồi gửi lại",
+        )
 
 
 @dataclass
