@@ -28,7 +28,7 @@ from xlcchc.values import ValueRow, ValuesDoc  # noqa: E402
 
 
 TARGET_MS = 50.0  # issue 3: per workbook, in-process
-TARGET_COLD_MS = 500.0  # issue 3: cold start of `xlcchc check` for one file
+TARGET_COLD_MS = 120.0  # issue 17: cold `xlcchc check` of one file (what Excel's button waits for)
 
 
 def build(folder: Path, n: int) -> list[Path]:
@@ -95,7 +95,8 @@ def main(n: int = 100) -> None:
         c_opx = cold([sys.executable, "-c", f"import openpyxl; openpyxl.load_workbook({one!r})"])
         print(f"{'cold start, median of 7 runs':34s} {'ms':>8s}")
         print(f"{'xlcchc check ONE.xlsx':34s} {c_check:8.0f}")
-        print(f"{'baseline python -c pass':34s} {c_py:8.0f}")
+        print(f"{'baseline python -c pass':34s} {c_py:8.0f}   (xlcchc check / bare python: {c_check / c_py:.1f}x; "
+              f"load average {' '.join(f'{x:.2f}' for x in __import__('os').getloadavg())})")
         print(f"{'baseline python + openpyxl load':34s} {c_opx:8.0f}")
         print(f"{'target xlcchc check cold start':34s} {TARGET_COLD_MS:8.0f}   ({'met' if c_check <= TARGET_COLD_MS else 'NOT met'})")
 
