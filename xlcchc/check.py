@@ -133,12 +133,12 @@ def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, unit: Unit) ->
     return out
 
 
-_RULES_OF: dict[tuple[str, str, str], list[Rule]] = {}
+_RULES_OF: dict[tuple, list[Rule]] = {}
 
 
 def _rules_of(catalog: Catalog, unit: Unit) -> list[Rule]:
     """The rules that apply to a unit, in catalog order: worked out once per unit, not once per file."""
-    key = (catalog.regime, catalog.fingerprint, unit.code)
+    key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit))  # same rules for one fill key
     rules = _RULES_OF.get(key)
     if rules is None:
         rules = _RULES_OF[key] = [r for r in catalog.rules if catalog.rule_applies(r, unit)]

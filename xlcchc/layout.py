@@ -8,6 +8,7 @@ writes them, the reader trusts only them, and a change here is a change of the f
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 FORMAT_VERSION = "1"
 
@@ -23,8 +24,12 @@ def form_sheet(form: int) -> str:
     return f"Biểu mẫu {form}"
 
 
+@lru_cache(maxsize=8192)
 def _code_part(code: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "_", code)
+    return _NOT_NAME.sub("_", code)
+
+
+_NOT_NAME = re.compile(r"[^0-9A-Za-z]")
 
 
 def value_name(form: int, code: str) -> str:

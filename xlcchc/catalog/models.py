@@ -319,6 +319,16 @@ class Catalog(_Strict):
             return True
         return agg.method in LEAD_METHODS and agg.lead == unit.code
 
+    @cached_property
+    def _named_units(self) -> frozenset[str]:
+        return frozenset(x for i in self.indicators.values() for x in [*i.aggregate.filled_by, i.aggregate.lead] if x)
+
+    def fill_key(self, unit: Unit) -> tuple[str, str | None]:
+        """What `applies` (hence `computed`, `rule_applies`) looks at in a unit: its kind, and its code only
+        where the catalog names it. Units with one key fill the same rows, so per-unit plans are worked out
+        once per key (a two-tier province has 166 communes and one key for them)."""
+        return (unit.kind, unit.code if unit.code in self._named_units else None)
+
     def computed(self, ind: Indicator, unit: Unit) -> bool:
         """A percentage whose numerator and denominator are on the form is a formula, never typed."""
         agg = ind.aggregate

@@ -136,22 +136,27 @@ class _Plan:
 _PLANS: dict[tuple[str, str, str], _Plan] = {}
 
 
+_NAMES: dict[tuple[str, str], tuple[list, dict, dict]] = {}
+
+
 def _plan(catalog: Catalog, unit: Unit) -> _Plan:
-    key = (catalog.regime, catalog.fingerprint, unit.code)
+    """Once per catalog and kind of filling (`Catalog.fill_key`), not once per unit."""
+    key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit))
     plan = _PLANS.get(key)
     if plan is None:
-        inds = catalog.value_indicators()
+        ck = (catalog.regime, catalog.fingerprint)
+        if ck not in _NAMES:
+            inds = catalog.value_indicators()
+            names = [(i, layout.value_name(i.form, i.code), layout.note_name(i.form, i.code)) for i in inds]
+            _NAMES[ck] = (names, {v: i for i, v, _ in names}, {n: i for i, _, n in names})
+        names, need, need_notes = _NAMES[ck]
         rows = [
-            (i, layout.value_name(i.form, i.code), layout.note_name(i.form, i.code), catalog.computed(i, unit))
-            for i in inds
+            (i, vname, nname, catalog.computed(i, unit))
+            for i, vname, nname in names
             # Computed percentages are read too: their inputs apply even when the row's own figure is the province's.
             if catalog.applies(i, unit) or catalog.computed(i, unit)
         ]
-        plan = _PLANS[key] = _Plan(
-            need={layout.value_name(i.form, i.code): i for i in inds},
-            need_notes={layout.note_name(i.form, i.code): i for i in inds},
-            rows=rows,
-        )
+        plan = _PLANS[key] = _Plan(need=need, need_notes=need_notes, rows=rows)
     return plan
 
 
