@@ -103,6 +103,10 @@ def expected_figures(by_unit: dict[str, dict[str, float]]) -> dict[str, float | 
             out[ind.key] = by_unit.get(agg.lead, {}).get(ind.key)
         elif agg.method == "none":
             out[ind.key] = None
+    for ind in inds:  # a sum plus figures no unit reports (5:4 + 4.1, the provincial leaders; issue 15)
+        extra = [out.get(p) for p in ind.aggregate.plus if out.get(p) is not None]
+        if extra:
+            out[ind.key] = float((out[ind.key] or 0) + sum(extra))
     sums = {r.target: r.terms for r in CAT.rules if r.kind == "sum"}
     for _ in range(3):  # totals of totals, ratios of totals
         for ind in inds:
@@ -158,11 +162,13 @@ def test_every_figure_matches_the_rules(returns, merged):
     ratio_rows = [i for i in CAT.value_indicators() if i.aggregate.method == "ratio"
                   and {"so", "huyen"} <= set(CAT.indicators[i.aggregate.denominator].aggregate.filled_by)]
     assert ratio_rows
-    ind = ratio_rows[0]
-    num, den = ind.aggregate.numerator, ind.aggregate.denominator
-    rates = [v[num] / v[den] * 100 for v in by_unit.values() if num in v and v.get(den)]
-    assert len(rates) >= 2
-    assert abs(sum(rates) / len(rates) - fig.values[ind.key]) > 5
+    gaps = []  # (3:3.4, the first such row before, is now the Văn phòng's figure: issue 15)
+    for ind in ratio_rows:
+        num, den = ind.aggregate.numerator, ind.aggregate.denominator
+        rates = [v[num] / v[den] * 100 for v in by_unit.values() if num in v and v.get(den)]
+        assert len(rates) >= 2
+        gaps.append(abs(sum(rates) / len(rates) - fig.values[ind.key]))
+    assert max(gaps) > 5
 
 
 def test_lead_notes_and_per_unit_values(returns, merged):

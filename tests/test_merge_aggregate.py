@@ -84,3 +84,34 @@ def test_total_and_adjustment_flow_into_dependent_rows():
 @pytest.mark.parametrize("x,want", [(2.675, 2.68), (0.125, 0.13), (99.994999, 99.99), (-1.005, -1.01)])
 def test_round_half_up_like_excel(x, want):
     assert round_half_up(x) == want
+
+
+# --- issue 15: figures no sum of units can give ------------------------------------------------------
+
+
+def test_discipline_total_adds_the_provincial_leaders():
+    """5:4 = Σ departments and districts + 4.1 (provincial leaders, reported by the Sở Nội vụ only)."""
+    h, s = _units("huyen", 1)[0], _units("so", 1)[0]
+    vals = {h: {"5:4": 3.0}, s: {"5:4": 2.0}, "SNV": {"5:4.1": 1.0}}
+    computed, final = finalize(CAT, base_values(CAT, REG, vals))
+    assert final["5:4"] == 6.0
+    assert finalize(CAT, base_values(CAT, REG, vals), {"5:4.1": 4.0})[1]["5:4"] == 9.0  # adjusted 4.1 counts
+    assert finalize(CAT, base_values(CAT, REG, {}))[1]["5:4"] is None
+
+
+def test_autonomy_investment_and_feedback_come_from_the_lead_agency():
+    """Σ units would miss the units directly under the UBND tỉnh (autonomy) or count forwarded PAKN twice."""
+    h, s = _units("huyen", 1)[0], _units("so", 1)[0]
+    lead = {"6:2.1": "STC", "6:2.4.1": "STC", "6:1.2": "SKHDT", "3:3.4.1": "VPUBND", "5:2.4": "SNV"}
+    for key, unit in lead.items():
+        ind = CAT.indicator(key)
+        assert ind.aggregate.method == "lead" and ind.aggregate.lead == unit, key
+        assert ind.aggregate.reason, key  # the catalog says why
+        # units still report their own recruitment; autonomy and feedback only the lead agency
+        assert ind.aggregate.filled_by == (["so", "huyen"] if key == "5:2.4" else []), key
+        vals = {h: {key: 100.0}, s: {key: 50.0}, unit: {key: 160.0}}
+        assert base_values(CAT, REG, vals)[key] == 160.0, key
+    two_tier = load_catalog("tinh-2025")
+    assert two_tier.indicator("6:1.2").aggregate.lead == "STC"  # SKHĐT merged into Sở Tài chính
+    assert two_tier.indicator("5:2.4").aggregate.filled_by == ["so", "xa"]
+    assert two_tier.indicator("5:4").aggregate.plus == ["5:4.1"]

@@ -15,7 +15,6 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlcchc.catalog import load_catalog, registry_of
-from xlcchc.catalog.load import available_regimes
 from xlcchc.formulas import (
     computed_ratio,
     percent_accepted,
@@ -26,7 +25,7 @@ from xlcchc.formulas import (
 )
 from xlcchc.office import recalculate, soffice_available
 
-REGIMES = tuple(available_regimes())  # every regime, so a new one is covered as soon as it exists
+REGIMES = ("tinh-2021", "tinh-2022", "huyen-2024", "tinh-2025")  # the regimes whose rules #15 wrote or revisited
 CASES_PER_RULE = 6
 PAIRS = [(518549, 518562), (732, 732), (6234262, 10630268), (871, 901), (871, 910), (27, 41), (1, 100000),
          (0, 5), (2, 3), (1, 8), (199, 200), (1999, 2000), (29, 100), (1, 3), (5, 0)]

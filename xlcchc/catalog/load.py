@@ -286,6 +286,10 @@ def _parse_agg(ctx: _Ctx, form: int, code: str, row: dict) -> Aggregate:
         by = [b.strip() for b in by.split(",") if b.strip()]
     method, _, arg = spec.partition(":")
     kw: dict[str, Any] = {"method": method.strip(), "filled_by": by, "reason": row.get("why")}
+    if row.get("plus"):
+        if kw["method"] != "sum":
+            raise ctx.fail(form, code, "plus chỉ dùng với cách tổng hợp sum")
+        kw["plus"] = [_qualify(form, str(p)) for p in row["plus"]]
     if kw["method"] in LEAD_METHODS:  # `lead:SNV`, `plan_tasks:SNV` (typed by SNV when the period has no plan)
         kw["lead"] = arg.strip()
     elif kw["method"] == "ratio":
@@ -304,7 +308,7 @@ def _indicator(ctx: _Ctx, form: int, row: dict) -> Indicator:
     code = str(row.get("code", "")).strip()
     if not code:
         raise ctx.fail(form, None, f"một dòng thiếu mã (code): {row.get('label', '')[:60]}")
-    known = {"code", "stt", "parent", "label", "unit", "kind", "choices", "agg", "by", "why", "required", "cumulative", "from_parts"}
+    known = {"code", "stt", "parent", "label", "unit", "kind", "choices", "agg", "by", "why", "required", "cumulative", "from_parts", "plus"}
     extra = set(row) - known
     if extra:
         raise ctx.fail(form, code, f"khóa không hợp lệ: {', '.join(sorted(extra))}")
@@ -671,6 +675,9 @@ def _validate(ctx: _Ctx, index: dict[str, Indicator], rules: list[Rule], registr
         for ref in (agg.numerator, agg.denominator):
             if ref and ref not in index:
                 raise ctx.fail(ind.form, ind.code, f"tỷ lệ tham chiếu mục “{ref}” không tồn tại")
+        for ref in agg.plus:
+            if ref not in index or index[ref].aggregate.method in ("total", "ratio", "none"):
+                raise ctx.fail(ind.form, ind.code, f"plus: mục “{ref}” phải là một mục tổng hợp từ số của đơn vị")
         if agg.lead and agg.lead not in units:
             raise ctx.fail(ind.form, ind.code, f"đơn vị chủ trì “{agg.lead}” không có trong danh mục đơn vị")
         for b in agg.filled_by:

@@ -60,6 +60,9 @@ class Aggregate(_Strict):
     numerator: str | None = None
     denominator: str | None = None
     reason: str | None = None
+    #: Consolidated figures added to a `sum` (keys of rows formed from units' returns, not derived):
+    #: 5:4 discipline = Σ departments and districts + 4.1, the provincial leaders no unit reports.
+    plus: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _coherent(self) -> "Aggregate":

@@ -164,6 +164,13 @@ def finalize(
         if ind.aggregate.method not in ("total", "ratio"):
             computed[ind.key] = base.get(ind.key)
             final[ind.key] = adjustments[ind.key] if ind.key in adjustments else computed[ind.key]
+    for ind in catalog.value_indicators():  # a sum plus consolidated figures no unit reports (5:4 + 4.1)
+        plus = ind.aggregate.plus
+        if plus:
+            nums = [number(x) for x in (base.get(ind.key), *(final.get(p) for p in plus))]
+            nums = [x for x in nums if x is not None]
+            computed[ind.key] = math.fsum(nums) if nums else None
+            final[ind.key] = adjustments[ind.key] if ind.key in adjustments else computed[ind.key]
     for ind in derived_order(catalog):
         agg = ind.aggregate
         if agg.method == "total":

@@ -161,7 +161,7 @@ def method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dic
         return code if int(form) == ind.form else f"{code} (BM {form})"
 
     if agg.method == "sum":
-        return f"Cộng số của {who()}"
+        return f"Cộng số của {who()}" + "".join(f" + mục {ref(p)}" for p in agg.plus)
     if agg.method == "total":
         return "Tổng " + " + ".join(ref(t) for t in terms.get(ind.key, []))
     if agg.method == "ratio":
@@ -209,7 +209,8 @@ def _formula(
             return None
         rngs = ",".join(_ranges(cols, row))
         if agg.method == "sum":
-            return f'=IF(COUNT({rngs})=0,"",SUM({rngs}))'
+            plus = "".join("," + _final_ref(merged.catalog, ind.form, p, rows) for p in agg.plus if p in rows)
+            return f'=IF(COUNT({rngs}{plus})=0,"",SUM({rngs}{plus}))'
         parts = _ranges(cols, row)
         yes = "+".join(f"COUNTIF({r},1)" for r in parts)
         no = "+".join(f"COUNTIF({r},0)" for r in parts)
