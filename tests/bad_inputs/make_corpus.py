@@ -419,7 +419,7 @@ def cases() -> list[dict[str, Any]]:
     case("boolean.xlsx", lambda: v("3:3.1.1", True), "cell.boolean", "TRUE/FALSE", 1)
     case("overwritten_formula.xlsx", lambda: v("3:3.1", 99.5), "cell.overwritten", "gõ đè", 0)
     case("negative_count.xlsx", lambda: v("3:3.1.1", -5), "3-domain-3.1.1", "số âm", 1)
-    case("text_number.xlsx", lambda: v("3:3.1.1", fmt_vn(filled_value("3:3.1.1"))), "cell.text_number", "hãy xóa và gõ lại dạng số", 0)
+    case("text_number.xlsx", lambda: v("3:3.1.1", fmt_vn(filled_value("3:3.1.1"))), "cell.text_number", "chỉ gõ các chữ số, không gõ dấu chấm", 0)
     case("note_formula.xlsx", lambda: set_values(good, {}, {"3:3.1.1": "=> Số liệu lấy từ Hệ thống thông tin giải quyết TTHC"}),
          "cell.note_formula", "ghi chú bắt đầu bằng dấu “=”", 0)
     # Excel's owner file, renamed (no `~$`): recognised by its fixed layout, not called a text file.
