@@ -166,3 +166,17 @@ def test_control_character_in_a_part_is_damage(tmp_path):
     data = set_values(filled(), {}, {KEY: "ghi chú"})
     data = rewrite_zip(data, {SHEET3: lambda x: x.replace("ghi chú".encode(), "ghi\x01chú".encode())})
     assert _refused(tmp_path, data).code == "doc.damaged"
+
+
+def test_half_a_million_extra_defined_names_are_refused_by_size(tmp_path):
+    """Memory is bounded by bytes: the workbook part (all its names are kept) may not exceed 1 MiB."""
+    import tracemalloc
+
+    extra = "".join(f"<definedName name=\"X{i}\">'Bìa'!$A${i % 999 + 1}</definedName>" for i in range(500_000)).encode()
+    data = rewrite_zip(_good(), {"xl/workbook.xml": lambda x: x.replace(b"</definedNames>", extra + b"</definedNames>")})
+    tracemalloc.start()
+    err = _refused(tmp_path, data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert err.code == "doc.too_complex" and "xl/workbook.xml" in str(err)
+    assert peak < 200 * 2**20  # the names are never built into a tree (~340 MB before)

@@ -21,6 +21,12 @@ MAX_MEMBER_BYTES = 32 * 1024 * 1024
 MAX_RATIO = 200  # a real sheet compresses ~5-20×; a bomb 1000×+
 MAX_MEMBERS = 5000
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# Memory is bounded by bytes, not only by counts: a part parsed into a tree costs ~15-30× its size, so
+# the strict parser takes parts up to MAX_TREE_BYTES (real sheets are 50-500 KB; the plain scanner,
+# which works on the bytes, takes larger ones), and the workbook part, whose names are all kept, up to
+# MAX_WORKBOOK_BYTES (a template's is ~20 KB; 500,000 extra defined names are ~30 MB).
+MAX_TREE_BYTES = 8 * 1024 * 1024
+MAX_WORKBOOK_BYTES = 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 LOCK_PREFIX = "~$"  # Excel's owner ("lock") file beside an open workbook: `~$Book.xlsx`
 
@@ -147,6 +153,12 @@ def _parse_xml(name: str, member: str, data: bytes):
     """
     from xml.etree.ElementTree import ParseError, XMLParser
 
+    if len(data) > MAX_TREE_BYTES or (member == "xl/workbook.xml" and len(data) > MAX_WORKBOOK_BYTES):
+        raise ReturnError(
+            "doc.too_complex",
+            f"Tệp “{name}”: phần “{member}” lớn bất thường ({len(data) / 2**20:.1f} MB; biểu mẫu thật chỉ vài trăm KB) — "
+            "có thể chứa hàng trăm nghìn tên ô hoặc ô thừa; tệp không được đọc để bảo vệ máy, hãy dùng biểu mẫu gốc",
+        )
     if _declares_dtd(data):
         raise ReturnError(
             "doc.xml_entity",
