@@ -140,7 +140,16 @@ def _generate_province(regime: str, folder: Path, seed: int) -> int:
                       cover=_cover(rng, rng.randint(5, 15), "Chính thức", 1, 2027))
         n += 1
     tpl.unlink()
+    (folder / ".done").write_text(str(n))
     return n
+
+
+def _generate_star(args: tuple) -> tuple[str, int]:
+    regime, folder, seed = args
+    done = folder / ".done"
+    if done.exists():  # kept from an earlier run with --keep
+        return regime, int(done.read_text())
+    return regime, _generate_province(regime, folder, seed)
 
 
 def case_national(work: Path, n_provinces: int) -> list[str]:
@@ -151,9 +160,11 @@ def case_national(work: Path, n_provinces: int) -> list[str]:
     provinces = list(all_provinces())[:n_provinces]
     t = time.perf_counter()
     regimes = _province_catalogs(cat_dir, provinces)
-    counts = {}
-    for i, (regime, _) in enumerate(regimes):
-        counts[regime] = _generate_province(regime, work / "tinh" / regime, seed=1000 + i)
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(regime, work / "tinh" / regime, 1000 + i) for i, (regime, _) in enumerate(regimes)]
+    with ProcessPoolExecutor(max_workers=2) as pool:  # generation only: not measured
+        counts = dict(pool.map(_generate_star, jobs))
     gen = time.perf_counter() - t
     total = sum(counts.values())
     env = {"XLCCHC_CATALOG_DIR": str(cat_dir)}

@@ -91,7 +91,7 @@ def _read(path: Path, unit, cells) -> dict:
 
 def test_the_readme_is_committed_as_generated(bundle):
     out, _, _ = bundle
-    assert (out / "README-2026.md").read_text(encoding="utf-8") == (ROOT / "samples" / "README-2026.md").read_text(encoding="utf-8")
+    assert (out / "README-2026.md").read_text(encoding="utf-8") == (ROOT / "docs" / "samples-2026.md").read_text(encoding="utf-8")
 
 
 def test_every_department_and_commune_but_a_few_sent_and_the_planted_problems_are_reported(bundle):

@@ -6,7 +6,7 @@ sums add up per unit, `a ≤ b` holds per unit, the lead agency carries the prov
 plausible rather than known: a merged department is the sum of the departments it merged, a commune's size
 is drawn from its official code (deterministic), wards are larger than rural communes.
 
-The bundle stays small: nothing of it is committed but samples/bao-cao-2026/README.md. The ~180 returns are
+The bundle stays small: nothing of it is committed but its README (docs/samples-2026.md). The ~180 returns are
 written on demand (`xlcchc samples --regime tinh-2025`, the demo) from one template per kind of unit
 (`template_units`) filled through the same path as `xlcchc values import`; the same inputs give the same
 bytes. Planted problems are of the same kinds as the 2022 set, plus those of the two-tier change: a return
@@ -235,8 +235,9 @@ def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
     lines = [
         "# Bộ báo cáo mẫu năm 2026 (tỉnh hai cấp, chế độ tinh-2025)",
         "",
-        "Tạo bởi `xlcchc samples --regime tinh-2025` (đừng sửa tay). Để bộ mẫu nhỏ, chỉ tệp này được lưu; "
-        f"các tệp báo cáo được tạo lại khi cần vào `{RETURNS_DIR}/` (cùng đầu vào cho đúng từng byte như cũ).",
+        "Tạo bởi `xlcchc samples --regime tinh-2025` (đừng sửa tay). Để bộ mẫu nhỏ, chỉ tệp này được lưu "
+        "(docs/samples-2026.md); các tệp báo cáo được tạo lại khi cần (mặc định vào `out/samples-2026/"
+        f"{RETURNS_DIR}/`; `xlcchc demo` tạo vào `out/demo/nam-2026/`), cùng đầu vào cho đúng từng byte như cũ.",
         "",
         f"Báo cáo năm 2026 (kỳ `{PERIOD}`, chế độ `{catalog.regime}`) của {n_units - len(NOT_SENT)}/{n_units} đơn vị "
         f"trong danh mục `{registry.id}`: {n_units - n_xa} sở, ngành và {n_xa} xã, phường (danh mục hành chính "
@@ -274,8 +275,10 @@ def cli_samples(args) -> int:
 
     if args.regime != REGIME:
         raise XlcchcError(f"Chỉ có bộ báo cáo mẫu của chế độ tinh-2022 (năm 2022) và {REGIME} (năm 2026), không có “{args.regime}”")
-    paths = write_samples(args.output)
+    # Not into samples/ (that folder is the 2022 bundle, compared byte for byte with its generator).
+    output = "out/samples-2026" if args.output in ("samples", "samples/") else args.output
+    paths = write_samples(output)
     n = sum(1 for p in paths if p.suffix == ".xlsx" and not p.name.startswith("~$"))
-    print(f"Đã tạo {n} tệp báo cáo mẫu năm 2026 trong “{Path(args.output) / RETURNS_DIR}” và "
-          f"{Path(args.output) / 'README-2026.md'}")
+    print(f"Đã tạo {n} tệp báo cáo mẫu năm 2026 trong “{Path(output) / RETURNS_DIR}” và "
+          f"{Path(output) / 'README-2026.md'} (bản lưu: docs/samples-2026.md)")
     return 0
