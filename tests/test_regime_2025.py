@@ -157,3 +157,14 @@ def test_a_values_file_without_regime_is_checked_in_the_regime_of_its_period():
     assert "doc.unit_unknown" not in rules and "3-le-3.3.2-3.3.1" in rules
     old = ValuesDoc(unit="SNV", period="2022-N", values=[ValueRow(form=3, code="3.2.1", value=1)])
     assert "doc.unit_unknown" not in {f.rule for f in check_doc(old, file="snv.json")}  # tinh-2022 as before
+
+
+def test_every_bundled_regime_loads_and_extensions_resolve():
+    """An extension is data on top of its base: a change to the base must not break it silently."""
+    for name in available_regimes():
+        cat = load_catalog(name)
+        assert cat.in_force is not None, name
+        if cat.extends:
+            assert cat.changes and all(c.reason for c in cat.changes), name
+    nat = load_catalog("quoc-gia-2025")
+    assert nat.level == "tw" and {i.aggregate.method for i in nat.value_indicators()} <= {"sum", "none", "ratio", "total"}
