@@ -225,3 +225,40 @@ def test_a_worker_killed_mid_merge_costs_nothing_and_the_merge_completes(tmp_pat
     assert killed
     got = {s.unit for s in fig.status if s.file and s.status != "Không hợp lệ"}
     assert set(units) <= got, [(s.file, s.status, s.detail) for s in fig.status if s.file]
+
+
+def _strict(data: bytes) -> bytes:
+    """The same workbook in Strict Open XML namespaces (what Excel writes for “Strict Open XML Spreadsheet”)."""
+    from .bad_inputs.make_corpus import rewrite_zip
+
+    pairs = [
+        (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+        (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships", b"http://purl.oclc.org/ooxml/officeDocument/relationships"),
+    ]
+
+    def conv(x: bytes) -> bytes:
+        for a, b in pairs:
+            x = x.replace(a, b)
+        return x
+
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    return rewrite_zip(data, {n: conv for n in names if n.endswith((".xml", ".rels"))})
+
+
+def test_strict_ooxml_annotate_refuses_instead_of_writing_a_broken_copy(tmp_path):
+    src = tmp_path / "strict.xlsx"
+    src.write_bytes(_strict(set_values(filled(), {"3:3.1.1": "abc"})))
+    out = tmp_path / "danh_dau.xlsx"
+    r = subprocess.run([sys.executable, "-m", "xlcchc", "check", str(src), "--annotate", str(out)],
+                       capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=120)
+    text = r.stdout + r.stderr
+    assert "Traceback" not in text
+    if out.exists():  # a copy was written: it must be a correct one
+        assert "Đã ghi bản sao" in text
+        ret = read_return(out)
+        assert ret.cells["3:3.1.1"].raw == "abc"
+    else:
+        assert "Đã ghi bản sao" not in text and "Strict Open XML" in text and r.returncode == 2

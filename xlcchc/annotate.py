@@ -44,7 +44,11 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     try:
         with open(src, "rb") as fh:  # read-only: the source is never written
             data = fh.read()
+        if _is_strict(data):
+            raise AnnotateError(STRICT_REFUSED.format(name=src.name))
         wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, rich_text=False)
+    except AnnotateError:
+        raise
     except Exception as e:  # noqa: BLE001 - any unreadable file is one Vietnamese sentence
         raise AnnotateError(f"không mở được “{src.name}” để tạo bản đánh dấu ({type(e).__name__})") from None
 
@@ -72,7 +76,44 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     wb.properties.creator = wb.properties.creator or "xlcchc"
     out = io.BytesIO()
     wb.save(out)
-    return _deterministic(out.getvalue())
+    copy = _deterministic(out.getvalue())
+    _same_structure(src.name, data, copy)
+    return copy
+
+
+STRICT_REFUSED = (
+    "“{name}” được lưu dạng “Strict Open XML”; chương trình không tạo được bản đánh dấu đúng cho dạng này — hãy mở "
+    "tệp bằng Excel, lưu lại dạng “Excel Workbook (*.xlsx)” rồi kiểm tra lại (kết quả kiểm tra ở trên vẫn đúng)"
+)
+
+
+def _is_strict(data: bytes) -> bool:
+    """Strict OOXML (ISO 29500 strict namespaces), which openpyxl does not write back correctly."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            name = next((n for n in z.namelist() if n.lower() == "xl/workbook.xml"), None)
+            head = z.read(name)[:2000] if name else b""
+    except Exception:  # noqa: BLE001 - not a zip: openpyxl says so below
+        return False
+    return b"http://purl.oclc.org/ooxml/spreadsheetml/main" in head
+
+
+def _same_structure(name: str, src: bytes, copy: bytes) -> None:
+    """The copy has the source's sheets and names (plus the result sheet): never "Đã ghi" over a broken copy."""
+    from .read import ReturnError, _Book, _Package
+
+    try:
+        a, b = _Book(_Package(name, src)), _Book(_Package(name, copy))
+        same = all(s in b.sheets for s in a.sheets) and all(
+            layout.split_ref(b.names.get(n, "") or "") == layout.split_ref(t) for n, t in a.names.items() if layout.is_layout_name(n)
+        )
+    except ReturnError:
+        same = False
+    if not same:
+        raise AnnotateError(f"không tạo được bản đánh dấu đúng cho “{name}” (bản sao không giữ được trang hoặc tên ô của "
+                            "tệp gốc); hãy lưu lại tệp bằng Excel dạng .xlsx rồi kiểm tra lại")
 
 
 #: The template's look: Times New Roman, bordered cells, bold centred headers on the forms' header fill.
