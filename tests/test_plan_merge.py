@@ -140,3 +140,23 @@ def test_target_met_gives_no_warning_and_no_plan_period_keeps_typed_figures(tmp_
     fig22 = merge_folder(f22, tmp_path / "TH22.xlsx", period="2022-N")
     assert (fig22.values["1:2.1"], fig22.values["1:2.2"]) == (40, 30) and fig22.plan is None
     assert "Kế hoạch" not in openpyxl.load_workbook(tmp_path / "TH22.xlsx", read_only=True).sheetnames
+
+
+def test_plan_annex_of_the_appendix(merged, tmp_path):
+    from xlcchc.appendix import write_appendix
+
+    _, out, sent = merged
+    fig = read_provincial(out)
+    path = write_appendix(fig, tmp_path / "PL.xlsx", annexes=("plan",))
+    ws = openpyxl.load_workbook(path, read_only=True)["Kế hoạch"]
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    text = " ".join(str(c) for r in rows for c in r if c is not None)
+    plan = load_plan("kh-2023")
+    assert "Phụ lục số 01: Các nhiệm vụ trọng tâm về Cải cách thể chế" in text
+    _, done, shares = _independent(sent)
+    assert f"{done}/{len(plan.tasks)} nhiệm vụ đã hoàn thành" in text
+    by_number = [r for r in rows if r and r[1] and any(" ".join(t.content.split()) == r[1] for t in plan.tasks)]
+    assert len(by_number) == len(plan.tasks)
+    first = plan.tasks[0]
+    row = next(r for r in by_number if r[1] == " ".join(first.content.split()))
+    assert row[4] == shares[first.id].replace(" đơn vị", "")

@@ -256,3 +256,14 @@ def test_the_national_merge_of_34_generated_provinces(tmp_path):
     assert {s.status for s in fig.status if s.unit in sent} <= {"Đã nộp", "Có lỗi"}
     for key in {k for v in sent.values() for k in v}:
         assert fig.values[key] == sum(v[key] for v in sent.values()), key
+
+
+def test_planted_task_statuses_reach_the_merge(bundle):
+    """The 2026 returns carry task statuses (kh-2026-2030): the planted late, overdue and product-less tasks."""
+    _, _, fig = bundle
+    found = {(f.unit, f.rule, f.actual) for f in fig.findings if f.rule.startswith("task.")}
+    assert {("STC", "task.late", "V.47"), ("SKHCN", "task.overdue", "VI.54"),
+            ("SNV", "task.product_missing", "III.23")} <= found
+    assert fig.plan and fig.plan["plan"] == "kh-2026-2030" and len(fig.plan["tasks"]) == 69
+    sit = {t["id"]: t["situation"] for t in fig.plan["tasks"]}
+    assert sit["VI.54"] == "Quá hạn" and sit["V.47"] in ("Hoàn thành quá hạn", "Quá hạn")
