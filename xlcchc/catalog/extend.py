@@ -154,6 +154,11 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
                     row["by"] = list(entry["by"])
                 if "why" in entry:
                     row["why"] = entry["why"]
+                if "plus" in entry:  # consolidated figures added to a sum (none left one level up)
+                    if entry["plus"]:
+                        row["plus"] = list(entry["plus"])
+                    else:
+                        row.pop("plus", None)
                 record.change(form, str(row["code"]), before, _describe(row), reason,
                               quiet=f"{form}:{row['code']}" in explicit)
     # 4. rules dropped and added
