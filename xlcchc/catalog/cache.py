@@ -18,6 +18,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -107,8 +108,11 @@ def cached(kind: str, name: str, build: Callable[[], T]) -> T:
         with open(tmp, "wb") as fh:
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        for old in folder.glob(f"{kind}-{name}-*.pickle"):  # earlier data or code: never read again
-            if old != path:
+        # Another key is another version of the data or code (maybe another installation, still in use):
+        # left alone unless written more than a week ago (then rebuilt by whoever still needs it).
+        stale = time.time() - 7 * 24 * 3600
+        for old in folder.glob(f"{kind}-{name}-*.pickle"):
+            if old != path and old.stat().st_mtime < stale:
                 old.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 - a read-only or full disk: no cache, same result
         try:
