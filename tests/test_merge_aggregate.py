@@ -108,7 +108,7 @@ def test_autonomy_investment_and_feedback_come_from_the_lead_agency():
         assert ind.aggregate.method == "lead" and ind.aggregate.lead == unit, key
         assert ind.aggregate.reason, key  # the catalog says why
         # units still report their own recruitment; autonomy and feedback only the lead agency
-        assert ind.aggregate.filled_by == (["so", "huyen"] if key == "5:2.4" else []), key
+        assert ind.aggregate.filled_by == (["so", "huyen"] if key in ("5:2.4", "3:3.4.1") else []), key
         vals = {h: {key: 100.0}, s: {key: 50.0}, unit: {key: 160.0}}
         assert base_values(CAT, REG, vals)[key] == 160.0, key
     two_tier = load_catalog("tinh-2025")
