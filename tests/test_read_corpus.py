@@ -1,6 +1,7 @@
 """Every kind of bad returned file gets its own clear Vietnamese message, never a traceback."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 
 from xlcchc.check import check_file, is_fatal
 from xlcchc.read import ReturnError, read_return
+from xlcchc.signing import KEY_ENV
 
 from .conftest import ROOT
 
@@ -51,12 +53,21 @@ def test_check_file_reports_the_kind(case):
             assert hits[0].cell and hits[0].cell.startswith("'Biểu mẫu")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
-def test_cli_exit_status_and_no_traceback(case):
-    r = subprocess.run(
-        [sys.executable, "-m", "xlcchc", "check", str(CORPUS / case["file"]), *case["args"]],
-        capture_output=True, text=True, encoding="utf-8", cwd=ROOT,
+def _cli_check(path, args=(), *, key: bool, profile):
+    """`xlcchc check` in a fresh process: with the consolidator's (sample) key, or as unit staff without one."""
+    env = dict(os.environ, XDG_CONFIG_HOME=str(profile))  # never the machine's own profile key
+    if not key:
+        env.pop(KEY_ENV, None)
+    return subprocess.run(
+        [sys.executable, "-m", "xlcchc", "check", str(path), *args],
+        capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env=env,
     )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_cli_exit_status_and_no_traceback(case, tmp_path):
+    """What unit staff see (no key: the signature is not verified, the metadata checks speak)."""
+    r = _cli_check(CORPUS / case["file"], case["args"], key=False, profile=tmp_path)
     assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
     assert r.returncode == case["exit"], r.stdout + r.stderr
     assert case["phrase"] in r.stdout
@@ -73,3 +84,16 @@ def test_excel_lock_file_is_recognised_by_its_name(tmp_path):
     assert ei.value.code == "doc.lock_file"
     assert "tệp khóa tạm của Excel" in str(ei.value) and "bỏ qua" in str(ei.value)
     assert [f.rule for f in check_file(lock)] == ["doc.lock_file"]
+
+
+# Signed templates whose metadata was edited afterwards (make_corpus: _meta_edit).
+TAMPERED_META = [c for c in CASES if c["file"] in {"unknown_regime.xlsx", "fingerprint.xlsx", "format_version.xlsx", "unit_unknown.xlsx"}]
+
+
+@pytest.mark.parametrize("case", TAMPERED_META, ids=[c["file"] for c in TAMPERED_META])
+def test_cli_with_the_key_refuses_edited_metadata_as_a_broken_signature(case, tmp_path):
+    """Where the consolidator's key is, an edited regime/fingerprint/format/unit is a signature mismatch."""
+    r = _cli_check(CORPUS / case["file"], case["args"], key=True, profile=tmp_path)
+    assert "Traceback" not in r.stderr + r.stdout
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "chữ ký của cơ quan tổng hợp không khớp" in r.stdout
