@@ -209,3 +209,31 @@ def test_identical_figures_from_different_units_are_a_warning_on_the_status_shee
     wb = openpyxl.load_workbook(out, read_only=True)
     texts = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
     assert any("Số liệu giống hệt báo cáo của" in t for t in texts)
+
+
+
+def test_a_commune_leading_plan_tasks_keeps_its_official_code_and_signature(tmp_path):
+    """A two-tier commune has both an official code and plan tasks: their metadata rows must not collide.
+
+    (They once shared a row of the metadata sheet: the plan's value overwrote the official code, and every
+    commune's return failed its signature where the key is.)"""
+    from xlcchc.catalog.load import load_catalog, registry_of
+    from xlcchc.periods import parse_period
+    from xlcchc.template import template_bytes
+    from xlcchc.template_tasks import task_layout
+    from xlcchc.template_units import templates_for_units
+
+    cat = load_catalog("tinh-2025")
+    period = parse_period("Năm 2026")
+    communes = [u for u in registry_of(cat).reporting_units() if u.official_code is not None][:2]
+    assert len(communes) == 2 and all(task_layout(cat, u, period) for u in communes)  # the case: code and tasks
+    built = [(communes[0], template_bytes(cat, communes[0], period, key=KEY)),
+             *templates_for_units(cat, communes[1:], period, key=KEY)]
+    for unit, data in built:
+        path = _write(tmp_path, data, f"{unit.code}.xlsx")
+        assert read_return(path, key=KEY).unit == unit.code  # the signature verifies
+        wb = openpyxl.load_workbook(path)
+        for key, want in (("official_code", str(unit.official_code)), (layout.PLAN_META, None)):
+            sheet, ref = next(iter(wb.defined_names[layout.meta_name(key)].destinations))
+            got = wb[sheet][ref.replace("$", "")].value
+            assert got == want if want else (got and ":" in got)

@@ -95,6 +95,11 @@ OPTIONAL_META_KEYS = (
 )
 
 
+#: 0-based row of PLAN_META on the metadata sheet: after every other key, so that it never shares a row with an
+#: optional key (a commune leading plan tasks also has an official code).
+PLAN_META_INDEX = len(META_KEYS) + len(OPTIONAL_META_KEYS)
+
+
 def meta_name(key: str) -> str:
     return f"XLCCHC_{key.upper()}"
 

@@ -293,7 +293,7 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period, *, key: Signing
     names = plan.names()
     if tasks:
         names.update(tasks.names())
-        names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${len(layout.META_KEYS) + 1}"
+        names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${layout.PLAN_META_INDEX + 1}"
     meta_values = template_meta(catalog, unit, period, names, key, plan_meta=tasks.meta_value if tasks else None)
     blank = _blank_statuses(plan)
     _write_cover(cover, fmt, plan)
@@ -308,8 +308,8 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period, *, key: Signing
     _write_check(check, fmt, plan, blank, extra)
     _write_meta(meta, fmt, meta_values)
     if tasks:
-        meta.write_string(len(layout.META_KEYS), 0, layout.PLAN_META)
-        meta.write_string(len(layout.META_KEYS), 1, tasks.meta_value)
+        meta.write_string(layout.PLAN_META_INDEX, 0, layout.PLAN_META)
+        meta.write_string(layout.PLAN_META_INDEX, 1, tasks.meta_value)
     for name in sorted(names):
         wb.define_name(name, names[name])
     cover.activate()
@@ -350,7 +350,7 @@ def template_names(catalog: Catalog, unit: Unit, period: Period) -> tuple[dict[s
     tasks = task_layout(catalog, unit, period)
     if tasks:
         names.update(tasks.names())
-        names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${len(layout.META_KEYS) + 1}"
+        names[layout.meta_name(layout.PLAN_META)] = f"={_quote(layout.META_SHEET)}!$B${layout.PLAN_META_INDEX + 1}"
     return names, (tasks.meta_value if tasks else None)
 
 
