@@ -44,8 +44,10 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     from .samples_2026 import RETURNS_DIR, write_samples
     from .template import template_filename
     from .fileio import write_bytes
+    from .signing import sample_key
     from .template_units import templates_for_units
 
+    key = sample_key()  # the demo is the sample world: it signs and verifies with the published sample key
     started = time.monotonic()
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,7 +56,7 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     catalog = load_catalog(res.regime)
     registry = registry_of(catalog)
     if templates:  # 1. one locked template per department and commune
-        for unit, data in templates_for_units(catalog, registry.reporting_units(), period):
+        for unit, data in templates_for_units(catalog, registry.reporting_units(), period, key=key):
             write_bytes(out / "mau" / template_filename(unit, period), data)
             res.templates += 1
     # 2. the returns (sample bundle) and 3. the merge, the regime picked by the period
@@ -63,7 +65,7 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     res.returns = sum(1 for p in folder.iterdir() if p.is_file())
     with atomic_path(out / "TONG_HOP_2026.xlsx", suffix=".xlsx") as tmp:
         tmp.unlink()
-        merge_folder(folder, tmp, period=period.code)
+        merge_folder(folder, tmp, period=period.code, key=key)
     res.provincial = out / "TONG_HOP_2026.xlsx"
     fig = read_provincial(res.provincial)
     res.figures = fig

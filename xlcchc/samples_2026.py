@@ -126,9 +126,13 @@ def _plant_typo(rets: dict[str, UnitReturn]) -> tuple[int, int]:
 
 def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     """All files of the 2026 sample folder (relative path → bytes) and the planted problems."""
+    from .signing import sample_key
     from .template import fill_template
     from .template_units import templates_for_units
 
+    # Signed with the published sample key, like the 2022 bundle: the same files on every machine, and never
+    # with (or creating) the office's own key.
+    key = sample_key()
     catalog, registry, rets = returns_2026(seed)
     period = parse_period(PERIOD)
     typed, den = _plant_typo(rets)
@@ -160,7 +164,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
             if unit.code in NOT_SENT:
                 planted.append(Sample("(không có tệp)", unit.code, f"{unit.name} không gửi báo cáo",
                                       "Tổng hợp: đơn vị “Chưa nộp”, không có số liệu trong tổng"))
-        for unit, tpl in templates_for_units(catalog, sent, period):
+        for unit, tpl in templates_for_units(catalog, sent, period, key=key):
             cover = _cover(rng, rng.randint(5, 15), STATUS_FINAL, 1, 2027)
             ret = rets[unit.code]
             if unit.code == TWICE_UNIT:
@@ -184,7 +188,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
                 from .template import template_bytes
 
                 files[base + f"BC_CCHC_6thang2026_{unit.code}.xlsx"] = fill(
-                    unit, template_bytes(catalog, unit, parse_period(STALE_PERIOD)), stale,
+                    unit, template_bytes(catalog, unit, parse_period(STALE_PERIOD), key=key), stale,
                     _cover(rng, 8, STATUS_FINAL, 7, 2026), STALE_PERIOD)
         # A department's return on the 2022 template (regime tinh-2022) dropped into the 2026 folder.
         from .template import template_bytes
@@ -193,12 +197,12 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         old_unit = registry_of(old_cat).by_code[OLD_REGIME_UNIT]
         old_ret = UnitReturn(old_unit.code, {k: v for k, v in rets[OLD_REGIME_UNIT].values.items() if k in old_cat.indicators})
         files[base + f"BC_CCHC_2026_{OLD_REGIME_UNIT}_mau2022.xlsx"] = fill(
-            old_unit, template_bytes(old_cat, old_unit, period), old_ret, _cover(rng, 9, STATUS_FINAL, 1, 2027),
+            old_unit, template_bytes(old_cat, old_unit, period, key=key), old_ret, _cover(rng, 9, STATUS_FINAL, 1, 2027),
             PERIOD, old_cat)
         # A commune merged away in 2025 (a template made from an out-of-date list).
         # A commune merged away in 2025: a template made from an out-of-date list (its metadata names it).
         like = registry.by_code[EQ_NOTE_UNIT]
-        data = fill(like, template_bytes(catalog, like, period), UnitReturn(like.code, dict(rets[like.code].values)),
+        data = fill(like, template_bytes(catalog, like, period, key=key), UnitReturn(like.code, dict(rets[like.code].values)),
                     _cover(rng, 10, STATUS_FINAL, 1, 2027))
         files[base + file_name(MERGED_AWAY[0])] = patch_cells(data, {
             meta_name("unit"): MERGED_AWAY[0], meta_name("unit_name"): MERGED_AWAY[1]})
