@@ -47,7 +47,9 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     from .signing import sample_key
     from .template_units import templates_for_units
 
-    key = sample_key()  # the demo is the sample world: it signs and verifies with the published sample key
+    # The demo is the sample world: its templates are signed with the published sample key. The merge does not
+    # verify signatures: the merged-away commune sample is made by editing a return's metadata.
+    key = sample_key()
     started = time.monotonic()
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,7 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     res.returns = sum(1 for p in folder.iterdir() if p.is_file())
     with atomic_path(out / "TONG_HOP_2026.xlsx", suffix=".xlsx") as tmp:
         tmp.unlink()
-        merge_folder(folder, tmp, period=period.code, key=key)
+        merge_folder(folder, tmp, period=period.code)
     res.provincial = out / "TONG_HOP_2026.xlsx"
     fig = read_provincial(res.provincial)
     res.figures = fig
