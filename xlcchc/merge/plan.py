@@ -182,54 +182,46 @@ def progress_from_json(catalog: Catalog, registry: Registry, blob: dict) -> Plan
     return progress
 
 
-def target_findings(catalog: Catalog, period_code: str, final: Mapping[str, object], file: str = "") -> list[Finding]:
-    """A target of the plan in force, tied to an indicator, that the provincial figure misses: a warning."""
+def _indicator_targets(catalog: Catalog, period_code: str, final: Mapping[str, object]):
+    """(plan, target, indicator, provincial figure or None) for the targets of the plan in force tied to an indicator."""
     if not period_code:
-        return []
+        return
     period = parse_period(period_code)
     plan = plan_for(catalog.regime, period)
     if plan is None:
-        return []
-    out = []
+        return
     for g in plan.targets_in(period.year):
         if not g.indicator or g.indicator not in catalog.indicators:
             continue
         actual = final.get(g.indicator)
-        if not isinstance(actual, (int, float)) or isinstance(actual, bool):
+        num = float(actual) if isinstance(actual, (int, float)) and not isinstance(actual, bool) else None
+        yield plan, g, catalog.indicators[g.indicator], num
+
+
+def target_findings(catalog: Catalog, period_code: str, final: Mapping[str, object], file: str = "") -> list[Finding]:
+    """A target of the plan in force, tied to an indicator, that the provincial figure misses: a warning."""
+    out = []
+    for plan, g, ind, num in _indicator_targets(catalog, period_code, final):
+        if num is None or g.met_by(num):
             continue
-        if g.met_by(float(actual)):
-            continue
-        ind = catalog.indicators[g.indicator]
         word = "tối thiểu" if g.op == ">=" else "tối đa"
         unit = "%" if ind.kind == "percent" else ""
-        shown = percent_printed(float(actual)) if ind.kind == "percent" else float(actual)  # never 100 for 99,996
+        shown = percent_printed(num) if ind.kind == "percent" else num  # never 100 for 99,996
         out.append(Finding(
             file=file, form=ind.form, code=ind.code, severity=WARNING, rule="plan.target",
             message=f"{plan.title}, chỉ tiêu {g.id} (“{_short(g.text)}”): Biểu mẫu {ind.form} mục {ind.code} đạt "
             f"{fmt_vn(shown, 2)}{unit}, chưa đạt mức {word} {fmt_vn(float(g.value), 2)}{unit}",
-            expected=g.value, actual=actual,
+            expected=g.value, actual=final.get(g.indicator),
         ))
     return out
 
 
 def targets_table(catalog: Catalog, period_code: str, final: Mapping[str, object]) -> list[tuple]:
     """(target id, text, indicator label, op, value, actual, met?) of the targets with an indicator, for the dashboard."""
-    if not period_code:
-        return []
-    period = parse_period(period_code)
-    plan = plan_for(catalog.regime, period)
-    if plan is None:
-        return []
-    rows = []
-    for g in plan.targets_in(period.year):
-        if not g.indicator or g.indicator not in catalog.indicators:
-            continue
-        actual = final.get(g.indicator)
-        num = float(actual) if isinstance(actual, (int, float)) and not isinstance(actual, bool) else None
-        ind = catalog.indicators[g.indicator]
-        rows.append((g.id, g.text, f"Biểu mẫu {ind.form}, mục {ind.code}", g.op, g.value, num,
-                     None if num is None else g.met_by(num)))
-    return rows
+    return [
+        (g.id, g.text, f"Biểu mẫu {ind.form}, mục {ind.code}", g.op, g.value, num, None if num is None else g.met_by(num))
+        for _, g, ind, num in _indicator_targets(catalog, period_code, final)
+    ]
 
 
 def _short(s: str, n: int = 90) -> str:
