@@ -145,15 +145,7 @@ def run_demo(output: Path | str, samples: Path | str | None = None, *, pdf: bool
         if columns:
             res.compared = write_appendix(fig, out / "PHU_LUC_SO_SANH.xlsx", compare=columns)
     if pdf:
-        from .office import OfficeError, soffice_available, to_pdf
-
-        if soffice_available():
-            try:
-                res.pdf = to_pdf(res.appendix, out)
-            except OfficeError as e:
-                res.pdf_problem = str(e)
-        else:
-            res.pdf_problem = "chưa cài LibreOffice nên không có bản PDF"
+        res.pdf, res.pdf_problem = appendix_pdf(res.appendix, out)
 
     # 6. The merged figures against the printed 2022 appendix.
     res.matched, res.differences = compare_with_printed(catalog, fig.values, fmt_vn)
@@ -369,3 +361,15 @@ def cli_demo(args) -> int:
 
     print("\n".join(run_demo_2026(Path(args.output) / "nam-2026").lines))
     return 0
+
+
+def appendix_pdf(appendix, out):
+    """(PDF path, "") or (None, the Vietnamese reason there is none): the demo goes on without LibreOffice."""
+    from .office import OfficeError, soffice_available, to_pdf
+
+    if not soffice_available():
+        return None, "chưa cài LibreOffice nên không có bản PDF"
+    try:
+        return to_pdf(appendix, out), ""
+    except OfficeError as e:
+        return None, str(e)

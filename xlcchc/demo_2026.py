@@ -44,6 +44,7 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     from .samples_2026 import RETURNS_DIR, write_samples
     from .template import template_filename
     from .fileio import write_bytes
+    from .demo import appendix_pdf
     from .signing import sample_key
     from .template_units import templates_for_units
 
@@ -75,15 +76,7 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     # 4. the appendix
     res.appendix = write_appendix(fig, out / "PHU_LUC_2026.xlsx", annexes=("plan",) if fig.plan else ())
     if pdf:
-        from .office import OfficeError, soffice_available, to_pdf
-
-        if soffice_available():
-            try:
-                res.pdf = to_pdf(res.appendix, out)
-            except OfficeError as e:
-                res.pdf_problem = str(e)
-        else:
-            res.pdf_problem = "chưa cài LibreOffice nên không có bản PDF"
+        res.pdf, res.pdf_problem = appendix_pdf(res.appendix, out)
     res.seconds = time.monotonic() - started
     res.lines = _summary(res, registry, kind_counts)
     return res
