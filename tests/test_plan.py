@@ -183,6 +183,16 @@ def test_unresolved_lead_is_an_error_naming_the_task(tmp_path):
     assert load_plan_file(_plan_file(tmp_path, "sở thông tin và truyền thông")).by_id["01.2"].lead_refs == ["STTTT"]
 
 
+def test_broken_plan_file_is_an_error_naming_the_file(tmp_path):
+    """The plan loader reports a TOML syntax error (and an unreadable file) like the catalog loader does."""
+    broken = _plan_file(tmp_path, "Sở Thông tin và Truyền thông.")
+    broken.write_text(broken.read_text(encoding="utf-8").replace('registry = "', 'registry = ["', 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"^kh-test\.toml: lỗi cú pháp TOML"):
+        load_plan_file(broken)
+    with pytest.raises(CatalogError, match=r"^khong-co\.toml: không đọc được tệp"):
+        load_plan_file(tmp_path / "khong-co.toml")
+
+
 def test_plan_show_json_shape():
     out = subprocess.run(
         [sys.executable, "-m", "xlcchc", "plan", "show", "--plan", "kh-2023", "--json"],

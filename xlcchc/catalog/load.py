@@ -100,7 +100,7 @@ def load_registry_file(path: Path) -> Registry:
     (one the official list does not have, or of another province), a parent or top that is not listed.
     """
     path = Path(path)
-    data = _read_toml(path)
+    data = read_toml(path)
     communes = data.pop("communes", None)
     provinces = data.pop("provinces", None)
     try:
@@ -172,7 +172,9 @@ def _check_official_codes(path: Path, reg: Registry) -> None:
             raise CatalogError(f"{path.name}: tỉnh “{u.code}” ({u.name}) có mã {oc} không có trong 34 tỉnh, thành phố")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A data file (regime, registry, plan) as a dict; syntax and I/O errors become a `CatalogError`
+    naming the file, so every loader reports a broken file the same way."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -216,7 +218,7 @@ def _base_data(ctx: "_Ctx", chain: tuple[str, ...]):
         if not path.exists():
             raise ctx.fail(None, None, f"extends = “{name}”: không có chế độ báo cáo này "
                            f"(hiện có: {', '.join(available_regimes())})")
-        data = _read_toml(path)
+        data = read_toml(path)
         if "extends" in data:
             data = _extended(_Ctx(path), path, data, (*chain, name))
         return path, data
@@ -233,7 +235,7 @@ def _extended(ctx: "_Ctx", path: Path, data: dict, chain: tuple[str, ...]) -> di
 def load_catalog_file(path: Path) -> Catalog:
     path = Path(path)
     ctx = _Ctx(path)
-    data = _read_toml(path)
+    data = read_toml(path)
     if "extends" in data:
         data = _extended(ctx, path, data, (str(data.get("regime", path.stem)),))
     in_force = data.pop("in_force", None)

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..catalog.load import CatalogError, load_catalog, load_registry
+from ..catalog.load import CatalogError, load_catalog, load_registry, read_toml
 from ..catalog.models import Registry
 from ..periods import Period
 from .deadline import TEXT
@@ -90,16 +90,6 @@ class _Ctx:
         return CatalogError(f"{self.name}{', ' + where if where else ''}: {msg}")
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise CatalogError(f"{path.name}: lỗi cú pháp TOML: {e}") from None
-    except OSError as e:
-        raise CatalogError(f"{path.name}: không đọc được tệp: {e.strerror}") from None
-
-
 def _resolver(ctx: _Ctx, aliases: dict[str, Any], reg: Registry):
     codes = {u.code for u in reg.units}
     table: dict[str, list[str]] = {}
@@ -129,7 +119,7 @@ def _where(annex: Annex | None, number: str) -> str:
 
 def load_plan_file(path: Path) -> Plan:
     ctx = _Ctx(path)
-    data = _read(path)
+    data = read_toml(path)
     aliases = data.pop("leads", {})
     tasks_raw = data.pop("task", [])
     targets_raw = data.pop("target", [])
