@@ -267,3 +267,28 @@ def test_planted_task_statuses_reach_the_merge(bundle):
     assert fig.plan and fig.plan["plan"] == "kh-2026-2030" and len(fig.plan["tasks"]) == 69
     sit = {t["id"]: t["situation"] for t in fig.plan["tasks"]}
     assert sit["VI.54"] == "Quá hạn" and sit["V.47"] in ("Hoàn thành quá hạn", "Quá hạn")
+
+
+def test_the_annexes_list_every_unit_with_its_official_code(bundle, tmp_path):
+    """The by-unit annex prints the official code (mã đơn vị hành chính) under each commune's name, the
+    status annex beside it; departments (no official code) have a blank cell, never a made-up one."""
+    from xlcchc.appendix import ANNEX_SHEETS, write_appendix
+
+    out, _, _ = bundle
+    fig = read_provincial(out / "TONG_HOP_2026.xlsx")
+    wb = openpyxl.load_workbook(write_appendix(fig, tmp_path / "PL.xlsx", annexes="by-unit,status"))
+    rows = list(wb[ANNEX_SHEETS["by-unit"]].iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows) if r[0] == "STT")
+    names, codes = rows[at][5:], rows[at + 1][5:]
+    assert rows[at + 1][0] == "Mã đơn vị hành chính"
+    units = sorted(fig.by_unit, key=[u.code for u in REG.units].index)
+    assert list(names) == [REG.by_code[u].short_name for u in units]
+    assert [c or None for c in codes] == [str(REG.by_code[u].official_code) if REG.by_code[u].official_code else None
+                                          for u in units]
+    assert codes[names.index(REG.by_code["X-CAC-SON"].short_name)] == "16591"
+    assert sum(bool(c) for c in codes) == sum(REG.by_code[u].kind == "xa" for u in units) > 150
+    status = list(wb[ANNEX_SHEETS["status"]].iter_rows(values_only=True))
+    head = next(r for r in status if r[0] == "STT")
+    assert head[1:4] == ("Đơn vị", "Mã đơn vị hành chính", "Tình trạng")
+    by_name = {r[1]: r[2] for r in status if isinstance(r[0], int)}
+    assert by_name["Xã Các Sơn"] == "16591" and by_name["Sở Nội vụ"] in (None, "")

@@ -44,11 +44,20 @@ def _ordered_units(ctx: _Context, codes: list[str]) -> list[str]:
     return sorted(set(codes), key=lambda c: (order.get(c, len(order)), c))
 
 
+def _official_code(ctx: _Context, code: str | None) -> str:
+    """A unit's official code (mã đơn vị hành chính) as printed; empty for a unit without one (a department)."""
+    unit = ctx.registry.by_code.get(code) if ctx.registry is not None and code else None
+    return str(unit.official_code) if unit is not None and unit.official_code is not None else ""
+
+
 def _annex_table(
     ws: Any, ctx: _Context, title: str, headers: list[str], widths: list[int], *, repeat_cols: int = 0,
-    size: int = ANNEX_PT, subtitle: str = "",
+    size: int = ANNEX_PT, subtitle: str = "", second: tuple[str, list[str]] | None = None,
 ) -> int:
-    """Title, period and the header row of an annex table; returns the first data row."""
+    """Title, period and the header row of an annex table; returns the first data row.
+
+    `second` = (label, cells): a second header row under the columns after `repeat_cols` (the units'
+    official codes under their names), its label across the fixed columns; both rows repeat on every page."""
     st = ctx.st
     for col, px in enumerate(widths):
         ws.set_column_pixels(col, col, px)
@@ -74,8 +83,17 @@ def _annex_table(
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, h)
     fit_row(ws, row, [(t, w, size, True) for t, w in zip(headers, widths)])
-    page_setup(ws, landscape=True, header_rows=(row, row), repeat_cols=repeat_cols)
-    return row + 1
+    last = row
+    if second is not None:
+        label, cells = second
+        last += 1
+        ws.merge_range(last, 0, last, repeat_cols - 1, label, st.get(border=1, bold=True, text_wrap=True, align="right", valign="vcenter", font_size=size))
+        for col, text in enumerate(cells, start=repeat_cols):
+            ws.write_string(last, col, text, h)
+        fit_row(ws, last, [(label, sum(widths[:repeat_cols]), size, True)]
+                + [(t, w, size, True) for t, w in zip(cells, widths[repeat_cols:])])
+    page_setup(ws, landscape=True, header_rows=(row, last), repeat_cols=repeat_cols)
+    return last + 1
 
 
 def _annex_row(
@@ -126,8 +144,10 @@ def write_by_unit(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
     fixed = [40, 230, 66, 124, 68]
     unit_px = (LANDSCAPE_PX - sum(fixed)) // UNITS_PER_PAGE
     widths = fixed + [unit_px] * len(units)
+    codes = [_official_code(ctx, u) for u in units]
     row = _annex_table(
         ws, ctx, "Số liệu theo đơn vị báo cáo", headers, widths, repeat_cols=len(fixed), size=BY_UNIT_PT,
+        second=("Mã đơn vị hành chính", codes) if any(codes) else None,  # communes and wards have one (2025+)
     )
     terms = sum_rule_terms(cat)
     for form in cat.forms:
@@ -165,6 +185,12 @@ def write_status(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
     ws = wb.add_worksheet(ANNEX_SHEETS["status"])
     headers = ["STT", "Đơn vị", "Tình trạng", "Tệp", "Thời điểm gửi", "Số lỗi", "Số cảnh báo", "Ghi chú"]
     widths = [40, 230, 100, 170, 110, 50, 62, 190]
+    # The official code (mã đơn vị hành chính) after the name, when the registry has them (2025+): the
+    # file and note columns give up its width, so the table still fits one landscape page across.
+    coded = any(_official_code(ctx, s.unit) for s in fig.status)
+    if coded:
+        headers.insert(2, "Mã đơn vị hành chính")
+        widths = [36, 200, 64, 92, 200, 92, 44, 56, 168]
     row = _annex_table(ws, ctx, "Tình hình nộp báo cáo", headers, widths)
     order = {c: n for n, c in enumerate(_ordered_units(ctx, [s.unit for s in fig.status]))}
     items = sorted(fig.status, key=lambda s: (order[s.unit], s.file or "", s.status, s.sha256 or ""))
@@ -175,6 +201,8 @@ def write_status(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
             (_when_vn(s.sent_at), "center", False), (s.errors, "center", False), (s.warnings, "center", False),
             (s.detail, "left", False),
         ]
+        if coded:
+            cells.insert(2, (_official_code(ctx, s.unit), "center", False))
         _annex_row(ws, ctx, row, cells, widths)
         row += 1
     if not items:
