@@ -1,0 +1,225 @@
+"""The form sheets of TONG_HOP.xlsx (“Biểu mẫu N”): per indicator the consolidated figure as a formula over
+the per-unit columns, the adjustment and its reason, the figure used, and every unit's own figure; plus the
+adjustments sheet that lists what the consolidator changed.
+
+Each consolidated figure is a formula a person can click to see where it comes from; its cached value is
+the one `aggregate` computed, so readers that do not recalculate see the same number.
+"""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..catalog.models import Catalog, Indicator, Registry
+from ..formulas import shown_formula_text
+from ..layout import form_sheet
+from .aggregate import contributors
+from .model import Merged, adjustment_name, computed_name, final_name, note_name, reason_name
+from .sheet_style import Formats, cached, print_setup, write_table, write_value
+
+# Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL.
+COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(9)
+UNIT_COL = 9
+HEADER_ROW = 4  # the row with column titles and unit codes; data start below
+FIRST_ROW = HEADER_ROW + 1
+
+#: What the consolidator may type, said on every form sheet and on the adjustments sheet (and in the guide).
+ADJUST_HELP = (
+    "Cột Điều chỉnh (ô nền vàng) là chỗ duy nhất được nhập: gõ số đúng khi cần thay Số tổng hợp (ví dụ số đã "
+    "được cơ quan thống kê xác nhận), và ghi lý do vào cột Lý do điều chỉnh ngay bên cạnh. Số liệu sử dụng = "
+    "số điều chỉnh nếu có, nếu không = Số tổng hợp; Phụ lục in Số liệu sử dụng. Tổng hợp lại vào chính tệp này "
+    "thì các số điều chỉnh và lý do được giữ nguyên; muốn bỏ một điều chỉnh, xóa ô đó."
+)
+
+KIND_WORDS = {"tinh": "tỉnh", "so": "sở, ngành", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
+
+
+def method_text(catalog: Catalog, registry: Registry, ind: Indicator, terms: dict[str, list[str]]) -> str:
+    agg = ind.aggregate
+
+    def who() -> str:
+        return ", ".join(KIND_WORDS.get(b, registry.label(b, short=True)) for b in agg.filled_by)
+
+    def ref(key: str) -> str:
+        form, code = key.split(":", 1)
+        return code if int(form) == ind.form else f"{code} (BM {form})"
+
+    if agg.method == "sum":
+        return f"Cộng số của {who()}" + "".join(f" + mục {ref(p)}" for p in agg.plus)
+    if agg.method == "total":
+        return "Tổng " + " + ".join(ref(t) for t in terms.get(ind.key, []))
+    if agg.method == "ratio":
+        return f"Tỷ lệ {ref(agg.numerator or '')} / {ref(agg.denominator or '')} × 100"
+    if agg.method in ("plan_tasks", "plan_done"):
+        return ("Số nhiệm vụ của kế hoạch (trang Kế hoạch)" if agg.method == "plan_tasks"
+                else "Số nhiệm vụ mọi đơn vị chủ trì đã hoàn thành (trang Kế hoạch)") + \
+            f"; kỳ không có kế hoạch: số của {registry.label(agg.lead or '', short=True)}"
+    if agg.method == "lead":
+        return f"Số của {registry.label(agg.lead or '', short=True)}"
+    if agg.method == "share_yes":
+        return f"Tỷ lệ {who()} trả lời Có"
+    return "Nhập khi tổng hợp (cột Điều chỉnh)"
+
+
+def _ranges(cols: list[int], row: int) -> list[str]:
+    """Contiguous runs of columns on one row as A1 ranges, so a formula stays short with 600 units."""
+    out: list[str] = []
+    cols = sorted(cols)
+    i = 0
+    while i < len(cols):
+        j = i
+        while j + 1 < len(cols) and cols[j + 1] == cols[j] + 1:
+            j += 1
+        a, b = xl_rowcol_to_cell(row, cols[i]), xl_rowcol_to_cell(row, cols[j])
+        out.append(a if i == j else f"{a}:{b}")
+        i = j + 1
+    return out
+
+
+def _final_ref(catalog: Catalog, home_form: int, key: str, rows: dict[str, int]) -> str:
+    form = int(key.split(":", 1)[0])
+    cell = xl_rowcol_to_cell(rows[key], COL_FINAL, row_abs=True, col_abs=True)
+    return cell if form == home_form else f"'{form_sheet(form)}'!{cell}"
+
+
+def _formula(
+    merged: Merged, ind: Indicator, row: int, rows: dict[str, int], unit_cols: dict[str, int], terms
+) -> str | None:
+    """The Excel formula of the computed figure; the same rule as `aggregate`, for people to trace."""
+    agg = ind.aggregate
+    if agg.method in ("sum", "share_yes"):
+        cols = [unit_cols[c] for c in contributors(merged.catalog, merged.registry, ind, merged.units)]
+        if not cols:
+            return None
+        rngs = ",".join(_ranges(cols, row))
+        if agg.method == "sum":
+            plus = "".join("," + _final_ref(merged.catalog, ind.form, p, rows) for p in agg.plus if p in rows)
+            return f'=IF(COUNT({rngs}{plus})=0,"",SUM({rngs}{plus}))'
+        parts = _ranges(cols, row)
+        yes = "+".join(f"COUNTIF({r},1)" for r in parts)
+        no = "+".join(f"COUNTIF({r},0)" for r in parts)
+        return f'=IF(({yes})+({no})=0,"",{shown_formula_text(f"({yes})", f"(({yes})+({no}))")})'
+    if agg.method in ("plan_tasks", "plan_done") and merged.plan is not None:
+        return None  # counted from the plan sheet's tasks; the value is written as computed
+    if agg.lead_like:
+        col = unit_cols.get(agg.lead or "")
+        if col is None:
+            return None
+        c = xl_rowcol_to_cell(row, col)
+        return f'=IF(ISBLANK({c}),"",{c})'
+    if agg.method == "total":
+        refs = [_final_ref(merged.catalog, ind.form, t, rows) for t in terms.get(ind.key, []) if t in rows]
+        if not refs:
+            return None
+        r = ",".join(refs)
+        return f'=IF(COUNT({r})=0,"",SUM({r}))'
+    if agg.method == "ratio":
+        if agg.numerator not in rows or agg.denominator not in rows:
+            return None
+        n = _final_ref(merged.catalog, ind.form, agg.numerator, rows)
+        d = _final_ref(merged.catalog, ind.form, agg.denominator, rows)
+        return f'=IF(OR(COUNT({n})=0,N({d})=0),"",{shown_formula_text(n, d)})'
+    return None
+
+
+def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms, heading: str) -> None:
+    """One form's sheet: titles, the help on adjustments, the headers (unit names above their codes),
+    one row per indicator, then widths, frozen panes, print set-up and protection (only adjustments
+    are typed)."""
+    registry = merged.registry
+    kinds = {u: (registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols}
+    ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
+    ws.write_string(1, 0, heading, fm.subtitle)
+    ws.merge_range(2, 0, 2, COL_NOTE, ADJUST_HELP, fm.note)
+    ws.set_row(2, 44)
+    # Row 3: unit names above their codes.
+    for u, col in unit_cols.items():
+        ws.write_string(3, col, registry.label(u, short=True), fm.header)
+    headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
+               "Số liệu sử dụng", "Ghi chú"]
+    for c, h in enumerate(headers):
+        ws.write_string(HEADER_ROW, c, h, fm.header)
+    for u, col in unit_cols.items():
+        ws.write_string(HEADER_ROW, col, u, fm.header)
+
+    for ind in form.indicators:
+        r = rows[ind.key]
+        ws.write_string(r, COL_STT, ind.printed_stt, fm.center)
+        ws.write_string(r, COL_LABEL, ind.label, fm.heading if not ind.has_value else fm.text)
+        ws.write_string(r, COL_UNIT, ind.unit, fm.center)
+        if not ind.has_value:
+            for c in range(COL_METHOD, COL_NOTE + 1):
+                ws.write_blank(r, c, None, fm.cell)
+            continue
+        _write_figures(wb, ws, fm, merged, form, ind, rows, unit_cols, terms, kinds)
+
+    ws.set_column(COL_STT, COL_STT, 7)
+    ws.set_column(COL_LABEL, COL_LABEL, 48)
+    ws.set_column(COL_UNIT, COL_UNIT, 11)
+    ws.set_column(COL_METHOD, COL_METHOD, 22)
+    ws.set_column(COL_COMPUTED, COL_ADJ, 13)
+    ws.set_column(COL_REASON, COL_REASON, 26)
+    ws.set_column(COL_FINAL, COL_FINAL, 14)
+    ws.set_column(COL_NOTE, COL_NOTE, 30)
+    if unit_cols:
+        ws.set_column(UNIT_COL, UNIT_COL + len(unit_cols) - 1, 11)
+    ws.freeze_panes(FIRST_ROW, COL_UNIT)
+    # Printed: the consolidated figures (columns A–I); each unit's figures are the appendix's by-unit annex.
+    print_setup(ws, repeat=(HEADER_ROW, HEADER_ROW), last_col=COL_NOTE)
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                    "select_unlocked_cells": True, "autofilter": True})
+
+
+def _write_figures(wb, ws, fm: Formats, merged: Merged, form, ind: Indicator, rows, unit_cols, terms, kinds) -> None:
+    """One indicator's figures: how it is consolidated, the computed figure (a formula where one says
+    it), the adjustment and its reason, the figure used, the note, every unit's own figure, and the
+    defined names `read_provincial` finds them by."""
+    catalog, registry = merged.catalog, merged.registry
+    r = rows[ind.key]
+    ws.write_string(r, COL_METHOD, method_text(catalog, registry, ind, terms), fm.text)
+    computed = merged.computed.get(ind.key)
+    formula = _formula(merged, ind, r, rows, unit_cols, terms)
+    if formula:
+        ws.write_formula(r, COL_COMPUTED, formula, fm.figure("num", computed, ind.kind), cached(computed))
+    else:
+        write_value(ws, r, COL_COMPUTED, computed, fm.figure("num", computed, ind.kind))
+    adj_value, adj_reason = merged.adjustments.get(ind.key, (None, ""))
+    write_value(ws, r, COL_ADJ, adj_value, fm.figure("adj", adj_value, ind.kind))
+    ws.write_string(r, COL_REASON, adj_reason or "", fm.adj_text)
+    e = xl_rowcol_to_cell(r, COL_COMPUTED)
+    a = xl_rowcol_to_cell(r, COL_ADJ)
+    final = merged.final.get(ind.key)
+    ws.write_formula(r, COL_FINAL, f'=IF({a}="",{e},{a})', fm.figure("final", final, ind.kind), cached(final))
+    ws.write_string(r, COL_NOTE, merged.notes.get(ind.key, ""), fm.text)
+    for u, col in unit_cols.items():
+        v = merged.by_unit.get(u, {}).get(ind.key)
+        if v is not None:
+            write_value(ws, r, col, v, fm.figure("num", v, ind.unit_kind_of_value(kinds.get(u, ""))))
+    sheet = form_sheet(form.number)
+    for name, col in (
+        (final_name(form.number, ind.code), COL_FINAL),
+        (computed_name(form.number, ind.code), COL_COMPUTED),
+        (adjustment_name(form.number, ind.code), COL_ADJ),
+        (reason_name(form.number, ind.code), COL_REASON),
+        (note_name(form.number, ind.code), COL_NOTE),
+    ):
+        wb.define_name(name, f"='{sheet}'!{xl_rowcol_to_cell(r, col, row_abs=True, col_abs=True)}")
+
+
+def write_adjustments(ws, fm: Formats, merged: Merged) -> None:
+    ws.write_string(0, 0, "Các số liệu đã điều chỉnh khi tổng hợp", fm.title)
+    ws.merge_range(1, 0, 1, 5, ADJUST_HELP + " Trang này chỉ liệt kê (không nhập ở đây): nhập ở trang Biểu mẫu.", fm.note)
+    ws.set_row(1, 58)
+    headers = ["Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Số tổng hợp", "Số điều chỉnh", "Lý do"]
+    r = write_table(ws, fm, 2, headers, [10, 12, 50, 14, 14, 50])
+    for ind in merged.catalog.value_indicators():
+        if ind.key not in merged.adjustments:
+            continue
+        value, reason = merged.adjustments[ind.key]
+        ws.write_number(r, 0, ind.form, fm.center)
+        ws.write_string(r, 1, ind.code, fm.cell)
+        ws.write_string(r, 2, ind.label, fm.text)
+        write_value(ws, r, 3, merged.computed.get(ind.key), fm.figure("num", merged.computed.get(ind.key), ind.kind))
+        write_value(ws, r, 4, value, fm.figure("num", value, ind.kind))
+        ws.write_string(r, 5, reason or "", fm.text)
+        r += 1

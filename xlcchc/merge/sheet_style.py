@@ -1,0 +1,146 @@
+"""What every sheet of TONG_HOP.xlsx shares: the sheet names, the cell formats, how a value is written,
+the table header and the print set-up.
+
+Split from `workbook.py` so that each sheet family (form sheets, status and provenance, dashboard, plan)
+lives in its own module and takes these from one place: one font, one border, one set of locale-proof
+number formats for the whole workbook.
+"""
+
+from __future__ import annotations
+
+import xlsxwriter
+
+from ..numformat import PERCENT_FORMAT, WHOLE_FORMAT, input_format, number_format
+from ..provincial import Value
+from .aggregate import number
+
+DASHBOARD_SHEET = "Tổng quan"
+STATUS_SHEET = "Tình hình nộp"
+ADJUST_SHEET = "Điều chỉnh"
+FINDINGS_SHEET = "Kết quả kiểm tra"
+UNIT_NOTES_SHEET = "Ghi chú đơn vị"
+PROVENANCE_SHEET = "Nguồn số liệu"
+
+
+class Formats:
+    """Cell formats of TONG_HOP.xlsx. Figures take the locale-proof formats of `numformat`: a figure
+    whose value is known when the file is written prints exactly as in the appendix (1.768, 99,99) on
+    any machine; a cell typed later (an adjustment) takes the format of its kind."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+        self._cache: dict[tuple, object] = {}
+        self._figures: dict[tuple, object] = {}  # (style, value, kind) → format: 190 units × 150 rows
+        f = self.make
+
+        self.title = f(bold=True, font_size=13)
+        self.subtitle = f(italic=True)
+        self.note = f(italic=True, text_wrap=True, valign="top")
+        self.header = f(bold=True, border=1, align="center", text_wrap=True, bg_color="#D9E1F2")
+        self.text = f(border=1, text_wrap=True)
+        self.heading = f(border=1, text_wrap=True, bold=True)
+        self.center = f(border=1, align="center")
+        self.num = f(border=1, num_format=WHOLE_FORMAT)
+        self.pct = f(border=1, num_format=PERCENT_FORMAT)
+        self.final = f(border=1, bold=True, bg_color="#E2EFDA")
+        self.adj = f(border=1, locked=False, bg_color="#FFF2CC")
+        self.adj_text = f(border=1, locked=False, bg_color="#FFF2CC", text_wrap=True)
+        self.cell = f(border=1)
+        self.plain = f()
+        self.date = f(border=1, align="center", num_format='dd"/"mm"/"yyyy')
+        self.datetime = f(border=1, align="center", num_format='dd"/"mm"/"yyyy hh":"mm')
+
+    def make(self, **kw):
+        key = tuple(sorted(kw.items()))
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._cache[key] = self.wb.add_format({**self.base, **kw})
+        return fmt
+
+    _STYLES = {
+        "num": {"border": 1},
+        "final": {"border": 1, "bold": True, "bg_color": "#E2EFDA"},
+        "adj": {"border": 1, "locked": False, "bg_color": "#FFF2CC"},
+    }
+
+    def figure(self, style: str, value, kind: str):
+        """The format of a figure of `kind` holding `value` (None: typed later, or not known)."""
+        n = number(value) if value is not None and value != "" else None
+        key = (style, n, kind)
+        fmt = self._figures.get(key)
+        if fmt is not None:
+            return fmt
+        if n is not None:
+            numfmt = number_format(float(n), 2 if kind == "percent" else None)
+        else:
+            numfmt = input_format(kind) if kind != "text" else "General"
+        fmt = self._figures[key] = self.make(**self._STYLES[style], num_format=numfmt)
+        return fmt
+
+
+def write_value(ws, row: int, col: int, value: Value, fmt) -> None:
+    """Numbers as numbers, text as text: never a formula or a hyperlink from a unit's text."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, fmt)
+    else:
+        ws.write_number(row, col, float(value), fmt)
+
+
+def cached(value: Value):
+    if value is None:
+        return ""
+    n = number(value)
+    return n if n is not None else str(value)
+
+
+def row_pt(*cells: tuple[str, float], bold: bool = False) -> float:
+    """The height (pt) of a row of wrapped cells (text, column width in characters), estimated: in
+    constant-memory mode a row is final once written, and no spreadsheet sizes a generated row itself."""
+    per = 1.05 if bold else 1.2  # Times New Roman 11: characters per unit of column width
+    lines = max((sum(-(-max(len(part), 1) // max(int(w * per), 1)) for part in str(t).split("\n")) for t, w in cells if t),
+                default=1)
+    return 15.0 * max(lines, 1) + 2
+
+
+def write_table(ws, fm: Formats, start_row: int, headers: list[str], widths: list[int], *, hidden=()) -> int:
+    """Header row of a sheet's table: frozen, repeated on every printed page; `hidden` columns (ids kept for
+    support, such as rule ids) are not shown or printed."""
+    ws.set_row(start_row, row_pt(*zip(headers, widths), bold=True))
+    for c, (h, w) in enumerate(zip(headers, widths)):
+        ws.write_string(start_row, c, h, fm.header)
+        ws.set_column(c, c, w, None, {"hidden": True} if c in hidden else None)
+    ws.freeze_panes(start_row + 1, 0)
+    print_setup(ws, repeat=(start_row, start_row), last_col=len(headers) - 1 - sum(1 for c in hidden if c == len(headers) - 1))
+    return start_row + 1
+
+
+#: TONG_HOP.xlsx prints as a working document: A4 landscape, 1.5 cm margins, page numbers.
+_CM = 1 / 2.54
+
+
+def print_setup(ws, *, repeat: tuple[int, int] | None, last_col: int | None = None, landscape: bool = True,
+                 scale: int | None = None) -> None:
+    """A4, one page wide (unless `scale` is given: then manual page breaks are honoured), header rows
+    repeated on every page, the sheet's name and the page number in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape() if landscape else ws.set_portrait()
+    ws.set_margins(left=1.5 * _CM, right=1.5 * _CM, top=1.5 * _CM, bottom=1.5 * _CM)
+    ws.set_footer('&L&"Times New Roman,Italic"&9&A&R&"Times New Roman,Regular"&9Trang &P/&N')
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    if scale is not None:
+        ws.set_print_scale(scale)
+    else:
+        ws.fit_to_pages(1, 0)
+    ws.xlcchc_print_cols = last_col  # the print area is set when the sheet is complete (`print_areas`)
+
+
+def print_areas(wb) -> None:
+    """Print areas over the written rows only (a whole-column area is not understood by every reader)."""
+    for ws in wb.worksheets():
+        last_col = getattr(ws, "xlcchc_print_cols", None)
+        if last_col is not None and ws.dim_rowmax is not None:
+            ws.print_area(0, 0, ws.dim_rowmax, last_col)
