@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from .catalog.models import ERROR, WARNING, Severity
+from .record import Record
 
 __all__ = ["Finding", "ERROR", "WARNING", "Severity", "count_errors"]
 
 
-class Finding(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding(Record):
     """One problem, located so that a civil servant can find and fix it without the manual.
 
     `rule` is a catalog rule id, or a reader code (`doc.*` for an unusable file, `cell.*` for a cell
     that could not be read) when the problem is not a rule failure. `expected`/`actual` are numbers
-    where the rule compares numbers, else text or None.
+    where the rule compares numbers, else text or None. A light record (xlcchc.record): a check creates
+    findings without importing pydantic; `Finding.model_validate` (findings read back from TONG_HOP) validates.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     file: str = ""
     form: int | None = None

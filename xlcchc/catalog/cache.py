@@ -81,6 +81,8 @@ def _data_key(extra: str) -> str:
         for p in sorted((_PACKAGE / sub).glob("*.py")):
             st = p.stat()
             h.update(f"\0{sub}/{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    st = (_PACKAGE / "record.py").stat()  # the records' base class, pickled with them
+    h.update(f"\0record.py:{st.st_size}:{st.st_mtime_ns}".encode())
     for lib in ("pydantic", "pydantic_core", "vietnam_provinces"):
         h.update(f"\0{lib}={_version_of(lib)}".encode())
     return h.hexdigest()[:32]

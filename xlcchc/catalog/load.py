@@ -16,9 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import XlcchcError
+from ..record import Invalid, valid
 
 from .models import (
     LEAD_METHODS,
@@ -104,15 +103,15 @@ def load_registry_file(path: Path) -> Registry:
     communes = data.pop("communes", None)
     provinces = data.pop("provinces", None)
     try:
-        units = [Unit(**u) for u in data.pop("unit", [])]
+        units = [valid(Unit, u) for u in data.pop("unit", [])]
         if communes is not None:
             units += _library_communes(path, communes, data)
         if provinces is not None:  # the national level: the 34 provinces from the official list
             from .provinces import provinces_as_units
 
             units += provinces_as_units(str(data.get("top", "")))
-        reg = Registry(units=units, **data)
-    except (ValidationError, TypeError) as e:
+        reg = valid(Registry, units=units, **data)
+    except (Invalid, TypeError) as e:
         raise CatalogError(f"{path.name}: danh mục đơn vị không hợp lệ: {_pyd(e)}") from None
     seen: set[str] = set()
     for u in reg.units:
@@ -185,7 +184,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _pyd(e: Exception) -> str:
-    if isinstance(e, ValidationError):
+    if isinstance(e, Invalid):
         return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
     return str(e)
 
@@ -256,8 +255,8 @@ def load_catalog_file(path: Path) -> Catalog:
             raise ctx.fail(number, sorted(dup)[0], "mã chỉ tiêu bị trùng trong biểu mẫu")
         inds = _with_parents(ctx, number, inds)
         try:
-            forms.append(Form(number=number, title=fr.get("title", ""), indicators=inds))
-        except ValidationError as e:
+            forms.append(valid(Form, number=number, title=fr.get("title", ""), indicators=inds))
+        except Invalid as e:
             raise ctx.fail(number, None, _pyd(e)) from None
         for rr in fr.get("rule", []):
             rules.append(_rule(ctx, number, rr))
@@ -270,8 +269,8 @@ def load_catalog_file(path: Path) -> Catalog:
     rules = rules + _part_rules(rules)
     rules = _validate(ctx, index, _unique_ids(_derived_rules(index) + rules), str(data.get("registry", "")))
     try:
-        return Catalog(forms=forms, rules=rules, source=path.name, **data)
-    except ValidationError as e:
+        return valid(Catalog, forms=forms, rules=rules, source=path.name, **data)
+    except Invalid as e:
         raise ctx.fail(None, None, _pyd(e)) from None
 
 
@@ -302,7 +301,7 @@ def _parse_agg(ctx: _Ctx, form: int, code: str, row: dict) -> Aggregate:
         kw["denominator"] = _qualify(form, m.group(2))
     try:
         return Aggregate(**kw)
-    except ValidationError as e:
+    except Invalid as e:
         raise ctx.fail(form, code, f"cách tổng hợp “{spec}” không hợp lệ: {_pyd(e)}") from None
 
 
@@ -319,12 +318,12 @@ def _indicator(ctx: _Ctx, form: int, row: dict) -> Indicator:
         m = re.fullmatch(r"\s*(.+?)\s*=\s*(-?\d+)\s*", str(c))
         if not m:
             raise ctx.fail(form, code, f"mã trả lời phải viết dạng “Nhãn = số”, không phải “{c}”")
-        choices.append(Choice(label=m.group(1), value=int(m.group(2))))
+        choices.append(valid(Choice, label=m.group(1), value=int(m.group(2))))
     kind = row.get("kind")
     if kind == "choice" and not choices:
         raise ctx.fail(form, code, "dòng mã trả lời (choice) cần danh sách mã (choices) không rỗng")
     try:
-        return Indicator(
+        return valid(Indicator,
             form=form,
             code=code,
             stt=row.get("stt"),
@@ -333,12 +332,12 @@ def _indicator(ctx: _Ctx, form: int, row: dict) -> Indicator:
             unit=row.get("unit", ""),
             kind=kind,
             choices=choices,
-            aggregate=_parse_agg(ctx, form, code, row) if kind != "heading" else Aggregate(method="none"),
+            aggregate=_parse_agg(ctx, form, code, row) if kind != "heading" else valid(Aggregate, method="none"),
             required=row.get("required", kind != "heading"),
             cumulative=row.get("cumulative", False),
             from_parts=row.get("from_parts", False),
         )
-    except ValidationError as e:
+    except Invalid as e:
         raise ctx.fail(form, code, _pyd(e)) from None
 
 
@@ -450,7 +449,7 @@ def _rule(ctx: _Ctx, form: int | None, rr: dict) -> Rule:
         then = [t.strip() for t in (then if isinstance(then, list) else str(then).split(","))]
         if not then or not all(then):
             raise ctx.fail(form, None, f"quy tắc if_zero “{text}” cần danh sách then_zero (các mục phải trống hoặc 0)")
-        return Rule(kind="zero_if", form=_home(target), target=target, terms=[_key(ctx, form, t, str(then)) for t in then], **base)
+        return valid(Rule, kind="zero_if", form=_home(target), target=target, terms=[_key(ctx, form, t, str(then)) for t in then], **base)
     if kind == "fraction":
         m = re.fullmatch(r"\s*(\S+)\s+of\s+(.+?)\s*", text)
         if not m:
@@ -459,7 +458,7 @@ def _rule(ctx: _Ctx, form: int | None, rr: dict) -> Rule:
         den = _side(ctx, form, m.group(2))
         if den.fn != "sum" or den.constant or len(den.keys) + (1 if den.units else 0) != 1:
             raise ctx.fail(form, None, f"mẫu của fraction là một mã chỉ tiêu hoặc một count(…): “{text}”")
-        return Rule(kind="fraction", form=_home(target), target=target,
+        return valid(Rule, kind="fraction", form=_home(target), target=target,
                     denominator=den.keys[0] if den.keys else None, units=den.units, **base)
     if kind == "between":
         parts = re.split(r"<=|≤", text)
@@ -469,7 +468,7 @@ def _rule(ctx: _Ctx, form: int | None, rr: dict) -> Rule:
         target = _plain(ctx, form, mid, text, "mục ở giữa")
         if len(target) != 1 or lo.constant or lo.units or not lo.keys:
             raise ctx.fail(form, None, f"quy tắc between: một mục ở giữa, vế dưới là các mã chỉ tiêu: “{text}”")
-        return Rule(kind="between", form=_home(target[0]), target=target[0], left=lo.keys, left_fn=lo.fn,
+        return valid(Rule, kind="between", form=_home(target[0]), target=target[0], left=lo.keys, left_fn=lo.fn,
                     right=hi.keys, right_fn=hi.fn, constant=hi.constant, units=hi.units, tolerance=tol, **base)
     m = re.fullmatch(r"(.+?)(<=|>=|≤|≥|=)(.+)", text)
     if not m:
@@ -479,10 +478,10 @@ def _rule(ctx: _Ctx, form: int | None, rr: dict) -> Rule:
         left, right = _plain(ctx, form, ls, text, "quy tắc tổng"), _plain(ctx, form, rs, text, "quy tắc tổng")
         if op != "=" or len(left) != 1:
             raise ctx.fail(form, None, f"quy tắc tổng phải có dạng “cha = con + con…”: “{text}”")
-        return Rule(kind="sum", form=_home(left[0]), target=left[0], terms=right, **base)
+        return valid(Rule, kind="sum", form=_home(left[0]), target=left[0], terms=right, **base)
     if ls.constant or ls.units or not ls.keys:
         raise ctx.fail(form, None, f"vế trái của “{text}” gồm các mã chỉ tiêu; hằng số và count(…) viết ở vế phải")
-    return Rule(kind="compare", form=_home(ls.keys[0]), left=ls.keys, left_fn=ls.fn, op=op, right=rs.keys,
+    return valid(Rule, kind="compare", form=_home(ls.keys[0]), left=ls.keys, left_fn=ls.fn, op=op, right=rs.keys,
                 right_fn=rs.fn, constant=rs.constant, units=rs.units, tolerance=tol, **base)
 
 
@@ -507,7 +506,7 @@ def _derived_rules(index: dict[str, Indicator]) -> list[Rule]:
         agg = ind.aggregate
         if ind.kind == "percent" and agg.method == "ratio":
             out.append(
-                Rule(
+                valid(Rule,
                     id="",
                     kind="ratio",
                     form=ind.form,
@@ -520,9 +519,9 @@ def _derived_rules(index: dict[str, Indicator]) -> list[Rule]:
                 )
             )
         if ind.kind != "text":
-            out.append(Rule(id="", kind="domain", form=ind.form, severity=ERROR, message="", target=key))
+            out.append(valid(Rule, id="", kind="domain", form=ind.form, severity=ERROR, message="", target=key))
         if ind.required:
-            out.append(Rule(id="", kind="required", form=ind.form, severity=WARNING, message="", target=key))
+            out.append(valid(Rule, id="", kind="required", form=ind.form, severity=WARNING, message="", target=key))
     return out
 
 
@@ -550,7 +549,7 @@ def _part_rules(rules: list[Rule]) -> list[Rule]:
                 continue
         else:
             continue
-        out.append(Rule(id="", kind="part", form=r.form, severity=ERROR, message="", target=total, terms=list(parts)))
+        out.append(valid(Rule, id="", kind="part", form=r.form, severity=ERROR, message="", target=total, terms=list(parts)))
     return out
 
 

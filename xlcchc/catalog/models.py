@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from ..record import FORBID, Record
 
 Kind = Literal["heading", "count", "decimal", "percent", "money", "choice", "text"]
 Severity = Literal["Lỗi", "Cảnh báo"]
@@ -29,16 +30,20 @@ ERROR: Severity = "Lỗi"
 WARNING: Severity = "Cảnh báo"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _strict(cls):
+    """A frozen keyword-only record that pydantic validates with unknown keys refused (see xlcchc.record)."""
+    cls.__pydantic_config__ = FORBID
+    return dataclass(frozen=True, kw_only=True)(cls)
 
 
-class Choice(_Strict):
+@_strict
+class Choice(Record):
     value: int
     label: str
 
 
-class Aggregate(_Strict):
+@_strict
+class Aggregate(Record):
     """How the provincial (or district) figure of an indicator is formed from the units' returns.
 
     `filled_by` lists the kinds of reporting unit (`so`, `huyen`, `xa`) or unit codes that fill the row
@@ -55,25 +60,24 @@ class Aggregate(_Strict):
         return self.method in LEAD_METHODS
 
     method: Method
-    filled_by: list[str] = Field(default_factory=list)
+    filled_by: list[str] = field(default_factory=list)
     lead: str | None = None
     numerator: str | None = None
     denominator: str | None = None
     reason: str | None = None
     #: Consolidated figures added to a `sum` (keys of rows formed from units' returns, not derived):
     #: 5:4 discipline = Σ departments and districts + 4.1, the provincial leaders no unit reports.
-    plus: list[str] = Field(default_factory=list)
+    plus: list[str] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _coherent(self) -> "Aggregate":
+    def __post_init__(self) -> None:
         if self.method in LEAD_METHODS and not self.lead:
             raise ValueError(f"phương thức '{self.method}' cần mã đơn vị chủ trì (lead)")
         if self.method == "ratio" and not (self.numerator and self.denominator):
             raise ValueError("phương thức 'ratio' cần tử số (numerator) và mẫu số (denominator)")
-        return self
 
 
-class Indicator(_Strict):
+@_strict
+class Indicator(Record):
     """One row of a form, as printed: STT, label, unit of measure, and what kind of value it holds."""
 
     form: int
@@ -83,7 +87,7 @@ class Indicator(_Strict):
     label: str
     unit: str = ""
     kind: Kind
-    choices: list[Choice] = Field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
     aggregate: Aggregate = Aggregate(method="none")
     required: bool = True
     cumulative: bool = False
@@ -132,7 +136,8 @@ class Indicator(_Strict):
         return self.unit
 
 
-class Rule(_Strict):
+@_strict
+class Rule(Record):
     """A consistency rule, evaluated by Python and compiled into the template's check sheet.
 
     Operands are indicator keys `form:code`. Kinds (docs/rules.md has an example of each):
@@ -157,12 +162,12 @@ class Rule(_Strict):
     severity: Severity
     message: str
     target: str | None = None
-    terms: list[str] = Field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
     numerator: str | None = None
     denominator: str | None = None
-    left: list[str] = Field(default_factory=list)
+    left: list[str] = field(default_factory=list)
     op: Literal["<=", ">=", "="] | None = None
-    right: list[str] = Field(default_factory=list)
+    right: list[str] = field(default_factory=list)
     tolerance: float = 0.0
     left_fn: Literal["sum", "max", "min"] = "sum"
     right_fn: Literal["sum", "max", "min"] = "sum"
@@ -179,13 +184,15 @@ class Rule(_Strict):
         return out
 
 
-class Form(_Strict):
+@_strict
+class Form(Record):
     number: int
     title: str
     indicators: list[Indicator]
 
 
-class Unit(_Strict):
+@_strict
+class Unit(Record):
     """A reporting unit (đơn vị báo cáo): a department, a district-level or commune people's committee."""
 
     code: str
@@ -201,7 +208,8 @@ class Unit(_Strict):
         return self.short or self.name
 
 
-class Registry(_Strict):
+@_strict
+class Registry(Record):
     """The units that report within one administrative structure (Thanh Hóa 2022, a district…)."""
 
     id: str
@@ -233,7 +241,8 @@ class Registry(_Strict):
         return [u for u in self.units if u.code != self.top]
 
 
-class InForce(_Strict):
+@_strict
+class InForce(Record):
     """The dates a regime is in force for: a period belongs to it when the period's last day falls within."""
 
     start: date
@@ -247,7 +256,8 @@ class InForce(_Strict):
         return f"từ {self.start.strftime(fmt)}" + (f" đến {self.until.strftime(fmt)}" if self.until else "")
 
 
-class Change(_Strict):
+@_strict
+class Change(Record):
     """One difference of an extending regime from its base, with the reason the reviewer confirms."""
 
     form: int | None
@@ -258,7 +268,8 @@ class Change(_Strict):
     reason: str
 
 
-class Catalog(_Strict):
+@_strict
+class Catalog(Record):
     """A reporting regime (`tinh-2022`, …): its forms and rules and the registry of units it serves."""
 
     regime: str
@@ -273,7 +284,7 @@ class Catalog(_Strict):
     source: str = ""
     in_force: InForce | None = None
     extends: str | None = None  # the regime this one was written as differences from
-    changes: list[Change] = Field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
     @cached_property
     def indicators(self) -> dict[str, Indicator]:

@@ -16,11 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..catalog.load import CatalogError, load_catalog, load_registry, read_toml
 from ..catalog.models import Registry
 from ..periods import Period
+from ..record import Invalid, valid
 from .deadline import TEXT
 from .models import LEAD_KINDS, Annex, Plan, Target, Task
 
@@ -124,8 +123,8 @@ def load_plan_file(path: Path) -> Plan:
     tasks_raw = data.pop("task", [])
     targets_raw = data.pop("target", [])
     try:
-        annexes = [Annex(**a) for a in data.pop("annex", [])]
-    except (ValidationError, TypeError) as e:
+        annexes = [valid(Annex, a) for a in data.pop("annex", [])]
+    except (Invalid, TypeError) as e:
         raise ctx.fail("[[annex]]", str(e)) from None
     by_annex = {a.id: a for a in annexes}
     reg = load_registry(str(data.get("registry", "")))
@@ -152,7 +151,7 @@ def load_plan_file(path: Path) -> Plan:
         if not refs:
             raise ctx.fail(where, "không có cơ quan chủ trì nào là đơn vị báo cáo")
         try:
-            task = Task(
+            task = valid(Task,
                 annex=annex.id,
                 number=number,
                 content=tr.get("content", ""),
@@ -163,7 +162,7 @@ def load_plan_file(path: Path) -> Plan:
                 lead_refs=_ordered(refs),
                 default_year=one_year,
             )
-        except ValidationError as e:
+        except Invalid as e:
             raise ctx.fail(where, str(e)) from None
         if task.id in seen:
             raise ctx.fail(where, "nhiệm vụ bị trùng số")
@@ -173,8 +172,8 @@ def load_plan_file(path: Path) -> Plan:
         tasks.append(task)
     targets = [_target(ctx, tr, data.get("regimes", [])) for tr in targets_raw]
     try:
-        return Plan(annexes=annexes, tasks=tasks, targets=targets, source=data.pop("source", path.name), **data)
-    except (ValidationError, TypeError) as e:
+        return valid(Plan, annexes=annexes, tasks=tasks, targets=targets, source=data.pop("source", path.name), **data)
+    except (Invalid, TypeError) as e:
         raise ctx.fail("", str(e)) from None
 
 
@@ -186,8 +185,8 @@ def _ordered(refs: list[str]) -> list[str]:
 
 def _target(ctx: _Ctx, tr: dict, regimes: list[str]) -> Target:
     try:
-        target = Target(**tr)
-    except (ValidationError, TypeError) as e:
+        target = valid(Target, tr)
+    except (Invalid, TypeError) as e:
         raise ctx.fail(f"chỉ tiêu {tr.get('id', '?')}", str(e)) from None
     if target.indicator:
         if target.op is None or target.value is None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from dataclasses import field
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from ..catalog.models import _strict
 from ..periods import Period
+from ..record import Record
 from .deadline import Deadline, parse_deadline
 
 LEAD_KINDS = ("so", "huyen", "xa")
@@ -23,27 +24,26 @@ LEAD_KINDS = ("so", "huyen", "xa")
 KIND_LABELS = {"so": "Các sở, ban, ngành cấp tỉnh", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Consolidator(_Strict):
+@_strict
+class Consolidator(Record):
     """Who consolidates an area's results for the province, and by when (section IV of the 2023 plan)."""
 
     unit: str
     by: date | None = None
 
 
-class Annex(_Strict):
+@_strict
+class Annex(Record):
     """One reform area: the seed's “Phụ lục số 01 …” (2023) or section “I Cải cách thể chế” (2026–2030)."""
 
     id: str
     title: str
     form: int | None = None  # the Biểu mẫu of the same reform area
-    consolidators: list[Consolidator] = Field(default_factory=list)
+    consolidators: list[Consolidator] = field(default_factory=list)
 
 
-class Task(_Strict):
+@_strict
+class Task(Record):
     """A row of a task table, as printed, with its leads resolved to registry units or unit kinds."""
 
     annex: str
@@ -51,7 +51,7 @@ class Task(_Strict):
     content: str
     products: list[str]
     leads: list[str]  # as printed
-    partners: list[str] = Field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
     deadline_text: str
     lead_refs: list[str]  # resolved: unit codes and unit kinds (so, huyen, xa), sorted, no duplicates
     default_year: int | None = None
@@ -68,7 +68,8 @@ class Task(_Strict):
         return code in self.lead_refs or kind in self.lead_refs
 
 
-class Target(_Strict):
+@_strict
+class Target(Record):
     """A target of the plan; tied to an indicator of the regime where one measures it, else plan-only."""
 
     id: str
@@ -88,7 +89,8 @@ class Target(_Strict):
         return actual <= float(self.value or 0) + 1e-9
 
 
-class Plan(_Strict):
+@_strict
+class Plan(Record):
     id: str
     title: str
     registry: str
@@ -98,7 +100,7 @@ class Plan(_Strict):
     source: str = ""
     annexes: list[Annex]
     tasks: list[Task]
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
 
     @cached_property
     def by_id(self) -> dict[str, Task]:
