@@ -66,6 +66,8 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     write_appendix(read_provincial(root / "TONG_HOP.xlsx"), root / "PHU_LUC.xlsx")
     shutil.copy(root / "TONG_HOP.xlsx", folder / "TONG_HOP_ky_truoc.xlsx")  # the tool's own files, misplaced
     shutil.copy(root / "PHU_LUC.xlsx", folder / "PHU_LUC.xlsx")
+    snv = RETURNS / "BC_CCHC_2022_SNV.xlsx"  # and the copy `check --annotate` wrote of a return, beside it
+    annotate_copy(snv, check_file(snv), folder / "kiem-tra" / "SNV_danh_dau.xlsx")
     (root / "out").mkdir()
     out = root / "out" / "TONG_HOP.xlsx"
     fig = merge_folder(folder, out, period="2022-N")
@@ -148,11 +150,45 @@ def test_a_blank_return_is_not_a_submission(tmp_path, capsys):
 
 def test_the_tools_own_outputs_are_skipped_with_a_note(outputs):
     fig = outputs["fig"]
-    assert sorted(rel for rel, _ in fig.skipped) == ["PHU_LUC.xlsx", "TONG_HOP_ky_truoc.xlsx"]
-    assert not {s.file for s in fig.status} & {"PHU_LUC.xlsx", "TONG_HOP_ky_truoc.xlsx"}  # not “Không hợp lệ”
+    own = ["PHU_LUC.xlsx", "TONG_HOP_ky_truoc.xlsx", "kiem-tra/SNV_danh_dau.xlsx"]
+    assert sorted(rel for rel, _ in fig.skipped) == sorted(own)
+    assert not {s.file for s in fig.status} & set(own)  # not “Không hợp lệ”, not a second SNV return (“Trùng”)
+    snv = [s for s in fig.status if s.unit == "SNV"]
+    assert [s.file for s in snv] == ["BC_CCHC_2022_SNV.xlsx"]
+    note = dict(fig.skipped)["kiem-tra/SNV_danh_dau.xlsx"]
+    assert "bản sao có đánh dấu lỗi" in note and "Sở Nội vụ" in note
     ws = openpyxl.load_workbook(outputs["provincial"])["Tình hình nộp"]
     text = [c for r in ws.iter_rows(values_only=True) for c in r if isinstance(c, str)]
-    assert any(t.startswith("Các tệp do chương trình tạo ra") for t in text) and "PHU_LUC.xlsx" in text
+    assert any(t.startswith("Các tệp do chương trình tạo ra") for t in text)
+    assert {"PHU_LUC.xlsx", "kiem-tra/SNV_danh_dau.xlsx"} <= set(text)
+
+
+def test_an_annotated_copy_the_unit_corrected_is_its_return(tmp_path):
+    """The marker of `check --annotate` holds the digest of the figures: once the unit changes one (here the
+    planted error 3.2.2 > 3.2.1 of Nga Sơn, corrected in the copy), the copy is read as the unit's return."""
+    from xlcchc.annotate import annotate_copy
+    from xlcchc.merge import merge_folder
+    from xlcchc.read import read_return
+
+    nga_son = RETURNS / "BC_CCHC_2022_H-NGA-SON.xlsx"
+    folder = tmp_path / "bao-cao"
+    copy = annotate_copy(nga_son, check_file(nga_son), folder / "NGA_SON_danh_dau.xlsx")
+    marker = openpyxl.load_workbook(copy)[layout.RESULT_SHEET][layout.ANNOTATION_CELL]
+    assert marker.value.startswith(layout.ANNOTATION_PREFIX) and marker.parent.column_dimensions["H"].hidden
+    assert read_return(copy).annotated_copy and not read_return(nga_son).annotated_copy
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx", period="2022-N")
+    assert [rel for rel, _ in fig.skipped] == ["NGA_SON_danh_dau.xlsx"]
+    assert {s.status for s in fig.status if s.unit == "H-NGA-SON"} == {"Chưa nộp"}  # the copy is no return
+
+    wb = openpyxl.load_workbook(copy)  # the unit corrects 3.2.2 in the copy and saves it
+    fixed = _value_cell(wb, 3, "3.2.2")
+    fixed.value = _value_cell(wb, 3, "3.2.1").value
+    wb.save(copy)
+    assert not read_return(copy).annotated_copy
+    assert not [f for f in check_file(copy) if f.severity == "Lỗi"]
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx", period="2022-N")
+    assert fig.skipped == []
+    assert [(s.file, s.status) for s in fig.status if s.unit == "H-NGA-SON"] == [("NGA_SON_danh_dau.xlsx", "Đã nộp")]
 
 
 def test_status_sheet_dates_provenance_hashes_print_setup(outputs):
@@ -212,7 +248,7 @@ def test_check_json_into_a_closed_pipe_ends_quietly():
 
 def test_annotated_copy_result_sheet_looks_like_the_template(outputs):
     ws = openpyxl.load_workbook(outputs["annotated"])[layout.RESULT_SHEET]
-    assert [c.value for c in ws[1]] == ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
+    assert [c.value for c in ws[1]][:7] == ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
     assert ws.column_dimensions["G"].hidden and "$A$1:$F$" in str(ws.print_area)  # the rule id is not printed
     row = ws[2]
     assert row[0].font.name == "Times New Roman" and row[5].border.left.style == "thin"

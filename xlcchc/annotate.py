@@ -72,6 +72,7 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
         del wb[layout.RESULT_SHEET]
     ws = wb.create_sheet(layout.RESULT_SHEET)
     _write_results(ws, wb, findings)
+    _mark_as_own(ws, src, data)
 
     wb.properties.creator = wb.properties.creator or "xlcchc"
     out = io.BytesIO()
@@ -180,6 +181,22 @@ def _write_results(ws, wb, findings: list[Finding]) -> None:
     ws.print_area = f"A1:F{max(len(findings), 1) + 1}"
     ws.oddFooter.center.text = "Trang &P/&N"
     ws.protection.sheet = True  # read-only like the rest of the template; the hyperlinks still work
+
+
+def _mark_as_own(ws, src: Path, data: bytes) -> None:
+    """The marker that tells the merge this file is the tool's copy of another return (skipped, with a note),
+    as long as its figures are those it was written with: the digest of the source's figures, in a hidden
+    cell outside the print area. A source the reader refuses gets no marker (the merge refuses the copy too)."""
+    from .read import ReturnError
+    from .read.interpret import read_return_bytes
+    from .read.model import content_digest
+
+    try:
+        digest = content_digest(read_return_bytes(src, data))
+    except ReturnError:
+        return
+    _text(ws[layout.ANNOTATION_CELL], layout.ANNOTATION_PREFIX + digest)
+    ws.column_dimensions[layout.ANNOTATION_CELL.rstrip("0123456789")].hidden = True
 
 
 def _text(cell, value: str) -> None:

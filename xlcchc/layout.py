@@ -16,6 +16,11 @@ COVER_SHEET = "Bìa"
 CHECK_SHEET = "Kiểm tra"
 META_SHEET = "_xlcchc"  # very hidden: key/value pairs, columns A and B, from row 1
 RESULT_SHEET = "Kết quả kiểm tra"  # added by `check --annotate`
+#: Where `check --annotate` marks its copy as its own: a hidden cell of the result sheet holding this prefix and
+#: the digest of the figures as annotated (`xlcchc.read.model.content_digest`). The merge skips a copy whose
+#: figures are still those (the tool's own output); a copy the unit has corrected reads as its return.
+ANNOTATION_CELL = "H1"
+ANNOTATION_PREFIX = "xlcchc-ban-danh-dau:v1:"
 TASK_SHEET = "Nhiệm vụ"  # the plan's tasks the unit leads (only in templates of a period with a plan)
 PLAN_META = "plan"  # optional metadata key (after META_KEYS): "<plan id>:<plan fingerprint>"
 

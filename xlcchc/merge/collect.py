@@ -31,6 +31,12 @@ from ..layout import STATUS_FINAL
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".ods")
 #: The reader's code for a workbook xlcchc wrote itself (a provincial workbook, an appendix): skipped, not invalid.
 OWN_OUTPUT = "doc.own_output"
+#: The note for an annotated copy found among the returns (the status sheet lists it under the skipped files).
+ANNOTATED_NOTE = (
+    "Tệp “{name}” là bản sao có đánh dấu lỗi do chương trình tạo ra khi kiểm tra báo cáo của {unit}, số liệu chưa "
+    "được sửa: không phải báo cáo mới; bỏ qua (báo cáo của đơn vị là tệp gốc; nếu đơn vị sửa số liệu trong bản "
+    "này rồi gửi lại, bản đó được tổng hợp như một báo cáo)"
+)
 #: Below this many files the pool's start-up costs more than it saves.
 POOL_MIN_FILES = 40
 
@@ -194,6 +200,9 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None, tr
         res.sha256 = _sha256_or_blank(path)
         return res
     res.sha256 = ret.sha256
+    if ret.annotated_copy:  # `check --annotate`'s copy of a return, nobody has changed a figure in it since
+        res.error_code, res.error = OWN_OUTPUT, ANNOTATED_NOTE.format(name=rel, unit=ret.unit_name or ret.unit)
+        return res
     try:
         res.unit, res.regime, res.period = ret.unit, ret.regime, ret.period
         res.sent_at = sent_at_iso(ret.cover.get("BIA_NGAY_GUI"))
@@ -296,7 +305,8 @@ class Collected:
     invalid: list[FileResult]
     ignored: list[tuple[str, str]]
     count: int
-    #: The tool's own outputs found in the folder (TONG_HOP.xlsx, PHU_LUC.xlsx): (file, note), not returns.
+    #: The tool's own outputs found in the folder (TONG_HOP.xlsx, PHU_LUC.xlsx, unchanged annotated copies):
+    #: (file, note), not returns.
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 

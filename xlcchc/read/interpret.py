@@ -83,6 +83,25 @@ def read_return(
         raise ReturnError("doc.missing", f"“{path}” là một thư mục, không phải tệp bảng tính") from None
     except OSError as e:
         raise ReturnError("doc.unreadable", f"Không đọc được tệp “{name}”: {e.strerror or e} (tệp có đang mở ở chương trình khác không?)") from None
+    return read_return_bytes(path, data, expected_unit=expected_unit, expected_period=expected_period, regime=regime,
+                             key=key, unsigned=unsigned)
+
+
+def read_return_bytes(
+    path: Path | str,
+    data: bytes,
+    *,
+    expected_unit: str | None = None,
+    expected_period: str | None = None,
+    regime: str | None = None,
+    key: SigningKey | None = None,
+    unsigned: str = "warning",
+) -> Return:
+    """`read_return` of the bytes of `path` already in memory (`check --annotate` reads its source once)."""
+    path = Path(path)
+    name = path.name
+    if len(data) > MAX_FILE_BYTES:
+        raise ReturnError("doc.too_big", f"Tệp “{name}” quá lớn ({len(data) // 2**20} MB) cho một biểu mẫu báo cáo; hãy kiểm tra lại tệp")
     if is_lock_file(name, data):
         raise ReturnError(
             "doc.lock_file",
@@ -183,7 +202,21 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
     from .tasks import read_tasks  # the “Nhiệm vụ” sheet of a period with a plan
 
     read_tasks(name, book, ret, catalog, unit, period)
+    ret.annotated_copy = _annotated_unchanged(book, ret)
     return ret
+
+
+def _annotated_unchanged(book: _Book, ret: Return) -> bool:
+    """True for the copy `check --annotate` wrote whose figures nobody has changed since (its marker holds the
+    digest of the figures it was written with); a corrected copy, or any other file, is a return."""
+    if layout.RESULT_SHEET not in book.sheets:
+        return False
+    raw, _ = book.raw_value(book.cell(layout.RESULT_SHEET, layout.ANNOTATION_CELL))
+    if not (isinstance(raw, str) and raw.startswith(layout.ANNOTATION_PREFIX)):
+        return False
+    from .model import content_digest
+
+    return raw[len(layout.ANNOTATION_PREFIX):] == content_digest(ret)
 
 
 #: `kind` in the metadata of the provincial workbook (TONG_HOP.xlsx, `merge.model.PROVINCIAL_KIND`).

@@ -57,6 +57,8 @@ class Return:
     plan: str | None = None  # id of the plan whose tasks the “Nhiệm vụ” sheet holds
     tasks: dict[str, Any] = field(default_factory=dict)  # task id → xlcchc.plan.track.TaskReport
     task_cells: dict[str, dict[str, str]] = field(default_factory=dict)  # task id → field (TT, NGAY, SP, GC) → cell
+    #: The copy `check --annotate` wrote, its figures unchanged since (an own output for the merge, not a return).
+    annotated_copy: bool = False
 
     @property
     def catalog(self) -> Catalog:
@@ -71,3 +73,33 @@ class Return:
 def cell_label(sheet: str, addr: str) -> str:
     """How a person finds a cell: `'Biểu mẫu 3'!D12` (quoted like Excel's own references)."""
     return f"'{sheet}'!{addr}" if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sheet) else f"{sheet}!{addr}"
+
+
+def content_digest(ret: "Return") -> str:
+    """A digest of what the unit typed: value cells (a formula by its text: a copy written by openpyxl keeps
+    formulas but not their cached values), notes, cover fields and task rows.
+
+    `check --annotate` stores it in its copy; the same digest read back means nobody has changed a figure
+    since, so the file is the tool's own copy of another return, not a return of its own.
+    """
+    import hashlib
+
+    def norm(v: Any) -> str:
+        if v is None or v == "":
+            return ""
+        if isinstance(v, bool):
+            return f"b:{int(v)}"
+        if isinstance(v, (int, float)):
+            return f"n:{float(v)!r}"
+        if hasattr(v, "isoformat"):
+            return f"d:{v.isoformat()}"
+        return f"{type(v).__name__[:1]}:{v}"
+
+    h = hashlib.sha256()
+    parts = [("v", k, c.formula if c.formula else norm(c.raw)) for k, c in ret.cells.items()]
+    parts += [("n", k, v) for k, v in ret.notes.items()]
+    parts += [("c", k, norm(v)) for k, v in ret.cover.items()]
+    parts += [("t", k, repr(getattr(v, "to_json", lambda: v)())) for k, v in ret.tasks.items()]
+    for kind, key, text in sorted(parts):
+        h.update(f"{kind}\x1f{key}\x1f{text}\x1e".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
