@@ -18,7 +18,7 @@ from typing import Iterable
 from . import layout
 from .errors import XlcchcError
 from .findings import ERROR, Finding
-from .fileio import write_bytes
+from .fileio import disk_full_as, private_tmpdir, temp_files_in, write_bytes
 
 __all__ = ["annotate_copy", "annotate_bytes", "AnnotateError"]
 
@@ -76,7 +76,8 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
 
     wb.properties.creator = wb.properties.creator or "xlcchc"
     out = io.BytesIO()
-    wb.save(out)
+    with private_tmpdir() as work, temp_files_in(work):  # openpyxl's per-sheet work files hold unit data
+        wb.save(out)
     copy = _deterministic(out.getvalue())
     _same_structure(src.name, data, copy)
     return copy
@@ -244,4 +245,5 @@ def annotate_copy(src: Path | str, findings: Iterable[Finding], out: Path | str)
         raise AnnotateError("bản đánh dấu phải ghi ra tệp khác tệp gốc (tệp gốc không bao giờ bị sửa)")
     if out.suffix.lower() != ".xlsx":
         raise AnnotateError(f"bản đánh dấu phải có đuôi .xlsx: “{out.name}”")
-    return write_bytes(out, annotate_bytes(src, findings))
+    with disk_full_as(out):  # the disk may fill with openpyxl's work files before the copy itself
+        return write_bytes(out, annotate_bytes(src, findings))

@@ -13,9 +13,6 @@ each reporting unit, the submission status of each unit, and the findings still 
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +24,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 from .catalog import Catalog, Indicator, load_catalog, registry_of
 from .catalog.models import Registry
 from .errors import XlcchcError
-from .fileio import atomic_path
+from .fileio import atomic_path, private_tmpdir
 from .formulas import percent_printed
 from .layout import form_sheet
 from .numbers import fmt_vn
@@ -456,10 +453,12 @@ def write_appendix(
     except OSError as e:
         raise AppendixError(f"Không tạo được thư mục “{parent}”: {e.strerror or e}") from None
     try:
-        with atomic_path(output, suffix=".xlsx.part") as tmp:
+        # xlsxwriter's work files (they hold the figures) go to a private folder removed even on failure.
+        with private_tmpdir() as work, atomic_path(output, suffix=".xlsx.part") as tmp:
             wb = xlsxwriter.Workbook(
                 str(tmp),
                 {
+                    "tmpdir": work,
                     "strings_to_formulas": False,
                     "strings_to_urls": False,
                     "strings_to_numbers": False,
@@ -496,21 +495,13 @@ def write_appendix(
 def write_pdf(xlsx: Path | str, pdf: Path | str) -> Path:
     """Convert the appendix to PDF with LibreOffice and put it at `pdf` (atomically).
 
-    LibreOffice writes `<stem>.pdf` into a directory of its choosing; the conversion runs in a private
-    directory beside the destination, so the final move is a rename on the same file system.
+    LibreOffice's profile, temp files and output stay in a private temp folder removed even on failure
+    (`office.convert`); the PDF reaches `pdf` through a temporary file beside it, renamed when complete.
     """
     from .office import to_pdf
 
     pdf = Path(pdf)
-    parent = pdf.parent if str(pdf.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".xlcchc-pdf-", dir=parent))
-    try:
-        produced = to_pdf(xlsx, work)
-        os.replace(produced, pdf)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return pdf
+    return to_pdf(xlsx, pdf.parent if str(pdf.parent) else Path("."), dest=pdf)
 
 
 def cli_appendix(args: Any) -> int:

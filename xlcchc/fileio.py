@@ -34,9 +34,25 @@ class DiskFullError(XlcchcError):
     """The disk (or quota, or file-size limit) ran out while writing an output: one Vietnamese sentence."""
 
 
-def disk_full_message(path: Path | str) -> str:
-    return (f"ổ đĩa đã đầy (hoặc vượt giới hạn dung lượng), không ghi được “{Path(path).resolve()}”; "
+def disk_full_message(path: Path | str, temp: Path | str | None = None) -> str:
+    """The sentence for a full disk. `temp` names the temporary folder when it, not the destination's
+    disk, is what ran out (the user must free space where it is really missing)."""
+    where = f" ở thư mục tạm “{Path(temp).resolve()}”" if temp else ""
+    return (f"ổ đĩa đã đầy (hoặc vượt giới hạn dung lượng){where}, không ghi được “{Path(path).resolve()}”; "
             "không có tệp nào bị ghi dở — hãy giải phóng chỗ trống rồi chạy lại")
+
+
+def _full_temp(path: Path) -> str | None:
+    """The system temp folder if it is on another file system than `path` and has less room left (so it is
+    the one that filled up while the output was written through it), else None."""
+    temp = tempfile.gettempdir()
+    try:
+        here, there = os.stat(path.parent if str(path.parent) else "."), os.stat(temp)
+        if here.st_dev == there.st_dev:
+            return None
+        return temp if shutil.disk_usage(temp).free < shutil.disk_usage(path.parent or ".").free else None
+    except OSError:
+        return None
 
 
 def _is_full(e: BaseException) -> bool:
@@ -71,6 +87,8 @@ def clean_stale(folder: Path | str) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return _alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -78,6 +96,24 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+def _alive_windows(pid: int) -> bool:
+    """Whether process `pid` runs, asked without touching it: on Windows `os.kill(pid, 0)` is not a probe,
+    it terminates the process (TerminateProcess with exit code 0)."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, another user's
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 @contextmanager
@@ -102,7 +138,7 @@ def atomic_path(path: Path | str, suffix: str = ".part") -> Iterator[Path]:
         os.replace(tmp, path)
     except Exception as e:
         if _is_full(e):
-            raise DiskFullError(disk_full_message(path)) from None
+            raise DiskFullError(disk_full_message(path, _full_temp(path))) from None
         raise
     finally:
         tmp.unlink(missing_ok=True)
@@ -110,13 +146,49 @@ def atomic_path(path: Path | str, suffix: str = ".part") -> Iterator[Path]:
 
 @contextmanager
 def private_tmpdir() -> Iterator[str]:
-    """A temporary folder only this user can read (xlsxwriter's own work files hold unit data), removed
-    whatever happens."""
+    """A temporary folder only this user can read, removed whatever happens.
+
+    Every work file of an output goes there: xlsxwriter's own work files (they hold unit data),
+    LibreOffice's profile, its temp files and its converted output. Its name starts with `TEMP_PREFIX` and
+    the process id, so a folder left by a killed run is removed by the next one (`clean_stale`)."""
+    clean_stale(tempfile.gettempdir())
     d = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
     try:
         yield d
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+@contextmanager
+def temp_files_in(folder: str) -> Iterator[str]:
+    """Python's default temp folder is `folder` for the block: a library that takes no folder argument
+    (openpyxl writes each worksheet to a temp file) puts its work files there. One global, as
+    `tempfile.tempdir` itself: for the single-threaded CLI and Excel calls, not for threads."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = folder
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = saved
+
+
+@contextmanager
+def disk_full_as(path: Path | str) -> Iterator[None]:
+    """A full disk anywhere in the block (a library's own temp files included) is `DiskFullError` naming `path`."""
+    try:
+        yield
+    except DiskFullError:
+        raise
+    except Exception as e:
+        if _is_full(e):
+            raise DiskFullError(disk_full_message(path, _full_temp(Path(path)))) from None
+        raise
+
+
+def temp_env(folder: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """`env` (default: ours) with every temp-folder variable pointing at `folder`: a child program
+    (LibreOffice) then leaves its own temp files where they are removed with the folder."""
+    return {**(os.environ if env is None else env), "TMPDIR": folder, "TMP": folder, "TEMP": folder}
 
 
 def write_bytes(path: Path | str, data: bytes) -> Path:

@@ -54,12 +54,18 @@ def _profile(root: Path) -> str:
     return root.as_uri()
 
 
-def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 180, infilter: str | None = None) -> Path:
-    """Run `soffice --convert-to target` on `src` into `outdir`; return the produced file.
+def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 180, infilter: str | None = None,
+            dest: Path | str | None = None) -> Path:
+    """Run `soffice --convert-to target` on `src`; return the produced file, `dest` or `outdir/<stem>.<ext>`.
 
     `target` is a LibreOffice filter spec such as `pdf` or `xlsx:Calc MS Excel 2007 XML` (no shell quoting);
     `infilter` the import filter when LibreOffice's own choice is not the right one (HTML into Writer).
+    LibreOffice's profile, its own temp files (TMPDIR) and its output live in a private temp folder removed
+    even on failure; the result reaches its place through a temporary file renamed when complete. A full
+    disk is `DiskFullError`, whether it stopped LibreOffice or the copy.
     """
+    from .fileio import DiskFullError, atomic_path, disk_full_message, private_tmpdir, temp_env
+
     exe = soffice_path()
     if exe is None:
         raise OfficeError(
@@ -67,12 +73,16 @@ def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 1
             "(Linux: apt-get install libreoffice-calc-nogui; Windows/macOS: libreoffice.org) rồi chạy lại."
         )
     src = Path(src).resolve()
-    outdir = Path(outdir).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
     ext = target.split(":", 1)[0]
-    with tempfile.TemporaryDirectory(prefix="xlcchc-lo-") as tmp:
-        work = Path(tmp) / "out"
+    if dest is None:
+        outdir = Path(outdir).resolve()
+        outdir.mkdir(parents=True, exist_ok=True)
+        dest = outdir / (src.stem + "." + ext)
+    dest = Path(dest)
+    with private_tmpdir() as tmp:
+        work, lo_tmp = Path(tmp) / "out", Path(tmp) / "tmp"
         work.mkdir()
+        lo_tmp.mkdir()
         cmd = [
             exe,
             f"-env:UserInstallation={_profile(Path(tmp) / 'profile')}",
@@ -86,24 +96,44 @@ def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 1
             str(work),
             str(src),
         ]
-        env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
+        env = temp_env(str(lo_tmp), dict(os.environ, SAL_USE_VCLPLUGIN="svp"))
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             raise OfficeError(f"LibreOffice không trả lời sau {int(timeout)} giây khi chuyển “{src.name}”") from None
         produced = work / (src.stem + "." + ext)
         if proc.returncode != 0 or not produced.exists():
+            if _nearly_full(Path(tmp)):
+                # LibreOffice says nothing useful about a full disk (it just produces nothing).
+                raise DiskFullError(disk_full_message(dest, tempfile.gettempdir()))
             msg = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()[-300:]
             raise OfficeError(f"LibreOffice không chuyển được “{src.name}” sang {ext.upper()}: {msg or 'không rõ lỗi'}")
-        dest = outdir / produced.name
-        tmp_dest = dest.with_name(dest.name + ".part")
-        shutil.copyfile(produced, tmp_dest)
-        os.replace(tmp_dest, dest)
+        with atomic_path(dest, suffix="." + ext) as part:
+            shutil.copyfile(produced, part)
         return dest
 
 
-def to_pdf(src: Path | str, outdir: Path | str) -> Path:
-    return convert(src, outdir, "pdf")
+#: Below this much room (or under a smaller file-size limit, `ulimit -f`) the temp folder's disk is taken as
+#: the reason LibreOffice produced nothing: its profile and work files for one conversion take megabytes.
+NEARLY_FULL = 8 * 1024 * 1024
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        if shutil.disk_usage(folder).free < NEARLY_FULL:
+            return True
+    except OSError:
+        return False
+    try:
+        import resource
+    except ImportError:  # Windows
+        return False
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return soft != resource.RLIM_INFINITY and soft < NEARLY_FULL
+
+
+def to_pdf(src: Path | str, outdir: Path | str, *, dest: Path | str | None = None) -> Path:
+    return convert(src, outdir, "pdf", dest=dest)
 
 
 def recalculate(src: Path | str, outdir: Path | str) -> Path:

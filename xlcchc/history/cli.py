@@ -186,7 +186,7 @@ def export_rows(store) -> list[list]:
 
 
 def cli_export(args) -> int:
-    from ..fileio import atomic_path, write_text
+    from ..fileio import atomic_path, private_tmpdir, write_text
 
     db = _db(args)
     try:
@@ -206,8 +206,9 @@ def cli_export(args) -> int:
 
         import xlsxwriter
 
-        with atomic_path(out, suffix=".xlsx") as tmp:
-            wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+        # xlsxwriter's work files (every unit's figures) in a private folder removed even on failure.
+        with private_tmpdir() as work, atomic_path(out, suffix=".xlsx") as tmp:
+            wb = xlsxwriter.Workbook(str(tmp), {"tmpdir": work, "strings_to_formulas": False, "strings_to_urls": False,
                                                 "strings_to_numbers": False})
             wb.set_properties({"title": "Lịch sử số liệu CCHC", "author": "xlcchc", "created": dt.datetime(2000, 1, 1)})
             ws = wb.add_worksheet("Lịch sử số liệu")
