@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .catalog.models import ERROR, WARNING, Severity
-from .record import Record
+from .record import Record, record
 
 __all__ = ["Finding", "ERROR", "WARNING", "Severity", "count_errors"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(forbid=False, slots=True)
 class Finding(Record):
     """One problem, located so that a civil servant can find and fix it without the manual.
 

@@ -1,29 +1,27 @@
 """Light records: the runtime shape of catalogs, registries, plans and findings, validated by pydantic on entry.
 
-Excel's "Kiểm tra" button starts a fresh process for every click (issue 17: cold `xlcchc check` ≤ 0.12 s),
-and importing pydantic and building its model classes cost more than checking the return itself. So the
-objects the tools pass around are plain frozen dataclasses (no pydantic at import), and pydantic
-validates them only where data comes in: a catalog, registry or plan TOML compiled (`valid`), a values
-or provincial JSON read back (`Record.model_validate`). pydantic validates a standard dataclass and
-returns an instance of that same class, so the checked object and the light one are one type.
+Excel's "Kiểm tra" button starts a fresh process for every click (issue 17: cold `xlcchc check` ≤ 0.12 s).
+Importing pydantic and building its model classes cost more than checking the return itself, and even
+`dataclasses.dataclass` compiles half a dozen functions per class at import (≈ 8 M instructions each).
+So the objects the tools pass around are `@record` classes: frozen, keyword-only, built from their
+annotations with generic methods (nothing compiled at import, no pydantic). pydantic validates them only
+where data comes in — a catalog, registry or plan TOML compiled (`valid`), findings or a values file read
+back (`Record.model_validate`): the first validation of a class builds a standard dataclass twin of it
+for pydantic and turns what pydantic validated into an instance of the record itself.
 
 `Record` keeps the pydantic-style calls the code and tests use (`model_dump`, `model_copy`,
-`model_validate`) with the same results; `__post_init__` holds the cross-field checks (pydantic runs
-it when validating, and a direct construction runs it too).
+`model_validate`) with the same results; `__post_init__` holds the cross-field checks (run on direct
+construction and when pydantic validates, where a ValueError becomes a validation error).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, fields
 from datetime import date
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 R = TypeVar("R", bound="Record")
-
-#: What pydantic applies to every record it validates: unknown keys are refused, as `extra="forbid"` did.
-FORBID = {"extra": "forbid"}
 
 
 class Invalid(ValueError):
@@ -37,32 +35,134 @@ class Invalid(ValueError):
         return self._errors
 
 
+class FrozenRecordError(AttributeError):
+    """Assigning to a field of a record (records are shared, e.g. the cached catalog: never changed)."""
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]):
+        self.make = make
+
+
+def field(*, default_factory: Callable[[], Any]) -> Any:
+    """A field whose default is made per instance (`field(default_factory=list)`, as in dataclasses)."""
+    return _Factory(default_factory)
+
+
+_REQUIRED = object()
+
+
+def record(cls: type | None = None, *, forbid: bool = True, slots: bool = False):
+    """Make `cls` (a subclass of `Record` with annotated fields) a frozen keyword-only record.
+
+    forbid: pydantic refuses unknown keys (extra="forbid"), else ignores them (pydantic's default).
+    slots: instances without `__dict__` (many small objects; no cached_property then).
+    """
+
+    def wrap(c: type) -> type:
+        names: list[str] = []
+        defaults: dict[str, Any] = {}
+        for base in reversed(c.__mro__):
+            for name in base.__dict__.get("__annotations__", {}):
+                if name.startswith("_") or name in names:
+                    continue
+                names.append(name)
+                if name in base.__dict__:
+                    defaults[name] = base.__dict__[name]
+        if slots:
+            ns = {k: v for k, v in c.__dict__.items() if k not in defaults and k not in ("__dict__", "__weakref__")}
+            ns["__slots__"] = tuple(names)
+            ns["__setstate__"] = _setstate
+            c = type(c)(c.__name__, c.__bases__, ns)
+        else:
+            for name in defaults:
+                delattr(c, name)  # the class attribute would hide nothing, but keeps it like a dataclass' fields
+        c._fields = tuple(names)
+        c._defaults = defaults
+        c._forbid = forbid
+        c._post = c.__dict__.get("__post_init__") or next(
+            (b.__dict__["__post_init__"] for b in c.__mro__ if "__post_init__" in b.__dict__), None)
+        return c
+
+    return wrap if cls is None else wrap(cls)
+
+
+def _setstate(self, state: Any) -> None:
+    """Unpickling a slotted record (object's default would call the frozen `__setattr__`)."""
+    d, s = state if isinstance(state, tuple) else (state, None)
+    for part in (d, s):
+        for k, v in (part or {}).items():
+            object.__setattr__(self, k, v)
+
+
 class Record:
-    """Base of the light records (a mixin: dataclasses below it may use slots)."""
+    """Base of the records (methods shared by all; the fields come from `@record`)."""
 
     __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _defaults: dict[str, Any] = {}
+    _forbid = True
+    _post: Callable[[Any], None] | None = None
+
+    def __init__(self, **kw: Any) -> None:
+        put = object.__setattr__
+        defaults = self._defaults
+        for name in self._fields:
+            if name in kw:
+                put(self, name, kw.pop(name))
+                continue
+            d = defaults.get(name, _REQUIRED)
+            if d is _REQUIRED:
+                raise TypeError(f"{type(self).__name__}() missing required keyword argument: '{name}'")
+            put(self, name, d.make() if type(d) is _Factory else d)
+        if kw:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument '{next(iter(kw))}'")
+        if self._post is not None:
+            self._post()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenRecordError(f"cannot assign to field '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenRecordError(f"cannot delete field '{name}'")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
 
     def model_dump(self, *, mode: str = "python", exclude: set[str] | None = None, exclude_none: bool = False,
                    exclude_defaults: bool = False) -> dict[str, Any]:
         """The record as a dict, nested records as dicts (mode="json": dates as ISO text, tuples as lists)."""
         out: dict[str, Any] = {}
-        for f, default in _defaults(type(self)):
+        for f in self._fields:
             if exclude and f in exclude:
                 continue
             v = getattr(self, f)
             if exclude_none and v is None:
                 continue
-            if exclude_defaults and default is not _NONE and v == default:
+            if exclude_defaults and f in self._defaults and v == _default_of(self._defaults[f]):
                 continue
             out[f] = _dump(v, mode, exclude_none, exclude_defaults)
         return out
 
     def model_copy(self: R, *, update: dict[str, Any] | None = None) -> R:
         """A copy with some fields replaced, not validated (as pydantic's model_copy)."""
-        cls = type(self)
-        new = cls.__new__(cls)
-        for f, _ in _defaults(cls):
-            object.__setattr__(new, f, update[f] if update and f in update else getattr(self, f))
+        new = self.__class__.__new__(self.__class__)
+        put = object.__setattr__
+        for f in self._fields:
+            put(new, f, update[f] if update and f in update else getattr(self, f))
         return new
 
     @classmethod
@@ -70,20 +170,73 @@ class Record:
         """`data` (a dict, e.g. JSON read back) checked and converted by pydantic; raises `Invalid`."""
         return valid(cls, data)
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """pydantic validates a record through its dataclass twin; a record given as input is kept."""
+        from pydantic_core import core_schema as cs
 
-_NONE = object()
+        fields = cls._fields
+
+        def to_record(v: Any, validate: Callable[[Any], Any]) -> Any:
+            if isinstance(v, cls):
+                return v
+            twin = validate(v)
+            obj = cls.__new__(cls)
+            for f in fields:
+                object.__setattr__(obj, f, getattr(twin, f))
+            return obj
+
+        return cs.no_info_wrap_validator_function(
+            to_record, handler.generate_schema(_twin(cls)),
+            serialization=cs.plain_serializer_function_ser_schema(
+                lambda v, info: v.model_dump(mode="json" if info.mode_is_json() else "python"), info_arg=True),
+        )
+
+
+def warm(obj: Any) -> Any:
+    """Compute every `cached_property` of a record and of the records in its fields (a catalog's index and
+    fingerprint, a plan's parsed deadlines), so that a pickled copy carries them instead of each run
+    recomputing them; returns `obj`."""
+    from functools import cached_property
+
+    seen: set[int] = set()
+    todo = [obj]
+    while todo:
+        o = todo.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, Record):
+            for klass in type(o).__mro__:
+                for name, attr in klass.__dict__.items():
+                    if isinstance(attr, cached_property):
+                        getattr(o, name)
+            todo.extend(getattr(o, f) for f in o._fields)
+        elif isinstance(o, (list, tuple)):
+            todo.extend(o)
+    return obj
+
+
+def _default_of(d: Any) -> Any:
+    return d.make() if type(d) is _Factory else d
 
 
 @lru_cache(maxsize=None)
-def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
-    """(field, default) in declaration order (pydantic's dump order); `_NONE` for a required field."""
-    out = []
-    for f in fields(cls):
-        if f.default_factory is not MISSING:
-            out.append((f.name, f.default_factory()))
-        else:
-            out.append((f.name, _NONE if f.default is MISSING else f.default))
-    return tuple(out)
+def _twin(cls: type) -> type:
+    """A standard dataclass with the record's fields, defaults and `__post_init__`, for pydantic only."""
+    import dataclasses
+
+    ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    ann: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        ann.update({k: v for k, v in base.__dict__.get("__annotations__", {}).items() if k in cls._fields})
+    ns["__annotations__"] = {f: ann[f] for f in cls._fields}
+    for f, d in cls._defaults.items():
+        ns[f] = dataclasses.field(default_factory=d.make) if type(d) is _Factory else d
+    if cls._post is not None:
+        ns["__post_init__"] = cls._post
+    ns["__pydantic_config__"] = {"extra": "forbid" if cls._forbid else "ignore"}
+    return dataclasses.dataclass(kw_only=True)(type(cls.__name__, (), ns))
 
 
 def _dump(v: Any, mode: str, exclude_none: bool, exclude_defaults: bool) -> Any:

@@ -103,7 +103,9 @@ def cached(kind: str, name: str, build: Callable[[], T]) -> T:
             return pickle.load(fh)
     except Exception:  # noqa: BLE001 - missing, stale format, truncated: validate again
         pass
-    obj = build()
+    from ..record import warm
+
+    obj = warm(build())  # cached properties (the catalog's fingerprint …) are stored too
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.part")

@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from ..record import FORBID, Record
+from ..record import Record, field, record
 
 Kind = Literal["heading", "count", "decimal", "percent", "money", "choice", "text"]
 Severity = Literal["Lỗi", "Cảnh báo"]
@@ -30,19 +29,13 @@ ERROR: Severity = "Lỗi"
 WARNING: Severity = "Cảnh báo"
 
 
-def _strict(cls):
-    """A frozen keyword-only record that pydantic validates with unknown keys refused (see xlcchc.record)."""
-    cls.__pydantic_config__ = FORBID
-    return dataclass(frozen=True, kw_only=True)(cls)
-
-
-@_strict
+@record
 class Choice(Record):
     value: int
     label: str
 
 
-@_strict
+@record
 class Aggregate(Record):
     """How the provincial (or district) figure of an indicator is formed from the units' returns.
 
@@ -76,7 +69,7 @@ class Aggregate(Record):
             raise ValueError("phương thức 'ratio' cần tử số (numerator) và mẫu số (denominator)")
 
 
-@_strict
+@record
 class Indicator(Record):
     """One row of a form, as printed: STT, label, unit of measure, and what kind of value it holds."""
 
@@ -136,7 +129,7 @@ class Indicator(Record):
         return self.unit
 
 
-@_strict
+@record
 class Rule(Record):
     """A consistency rule, evaluated by Python and compiled into the template's check sheet.
 
@@ -184,14 +177,14 @@ class Rule(Record):
         return out
 
 
-@_strict
+@record
 class Form(Record):
     number: int
     title: str
     indicators: list[Indicator]
 
 
-@_strict
+@record
 class Unit(Record):
     """A reporting unit (đơn vị báo cáo): a department, a district-level or commune people's committee."""
 
@@ -208,7 +201,7 @@ class Unit(Record):
         return self.short or self.name
 
 
-@_strict
+@record
 class Registry(Record):
     """The units that report within one administrative structure (Thanh Hóa 2022, a district…)."""
 
@@ -241,7 +234,7 @@ class Registry(Record):
         return [u for u in self.units if u.code != self.top]
 
 
-@_strict
+@record
 class InForce(Record):
     """The dates a regime is in force for: a period belongs to it when the period's last day falls within."""
 
@@ -256,7 +249,7 @@ class InForce(Record):
         return f"từ {self.start.strftime(fmt)}" + (f" đến {self.until.strftime(fmt)}" if self.until else "")
 
 
-@_strict
+@record
 class Change(Record):
     """One difference of an extending regime from its base, with the reason the reviewer confirms."""
 
@@ -268,7 +261,7 @@ class Change(Record):
     reason: str
 
 
-@_strict
+@record
 class Catalog(Record):
     """A reporting regime (`tinh-2022`, …): its forms and rules and the registry of units it serves."""
 

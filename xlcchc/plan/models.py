@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from dataclasses import field
 from functools import cached_property
 from typing import Literal
 
-from ..catalog.models import _strict
 from ..periods import Period
-from ..record import Record
+from ..record import Record, field, record
 from .deadline import Deadline, parse_deadline
 
 LEAD_KINDS = ("so", "huyen", "xa")
@@ -24,7 +22,7 @@ LEAD_KINDS = ("so", "huyen", "xa")
 KIND_LABELS = {"so": "Các sở, ban, ngành cấp tỉnh", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
 
 
-@_strict
+@record
 class Consolidator(Record):
     """Who consolidates an area's results for the province, and by when (section IV of the 2023 plan)."""
 
@@ -32,7 +30,7 @@ class Consolidator(Record):
     by: date | None = None
 
 
-@_strict
+@record
 class Annex(Record):
     """One reform area: the seed's “Phụ lục số 01 …” (2023) or section “I Cải cách thể chế” (2026–2030)."""
 
@@ -42,7 +40,7 @@ class Annex(Record):
     consolidators: list[Consolidator] = field(default_factory=list)
 
 
-@_strict
+@record
 class Task(Record):
     """A row of a task table, as printed, with its leads resolved to registry units or unit kinds."""
 
@@ -68,7 +66,7 @@ class Task(Record):
         return code in self.lead_refs or kind in self.lead_refs
 
 
-@_strict
+@record
 class Target(Record):
     """A target of the plan; tied to an indicator of the regime where one measures it, else plan-only."""
 
@@ -89,7 +87,7 @@ class Target(Record):
         return actual <= float(self.value or 0) + 1e-9
 
 
-@_strict
+@record
 class Plan(Record):
     id: str
     title: str
