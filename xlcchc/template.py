@@ -13,6 +13,7 @@ the template alone: protection, validation and formatting survive because they a
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import math
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.worksheet
 
 from . import layout
 from .catalog.load import DEFAULT_REGIME, load_catalog, registry_of
@@ -140,6 +142,29 @@ def make_plan(catalog: Catalog, unit: Unit, period: Period) -> Plan:
 COVER_INPUT_ROW = 9  # 0-based row of the first cover input (BIA_NGUOI_LAP)
 
 
+# --- worksheets ----------------------------------------------------------------------------------
+
+_PREPARED: dict[tuple[str, bool, bool], str] = {}
+
+
+class _Worksheet(xlsxwriter.worksheet.Worksheet):
+    """xlsxwriter's worksheet with its formula preparation memoised.
+
+    xlsxwriter runs ~30 regular expressions over every formula (over ~130 for data validation and
+    conditional formats) to spell newer functions `_xlfn.…`; that was a fifth of building a template.
+    The preparation is a function of the formula text and two flags only, and the same formulas recur
+    in every template of a regime (rules, validations), so each distinct one is prepared once."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        key = (formula, bool(expand_future_functions), bool(self.use_future_functions))
+        got = _PREPARED.get(key)
+        if got is None:
+            if len(_PREPARED) > 50_000:  # a long-lived process (the Excel add-in) stays bounded
+                _PREPARED.clear()
+            got = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
+        return got
+
+
 # --- formats --------------------------------------------------------------------------------------
 
 class _Formats:
@@ -179,6 +204,7 @@ def _num_format(kind: str, computed: bool = False) -> str:
 
 # --- text layout helpers --------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)  # the same labels are measured in every template of a regime
 def _lines(text: str, width: float) -> int:
     """How many lines `text` wraps to in a column of `width` characters (Times New Roman, estimated)."""
     cap = max(int(width * 1.22) - 1, 4)
@@ -271,6 +297,7 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period, *, key: Signing
     plan = make_plan(catalog, unit, period)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    wb.worksheet_class = _Worksheet
     wb.set_properties(
         {
             "title": f"{catalog.title} – {unit.name} – {period.label}",
@@ -318,11 +345,13 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period, *, key: Signing
 
 
 def template_meta(
-    catalog: Catalog, unit: Unit, period: Period, names: dict[str, str], key: SigningKey | None, *, plan_meta: str | None = None
+    catalog: Catalog, unit: Unit, period: Period, names: dict[str, str], key: SigningKey | None, *, plan_meta: str | None = None,
+    layout_hash: str | None = None,
 ) -> dict[str, str]:
     """The metadata sheet's values, signed (`signature`) over the keys the reader trusts (the plan's too).
 
-    `plan_meta` is written by the caller in its own row (it is not one of `layout.META_KEYS`)."""
+    `plan_meta` is written by the caller in its own row (it is not one of `layout.META_KEYS`);
+    `layout_hash`, when given, is `layout.layout_hash(names)` computed once for units sharing a layout."""
     from .signing import sign, signing_key
 
     meta_values = {
@@ -333,7 +362,7 @@ def template_meta(
         "unit_name": unit.name,
         "period": period.code,
         "period_label": period.label,
-        "layout": layout.layout_hash(names),
+        "layout": layout_hash or layout.layout_hash(names),
     }
     if unit.official_code is not None:
         meta_values["official_code"] = str(unit.official_code)
@@ -650,12 +679,20 @@ def _lock_structure(data: bytes) -> bytes:
 
 
 def rewrite_zip(data: bytes, edits: dict[str, Any]) -> bytes:
+    """`data` with the members in `edits` (name → function of their bytes) edited, as `_write_zip` writes it.
+
+    A zip already in that form (ours: xlsxwriter's and `_write_zip`'s) keeps the other members'
+    compressed bytes (xlcchc.template_zip.rezip): the same bytes as re-compressing them, at a fraction."""
+    from .template_zip import rezip
+
     src = zipfile.ZipFile(io.BytesIO(data))
+    edited = {name: edit(src.read(name)) for name, edit in edits.items()}
+    fast = rezip(data, edited)
+    if fast is not None:
+        return fast
     infos = src.infolist()
     parts = {i.filename: src.read(i.filename) for i in infos}
-    for name, edit in edits.items():
-        parts[name] = edit(parts[name])
-    return _write_zip(infos, parts)
+    return _write_zip(infos, {**parts, **edited})
 
 
 def _write_zip(infos: list[zipfile.ZipInfo], parts: dict[str, bytes]) -> bytes:

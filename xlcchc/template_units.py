@@ -5,11 +5,15 @@ where a row names it as lead or filler), and the unit's own strings (code, name,
 the cover, in the sheet headers and footers, the metadata and the document properties. Units that fill
 the same rows share everything else, so one template is built per such group, for a placeholder unit whose
 strings cannot occur anywhere else in a workbook, and each unit's template is that one with the placeholder
-strings replaced in the XML parts. A test compares the result byte for byte with `template_bytes`.
+strings replaced in the XML parts (xlcchc.template_zip: only the members' tails are compressed again) and
+the metadata signed for the unit (the layout hash is the group's). The builds run on both cores where the
+system can fork (results in a fixed order, so the files are the same whatever the number of processes).
+A test compares the result byte for byte with `template_bytes`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from .catalog.models import Catalog, Unit
@@ -21,70 +25,153 @@ _SHORT = "\ue000NGẮN\ue001"
 _CODE = "ZQXCODEQXZ"
 _OFFICIAL = 987654321
 
+#: Fewer builds than this are not worth starting processes for.
+POOL_MIN_BUILDS = 4
 
-def _signature(catalog: Catalog, unit: Unit, period: Period) -> tuple:
-    """What a unit's template depends on besides its strings: rows, formulas, and the plan's tasks it leads."""
-    from .template_tasks import task_layout
 
-    inds = catalog.value_indicators()
-    tasks = task_layout(catalog, unit, period)
-    return (unit.kind, unit.official_code is None, unit.short is None,
-            tuple(catalog.applies(i, unit) for i in inds), tuple(catalog.computed(i, unit) for i in inds),
-            tuple(t.id for t in tasks.tasks) if tasks else ())
+def _signature(catalog: Catalog, unit: Unit, plan, rows: dict | None = None) -> tuple:
+    """What a unit's template depends on besides its strings: rows, formulas, and the plan's tasks it leads.
+
+    `plan`: the period's plan (or None); `rows`: a memo of the rows part by `catalog.fill_key` (units with
+    one key fill the same rows: the 166 communes have one)."""
+    fill = catalog.fill_key(unit)
+    got = None if rows is None else rows.get(fill)
+    if got is None:
+        inds = catalog.value_indicators()
+        got = (tuple(catalog.applies(i, unit) for i in inds), tuple(catalog.computed(i, unit) for i in inds))
+        if rows is not None:
+            rows[fill] = got
+    tasks = plan.tasks_of(unit.code, unit.kind) if plan is not None else ()
+    return (unit.kind, unit.official_code is None, unit.short is None, *got, tuple(t.id for t in tasks))
 
 
 def _xml(s: str) -> bytes:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
-def templates_for_units(catalog: Catalog, units: list[Unit], period: Period, *, key=None) -> Iterator[tuple[Unit, bytes]]:
-    """(unit, template bytes) for each unit, in the order given; equal to `template_bytes` for each."""
+def _holder(unit: Unit) -> Unit:
+    return unit.model_copy(update={
+        "code": _CODE, "name": _NAME,
+        "short": None if unit.short is None else _SHORT,
+        "official_code": None if unit.official_code is None else _OFFICIAL,
+    })
+
+
+#: What forked build processes inherit (set by the parent before the pool starts): catalog, period, key, units.
+_JOB: tuple | None = None
+
+
+def _build(index: int) -> bytes:
+    from .template import template_bytes
+
+    catalog, period, key, builds = _JOB
+    return template_bytes(catalog, builds[index], period, key=key)
+
+
+def _built(catalog: Catalog, period: Period, key, builds: list[Unit], workers: int | None) -> Iterator[bytes]:
+    """Template bytes of `builds`, in their order: on a pool of forked processes when there are many."""
+    global _JOB
+    import multiprocessing as mp
+
+    from .template import template_bytes
+
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(builds) >= POOL_MIN_BUILDS else 1
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        for unit in builds:
+            yield template_bytes(catalog, unit, period, key=key)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _JOB = (catalog, period, key, builds)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            for data in pool.map(_build, range(len(builds))):
+                done += 1
+                yield data
+    except BrokenProcessPool:  # a worker was killed (out of memory…): the rest is built here
+        for unit in builds[done:]:
+            yield template_bytes(catalog, unit, period, key=key)
+    finally:
+        _JOB = None
+
+
+def templates_for_units(catalog: Catalog, units: list[Unit], period: Period, *, key=None,
+                        workers: int | None = None) -> Iterator[tuple[Unit, bytes]]:
+    """(unit, template bytes) for each unit, in the order given; equal to `template_bytes` for each.
+
+    `workers`: processes building the groups' templates (default: both cores when there are several
+    builds). The largest groups are built first, so the units derived from them are ready while the
+    other builds run."""
+    from .plan.load import plan_for
+    from .signing import signing_key
+
+    key = key or signing_key()
+    plan = plan_for(catalog.regime, period)
+    rows: dict = {}
+    sigs = [_signature(catalog, u, plan, rows) for u in units]
+    members: dict[tuple, list[int]] = {}
+    for i, sig in enumerate(sigs):
+        members.setdefault(sig, []).append(i)
+    # What is built: a placeholder per group of several units (when it stands in: a unit named by code in
+    # the catalog, a lead agency, cannot), else each unit itself; the largest groups first.
+    builds: list[tuple[Unit, list[int], tuple | None]] = []  # (unit built, units it gives, group signature)
+    for sig, idx in members.items():
+        holder = _holder(units[idx[0]]) if len(idx) > 1 else None
+        if holder is not None and _signature(catalog, holder, plan) == sig:
+            builds.append((holder, idx, sig))
+        else:
+            builds.extend((units[i], [i], None) for i in idx)
+    order = sorted(range(len(builds)), key=lambda b: (-len(builds[b][1]), builds[b][1][0]))
+    builds = [builds[b] for b in order]
+
+    ready: dict[int, bytes] = {}
+    nxt = 0
+    results = _built(catalog, period, key, [b[0] for b in builds], workers)
+    for (built, idx, sig), data in zip(builds, results):
+        if sig is None:
+            ready[idx[0]] = data
+        else:
+            derive = _deriver(catalog, period, key, built, data)
+            for i in idx:
+                ready[i] = derive(units[i])
+        while nxt in ready:
+            yield units[nxt], ready.pop(nxt)
+            nxt += 1
+
+
+def _deriver(catalog: Catalog, period: Period, key, holder: Unit, data: bytes):
+    """unit → its template, from the group's template built for `holder` (strings replaced, re-signed)."""
     import io
     import zipfile
 
-    from .signing import signing_key
-    from .template import _write_zip, template_bytes, template_meta, template_names
+    from .template import template_meta, template_names
+    from .template_zip import ZipPatcher
 
-    key = key or signing_key()
+    names, plan_meta = template_names(catalog, holder, period)
+    meta = template_meta(catalog, holder, period, names, key, plan_meta=plan_meta)
+    layout = meta["layout"]  # the names, hence the layout hash, are the group's
+    signature = meta["signature"].encode()
+    markers = [signature, _CODE.encode(), _xml(_NAME), _xml(_SHORT), str(_OFFICIAL).encode()]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    try:
+        patcher = ZipPatcher(data, {n: body for n, body in parts.items() if any(m in body for m in markers)}, markers)
+    except ValueError:  # not the zip form `_write_zip` writes (cannot happen today): each unit built on its own
+        from .template import template_bytes
 
-    def signature(u: Unit) -> str:  # each unit's own: it covers the unit's code and name
-        names, plan_meta = template_names(catalog, u, period)
-        return template_meta(catalog, u, period, names, key, plan_meta=plan_meta)["signature"]
+        return lambda unit: template_bytes(catalog, unit, period, key=key)
 
-    bases: dict[tuple, tuple | None] = {}
-    for unit in units:
-        sig = _signature(catalog, unit, period)
-        if sig not in bases:
-            holder = unit.model_copy(update={
-                "code": _CODE, "name": _NAME,
-                "short": None if unit.short is None else _SHORT,
-                "official_code": None if unit.official_code is None else _OFFICIAL,
-            })
-            # A unit named by code in the catalog (a lead agency) cannot be stood in for.
-            if _signature(catalog, holder, period) == sig:
-                with zipfile.ZipFile(io.BytesIO(template_bytes(catalog, holder, period, key=key))) as z:
-                    infos = z.infolist()
-                    parts = {i.filename: z.read(i.filename) for i in infos}
-                marked = [n for n, body in parts.items() if _CODE.encode() in body or _xml(_NAME) in body
-                          or _xml(_SHORT) in body or str(_OFFICIAL).encode() in body]
-                bases[sig] = (infos, parts, marked, signature(holder).encode())
-            else:
-                bases[sig] = None
-        base = bases[sig]
-        if base is None:
-            yield unit, template_bytes(catalog, unit, period, key=key)
-            continue
-        infos, parts, marked, holder_signature = base
+    def derive(unit: Unit) -> bytes:
+        mine = template_meta(catalog, unit, period, names, key, plan_meta=plan_meta, layout_hash=layout)
         # The signature first: its hex digits must not be touched by the other replacements.
-        pairs = [(holder_signature, signature(unit).encode()), (_xml(_NAME), _xml(unit.name)), (_CODE.encode(), _xml(unit.code))]
+        pairs = [(signature, mine["signature"].encode()), (_xml(_NAME), _xml(unit.name)), (_CODE.encode(), _xml(unit.code))]
         if unit.short is not None:
             pairs.append((_xml(_SHORT), _xml(unit.short)))
         if unit.official_code is not None:
             pairs.append((str(_OFFICIAL).encode(), str(unit.official_code).encode()))
-        mine = dict(parts)
-        for name in marked:
-            body = parts[name]
-            for old, new in pairs:
-                body = body.replace(old, new)
-            mine[name] = body
-        yield unit, _write_zip(infos, mine)
+        return patcher.patched(pairs)
+
+    return derive
