@@ -15,12 +15,14 @@ from ..formulas import shown_formula_text
 from ..layout import form_sheet
 from .aggregate import contributors
 from .model import Merged, adjustment_name, computed_name, final_name, note_name, reason_name
-from .sheet_style import Formats, cached, print_setup, write_table, write_value
+from .sheet_style import Formats, cached, print_setup, row_pt, write_table, write_value
 
 # Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL.
 COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(9)
 UNIT_COL = 9
 HEADER_ROW = 4  # the row with column titles and unit codes; data start below
+#: Widths (characters) of columns A–I, also used to size each row's height to its wrapped text.
+WIDTHS = (7, 48, 12, 22, 13, 13, 26, 14, 30)
 FIRST_ROW = HEADER_ROW + 1
 
 #: What the consolidator may type, said on every form sheet and on the adjustments sheet (and in the guide).
@@ -137,6 +139,7 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
         ws.write_string(3, col, registry.label(u, short=True), fm.header)
     headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
                "Số liệu sử dụng", "Ghi chú"]
+    ws.set_row(HEADER_ROW, row_pt(*zip(headers, WIDTHS), bold=True))
     for c, h in enumerate(headers):
         ws.write_string(HEADER_ROW, c, h, fm.header)
     for u, col in unit_cols.items():
@@ -144,23 +147,23 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
 
     for ind in form.indicators:
         r = rows[ind.key]
+        # Every wrapped cell of the row fits its height (no spreadsheet sizes a generated row itself): the
+        # label, the unit ("Trực tuyến = 0 / Phát phiếu = 1 …"), how it is consolidated and the note.
+        method = method_text(merged.catalog, registry, ind, terms) if ind.has_value else ""
+        ws.set_row(r, row_pt((ind.label, WIDTHS[COL_LABEL]), (ind.unit, WIDTHS[COL_UNIT]),
+                             (method, WIDTHS[COL_METHOD]), (merged.notes.get(ind.key, ""), WIDTHS[COL_NOTE]),
+                             bold=not ind.has_value))
         ws.write_string(r, COL_STT, ind.printed_stt, fm.center)
         ws.write_string(r, COL_LABEL, ind.label, fm.heading if not ind.has_value else fm.text)
-        ws.write_string(r, COL_UNIT, ind.unit, fm.center)
+        ws.write_string(r, COL_UNIT, ind.unit, fm.center_wrap)
         if not ind.has_value:
             for c in range(COL_METHOD, COL_NOTE + 1):
                 ws.write_blank(r, c, None, fm.cell)
             continue
         _write_figures(wb, ws, fm, merged, form, ind, rows, unit_cols, terms, kinds)
 
-    ws.set_column(COL_STT, COL_STT, 7)
-    ws.set_column(COL_LABEL, COL_LABEL, 48)
-    ws.set_column(COL_UNIT, COL_UNIT, 11)
-    ws.set_column(COL_METHOD, COL_METHOD, 22)
-    ws.set_column(COL_COMPUTED, COL_ADJ, 13)
-    ws.set_column(COL_REASON, COL_REASON, 26)
-    ws.set_column(COL_FINAL, COL_FINAL, 14)
-    ws.set_column(COL_NOTE, COL_NOTE, 30)
+    for c, w in enumerate(WIDTHS):
+        ws.set_column(c, c, w)
     if unit_cols:
         ws.set_column(UNIT_COL, UNIT_COL + len(unit_cols) - 1, 11)
     ws.freeze_panes(FIRST_ROW, COL_UNIT)

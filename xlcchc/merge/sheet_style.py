@@ -11,6 +11,7 @@ from __future__ import annotations
 import xlsxwriter
 
 from ..numformat import PERCENT_FORMAT, WHOLE_FORMAT, input_format, number_format
+from ..printing import height, lines
 from ..provincial import Value
 from .aggregate import number
 
@@ -41,6 +42,7 @@ class Formats:
         self.text = f(border=1, text_wrap=True)
         self.heading = f(border=1, text_wrap=True, bold=True)
         self.center = f(border=1, align="center")
+        self.center_wrap = f(border=1, align="center", text_wrap=True)
         self.num = f(border=1, num_format=WHOLE_FORMAT)
         self.pct = f(border=1, num_format=PERCENT_FORMAT)
         self.final = f(border=1, bold=True, bg_color="#E2EFDA")
@@ -97,12 +99,11 @@ def cached(value: Value):
 
 
 def row_pt(*cells: tuple[str, float], bold: bool = False) -> float:
-    """The height (pt) of a row of wrapped cells (text, column width in characters), estimated: in
-    constant-memory mode a row is final once written, and no spreadsheet sizes a generated row itself."""
-    per = 1.05 if bold else 1.2  # Times New Roman 11: characters per unit of column width
-    lines = max((sum(-(-max(len(part), 1) // max(int(w * per), 1)) for part in str(t).split("\n")) for t, w in cells if t),
-                default=1)
-    return 15.0 * max(lines, 1) + 2
+    """The height (pt) of a row of wrapped cells (text, column width in characters), measured with the
+    Times New Roman metrics of `printing` (11 pt here): in constant-memory mode a row is final once written,
+    and no spreadsheet sizes a generated row itself."""
+    n = max((lines(str(t), w * 7 + 5, 11, bold=bold) for t, w in cells if t), default=1)
+    return height(n, 11)
 
 
 def write_table(ws, fm: Formats, start_row: int, headers: list[str], widths: list[int], *, hidden=()) -> int:

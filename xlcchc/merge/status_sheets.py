@@ -18,11 +18,14 @@ def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
     headers = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "Thời gian gửi (ghi trong bảng tính)",
                "Số lỗi", "Số cảnh báo", "Chi tiết", "Loại đơn vị", "Mã đơn vị hành chính"]
     ws.write_string(2, 0, kind_counts(merged), fm.subtitle)
-    r = write_table(ws, fm, 3, headers, [6, 16, 40, 18, 34, 18, 8, 10, 60, 18, 12])
+    # Wide enough for a file name such as BC_CCHC_2026_P-QUANG-TRUNG.xlsx and a kind such as "Huyện, thị xã,
+    # thành phố" on one line, narrow enough that the page (fit to its width) still prints a readable size.
+    widths = [5, 18, 34, 16, 42, 16, 7, 9, 44, 20, 11]
+    r = write_table(ws, fm, 3, headers, widths)
     by_code = merged.registry.by_code
     for n, st in enumerate(merged.status, start=1):
         unit = by_code.get(st.unit)
-        ws.set_row(r, row_pt((st.name, 40), (st.file or "", 34), (st.detail, 60)))
+        ws.set_row(r, row_pt((st.name, widths[2]), (st.file or "", widths[4]), (st.detail, widths[8])))
         ws.write_number(r, 0, n, fm.center)
         ws.write_string(r, 1, st.unit, fm.cell)
         ws.write_string(r, 2, st.name, fm.text)

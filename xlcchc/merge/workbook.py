@@ -72,7 +72,11 @@ def _write(merged: Merged, path: Path, output_name: str, tmpdir: str | None = No
     wb = xlsxwriter.Workbook(
         str(path),
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "constant_memory": True,
-         "tmpdir": tmpdir},  # xlsxwriter's own work files hold unit data: a private folder
+         "tmpdir": tmpdir,  # xlsxwriter's own work files hold unit data: a private folder
+         # Normal = the cells' own Times New Roman 11, as in the appendix: column widths are stored in digits
+         # of the Normal font, and with Calibri a machine without it (LibreOffice substitutes DejaVu Sans)
+         # drew every column a third wider than Excel does, so rows sized for Excel's widths looked empty.
+         "default_format_properties": {"font_name": "Times New Roman", "font_size": 11}},
     )
     wb.set_properties(
         {"title": "Tổng hợp số liệu CCHC", "author": "xlcchc", "created": FIXED_CREATED, "comments": merged.period}
