@@ -31,6 +31,9 @@ def bundle(tmp_path_factory):
     out = tmp_path_factory.mktemp("s26")
     res = run_demo_2026(out, pdf=False, templates=False)
     assert res.regime == "tinh-2025" and "tinh-2025" in res.lines[1]
+    # merged without --regime nor --period: the returns' period picks the regime in force, and it says so
+    assert res.regime_choice.startswith("Chế độ báo cáo: tinh-2025 (áp dụng cho kỳ Năm 2026; từ 01/07/2025")
+    assert f"   - {res.regime_choice}" in res.lines
     assert res.appendix.exists() and res.provincial == out / "TONG_HOP_2026.xlsx"
     return out, out / s26.RETURNS_DIR, res.figures
 
@@ -292,3 +295,43 @@ def test_the_annexes_list_every_unit_with_its_official_code(bundle, tmp_path):
     assert head[1:4] == ("Đơn vị", "Mã đơn vị hành chính", "Tình trạng")
     by_name = {r[1]: r[2] for r in status if isinstance(r[0], int)}
     assert by_name["Xã Các Sơn"] == "16591" and by_name["Sở Nội vụ"] in (None, "")
+
+
+def test_the_demo_merge_verified_signatures(bundle):
+    """The merge of the bundle (regime picked by the period: see the fixture) verified each return's
+    signature with the sample key: no signature problem anywhere, and the merged-away commune is refused
+    for its unit, its signature being valid."""
+    out, folder, fig = bundle
+    # every return was read with the sample key: no signature problem anywhere, and the merged-away
+    # commune is refused for its unit, its signature being valid
+    assert not [s for s in fig.status if "chữ ký" in s.detail]
+    from xlcchc.read import ReturnError, read_return
+    from xlcchc.signing import sample_key
+
+    with pytest.raises(ReturnError) as e:
+        read_return(folder / s26.file_name(s26.MERGED_AWAY[0]), key=sample_key(), unsigned="error")
+    assert e.value.code == "doc.unit_unknown" and "sáp nhập" in str(e.value)
+
+
+def test_a_2022_return_dropped_into_the_2026_folder_is_refused_by_name_and_the_merge_goes_on(bundle, tmp_path):
+    import shutil
+
+    _, folder, _ = bundle
+    mixed = tmp_path / "in"
+    mixed.mkdir()
+    kept = ["X-CAC-SON", "P-HAM-RONG", "SNV"]
+    for code in kept:
+        shutil.copy(folder / s26.file_name(code), mixed / s26.file_name(code))
+    for name in ("BC_CCHC_2022_SNV.xlsx", "BC_CCHC_2022_H-THO-XUAN.xlsx"):
+        shutil.copy(ROOT / "samples" / "bao-cao-2022" / name, mixed / name)
+    fig = merge_folder(mixed, tmp_path / "TONG_HOP.xlsx")
+    assert fig.regime == "tinh-2025" and "tinh-2025" in fig.regime_choice and "3/5 báo cáo" in fig.regime_choice
+    by_file = {s.file: s for s in fig.status if s.file}
+    old = by_file["BC_CCHC_2022_SNV.xlsx"]
+    assert old.status == "Không hợp lệ" and old.unit == "SNV"
+    assert "“BC_CCHC_2022_SNV.xlsx” của Sở Nội vụ là biểu mẫu năm 2022 (chế độ báo cáo “tinh-2022”" in old.detail
+    assert "thư mục kỳ năm 2026" in old.detail and "kỳ năm 2022" in old.detail
+    district = by_file["BC_CCHC_2022_H-THO-XUAN.xlsx"]
+    assert district.status == "Không hợp lệ" and "UBND huyện Thọ Xuân (“H-THO-XUAN”)" in district.detail
+    assert {by_file[s26.file_name(c)].status for c in kept} <= {"Đã nộp", "Có lỗi"}
+    assert fig.by_unit["X-CAC-SON"]["3:3.3.1"] is not None

@@ -22,6 +22,7 @@ PERIOD = "Năm 2026"
 class Demo2026:
     output: Path
     regime: str = ""
+    regime_choice: str = ""  # the merge's sentence saying which regime it picked for the period
     templates: int = 0
     returns: int = 0
     provincial: Path | None = None
@@ -48,8 +49,8 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     from .signing import sample_key
     from .template_units import templates_for_units
 
-    # The demo is the sample world: its templates are signed with the published sample key. The merge does not
-    # verify signatures: the merged-away commune sample is made by editing a return's metadata.
+    # The demo is the sample world: its templates are signed with the published sample key, and the merge
+    # verifies every return's signature with it (the merged-away commune's sample is signed for that unit).
     key = sample_key()
     started = time.monotonic()
     out = Path(output)
@@ -68,8 +69,11 @@ def run_demo_2026(output: Path | str, *, pdf: bool = True, templates: bool = Tru
     res.returns = sum(1 for p in folder.iterdir() if p.is_file())
     with atomic_path(out / "TONG_HOP_2026.xlsx", suffix=".xlsx") as tmp:
         tmp.unlink()
-        merge_folder(folder, tmp, period=period.code)
+        # Neither regime nor period named, as a consolidator would: the period the returns state picks
+        # the regime in force (tinh-2025), and the returns on the 2022 template are refused for it.
+        merged = merge_folder(folder, tmp, key=key)
     res.provincial = out / "TONG_HOP_2026.xlsx"
+    res.regime, res.regime_choice = merged.regime, merged.regime_choice
     fig = read_provincial(res.provincial)
     res.figures = fig
     res.status_counts = dict(Counter(st.status for st in fig.status))
@@ -96,6 +100,8 @@ def _summary(res: Demo2026, registry, kind_counts) -> list[str]:
         f"(lỗi cố ý: xem {res.output / 'README-2026.md'})",
         f"3. Tổng hợp → {res.provincial}: {kind_counts(_Merged(fig, registry))}",
     ]
+    if res.regime_choice:
+        L.append(f"   - {res.regime_choice}")
     for st in fig.status:
         if st.status in ("Chưa nộp",):
             L.append(f"   - Chưa nộp: {st.name or st.unit}")

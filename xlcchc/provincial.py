@@ -84,3 +84,5 @@ class ProvincialFigures(BaseModel):
     #: The plan's progress when the period has one (`xlcchc.merge.plan.PlanProgress.summary`): plan id and
     #: title, period end, and per task its area, number, content, leads, deadline, “3/5 đơn vị”, situation.
     plan: dict | None = None
+    #: How the merge picked its regime when not told (`catalog.select.choice_sentence`); not read back.
+    regime_choice: str = ""

@@ -25,7 +25,7 @@ from pathlib import Path
 from .catalog.load import load_catalog, registry_of
 from .catalog.models import Catalog, Registry, Unit
 from .fileio import write_bytes
-from .layout import STATUS_DRAFT, STATUS_FINAL, meta_name, value_name
+from .layout import STATUS_DRAFT, STATUS_FINAL, value_name
 from .numbers import fmt_vn
 from .periods import parse_period
 from .samples import (
@@ -64,6 +64,15 @@ DAMAGED_UNIT = "SXD"
 LOCK_UNIT = "SNV"
 OLD_REGIME_UNIT = "SNV"  # sent on the 2022 template (regime tinh-2022) by mistake
 MERGED_AWAY = ("X-XUAN-HONG", "UBND xã Xuân Hồng")  # Thọ Xuân's commune, merged in 2025 (tho-xuan-2024)
+MERGED_AWAY_REGISTRY = "tho-xuan-2024"
+
+
+def merged_away_unit(registry: Registry) -> Unit:
+    """The commune merged away in 2025, as the district-era list had it, under today's province."""
+    from .catalog.load import load_registry
+
+    old = load_registry(MERGED_AWAY_REGISTRY).by_code[MERGED_AWAY[0]]
+    return old.model_copy(update={"parent": registry.top})
 
 
 def file_name(unit: str, suffix: str = "") -> str:
@@ -147,11 +156,12 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     with tempfile.TemporaryDirectory(prefix="xlcchc-samples-2026-") as tmp:
         work = Path(tmp)
 
-        def fill(unit: Unit, tpl: bytes, ret: UnitReturn, cover: dict, per: str = PERIOD, cat: Catalog = catalog) -> bytes:
+        def fill(unit: Unit, tpl: bytes, ret: UnitReturn, cover: dict, per: str = PERIOD, cat: Catalog = catalog,
+                 unlisted: bool = False) -> bytes:
             src = work / f"tpl_{unit.code}_{per}.xlsx"
             src.write_bytes(tpl)
             out = work / f"out_{unit.code}_{per}.xlsx"
-            report = fill_template(src, _doc(cat, unit, per, ret), out, cover=cover)
+            report = fill_template(src, _doc(cat, unit, per, ret), out, cover=cover, unit=unit if unlisted else None)
             if report.skipped or report.disagreements:
                 raise RuntimeError(f"{unit.code}: {report.summary()}")
             data = out.read_bytes()
@@ -199,13 +209,14 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         files[base + f"BC_CCHC_2026_{OLD_REGIME_UNIT}_mau2022.xlsx"] = fill(
             old_unit, template_bytes(old_cat, old_unit, period, key=key), old_ret, _cover(rng, 9, STATUS_FINAL, 1, 2027),
             PERIOD, old_cat)
-        # A commune merged away in 2025 (a template made from an out-of-date list).
-        # A commune merged away in 2025: a template made from an out-of-date list (its metadata names it).
-        like = registry.by_code[EQ_NOTE_UNIT]
-        data = fill(like, template_bytes(catalog, like, period, key=key), UnitReturn(like.code, dict(rets[like.code].values)),
-                    _cover(rng, 10, STATUS_FINAL, 1, 2027))
-        files[base + file_name(MERGED_AWAY[0])] = patch_cells(data, {
-            meta_name("unit"): MERGED_AWAY[0], meta_name("unit_name"): MERGED_AWAY[1]})
+        # A commune merged away in 2025: a template made from an out-of-date list (Thọ Xuân's 2024 registry),
+        # genuinely signed for that unit with the sample key, so the merge refuses it for the unit, not for
+        # a broken signature. It types what a commune of today types (Xã Các Sơn's figures).
+        gone = merged_away_unit(registry)
+        files[base + file_name(gone.code)] = fill(
+            gone, template_bytes(catalog, gone, period, key=key),
+            UnitReturn(gone.code, dict(rets[EQ_NOTE_UNIT].values)), _cover(rng, 10, STATUS_FINAL, 1, 2027),
+            unlisted=True)
     full = files[base + file_name(DAMAGED_UNIT)]
     files[base + file_name(DAMAGED_UNIT, " (1)")] = full[: len(full) * 11 // 20]
     files[base + "~$" + file_name(LOCK_UNIT)] = _lock_file_bytes("Le Thi Lan")
@@ -224,8 +235,9 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
                "báo cáo năm 2026 nhập trên biểu mẫu cũ của năm 2022 (chế độ tinh-2022, còn dòng cấp huyện)",
                "Tổng hợp: “Không hợp lệ” (biểu mẫu của chế độ tinh-2022), không cộng; số liệu lấy từ báo cáo đúng mẫu"),
         Sample(file_name(MERGED_AWAY[0]), MERGED_AWAY[0],
-               f"báo cáo của {MERGED_AWAY[1]}, đơn vị đã sáp nhập năm 2025 (không còn trong danh mục)",
-               "Tổng hợp: “Không hợp lệ” (mã đơn vị không có trong danh mục), không cộng"),
+               f"báo cáo của {MERGED_AWAY[1]}, đơn vị đã sáp nhập năm 2025 (không còn trong danh mục), trên biểu "
+               "mẫu tạo từ danh mục cũ, chữ ký hợp lệ",
+               "Tổng hợp: “Không hợp lệ” (đơn vị không còn trong danh mục, có thể đã sáp nhập), không cộng"),
         Sample(file_name(DAMAGED_UNIT, " (1)"), DAMAGED_UNIT, "bản sao bị cắt cụt (55% dung lượng)",
                "Tổng hợp: “Không hợp lệ”, không làm dừng các tệp khác"),
         Sample("~$" + file_name(LOCK_UNIT), LOCK_UNIT, "tệp khóa “~$” do Excel để lại", "Tổng hợp: bỏ qua"),

@@ -979,7 +979,8 @@ def _patch_sheet(xml: bytes, writes: dict[str, Any], cached: dict[str, Any]) -> 
     return out.encode("utf-8"), done
 
 
-def fill_template(template_path: Path | str, doc, output_path: Path | str, *, cover: dict[str, Any] | None = None) -> FillReport:
+def fill_template(template_path: Path | str, doc, output_path: Path | str, *, cover: dict[str, Any] | None = None,
+                  unit: Unit | None = None) -> FillReport:
     """Write the values (and notes) of `doc` (a `values.ValuesDoc`) into a copy of a template.
 
     Only the named input cells are patched inside the zip, so protection, validation, conditional
@@ -989,7 +990,9 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
     written but reported; a computed percentage given with a value that differs from
     numerator / denominator × 100 by more than 0.005 is reported as a disagreement. `cover` optionally
     fills cover inputs (`BIA_*` → text or date). The cached results of the formulas are recomputed
-    (`xlcchc.formulas`), so a reader that does not recalculate still sees true statuses.
+    (`xlcchc.formulas`), so a reader that does not recalculate still sees true statuses. `unit` is the
+    template's unit when the registry no longer lists it (the sample return of a commune merged away in
+    2025, signed for that unit); its code must be the one the template names.
     """
     template_path, output_path = Path(template_path), Path(output_path)
     if output_path.resolve() == template_path.resolve():
@@ -1001,7 +1004,10 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
     if not (regime and unit_code and period_code):
         raise TemplateError(f"Tệp “{template_path.name}” không phải biểu mẫu do xlcchc tạo (thiếu thông tin mẫu)")
     catalog = load_catalog(str(regime))
-    unit = _find_unit(catalog, str(unit_code))
+    if unit is None:
+        unit = _find_unit(catalog, str(unit_code))
+    elif unit.code != str(unit_code).strip():
+        raise TemplateError(f"Tệp mẫu “{template_path.name}” là của đơn vị “{unit_code}”, không phải “{unit.code}”")
     period = parse_period(str(period_code))
     _check_doc(doc, catalog, unit, period, template_path.name)
     report = FillReport(output=output_path, unit=unit.code, period=period.code)

@@ -61,6 +61,53 @@ def choose_regime(regime: str | None, period: Period | str | None, *, level: str
     p = parse_period(period) if isinstance(period, str) else period
     name = regime_for_period(p, level)
     if not quiet:
-        print(f"Chế độ báo cáo: {name} (áp dụng cho kỳ {p.label}; {load_catalog(name).in_force.text()})",
-              file=sys.stderr)
+        print(choice_sentence(name, p), file=sys.stderr)
     return name
+
+
+def choice_sentence(name: str, period: Period, why: str = "") -> str:
+    """What a command says when it picked the regime itself (`why`: where the period came from)."""
+    cat = load_catalog(name)
+    when = f"; {cat.in_force.text()}" if cat.in_force is not None else ""
+    return f"Chế độ báo cáo: {name} (áp dụng cho kỳ {period.label}{when}{'; ' + why if why else ''})"
+
+
+def regime_of_returns(returns: list[tuple[str, str]], period: Period | None) -> tuple[str, Period | None, str]:
+    """The regime a merge uses when not told: the one in force for the period, at the returns' level.
+
+    `returns` = (regime, period code) of every readable return. The level is the one most returns are
+    at (a province merges departments and communes, the ministry merges provinces). The period is the
+    one asked for, else the one the returns of that level state (most of them, the later on a tie: the
+    period being collected). Returns of another regime are not counted in: the merge calls them invalid.
+    Returns (regime, period, the sentence saying so); with neither a period nor a return, the default.
+    """
+    from collections import Counter
+
+    from ..periods import PeriodError
+
+    levels: Counter[str] = Counter()
+    for regime, _ in returns:
+        try:
+            levels[load_catalog(regime).level] += 1
+        except CatalogError:
+            continue
+    level = max(levels, key=lambda k: (levels[k], k)) if levels else DEFAULT_LEVEL
+    why = ""
+    if period is None:
+        periods: Counter[Period] = Counter()
+        for regime, code in returns:
+            try:
+                if load_catalog(regime).level == level:
+                    periods[parse_period(code)] += 1
+            except (CatalogError, PeriodError):
+                continue
+        if not periods:
+            from .load import DEFAULT_REGIME
+
+            return DEFAULT_REGIME, None, f"Chế độ báo cáo: {DEFAULT_REGIME} (mặc định: chưa biết kỳ báo cáo)"
+        period = max(periods, key=lambda p: (periods[p], p))
+        n = sum(periods.values())
+        why = ("kỳ của các báo cáo trong thư mục" if periods[period] == n
+               else f"kỳ của {periods[period]}/{n} báo cáo trong thư mục")
+    name = regime_for_period(period, level)
+    return name, period, choice_sentence(name, period, why)

@@ -324,7 +324,8 @@ def merge_into(app: Any, folder: Path | str, output: Path | str):
 def merge_summary(fig, output: Path) -> str:
     counts = Counter(s.status for s in fig.status)
     parts = [f"{status}: {n}" for status, n in sorted(counts.items())]
-    return f"Đã tổng hợp vào “{output}”. " + ("; ".join(parts) + "." if parts else "Không có báo cáo nào.")
+    choice = f" {fig.regime_choice}." if getattr(fig, "regime_choice", "") else ""
+    return f"Đã tổng hợp vào “{output}”.{choice} " + ("; ".join(parts) + "." if parts else "Không có báo cáo nào.")
 
 
 @button("CCHC – Tổng hợp")

@@ -55,6 +55,8 @@ def cli_merge(args) -> int:
         print(f"Lỗi: {e}", file=sys.stderr)
         return 2
     bar.close()
+    if fig.regime_choice:  # the regime picked by the period (no --regime): said on stderr, never in the JSON
+        print(fig.regime_choice, file=sys.stderr)
     if args.json:
         from ..catalog.load import load_catalog
 

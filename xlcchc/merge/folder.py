@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..catalog.load import DEFAULT_REGIME, load_catalog, registry_of
+from ..catalog.load import load_catalog, registry_of
 from ..errors import XlcchcError
 from ..findings import WARNING, Finding
 from ..periods import PeriodError, parse_period
@@ -82,16 +82,18 @@ def merge_folder(
     col = collect(folder, regime=regime, progress=progress, workers=workers, skip=output.resolve(),
                   trust=(key, unsigned) if key is not None else None)
 
-    # The regime and period: as asked, else those of most returns.
+    # The regime and period: as asked; else the regime in force for the period (asked, or stated by the
+    # returns) at the returns' level — never the regime most files happen to be on (issue 11).
     readable = [*col.best.values(), *col.others]
+    choice = ""
     if not regime:
-        counts = Counter(r.regime for r in readable)
-        if counts:
-            regime = max(counts, key=lambda k: (counts[k], k))
-        else:  # no readable return: the regime in force for the period asked (today's default without one)
-            from ..catalog.select import choose_regime
+        from ..catalog.load import CatalogError
+        from ..catalog.select import regime_of_returns
 
-            regime = choose_regime(None, want_period, default=DEFAULT_REGIME)
+        try:
+            regime, want_period, choice = regime_of_returns([(r.regime, r.period) for r in readable], want_period)
+        except CatalogError as e:
+            raise MergeError(str(e)) from None
     catalog = load_catalog(regime)
     registry = registry_of(catalog)
     if want_period is None:
@@ -176,7 +178,7 @@ def merge_folder(
         adjustments=[Adjustment(key=k, value=v, reason=r, computed=computed.get(k))
                      for k, (v, r) in adjustments.items()],
         findings=[*unit_findings, *provincial_findings], skipped=col.skipped,
-        plan=progress.summary(registry) if progress else None,
+        plan=progress.summary(registry) if progress else None, regime_choice=choice,
     )
 
 
@@ -226,8 +228,7 @@ def _statuses(
     wrong_period: dict[str, list[FileResult]] = {}
     for (reg, per, unit), res in sorted(col.best.items()):
         if reg != regime:
-            rows_extra.append(_row(registry, res, "Không hợp lệ",
-                                   f"Biểu mẫu của chế độ báo cáo “{reg}”, không phải “{regime}” đang tổng hợp"))
+            rows_extra.append(_row(registry, res, "Không hợp lệ", _other_regime(registry, res, regime, period)))
         elif per != period:
             wrong_period.setdefault(unit, []).append(res)
         elif unit == top:
@@ -237,8 +238,7 @@ def _statuses(
             used[unit] = res
     for res in col.others:
         if res.regime != regime:
-            rows_extra.append(_row(registry, res, "Không hợp lệ",
-                                   f"Biểu mẫu của chế độ báo cáo “{res.regime}”, không phải “{regime}” đang tổng hợp"))
+            rows_extra.append(_row(registry, res, "Không hợp lệ", _other_regime(registry, res, regime, period)))
         elif res.period != period:
             wrong_period.setdefault(res.unit, []).append(res)
         else:
@@ -284,6 +284,30 @@ def _statuses(
             rows_extra.append(_row(registry, res, "Trùng", f"Bản sao giống hệt của “{res.rel}” (bỏ qua)").model_copy(update={"file": d}))
     rows_extra.sort(key=lambda s: (s.unit == "", s.unit, s.file or ""))
     return rows + rows_extra, used
+
+
+def _other_regime(registry, res: FileResult, regime: str, period: str) -> str:
+    """Why a return of another regime is not counted, naming the file, the unit and both regimes' periods:
+    “Tệp … của Sở Nội vụ là biểu mẫu năm 2022 (chế độ “tinh-2022”, áp dụng từ … đến …) trong thư mục kỳ
+    Năm 2026 (chế độ “tinh-2025”) …”."""
+    from ..catalog.load import CatalogError
+
+    unit = registry.by_code.get(res.unit)
+    who = unit.name if unit is not None else f"đơn vị “{res.unit}”"
+    try:
+        other = load_catalog(res.regime)
+        when = f", áp dụng {other.in_force.text()}" if other.in_force is not None else ""
+        made = f"biểu mẫu năm {other.in_force.start.year}" if other.in_force is not None else "biểu mẫu"
+        old = registry_of(other).by_code.get(res.unit)  # a unit of the old list (a district): its own name
+        if unit is None and old is not None:
+            who = f"{old.name} (“{res.unit}”)"
+    except CatalogError:
+        when, made = "", "biểu mẫu"
+    own = f", kỳ {_label(res.period)}" if res.period and res.period != period else ""
+    here = f"thư mục kỳ {_label(period)}" if period else "thư mục đang tổng hợp"
+    return (f"Tệp “{res.name}” của {who} là {made} (chế độ báo cáo “{res.regime}”{when}{own}) trong {here} "
+            f"(chế độ “{regime}”): không cộng vào số tổng hợp; đề nghị đơn vị nhập lại trên biểu mẫu "
+            f"{'kỳ ' + _label(period) if period else 'của chế độ ' + regime}")
 
 
 def _status_of(res: FileResult) -> str:

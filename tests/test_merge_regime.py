@@ -1,0 +1,45 @@
+"""Which regime a merge uses when not told: the one in force for the period (issue 11), not the majority.
+
+Real returns: the committed 2022 samples (a folder of the district era) and, in test_samples_2026, the
+2026 bundle of the two-tier province.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from xlcchc.catalog.select import regime_of_returns
+from xlcchc.merge import merge_folder
+from xlcchc.periods import parse_period
+
+from .conftest import ROOT
+
+SAMPLES = ROOT / "samples" / "bao-cao-2022"
+
+
+def test_a_2022_folder_still_gives_tinh_2022_exactly_as_when_named(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("BC_CCHC_2022_SNV.xlsx", "BC_CCHC_2022_STC.xlsx", "BC_CCHC_2022_H-THO-XUAN.xlsx",
+                 "BC_CCHC_6thang2022_TP-SAM-SON.xlsx"):
+        shutil.copy(SAMPLES / name, folder / name)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    picked = merge_folder(folder, tmp_path / "a" / "TONG_HOP.xlsx")
+    named = merge_folder(folder, tmp_path / "b" / "TONG_HOP.xlsx", regime="tinh-2022", period="2022-N")
+    assert picked.regime == "tinh-2022" and picked.period == "2022-N"
+    assert picked.regime_choice.startswith("Chế độ báo cáo: tinh-2022 (áp dụng cho kỳ Năm 2022")
+    assert "3/4 báo cáo" in picked.regime_choice  # the 6-month return states another period
+    assert named.regime_choice == ""  # told: nothing to say
+    assert (tmp_path / "a" / "TONG_HOP.xlsx").read_bytes() == (tmp_path / "b" / "TONG_HOP.xlsx").read_bytes()
+
+
+def test_the_period_not_the_majority_of_files_picks_the_regime():
+    """Most files on the 2022 forms, the period 2026: the 2026 regime; the level is the returns' own."""
+    assert regime_of_returns([("tinh-2022", "2026-N")] * 5 + [("tinh-2025", "2026-N")], None)[0] == "tinh-2025"
+    name, period, said = regime_of_returns([("tinh-2022", "2022-N")] * 2, parse_period("2026-N"))
+    assert (name, period.code) == ("tinh-2025", "2026-N") and "Năm 2026" in said and "thư mục" not in said
+    assert regime_of_returns([("huyen-2024", "2024-Q1")], None)[0] == "huyen-2024"  # a district's merge
+    assert regime_of_returns([("quoc-gia-2025", "2026-N")] * 3, None)[0] == "quoc-gia-2025"  # the ministry's
+    assert regime_of_returns([("tinh-2022", "2025-6T")], None)[0] == "tinh-2022"  # before 1 July 2025
+    assert regime_of_returns([("tinh-2022", "2025-9T")], None)[0] == "tinh-2025"
