@@ -231,6 +231,33 @@ def test_a_worker_killed_mid_merge_costs_nothing_and_the_merge_completes(tmp_pat
     assert set(units) <= got, [(s.file, s.status, s.detail) for s in fig.status if s.file]
 
 
+def test_a_return_that_kills_its_own_worker_is_invalid_and_the_others_are_merged(tmp_path, monkeypatch):
+    """The worker reading one file dies every time it reads it (the hook SIGKILLs it, as the OOM killer would):
+    the pool breaks, the files not yet answered are read again alone, that one kills its own process too and
+    is Không hợp lệ with a Vietnamese reason; every other file is merged and TONG_HOP.xlsx is written."""
+    from xlcchc.merge import merge_folder
+    from xlcchc.merge.collect import CRASH_ENV
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    units = ["STP", "SXD", "SNV", "H-THO-XUAN", "H-BA-THUOC"]
+    for u in units:
+        (folder / f"{u}.xlsx").write_bytes(filled(u))
+    (folder / "SGTVT_lam_dung_may.xlsx").write_bytes(filled("SGTVT"))
+    monkeypatch.setenv(CRASH_ENV, "SGTVT_lam_dung_may.xlsx")
+    out = tmp_path / "TONG_HOP.xlsx"
+    fig = merge_folder(folder, out, workers=2)
+    by_file = {s.file: s for s in fig.status if s.file}
+    bad = by_file["SGTVT_lam_dung_may.xlsx"]
+    assert bad.status == "Không hợp lệ" and "bị dừng đột ngột" in bad.detail, (bad.status, bad.detail)
+    assert {by_file[f"{u}.xlsx"].unit for u in units} == set(units)
+    assert all(by_file[f"{u}.xlsx"].status != "Không hợp lệ" for u in units)
+    assert "SGTVT" not in fig.by_unit and out.exists()
+    # The file itself is a good return: read in the merge's own process (no pool), the hook is not honoured.
+    fig1 = merge_folder(folder, tmp_path / "TONG_HOP_1.xlsx", workers=1)
+    assert {s.file: s for s in fig1.status if s.file}["SGTVT_lam_dung_may.xlsx"].unit == "SGTVT"
+
+
 def _strict(data: bytes) -> bytes:
     """The same workbook in Strict Open XML namespaces (what Excel writes for “Strict Open XML Spreadsheet”)."""
     from .bad_inputs.make_corpus import rewrite_zip

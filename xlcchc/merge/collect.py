@@ -230,8 +230,24 @@ def _sha256_or_blank(path: str) -> str:
         return ""
 
 
+#: Test hook: a pool worker about to read the file of this name (relative to the folder) dies at once, as
+#: when the kernel's OOM killer takes it. Only `_read_star`, which runs in pool workers, honours it; the
+#: merge's own process never does (tests/test_output_hygiene.py).
+CRASH_ENV = "XLCCHC_TEST_WORKER_CRASH"
+
+
 def _read_star(args: tuple) -> FileResult:
+    if os.environ.get(CRASH_ENV) and args[1] == os.environ[CRASH_ENV]:
+        _die()
     return read_one(*args)
+
+
+def _die() -> None:
+    import signal
+
+    if hasattr(signal, "SIGKILL"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    os._exit(137)  # Windows: no signal, the same abrupt end (no cleanup, no answer to the pool)
 
 
 def read_all(
