@@ -134,6 +134,32 @@ def test_temp_files_of_an_interrupted_run_are_never_read_and_cleaned_next_time(t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "x.bin"]
 
 
+def test_provenance_hash_is_of_the_bytes_merged_even_if_the_file_is_replaced_meanwhile(tmp_path):
+    """A file replaced between the folder scan and its reading (a colleague saves a corrected return into the
+    folder during the merge) is recorded under the hash of the bytes that were read and merged, not of the
+    bytes the folder held when the merge started."""
+    import hashlib
+
+    from xlcchc.merge import merge_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(filled("SNV"))
+    (folder / "b.xlsx").write_bytes(filled("STP"))
+    before, after = (folder / "b.xlsx").read_bytes(), filled("SXD")
+    replaced = []
+
+    def progress(done, total, name):
+        if name == "a.xlsx":  # a.xlsx answered, b.xlsx not yet read
+            (folder / "b.xlsx").write_bytes(after)
+            replaced.append(name)
+
+    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx", workers=1, progress=progress)
+    b = {s.file: s for s in fig.status if s.file}["b.xlsx"]
+    assert replaced and b.unit == "SXD"  # what was merged is the new file
+    assert b.sha256 == hashlib.sha256(after).hexdigest() != hashlib.sha256(before).hexdigest()
+
+
 def test_text_longer_than_a_cell_is_cut_visibly_with_a_finding(tmp_path):
     from xlcchc.read.interpret import CELL_MAX, CUT_MARK
 
