@@ -213,13 +213,23 @@ def cli_export(args) -> int:
             wb.set_properties({"title": "Lịch sử số liệu CCHC", "author": "xlcchc", "created": dt.datetime(2000, 1, 1)})
             ws = wb.add_worksheet("Lịch sử số liệu")
             head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2", "text_wrap": True})
-            num = wb.add_format({"num_format": "#,##0.##"})
+            from ..numformat import number_format
+
+            # Each figure prints the Vietnamese way on any locale (1.768, 99,99): the format of its own value.
+            nums: dict[str, object] = {}
+
+            def num(v: float):
+                f = number_format(float(v))
+                if f not in nums:
+                    nums[f] = wb.add_format({"num_format": f})
+                return nums[f]
+
             for c, h in enumerate(EXPORT_HEADERS):
                 ws.write_string(0, c, h, head)
             for r, row in enumerate(rows, start=1):
                 for c, v in enumerate(row):
-                    if isinstance(v, (int, float)):
-                        ws.write_number(r, c, v, num if c == 7 else None)
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        ws.write_number(r, c, v, num(v) if c == 7 else None)
                     else:
                         ws.write_string(r, c, "" if v is None else str(v))
             ws.freeze_panes(1, 0)
