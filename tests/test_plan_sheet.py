@@ -88,7 +88,9 @@ def test_fill_read_check_and_values_roundtrip(stp, tmp_path):
     assert ret.tasks["01.3"].done_on == dt.date(2023, 3, 20) and ret.tasks["02.1"].done_on == dt.date(2023, 5, 15)
     assert ret.tasks["03.1"].bad_status == "xong rồi" and ret.tasks["07.2"].note == "chờ hướng dẫn"
     found = {(f.actual, f.rule): f for f in check_file(filled) if f.rule.startswith("task.")}
-    assert set(found) == {("02.1", "task.product_missing"), ("03.1", "task.status")}
+    # 07.1 (“Kế hoạch CCHC 2023 …: Trước 05/01/2023; báo cáo: định kỳ hàng quý”, led by every sở): its dated
+    # milestone is past and STP reported nothing on it, so it is overdue although its deadline also recurs.
+    assert set(found) == {("02.1", "task.product_missing"), ("03.1", "task.status"), ("07.1", "task.overdue")}
     assert found[("02.1", "task.product_missing")].cell == f"'{layout.TASK_SHEET}'!{ret.task_cells['02.1']['SP'].split('!')[1]}"
     # values export → JSON and CSV → check of the values file says the same
     doc = export_values(filled)
@@ -147,3 +149,37 @@ def test_sheet_formulas_agree_with_python_in_libreoffice(stp, tmp_path):
     # the cached results written by the fill are what LibreOffice computes
     cached = openpyxl.load_workbook(filled, data_only=True)[layout.TASK_SHEET]
     assert [cached.cell(tl.rows[t.id] + 1, 10).value for t in tl.tasks] == sits
+
+
+def test_dated_milestone_beside_recurring_parts_makes_the_task_overdue(tmp_path):
+    """Seed 003, Phụ lục 01 task 3 (Sở Tư pháp): “Kế hoạch …: chậm nhất trong Quý I/2023. - Báo cáo kết quả rà
+    soát: định kỳ hàng quý - Quyết định xử lý …: thường xuyên.” The plan (Quý I) is tracked; the rest recurs."""
+    from xlcchc.plan.track import tracking_due, untracked_text
+
+    plan = load_plan("kh-2023")
+    t = plan.by_id["01.3"]
+    assert t.deadline.kind == "recurring"  # as printed: mostly recurring …
+    assert tracking_due(t) == dt.date(2023, 3, 31)  # … but its dated milestone is tracked
+    assert [m.every for m in t.deadline.untracked] == ["quarter", "continuous"]
+    assert "định kỳ hàng quý" in untracked_text(t) and "không tính quá hạn" in untracked_text(t)
+    q2 = parse_period("Quý II/2023")
+    end = period_end(q2)
+    doing = report_from_values(t.id, "Đang thực hiện", None, None, None)
+    assert situation(t, doing, end) == "Quá hạn"
+    [p] = check_report(t, doing, end, dt.date(2023, 7, 5))
+    assert p.rule == "task.overdue" and "Kế hoạch kiểm tra, rà soát văn bản QPPL" in p.message and "31/03/2023" in p.message
+    on_time = report_from_values(t.id, "Đã hoàn thành", "2023-03-20", "Kế hoạch số 12/KH-STP", None, date_serial=False)
+    late = report_from_values(t.id, "Đã hoàn thành", "2023-04-20", "Kế hoạch số 12/KH-STP", None, date_serial=False)
+    assert (situation(t, on_time, end), situation(t, late, end)) == ("Hoàn thành đúng hạn", "Hoàn thành quá hạn")
+    # a task whose deadline is only recurring is still never overdue (02.1: “Thường xuyên”)
+    assert tracking_due(plan.by_id["02.1"]) is None and situation(plan.by_id["02.1"], doing, end) == "Đang theo dõi"
+    # in the real template: the tracked date in “Hạn theo dõi”, the prompt says which part counts, check says overdue
+    tpl = build_template(CAT, REG.by_code["STP"], q2, tmp_path / "STP_Q2.xlsx")
+    ws = openpyxl.load_workbook(tpl)[layout.TASK_SHEET]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "01.3")
+    assert ws.cell(row, 5).value == dt.datetime(2023, 3, 31)
+    dv = next(dv for dv in ws.data_validations.dataValidation if dv.type == "list" and f"F{row}" in dv.sqref)
+    assert "Kế hoạch kiểm tra, rà soát văn bản QPPL (31/03/2023)" in dv.prompt and "không tính quá hạn" in dv.prompt
+    filled = tmp_path / "STP_Q2_filled.xlsx"
+    fill_template(tpl, ValuesDoc(tasks=[TaskRow(task="01.3", status="Đang thực hiện")]), filled)
+    assert ("01.3", "task.overdue") in {(f.actual, f.rule) for f in check_file(filled)}

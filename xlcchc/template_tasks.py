@@ -178,7 +178,9 @@ def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
                    f"(tình hình đến ngày {end:%d/%m/%Y})", fmt(italic=True, align="center"))
     _write_counts(ws, fmt, tl)
     guide = ("Chọn trạng thái của từng nhiệm vụ; khi “Đã hoàn thành” ghi ngày hoàn thành và sản phẩm (số, ngày văn bản). "
-             "Cột “Tình hình” tự tính theo thời hạn. Nhiệm vụ định kỳ, thường xuyên hoặc theo điều kiện không có hạn theo dõi.")
+             "Cột “Tình hình” tự tính theo “Hạn theo dõi”, là mốc có ngày của thời hạn (khi thời hạn có cả mốc ngày và phần "
+             "định kỳ, chọn “Đã hoàn thành” khi xong mốc có ngày); phần định kỳ, thường xuyên hoặc theo điều kiện "
+             "không có hạn theo dõi, không tính quá hạn.")
     ws.merge_range(6, 0, 6, last_col, guide, fmt(italic=True, text_wrap=True, font_size=10))
     ws.set_row(6, 30)
     head = fmt(bold=True, align="center", text_wrap=True, border=1)
@@ -257,14 +259,34 @@ def _write_counts(ws, fmt, tl: TaskLayout) -> None:
     ws.write_formula(5, 9, f'=COUNTIF({sit},"{NOT_REPORTED}")', num, blank.count(NOT_REPORTED))
 
 
+def _status_message(t: Task) -> str:
+    """The status cell's prompt; a deadline mixing a dated milestone with recurring parts says which counts."""
+    base = "Chọn: " + "; ".join(STATUSES) + ". “Đã hoàn thành” cần ghi ngày hoàn thành và sản phẩm."
+    due = tracking_due(t)
+    if not (due and t.deadline.untracked):
+        return base
+    label = next((m.label for m in t.deadline.milestones if m.due == due and m.label), "mốc có ngày")
+    label = label if len(label) <= 80 else label[:79] + "…"  # Excel shows at most 255 characters
+    return (f"Hạn theo dõi: {label} ({due:%d/%m/%Y}). Xong mốc này: chọn “Đã hoàn thành”, ghi ngày hoàn thành và "
+            "sản phẩm. Phần định kỳ, thường xuyên báo cáo theo kỳ, không tính quá hạn.")
+
+
 def _validations(ws, tl: TaskLayout, first: int, last: int) -> None:
-    ws.data_validation(first, COL_STATUS, last, COL_STATUS, {
-        "validate": "list", "source": list(STATUSES),
-        "input_title": "Trạng thái nhiệm vụ",
-        "input_message": "Chọn: " + "; ".join(STATUSES) + ". “Đã hoàn thành” cần ghi ngày hoàn thành và sản phẩm.",
-        "error_title": "Trạng thái không hợp lệ", "error_message": "Chỉ chọn một trong: " + "; ".join(STATUSES) + ".",
-        "error_type": "stop", "ignore_blank": True,
-    })
+    by_row = {tl.rows[t.id]: t for t in tl.tasks}
+    r = first
+    while r <= last:  # one list validation per run of rows with the same prompt
+        msg = _status_message(by_row[r])
+        end = r
+        while end + 1 <= last and _status_message(by_row[end + 1]) == msg:
+            end += 1
+        ws.data_validation(r, COL_STATUS, end, COL_STATUS, {
+            "validate": "list", "source": list(STATUSES),
+            "input_title": "Trạng thái nhiệm vụ",
+            "input_message": msg,
+            "error_title": "Trạng thái không hợp lệ", "error_message": "Chỉ chọn một trong: " + "; ".join(STATUSES) + ".",
+            "error_type": "stop", "ignore_blank": True,
+        })
+        r = end + 1
     lo, hi = _dt.date(tl.plan.first_year - 1, 1, 1), _dt.date(tl.plan.last_year + 1, 12, 31)
     ws.data_validation(first, COL_DATE, last, COL_DATE, {
         "validate": "date", "criteria": "between", "minimum": lo, "maximum": hi,

@@ -54,6 +54,20 @@ class Deadline:
     milestones: list[Milestone] = field(default_factory=list)
 
     @property
+    def tracked_due(self) -> date | None:
+        """The date that can make the task overdue: its latest dated milestone, also when the cell mixes it
+        with recurring or conditional parts (“Kế hoạch: quý I; báo cáo: định kỳ hàng quý”): the dated part
+        is what the task delivers by then. Recurring and conditional parts have no date to miss; they are
+        followed by the status only (`untracked`)."""
+        dues = [m.due for m in self.milestones if m.kind == DATE and m.due]
+        return max(dues) if dues else None
+
+    @property
+    def untracked(self) -> list[Milestone]:
+        """The recurring and conditional milestones: reported on, never overdue."""
+        return [m for m in self.milestones if m.kind in (RECURRING, CONDITIONAL)]
+
+    @property
     def structured(self) -> bool:
         """False when some part of the cell could not be read (kept as text, flagged by the plan test)."""
         return all(m.kind != TEXT for m in self.milestones)

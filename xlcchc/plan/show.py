@@ -8,6 +8,7 @@ import textwrap
 from ..catalog.load import load_registry
 from .load import available_plans, load_plan
 from .models import KIND_LABELS, Plan, Task
+from .track import untracked_text
 
 _KIND_WORDS = {"date": "hạn", "recurring": "định kỳ / thường xuyên", "conditional": "theo điều kiện", "text": "chưa rõ"}
 
@@ -34,6 +35,8 @@ def cli_show(args) -> int:
             due = f" — {d.due:%d/%m/%Y}" if d.due else ""
             print(f"  {t.number:>3}. {textwrap.shorten(t.content, 100, placeholder=' …')}")
             print(f"       chủ trì: {lead_names(plan, t)} · thời hạn ({_KIND_WORDS[d.kind]}{due}): {t.deadline_text}")
+            if untracked_text(t):  # a dated milestone beside recurring parts: which one can be overdue
+                print(f"       theo dõi quá hạn theo mốc {d.tracked_due:%d/%m/%Y}; {untracked_text(t)[0].lower()}{untracked_text(t)[1:]}")
         print()
     if plan.targets:
         print("Chỉ tiêu:")

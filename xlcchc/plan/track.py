@@ -1,8 +1,9 @@
 """What a unit's report on a task means: its situation at the period end and the checks on it.
 
 One place for the semantics the “Nhiệm vụ” sheet's formulas, `check` and the merge's plan sheet share:
-- the deadline used for tracking is the task's structured due date when every milestone is a date
-  (`kind == "date"`); a recurring or conditional task is followed by its status, never called overdue;
+- the deadline used for tracking is the task's latest dated milestone, also when the cell mixes it with
+  recurring or conditional parts (those parts are reported on, never overdue); a task with no dated
+  milestone (only recurring or conditional) is followed by its status, never called overdue;
 - *Đã hoàn thành* needs the date completed and the product (document number and date);
 - a completion date after the deadline is *hoàn thành quá hạn* (a warning); a task due by the period end
   and not done is *quá hạn* (a warning); a completion date in the future is an error.
@@ -25,8 +26,19 @@ ON_TIME, LATE, OVERDUE, NOT_DUE, ONGOING, NOT_REPORTED = (
 
 
 def tracking_due(task: Task) -> date | None:
+    """The deadline the tracking uses: the task's latest dated milestone (`Deadline.tracked_due`), None when
+    it has none (purely recurring or conditional: followed by its status, never overdue)."""
+    return task.deadline.tracked_due
+
+
+def untracked_text(task: Task) -> str:
+    """The recurring / conditional parts of a deadline that also has a date, said for people (empty otherwise):
+    “Báo cáo kết quả rà soát: định kỳ hàng quý; …” are reported on each period, not counted as overdue."""
     d = task.deadline
-    return d.due if d.kind == "date" else None
+    if d.tracked_due is None or not d.untracked:
+        return ""
+    parts = "; ".join(f"{m.label}: {m.text}" if m.label else m.text for m in d.untracked)
+    return f"Phần định kỳ, thường xuyên hoặc theo điều kiện ({parts.rstrip(' .;')}) báo cáo theo kỳ, không tính quá hạn"
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,7 @@ def check_report(task: Task, report: TaskReport | None, period_end: date, today:
                                    f"{tid}: hoàn thành quá hạn (ngày {r.done_on:%d/%m/%Y}, hạn {due:%d/%m/%Y})"))
     elif r.status != NOT_APPLICABLE and r.bad_status is None and due and due <= period_end:
         out.append(TaskProblem(task.id, "status", "Cảnh báo", "task.overdue",
-                               f"{tid}: đã quá hạn ({due:%d/%m/%Y}) nhưng chưa hoàn thành"))
+                               f"{tid}: đã quá hạn ({_due_words(task, due)}) nhưng chưa hoàn thành"))
     if r.done_on and r.done_on > today:
         out.append(TaskProblem(task.id, "done_on", "Lỗi", "task.future",
                                f"{tid}: ngày hoàn thành {r.done_on:%d/%m/%Y} là ngày sau {today:%d/%m/%Y} (ngày gửi báo cáo, hoặc hôm nay khi chưa ghi ngày gửi)"))
@@ -149,6 +161,17 @@ def sheet_status(problems: list[TaskProblem], report: TaskReport | None) -> str:
     if report is None or (report.status is None and report.bad_status is None and report.done_on is None):
         return "—"
     return "OK"
+
+
+def _due_words(task: Task, due: date) -> str:
+    """“31/03/2023”, or for a deadline that also has recurring parts the dated milestone named:
+    “mốc Kế hoạch kiểm tra, rà soát văn bản QPPL: 31/03/2023; phần định kỳ không tính quá hạn”."""
+    d = task.deadline
+    if not d.untracked:
+        return f"{due:%d/%m/%Y}"
+    label = next((m.label for m in d.milestones if m.due == due and m.label), None)
+    named = f"mốc “{label}”: " if label else "mốc có ngày: "
+    return f"{named}{due:%d/%m/%Y}; phần định kỳ, thường xuyên không tính quá hạn"
 
 
 def _short(s: str, n: int = 60) -> str:
