@@ -70,7 +70,7 @@ def _independent(sent: dict) -> tuple[int, int, dict]:
 def test_biểu_mẫu_1_items_2_from_the_tracked_tasks(merged):
     fig, out, sent = merged
     n, done, _ = _independent(sent)
-    assert (fig.values["1:2.1"], fig.values["1:2.2"]) == (n, done)  # not SNV's typed 5 / 5
+    assert (fig.values["1:2.1"], fig.values["1:2.2"]) == (n, done)  # SNV's 5 / 5 are not even written (locked)
     assert fig.values["1:2"] == round(100 * done / n, 2)
     back = read_provincial(out)
     assert (back.values["1:2.1"], back.values["1:2.2"], back.values["1:2"]) == (n, done, fig.values["1:2"])
@@ -160,3 +160,67 @@ def test_plan_annex_of_the_appendix(merged, tmp_path):
     first = plan.tasks[0]
     row = next(r for r in by_number if r[1] == " ".join(first.content.split()))
     assert row[4] == shares[first.id].replace(" đơn vị", "")
+
+
+@pytest.mark.parametrize("code", ["SNV", "TINH"])
+def test_items_2_not_typeable_in_the_province_template_when_the_period_has_a_plan(code, tmp_path):
+    """Biểu mẫu 1 2.1/2.2 and the rate 2 of the Sở Nội vụ (their lead) and of the province's own template:
+    locked and greyed with a note in a period with a plan (the merge counts them), typeable without one."""
+    import openpyxl
+
+    from xlcchc import layout
+    from xlcchc.check import check_file
+    from xlcchc.samples import patch_cells
+
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        ws = wb[layout.form_sheet(1)]
+        out = {}
+        for key in ("2.1", "2.2", "2"):
+            _, ref = next(iter(wb.defined_names[layout.value_name(1, key)].destinations))
+            c = ws[ref.replace("$", "")]
+            dvs = [dv for dv in ws.data_validations.dataValidation if c.coordinate in dv.sqref]
+            out[key] = (c, ws.cell(c.row, c.column + 1), dvs)
+        rules = {wb[layout.CHECK_SHEET].cell(r, 1).value for r in range(1, wb[layout.CHECK_SHEET].max_row + 1)}
+        return out, ws.protection.sheet, rules
+
+    unit = REG.by_code[code]
+    with_plan = build_template(CAT, unit, parse_period("Quý II/2023"), tmp_path / f"{code}_Q2_2023.xlsx")
+    got, protected, rules = cells(with_plan)
+    assert protected
+    for key, (c, note, dvs) in got.items():
+        assert c.protection.locked and c.value is None and c.fill.fgColor.rgb.endswith("D9D9D9"), key
+        assert note.protection.locked and "kế hoạch CCHC" in note.value and "Nhiệm vụ" in note.value
+        assert [dv.type for dv in dvs] == [None]  # no typing rule: only the reason, shown when selected
+        assert "Kế hoạch cải cách hành chính năm 2023" in dvs[0].prompt and "không nhập" in dvs[0].prompt
+    assert not {r for r in rules if r and r.startswith("1-") and r.endswith(("-2.1", "-2.2", "-2"))}
+    report = fill_template(with_plan, ValuesDoc(values=[ValueRow(form=1, code="2.1", value=9)]), tmp_path / "f.xlsx")
+    assert [(i.code, "tự tính" in i.reason) for i in report.skipped] == [("2.1", True)]
+    # typed anyway (protection removed): ignored with a warning naming the reason, no rule run on it
+    forced = tmp_path / "forced.xlsx"
+    forced.write_bytes(patch_cells(with_plan.read_bytes(), {layout.value_name(1, "2.1"): 9, layout.value_name(1, "2.2"): 12},
+                                   unprotect=True))
+    found = [f for f in check_file(forced) if f.form == 1 and f.code in ("2.1", "2.2", "2")]
+    assert sorted((f.code, f.rule, f.severity) for f in found) == [
+        ("2.1", "cell.plan_computed", "Cảnh báo"), ("2.2", "cell.plan_computed", "Cảnh báo")]
+    # 2022 has no plan: the figures are typed (integer validation, unlocked), the rate is a formula
+    without = build_template(CAT, unit, parse_period("Năm 2022"), tmp_path / f"{code}_2022.xlsx")
+    got, _, rules = cells(without)
+    for key in ("2.1", "2.2"):
+        c, note, dvs = got[key]
+        assert not c.protection.locked and not note.protection.locked and note.value is None
+        assert [dv.type for dv in dvs] == ["whole"] and "số nguyên" in dvs[0].prompt
+    assert got["2"][0].value.startswith("=") and got["2"][0].protection.locked
+    assert {"1-le-2.2-2.1", "1-required-2.1", "1-required-2.2"} <= rules
+
+
+def test_units_reporting_their_own_plan_keep_typing_items_2(tmp_path):
+    """A department's own 2.1/2.2 (its own plan, `by`) stay typed in a period with the provincial plan."""
+    import openpyxl
+
+    from xlcchc import layout
+
+    tpl = build_template(CAT, REG.by_code["STP"], parse_period("Quý II/2023"), tmp_path / "STP.xlsx")
+    wb = openpyxl.load_workbook(tpl)
+    _, ref = next(iter(wb.defined_names[layout.value_name(1, "2.1")].destinations))
+    assert not wb[layout.form_sheet(1)][ref.replace("$", "")].protection.locked

@@ -40,7 +40,7 @@ from .formulas import (
     units_count,
 )
 from .numbers import fmt_percent, fmt_vn
-from .periods import parse_period
+from .periods import Period, parse_period
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
 
 __all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL"]
@@ -80,13 +80,17 @@ def check_values(
     cells: dict[str, Any] | None = None,
     file: str = "",
     skip_domain: Iterable[str] = (),
+    period: Period | None = None,
 ) -> list[Finding]:
     """Findings of every rule that applies to `unit`, on values already normalised or still as typed.
 
     Values that are text in a numeric row (a values file carries what was typed) are normalised here
     with the reader's own rules, so `"1.234"` is 1234 in both paths. `cells` maps form:code to a cell
     address (or a CellRead) for the findings; `skip_domain` lists keys whose cell already has a
-    reading problem (one finding per cell, not two).
+    reading problem (one finding per cell, not two). With the return's `period`, rows the period's plan
+    computes (Biểu mẫu 1 2.1/2.2 of the Sở Nội vụ and of the province, `xlcchc.plan.computed`) are not
+    the unit's: their rules are not checked, and a figure typed there anyway is ignored with a warning.
+    The merge's provincial check passes no period: there those rows hold the counted figures.
     """
     cells = cells or {}
     addr = {k: (c.cell if isinstance(c, CellRead) else c) for k, c in cells.items()}
@@ -105,19 +109,31 @@ def check_values(
             vals[key] = v
         else:
             vals[key] = raw
+    by_plan: dict[str, str] = {}
+    if period is not None:
+        from .plan.computed import plan_computed
+
+        by_plan = plan_computed(catalog, unit, period)
+    for key in by_plan:
+        if vals.pop(key, None) is not None and not catalog.computed(catalog.indicators[key], unit):
+            ind = catalog.indicators[key]
+            out.append(Finding(
+                file=file, form=ind.form, code=ind.code, cell=addr.get(key), severity=WARNING, rule="cell.plan_computed",
+                unit=unit.code, message=f"Biểu mẫu {ind.form}, mục {ind.code}: {by_plan[key][:-1]}; số đã nhập bị bỏ qua",
+            ))
     found: list[Finding] = []
-    for rule in _rules_of(catalog, unit):
+    for rule in _rules_of(catalog, unit, frozenset(by_plan)):
         f = _evaluate(rule, vals, catalog, unit, addr, file, skip)
         if f is not None:
             found.append(f.model_copy(update={"unit": unit.code}))
     if any(f.severity in (ERROR, WARNING) and not f.message.count("chưa đủ số liệu") for f in found):
-        found = _with_diagnoses(found, vals, catalog, unit)
+        found = _with_diagnoses(found, vals, catalog, unit, frozenset(by_plan))
     return sorted([*out, *found], key=Finding.sort_key)
 
 
-def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, unit: Unit) -> list[Finding]:
+def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -> list[Finding]:
     """Each finding a diagnosis explains gets its suggestion (which figure, which value fits)."""
-    diagnoses = diagnose(vals, catalog, unit, _rules_of(catalog, unit))
+    diagnoses = diagnose(vals, catalog, unit, _rules_of(catalog, unit, excluded))
     by_rule = {rid: d for d in diagnoses for rid in d.rules}
     out = []
     for f in found:
@@ -136,12 +152,14 @@ def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, unit: Unit) ->
 _RULES_OF: dict[tuple, list[Rule]] = {}
 
 
-def _rules_of(catalog: Catalog, unit: Unit) -> list[Rule]:
-    """The rules that apply to a unit, in catalog order: worked out once per unit, not once per file."""
-    key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit))  # same rules for one fill key
+def _rules_of(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -> list[Rule]:
+    """The rules that apply to a unit, in catalog order: worked out once per unit, not once per file.
+    `excluded`: rows the period's plan computes (a rule reading one is not the unit's)."""
+    key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit), excluded)  # same rules for one fill key
     rules = _RULES_OF.get(key)
     if rules is None:
-        rules = _RULES_OF[key] = [r for r in catalog.rules if catalog.rule_applies(r, unit)]
+        rules = _RULES_OF[key] = [r for r in catalog.rules
+                                  if catalog.rule_applies(r, unit) and not excluded.intersection(r.operands)]
     return rules
 
 
@@ -335,7 +353,8 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
         return [*sorted(ret.problems, key=Finding.sort_key), blank_return_finding(ret.path.name, ret.unit)]
     vals = recompute({k: c.value for k, c in ret.cells.items()}, catalog, unit)
     skip = [k for k, c in ret.cells.items() if c.problem is not None and c.problem.rule != "cell.overwritten"]
-    found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip)
+    found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip,
+                         period=parse_period(ret.period))
     problems = [p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
     from .plan.check import task_findings  # the “Nhiệm vụ” sheet (xlcchc.plan.track)
 
@@ -406,7 +425,8 @@ def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding
         period = parse_period(doc.period)
         reports, unknown = doc_reports(doc, catalog.regime, unit, period, file)
         out += unknown + task_findings(catalog.regime, unit, period, reports, file=file)
-    return sorted([*out, *check_values(vals, catalog, unit, file=file)], key=Finding.sort_key)
+    period = parse_period(doc.period) if getattr(doc, "period", None) else None
+    return sorted([*out, *check_values(vals, catalog, unit, file=file, period=period)], key=Finding.sort_key)
 
 
 def _recompute_given(values: dict[str, Any], catalog: Catalog, unit: Unit) -> dict[str, Any]:

@@ -430,9 +430,13 @@ def _doc(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn):
     """The values file of a return: only rows the unit types (formulas and other units' rows are left out)."""
     from .values import ValueRow, ValuesDoc
 
+    from .periods import parse_period
+    from .plan.computed import plan_computed
+
+    by_plan = plan_computed(catalog, unit, parse_period(period))  # Biểu mẫu 1 2.1/2.2 of SNV in a plan period
     rows = []
     for ind in catalog.value_indicators():
-        if not catalog.applies(ind, unit) or catalog.computed(ind, unit):
+        if not catalog.applies(ind, unit) or catalog.computed(ind, unit) or ind.key in by_plan:
             continue
         v = ret.values.get(ind.key)
         note = ret.notes.get(ind.key, "")

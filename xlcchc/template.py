@@ -45,6 +45,8 @@ from .formulas import (
 from .numbers import fmt_vn
 from .numformat import PERCENT_FORMAT, input_format
 from .periods import Period, parse_period
+from .plan.computed import NOTE as PLAN_COMPUTED_NOTE
+from .plan.computed import plan_computed
 from .fileio import write_bytes
 from .signing import SigningKey
 
@@ -91,6 +93,16 @@ class Plan:
     rows: dict[str, int] = field(default_factory=dict)  # indicator key → 0-based row on its form sheet
     rules: list[Rule] = field(default_factory=list)  # applicable rules, in catalog order
     status_row: dict[str, int] = field(default_factory=dict)  # rule id → 0-based row on the check sheet
+    # form:code → why: rows the period's plan computes, locked in this unit's template (xlcchc.plan.computed)
+    plan_computed: dict[str, str] = field(default_factory=dict)
+
+    def typed(self, ind: Indicator) -> bool:
+        """Whether the unit types this row (applies, and the period's plan does not compute it)."""
+        return self.catalog.applies(ind, self.unit) and ind.key not in self.plan_computed
+
+    def formula(self, ind: Indicator) -> bool:
+        """Whether this row is a ratio formula on the form (not when the plan computes it at the merge)."""
+        return self.catalog.computed(ind, self.unit) and ind.key not in self.plan_computed
 
     def value_ref(self, key: str) -> str:
         ind = self.catalog.indicator(key)
@@ -129,11 +141,12 @@ def _quote(sheet: str) -> str:
 
 
 def make_plan(catalog: Catalog, unit: Unit, period: Period) -> Plan:
-    plan = Plan(catalog, unit, period)
+    plan = Plan(catalog, unit, period, plan_computed=plan_computed(catalog, unit, period))
     for f in catalog.forms:
         for i, ind in enumerate(f.indicators):
             plan.rows[ind.key] = FIRST_ROW + i
-    plan.rules = [r for r in catalog.rules if catalog.rule_applies(r, unit)]
+    plan.rules = [r for r in catalog.rules
+                  if catalog.rule_applies(r, unit) and not plan.plan_computed.keys() & set(r.operands)]
     for i, r in enumerate(plan.rules):
         plan.status_row[r.id] = CHECK_FIRST_ROW + i
     return plan
@@ -525,10 +538,11 @@ def _write_form(ws, fmt: _Formats, plan: Plan, number: int, blank: dict[str, str
             ws.write_blank(row, COL_FLAG, None, fmt(border=1))
             continue
         kind = ind.unit_kind_of_value(unit.kind)
-        applies = cat.applies(ind, unit)
-        computed = cat.computed(ind, unit)
+        applies, computed = plan.typed(ind), plan.formula(ind)
         note_f = fmt(border=1, text_wrap=True, locked=not applies, **({} if applies else {"bg_color": GREY}))
-        if computed:
+        if ind.key in plan.plan_computed:
+            _write_plan_computed(ws, fmt, row, ind, kind, plan.plan_computed[ind.key], note_f)
+        elif computed:
             agg = ind.aggregate
             num = layout.value_name(*_split(agg.numerator))
             den = layout.value_name(*_split(agg.denominator))
@@ -539,7 +553,8 @@ def _write_form(ws, fmt: _Formats, plan: Plan, number: int, blank: dict[str, str
             ws.data_validation(row, COL_VALUE, row, COL_VALUE, _validation(ind, unit))
         else:
             ws.write_blank(row, COL_VALUE, None, fmt(border=1, bg_color=GREY, locked=True, num_format=_num_format(kind)))
-        ws.write_blank(row, COL_NOTE, None, note_f)
+        if ind.key not in plan.plan_computed:
+            ws.write_blank(row, COL_NOTE, None, note_f)
         if applies:
             ws.data_validation(row, COL_NOTE, row, COL_NOTE, {
                 "validate": "length", "criteria": "<=", "value": 1000, "ignore_blank": True,
@@ -565,6 +580,18 @@ def _write_form(ws, fmt: _Formats, plan: Plan, number: int, blank: dict[str, str
     ws.freeze_panes(FIRST_ROW, 0)
     _page_setup(ws, plan, last_col=COL_NOTE, last_row=last, repeat=(HEADER_ROW, HEADER_ROW + 1))
     ws.protect("", _PROTECT)
+
+
+def _write_plan_computed(ws, fmt: _Formats, row: int, ind: Indicator, kind: str, why: str, note_f) -> None:
+    """A row the period's plan computes at the merge (`xlcchc.plan.computed`): greyed and locked like a
+    derived cell, the note cell saying why; selecting the value cell shows the full reason."""
+    ws.write_blank(row, COL_VALUE, None, fmt(border=1, bg_color=GREY, locked=True, num_format=_num_format(kind)))
+    ws.data_validation(row, COL_VALUE, row, COL_VALUE, {
+        "validate": "any", "input_title": "Không nhập: tự tính"[:32], "input_message": why[:255]})
+    ws.write_string(row, COL_NOTE, PLAN_COMPUTED_NOTE, fmt(border=1, text_wrap=True, locked=True, bg_color=GREY,
+                                                            italic=True, font_size=9))
+    ws.set_row(row, _height((ind.label, WIDTHS[COL_LABEL] - 2 * min(ind.depth, 3)),
+                            (PLAN_COMPUTED_NOTE, WIDTHS[COL_NOTE] * 1.15)))
 
 
 def wb_format(fmt: _Formats, fill: str, font: str | None = None) -> Any:
@@ -1039,8 +1066,13 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
         return True
 
     written_values: dict[str, Any] = {}
+    by_plan = plan_computed(catalog, unit, period)
     for key in sorted(given, key=_key_order):
         ind, value = catalog.indicators[key], given[key]
+        if key in by_plan:
+            report.skipped.append(FillIssue(ind.form, ind.code, "kỳ có kế hoạch CCHC: mục tự tính khi tổng hợp từ "
+                                                                "trang “Nhiệm vụ” (ô bị khóa)", value))
+            continue
         if catalog.computed(ind, unit):
             agg = ind.aggregate
             expected = computed_ratio(given.get(agg.numerator), given.get(agg.denominator))
@@ -1067,7 +1099,7 @@ def fill_template(template_path: Path | str, doc, output_path: Path | str, *, co
             report.skipped.append(FillIssue(ind.form, ind.code, "mẫu thiếu tên ô của mục này", value))
     for key in sorted(notes, key=_key_order):
         ind = catalog.indicators[key]
-        if not catalog.applies(ind, unit):
+        if not catalog.applies(ind, unit) or key in by_plan:
             report.skipped.append(FillIssue(ind.form, ind.code, "ghi chú của chỉ tiêu đơn vị không báo cáo (ô bị khóa)", notes[key]))
         elif put(layout.note_name(ind.form, ind.code), str(notes[key])):
             report.notes_written.append(key)
@@ -1160,7 +1192,7 @@ def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str,
     values: dict[str, Any] = {}
     for ind in catalog.value_indicators():
         loc = book.names.get(layout.value_name(ind.form, ind.code))
-        if loc and not catalog.computed(ind, unit):
+        if loc and not catalog.computed(ind, unit) and ind.key not in plan.plan_computed:
             values[ind.key] = contents.get(loc)
     from .formulas import cell_values
 
@@ -1178,7 +1210,7 @@ def _cached_results(book: _Book, catalog: Catalog, unit: Unit, writes: dict[str,
         if not loc:
             continue
         part, ref = loc
-        if catalog.computed(ind, unit):
+        if plan.formula(ind):
             out.setdefault(part, {})[ref] = values.get(ind.key)
         ids = reading.get(ind.key, [])
         if ids:
