@@ -356,6 +356,14 @@ def summary_lines(res: DemoResult, returns: Path) -> list[str]:
 def cli_demo(args) -> int:
     res = run_demo(args.output, args.samples)
     print("\n".join(res.lines))
+    # The 2023 plan followed through the 9-month 2023 returns: plan sheet, follow-up list, Biểu mẫu 1 2.1/2.2.
+    from .demo_2023 import run_demo_2023
+    from .samples_2023 import FOLDER
+    from .signing import sample_key
+
+    plan_folder = find_returns(args.samples).parent / FOLDER
+    if plan_folder.is_dir():
+        print("\n".join(run_demo_2023(plan_folder, Path(args.output) / "9-thang-2023", key=sample_key()).lines))
     # This year's job: the two-tier province of 2026 (regime picked by the period).
     from .demo_2026 import run_demo_2026
 

@@ -574,6 +574,10 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         files[base + STALE_FILE] = _fill(catalog, stale_unit, STALE_PERIOD, stale, _cover(rng, 8, STATUS_FINAL, 7, 2022), work)
         earlier, earlier_planted = earlier_files(catalog, registry, clean, work, seed + 2)
         files.update(earlier)
+        from .samples_2023 import plan_files  # 9 tháng 2023: the 2023 plan's task statuses
+
+        plan_returns, plan_planted = plan_files(catalog, registry, clean, work, seed + 3)
+        files.update(plan_returns)
     full = files[base + file_name(DAMAGED_UNIT)]
     files[base + DAMAGED_FILE] = full[: len(full) * 11 // 20]
     files[base + LOCK_FILE] = _lock_file_bytes("Nguyen Van Hung")
@@ -617,6 +621,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
         outlier_sample(RETURNS_DIR, file_name(OUTLIER_UNIT), out_typed, out_true, catalog),
         *earlier_planted,
         missing_unit_sample(MISSING_UNIT, registry.label(MISSING_UNIT)),
+        *plan_planted,
     ]
     from .signing import SAMPLE_KEY_FILE_NAME, sample_key_text
 
@@ -627,6 +632,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
 
 def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
     """samples/README.md: what the folder holds and the table of planted problems (generated, not edited)."""
+    from .samples_2023 import readme_paragraph
     from .samples_periods import EARLIER
 
     n_units = len(registry.reporting_units())
@@ -651,6 +657,8 @@ def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
         + ", ".join(f"`{folder}/` (kỳ `{period}`)" for period, folder, *_ in EARLIER)
         + ". Số lũy kế và số cộng của mỗi đơn vị bằng số cả năm nhân phần năm đã qua của đơn vị đó "
         "(Quý I 20–30%, 6 tháng 45–55%, 9 tháng 70–80%), nên số lũy kế không bao giờ giảm; các số khác như cả năm.",
+        "",
+        readme_paragraph(registry),
         "",
         "Các biểu mẫu được ký bằng **khóa ký mẫu** công khai `KHOA_KY_MAU.key` (bên cạnh tệp này) để bản chạy "
         "thử kiểm tra được chữ ký: `xlcchc check --key samples/KHOA_KY_MAU.key …`, `xlcchc merge --key …`. "

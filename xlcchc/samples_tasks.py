@@ -1,4 +1,5 @@
-"""Task statuses for the sample returns of a period covered by a plan (the 2026 samples: kh-2026-2030).
+"""Task statuses for the sample returns of a period covered by a plan (kh-2023 on the 9-month 2023 samples,
+kh-2026-2030 on the 2026 samples).
 
 Deterministic per (seed, unit, task), so regenerating gives the same files. Besides ordinary statuses
 the mix carries what the consolidator must see on the plan sheet and the follow-up list: tasks done on
@@ -17,13 +18,27 @@ from .periods import Period
 from .plan import period_end, plan_for
 from .plan.track import DOING, DONE, NOT_APPLICABLE, NOT_STARTED, tracking_due
 
-#: Planted on the 2026 samples (unit, task) → what the consolidator should find: a task done late
-#: (Quý I/2026, done in May), one overdue (Quý II/2026, still in progress), one done without a product.
+#: Planted per plan, (unit, task) → what the consolidator should find: a task done late, one overdue
+#: (due by the period end, still in progress), one done without a product, one done on time.
 PLANTED = {
-    ("STC", "V.47"): "late",
-    ("SKHCN", "VI.54"): "overdue",
-    ("SNV", "III.23"): "no_product",
-    ("STC", "V.49"): "on_time",
+    # 2026 samples: V.47 Quý I/2026 done in May; VI.54 Quý II/2026 in progress.
+    "kh-2026-2030": {
+        ("STC", "V.47"): "late",
+        ("SKHCN", "VI.54"): "overdue",
+        ("SNV", "III.23"): "no_product",
+        ("STC", "V.49"): "on_time",
+    },
+    # 9 tháng 2023 samples (xlcchc.samples_2023): 05.1 “Tháng 3/2023” done in May; 01.2 “Quý III/2023” in
+    # progress at 30/09; 01.5 “trong quý II/2023” done without a product; 01.3 (plan by Quý I, reports
+    # every quarter) done on time; 07.1 (each unit's plan before 05/01/2023, reports every quarter) not done
+    # by Thọ Xuân: overdue on its dated milestone although the rest of its deadline recurs.
+    "kh-2023": {
+        ("STC", "05.1"): "late",
+        ("STTTT", "01.2"): "overdue",
+        ("SNV", "01.5"): "no_product",
+        ("STP", "01.3"): "on_time",
+        ("H-THO-XUAN", "07.1"): "overdue",
+    },
 }
 
 PRODUCTS = ("Quyết định số {n}/QĐ-{u} ngày {d}", "Kế hoạch số {n}/KH-{u} ngày {d}", "Báo cáo số {n}/BC-{u} ngày {d}")
@@ -49,7 +64,7 @@ def sample_tasks(catalog: Catalog, unit: Unit, period: Period | str, seed: int =
         rng = _rng(seed, unit.code, t.id)
         due = tracking_due(t)
         roll = rng.random()
-        planted = PLANTED.get((unit.code, t.id))
+        planted = PLANTED.get(plan.id, {}).get((unit.code, t.id))
         if planted == "overdue":
             rows.append(TaskRow(task=t.id, status=DOING, note="Đang hoàn thiện dự thảo"))
             continue
