@@ -97,12 +97,51 @@ def test_check_book_marks_cells_and_adds_result_sheet(nga_son):
     assert [a["args"][1] for a in added] == [layout.RESULT_SHEET]
     table = next(a for a in actions(book, "setValues") if a["sheet_position"] == added[0]["args"][0])
     assert table["values"][0] == entry.RESULT_HEADERS
-    assert [row[4] for row in table["values"][1:]] == [f.cell for f in sorted(findings, key=lambda f: f.sort_key())]
+    shown = [row[4] for row in table["values"][1:]]  # the address alone, as a link to the cell
+    for f, link in zip(sorted(findings, key=lambda f: f.sort_key()), shown):
+        sheet, addr = layout.split_ref(f.cell)
+        assert link == f'=HYPERLINK("#\'{sheet}\'!{addr}","{addr}")', link
     assert [row[1] for row in table["values"][1:]] == [f.severity for f in sorted(findings, key=lambda f: f.sort_key())]
     assert actions(book, "setColumnHidden")  # the original-colour column
 
     alert = actions(book, "alert")[-1]["args"]
     assert alert[0].startswith(f"Có 1 lỗi và {len(findings) - 1} cảnh báo.") and alert[1] == "CCHC – Kiểm tra"
+
+
+def test_result_sheet_looks_like_the_annotated_copy(nga_son, tmp_path):
+    """The add-in's result sheet has the annotated copy's columns and look: Times New Roman, thin borders on
+    the table, header fill, widths, the message wrapped, rule id and original fill hidden, header frozen."""
+    from xlcchc.annotate import FONT, HEADER_FILL
+
+    findings = check_file(nga_son)
+    book = json_book(nga_son)
+    entry.show_findings(book, findings)
+    pos = actions(book, "addSheet")[0]["args"][0]
+    mine = [a for a in book.json()["actions"] if a.get("sheet_position") == pos]
+    n = len(findings) + 1
+    table = next(a for a in mine if a["func"] == "setValues")["values"]
+    marked = openpyxl.load_workbook(annotate_copy(nga_son, findings, tmp_path / "marked.xlsx"))[layout.RESULT_SHEET]
+    assert table[0][:7] == [c.value for c in marked[1]][:7]  # the same columns as `check --annotate`
+    assert [r[2:4] for r in table[1:]] == [[c.value for c in r[2:4]] for r in marked.iter_rows(min_row=2)]
+
+    def props(func):
+        return [(a["start_row"], a["start_column"], a["row_count"], a["column_count"], a["args"]) for a in mine
+                if a["func"] == func]
+
+    assert (0, 0, n, 6, ["name", FONT]) in props("setFontProperty")
+    assert (0, 0, n, 6, ["size", 11]) in props("setFontProperty")
+    assert (0, 0, 1, 6, ["bold", True]) in props("setFontProperty")
+    assert any(a[:4] == (0, 0, 1, 6) and a[4][0].lower() == "#" + HEADER_FILL.lower() for a in props("setRangeColor"))
+    borders = [a for a in props("setBorderProperty") if a[:4] == (0, 0, n, 6)]
+    sides = {"edge_top", "edge_bottom", "edge_left", "edge_right", "inside_vertical", "inside_horizontal"}
+    assert {b[4][0] for b in borders if b[4][1:] == ["line_style", "continuous"]} == sides  # every cell boxed
+    assert {b[4][0] for b in borders if b[4][1:] == ["weight", "thin"]} == sides
+    widths = {a[1]: a[4] for a in props("setColumnWidth")}
+    assert widths[5] > 4 * widths[4]  # the message column is the wide one
+    assert (0, 5, n, 1, [True]) in props("setWrapText")
+    hidden = props("setColumnHidden")
+    assert any(a[1] == 6 and a[3] == 2 and a[4] in (True, [True]) for a in hidden), hidden  # G:H
+    assert actions(book, "freezePaneAtRange") and actions(book, "setPrintArea")
 
 
 def test_second_check_clears_earlier_marks(nga_son, tmp_path):

@@ -123,6 +123,17 @@ FONT = "Times New Roman"
 HEADER_FILL = "D9E1F2"
 
 
+def shown_cell(f: Finding) -> str:
+    """The cell as the result sheet shows it: the address alone on the finding's own form (the form has its
+    column), the sheet and address elsewhere (`'Bìa'!C5`, `'Nhiệm vụ'!E9`)."""
+    sr = layout.split_ref(f.cell) if f.cell else None
+    if sr is None:
+        return f.cell or ""
+    if f.form is not None and sr[0] == layout.form_sheet(f.form):
+        return sr[1]
+    return f"'{sr[0]}'!{sr[1]}"
+
+
 def _write_results(ws, wb, findings: list[Finding]) -> None:
     """The “Kết quả kiểm tra” sheet: one bordered row per finding, the form and the item in their own
     columns, the cell as a link to it; the rule id (for support) in the last column, hidden."""
@@ -152,7 +163,7 @@ def _write_results(ws, wb, findings: list[Finding]) -> None:
         _text(ws.cell(row=r, column=4), f.code or "")
         link = ws.cell(row=r, column=5)
         sr = layout.split_ref(f.cell) if f.cell else None
-        _text(link, sr[1] if sr else (f.cell or ""))  # the form is in its own column: the address alone
+        _text(link, shown_cell(f))
         msg = ws.cell(row=r, column=6)
         _text(msg, f.message)
         _text(ws.cell(row=r, column=7), f.rule)

@@ -22,7 +22,7 @@ from ..findings import ERROR, Finding
 
 ERROR_COLOR = "#FFC7CE"  # the same fills as `check --annotate` (xlcchc.annotate)
 WARNING_COLOR = "#FFEB9C"
-RESULT_HEADERS = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Quy tắc", "Màu gốc"]
+RESULT_HEADERS = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc", "Màu gốc"]
 PROVINCIAL_NAME = "TONG_HOP.xlsx"
 APPENDIX_NAME = "PHU_LUC.xlsx"
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "huong-dan.md"
@@ -234,21 +234,70 @@ def _delete_note(rng: Any) -> None:
 
 
 def _result_sheet(book: Any, findings: list[Finding], colours: dict[tuple[str, str], str | None]) -> None:
+    """The “Kết quả kiểm tra” sheet, laid out as `check --annotate` writes it (xlcchc.annotate): STT, severity,
+    form and item in their own columns, the cell's address as a link to it, the sentence; the rule id (for
+    support) and the cell's original fill (restored by the next check) in hidden columns G and H."""
+    from ..annotate import shown_cell
+
     if layout.RESULT_SHEET in [s.name for s in book.sheets]:
         book.sheets[layout.RESULT_SHEET].delete()
     ws = book.sheets.add(layout.RESULT_SHEET, after=book.sheets[len(book.sheets) - 1])
+    names = [s.name for s in book.sheets]
     rows: list[list[Any]] = [RESULT_HEADERS]
     for n, f in enumerate(findings, start=1):
         sr = layout.split_ref(f.cell) if f.cell else None
-        rows.append([n, f.severity, f.form if f.form is not None else "", f.code or "", f.cell or "", f.message, f.rule,
+        shown = shown_cell(f)
+        link = f'=HYPERLINK("#{_link_target(*sr)}","{shown}")' if sr and sr[0] in names else shown
+        rows.append([n, f.severity, f.form if f.form is not None else "", f.code or "", link, f.message, f.rule,
                      (colours.get(sr) or "") if sr else ""])
     if not findings:
         rows.append(["", "", "", "", "", "Không phát hiện lỗi.", "", ""])
     ws.range("A1").value = rows
-    ws.range("A1:H1").font.bold = True
     for i, f in enumerate(findings, start=2):
         ws.range(f"B{i}").color = ERROR_COLOR if f.severity == ERROR else WARNING_COLOR
-    ws.range("H:H").columns.hidden = True  # original fills, to restore at the next check
+    ws.range("G:H").columns.hidden = True  # rule ids for support; original fills, to restore at the next check
+    _style_results(ws, findings, len(rows))
+
+
+def _link_target(sheet: str, addr: str) -> str:
+    return f"'{sheet}'!{addr}"
+
+
+#: The template's look (xlcchc.annotate): Times New Roman 11, thin borders, headers on the forms' header fill.
+RESULT_WIDTHS = [6, 11, 10, 9, 9, 80]
+
+
+def _style_results(ws: Any, findings: list[Finding], n_rows: int) -> None:
+    """Fonts, borders, widths, wrapping, frozen header and print area of the result sheet. Only looks: an
+    engine that lacks one of these (xlwings before 0.37 has no borders) still shows the whole result."""
+    from ..annotate import FONT, HEADER_FILL
+
+    table = ws.range(f"A1:F{n_rows}")
+    steps = [
+        lambda: setattr(table.font, "name", FONT),
+        lambda: setattr(table.font, "size", 11),
+        lambda: setattr(ws.range("A1:F1").font, "bold", True),
+        lambda: setattr(ws.range("A1:F1"), "color", "#" + HEADER_FILL),
+        lambda: setattr(ws.range("A1:F1"), "horizontal_alignment", "center"),
+        lambda: setattr(table, "vertical_alignment", "top"),
+        lambda: setattr(ws.range(f"F1:F{n_rows}"), "wrap_text", True),
+        lambda: setattr(ws.range(f"A2:E{n_rows}"), "horizontal_alignment", "center"),
+        lambda: setattr(table.borders, "line_style", "continuous"),
+        lambda: setattr(table.borders, "weight", "thin"),
+        lambda: ws.freeze_panes.freeze_at("1:1"),
+        lambda: setattr(ws.page_setup, "print_area", f"A1:F{n_rows}"),
+    ]
+    for c, w in enumerate(RESULT_WIDTHS):
+        col = "ABCDEF"[c]
+        steps.append(lambda col=col, w=w: setattr(ws.range(f"{col}:{col}"), "column_width", w))
+    for i, f in enumerate(findings, start=2):  # a spreadsheet does not size a wrapped row written by a program
+        lines = sum(1 + len(part) // int(RESULT_WIDTHS[5] * 1.1) for part in f.message.split("\n"))
+        steps.append(lambda i=i, lines=lines: setattr(ws.range(f"{i}:{i}"), "row_height", 15 * lines + 3))
+    for step in steps:
+        try:
+            step()
+        except Exception:  # noqa: BLE001, PERF203 - a feature this engine (or Excel version) lacks: looks only
+            pass
 
 
 def summary(findings: list[Finding]) -> str:
