@@ -165,8 +165,7 @@ def run_baseline(folder: Path, limit: int, regime: str = "tinh-2022", period: st
                 or unit not in reg.by_code:
             continue
         sent = cell("BIA_NGAY_GUI")
-        vals = {i.key: cell(value_name(i.form, i.code)) for i in cat.value_indicators()}
-        vals = {k: (float(v) if isinstance(v, (int, float)) else None) for k, v in vals.items()}
+        vals = {i.key: _number(cell(value_name(i.form, i.code))) for i in cat.value_indicators()}
         key = (str(sent), p.name)
         if unit not in best or key > best[unit][0]:
             best[unit] = (key, vals)
@@ -175,6 +174,19 @@ def run_baseline(folder: Path, limit: int, regime: str = "tinh-2022", period: st
     secs = time.perf_counter() - t
     return {"seconds": secs, "files": count, "per_file": secs / max(count, 1), "values": final,
             "untimed": t - t_cat}
+
+
+def _number(v) -> float | None:
+    """A cell as a figure: numbers as they are, and the forms' marks for "none" (`-`, as the printed
+    appendix writes zero) as 0 — the convention of the forms (xlcchc.numbers.NONE_MARKS), which the
+    aggregation of a lead's row must see as the merge does; other text is no figure."""
+    from xlcchc.numbers import NONE_MARKS
+
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    return 0.0 if isinstance(v, str) and v.strip() in NONE_MARKS else None
 
 
 _DEFINED = re.compile(rb'<definedName name="([^"]+)"[^>]*>([^<]+)</definedName>')
@@ -217,10 +229,7 @@ def _calamine_one(path: str, keys: list[tuple[str, str]]) -> tuple:
 
     unit, sent = cell("XLCCHC_UNIT"), cell("BIA_NGAY_GUI")
     ident = (cell("XLCCHC_REGIME"), cell("XLCCHC_PERIOD"))
-    vals = {}
-    for key, name in keys:
-        v = cell(name)
-        vals[key] = float(v) if isinstance(v, (int, float)) else None
+    vals = {key: _number(cell(name)) for key, name in keys}
     return unit, str(sent), Path(path).name, vals, ident
 
 

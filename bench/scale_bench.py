@@ -109,46 +109,37 @@ def _province_catalogs(cat_dir: Path, provinces: list) -> list[tuple[str, int]]:
 
 
 def _generate_province(regime: str, folder: Path, seed: int) -> int:
-    """One filled return per reporting unit of the province (figures split by size, as the 2026 samples)."""
-    import random
+    """One filled return per reporting unit of the province (figures split by size, as the 2026 samples):
+    one template per group of units, patched per unit (bench/national_gen.py)."""
+    from bench.national_gen import province_returns
+    from xlcchc.fileio import write_bytes
 
-    from xlcchc.catalog.load import load_catalog, registry_of
-    from xlcchc.periods import parse_period
-    from xlcchc.samples import Target, _cover, _doc, distribute, load_target
-    from xlcchc.samples_2026 import sizes_2026
-    from xlcchc.template import fill_template
-    from xlcchc.template_units import templates_for_units
-
-    cat = load_catalog(regime)
-    reg = registry_of(cat)
-    t22 = load_target()
-    values = {k: v for k, v in t22.values.items() if k in cat.indicators}
-    for key, v in values.items():
-        ind = cat.indicators[key]
-        if ind.kind == "choice" and isinstance(v, (int, float)) and v not in [c.value for c in ind.choices]:
-            values[key] = max(c.value for c in ind.choices)
-    target = Target(regime, "2026-N", values, {}, sizes_2026(reg, t22.sizes))
-    rets = distribute(cat, reg, target, seed=seed, missing="")
-    period = parse_period("2026-N")
-    rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    tpl = folder.parent / f"_tpl_{regime}.xlsx"
-    n = 0
-    for unit, data in templates_for_units(cat, reg.reporting_units(), period):
-        tpl.write_bytes(data)
-        fill_template(tpl, _doc(cat, unit, "2026-N", rets[unit.code]), folder / f"{unit.code}.xlsx",
-                      cover=_cover(rng, rng.randint(5, 15), "Chính thức", 1, 2027))
-        n += 1
-    tpl.unlink()
-    (folder / ".done").write_text(str(n))
-    return n
+    for old in folder.glob("*.xlsx"):
+        old.unlink()
+    got = province_returns(regime, seed)
+    for unit, data in got:
+        write_bytes(folder / f"{unit.code}.xlsx", data)
+    (folder / ".done").write_text(f"{len(got)} {_stamp(regime)}")
+    return len(got)
+
+
+def _stamp(regime: str) -> str:
+    """What generated returns depend on: the regime's catalog and the signing key (kept folders are
+    regenerated when either changed, as the merge would refuse them)."""
+    from xlcchc.catalog.load import load_catalog
+    from xlcchc.signing import signing_key
+
+    return f"{load_catalog(regime).fingerprint}:{signing_key().key_id}"
 
 
 def _generate_star(args: tuple) -> tuple[str, int]:
     regime, folder, seed = args
     done = folder / ".done"
     if done.exists():  # kept from an earlier run with --keep
-        return regime, int(done.read_text())
+        n, _, stamp = done.read_text().partition(" ")
+        if stamp == _stamp(regime):
+            return regime, int(n)
     return regime, _generate_province(regime, folder, seed)
 
 
