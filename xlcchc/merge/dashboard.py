@@ -9,7 +9,8 @@ from collections import Counter
 
 from .aggregate import contributors, per_unit_ratio
 from .model import Merged
-from .sheet_style import DASHBOARD_SHEET, Formats, print_setup, write_value
+from ..numformat import PERCENT_FORMAT
+from .sheet_style import DASHBOARD_SHEET, Formats, print_setup, row_pt, write_value
 
 STATUS_ORDER = ["Đã nộp", "Có lỗi", "Chưa nộp", "Chưa nhập số liệu", "Không hợp lệ", "Trùng", "Sai kỳ báo cáo"]
 
@@ -26,11 +27,14 @@ def write_dashboard(wb, ws, fm: Formats, merged: Merged, heading: str) -> None:
     col = _unit_rate_charts(wb, ws, grid, fm, merged, charts)
     if len(merged.trend) >= 2:
         charts = _trend_chart(wb, grid, fm, merged, col, charts)
-    _plan_targets(grid, fm, merged, 4 + len(STATUS_ORDER) + 1)
+    tall = _plan_targets(grid, fm, merged, 4 + len(STATUS_ORDER) + 1)
+    _columns(ws)
     for (r, c) in sorted(grid):
+        if c == 0 and r in tall:
+            ws.set_row(r, tall[r] * 0.75)  # before the row's first cell: constant-memory mode
         value, fmt = grid[(r, c)]
         write_value(ws, r, c, value, fmt)
-    charts = _charts_on_pages(ws, charts)
+    charts = _charts_on_pages(ws, charts, tall)
     for r, c, ch, opts in charts:
         ws.insert_chart(r, c, ch, opts)
 
@@ -42,11 +46,9 @@ def _status_chart(wb, ws, grid, fm: Formats, merged: Merged) -> tuple:
     order = STATUS_ORDER
     grid[(3, 0)] = ("Tình trạng", fm.header)
     grid[(3, 1)] = ("Số đơn vị / tệp", fm.header)
-    ws.set_column(1, 1, 16)
     for i, s in enumerate(order):
         grid[(4 + i, 0)] = (s, fm.cell)
         grid[(4 + i, 1)] = (float(counts.get(s, 0)), fm.center)
-    ws.set_column(0, 0, 24)
     chart = wb.add_chart({"type": "column"})
     chart.add_series(
         {
@@ -58,13 +60,15 @@ def _status_chart(wb, ws, grid, fm: Formats, merged: Merged) -> tuple:
     )
     chart.set_title({"name": "Tình hình nộp báo cáo"})
     chart.set_legend({"none": True})
-    return (3, 3, chart, {"x_scale": 1.3, "y_scale": 1.1})
+    chart.set_size({"width": CHART_PX, "height": 330})
+    return (3, 3, chart, {})
 
 
 def _unit_rate_charts(wb, ws, grid, fm: Formats, merged: Merged, charts: list) -> int:
     """Ratio rows whose numerator and denominator are summed over units: each unit's own rate, a table
     from column M on and a bar chart each; returns the first column left free."""
     catalog, registry = merged.catalog, merged.registry
+    order = {u.code: i for i, u in enumerate(registry.units)}
     col, y_offset = 12, 0
     for ind in catalog.value_indicators():
         agg = ind.aggregate
@@ -81,47 +85,82 @@ def _unit_rate_charts(wb, ws, grid, fm: Formats, merged: Merged, charts: list) -
                 rates.append((u, rate))
         if not rates:
             continue
+        # Lowest rate first (the units to follow up), and at most CHART_UNITS bars: with 166 communes a bar
+        # chart of all of them printed only every fifth name. The table beside lists every unit.
+        rates.sort(key=lambda t: (t[1], order.get(t[0], 10**6)))
+        shown = min(len(rates), CHART_UNITS)
         grid[(3, col)] = (f"{ind.code} (BM {ind.form})", fm.header)
         grid[(3, col + 1)] = ("Tỷ lệ (%)", fm.header)
         for i, (u, rate) in enumerate(rates):
             grid[(4 + i, col)] = (registry.label(u, short=True), fm.cell)
             grid[(4 + i, col + 1)] = (rate, fm.pct)
         ws.set_column(col, col, 22)
+        height = min(max(240, 24 * shown + 90), CHART_MAX_PX)  # a chart never taller than a printed page
         ch = wb.add_chart({"type": "bar"})
         ch.add_series(
             {
                 "name": ind.label[:80],
-                "categories": [DASHBOARD_SHEET, 4, col, 3 + len(rates), col],
-                "values": [DASHBOARD_SHEET, 4, col + 1, 3 + len(rates), col + 1],
+                "categories": [DASHBOARD_SHEET, 4, col, 3 + shown, col],
+                "values": [DASHBOARD_SHEET, 4, col + 1, 3 + shown, col + 1],
+                "data_labels": {"value": True, "num_format": PERCENT_FORMAT, "font": {"size": 8}},
             }
         )
-        ch.set_title({"name": f"{ind.label[:70]} — theo đơn vị", "name_font": {"size": 10}})
+        which = "theo đơn vị" if shown == len(rates) else f"{shown} đơn vị thấp nhất trong {len(rates)}"
+        ch.set_title({"name": f"{_cut(ind.label, 90)} — {which}", "name_font": {"size": 10}})
         ch.set_legend({"none": True})
-        ch.set_x_axis({"min": 0, "max": 100})
-        height = min(max(300, 16 * len(rates) + 80), CHART_MAX_PX)  # a chart never taller than a printed page
-        ch.set_size({"width": 560, "height": height})
+        # The plot starts at 30 % of the width: left to itself LibreOffice wraps the unit names into a
+        # narrow strip and prints only every other one.
+        ch.set_plotarea({"layout": {"x": 0.30, "y": 0.10, "width": 0.64, "height": 1 - 0.10 - 60 / height}})
+        ch.set_x_axis({"min": 0, "max": 100, "num_font": {"size": 8}})
+        # the lowest rate at the top, the value axis still at the foot
+        ch.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"size": 8}})
+        ch.set_size({"width": CHART_PX, "height": height})
         charts.append((22, 3, ch, {"y_offset": y_offset}))
         y_offset += height + 20
         col += 3
     return col
 
 
-#: The dashboard prints at this scale (its charts are 730 px wide beside a 300 px table: one landscape page
-#: wide), with a page break before any chart that would otherwise be cut in two.
+#: The dashboard prints at this scale, one landscape page wide: the tables in columns A–B, the charts
+#: (CHART_PX wide) over columns D–K, with a page break before any chart that would otherwise be cut in two.
 DASHBOARD_SCALE = 85
 _ROW_PX = 20  # default row height (15 pt)
 _PAGE_ROWS = int((21.0 - 3.0) / 2.54 * 96 / (DASHBOARD_SCALE / 100) / _ROW_PX) - 1
 CHART_MAX_PX = (_PAGE_ROWS - 3) * _ROW_PX
+#: Widths (characters) of columns A–K: what the page holds at DASHBOARD_SCALE (29.7 − 3 cm).
+_WIDTHS = (34, 18, 2) + (12,) * 8
+CHART_PX = 8 * (12 * 7 + 5) - 16
+#: At most this many units in a per-unit bar chart (the lowest rates), so that every name prints.
+CHART_UNITS = 25
 
 
-def _charts_on_pages(ws, charts: list) -> list:
-    """Anchor every chart at a whole row and break pages between charts, never through one."""
+def _columns(ws) -> None:
+    for c, w in enumerate(_WIDTHS):
+        ws.set_column(c, c, w)
+
+
+def _cut(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _charts_on_pages(ws, charts: list, tall: dict[int, float] | None = None) -> list:
+    """Anchor every chart at a whole row and break pages between charts, never through one.
+
+    `tall`: rows (of the tables in columns A–B) taller than the default, in px: they push what is below.
+    """
+    tall = tall or {}
+
+    def top_px(row: int) -> float:
+        return row * _ROW_PX + sum(h - _ROW_PX for r, h in tall.items() if r < row)
+
+    page_px = _PAGE_ROWS * _ROW_PX
     placed, breaks = [], []
     page_top, pushed = 0, 0
     for r, c, ch, opts in sorted(charts, key=lambda t: (t[0] * _ROW_PX + t[3].get("y_offset", 0), t[1])):
         top = r + -(-opts.get("y_offset", 0) // _ROW_PX) + pushed
-        rows = -(-int(ch.height * opts.get("y_scale", 1)) // _ROW_PX) + 1
-        if top - page_top + rows > _PAGE_ROWS and top > page_top:
+        bottom = top_px(top) + ch.height * opts.get("y_scale", 1) + _ROW_PX
+        if bottom - top_px(page_top) > page_px and top > page_top:
             breaks.append(top)
             page_top = top
             top += 1  # a blank row between the top of the page and the chart's frame
@@ -129,29 +168,38 @@ def _charts_on_pages(ws, charts: list) -> list:
         placed.append((top, c, ch, {k: v for k, v in opts.items() if k != "y_offset"}))
     if breaks:
         ws.set_h_pagebreaks(breaks)
-    print_setup(ws, repeat=None, last_col=10, scale=DASHBOARD_SCALE)
+    print_setup(ws, repeat=None, last_col=len(_WIDTHS) - 1, scale=DASHBOARD_SCALE)
     return placed
 
 
-def _plan_targets(grid, fm: Formats, merged: Merged, row: int) -> None:
-    """Under the status table: the plan's targets measured by an indicator, target against actual."""
+def _plan_targets(grid, fm: Formats, merged: Merged, row: int) -> dict[int, float]:
+    """Under the status table: the plan's targets measured by an indicator, target against actual.
+
+    A person reads the target's sentence and the form row it is measured on, never its id. Returns the
+    height (px) of every row taller than the default.
+    """
     from ..formulas import percent_printed
     from ..numbers import fmt_vn
     from .plan import targets_table
 
     rows = targets_table(merged.catalog, merged.period, merged.final)
     if not rows:
-        return
+        return {}
     grid[(row, 0)] = ("Chỉ tiêu kế hoạch", fm.header)
     grid[(row, 1)] = ("Thực tế / chỉ tiêu", fm.header)
+    tall: dict[int, float] = {}
     for i, (gid, text, where, op, value, actual, met) in enumerate(rows, start=1):
         ind = merged.catalog.indicators.get(next((g.indicator for g in _targets(merged) if g.id == gid), ""), None)
         pct = ind is not None and ind.kind == "percent"
         unit = "%" if pct else ""
         shown = "chưa có số liệu" if actual is None else fmt_vn(percent_printed(actual) if pct else actual, 2) + unit
         verdict = "" if met is None else (" — Đạt" if met else " — Chưa đạt")
-        grid[(row + i, 0)] = (f"{gid}: {where}", fm.text)
-        grid[(row + i, 1)] = (f"{shown} / {'≥' if op == '>=' else '≤'} {fmt_vn(value)}{unit}{verdict}", fm.text)
+        label = f"{where}: {' '.join(text.split())}"
+        versus = f"{shown} / {'≥' if op == '>=' else '≤'} {fmt_vn(value)}{unit}{verdict}"
+        grid[(row + i, 0)] = (label, fm.text)
+        grid[(row + i, 1)] = (versus, fm.text)
+        tall[row + i] = row_pt((label, _WIDTHS[0]), (versus, _WIDTHS[1])) / 0.75
+    return tall
 
 
 def _targets(merged: Merged) -> list:
@@ -193,7 +241,7 @@ def _trend_chart(wb, grid, fm: Formats, merged: Merged, col: int, charts: list) 
     line.set_title({"name": "Xu hướng một số tỷ lệ chủ yếu qua các kỳ", "name_font": {"size": 11}})
     line.set_y_axis({"min": 0, "max": 100, "name": "%"})
     line.set_legend({"position": "bottom", "font": {"size": 8}})
-    line.set_size({"width": 560, "height": TREND_HEIGHT})  # as wide as the per-unit charts: one printed page wide
+    line.set_size({"width": CHART_PX, "height": TREND_HEIGHT})  # as wide as the per-unit charts: one printed page wide
     moved = [charts[0]] + [(r, c, ch, {**o, "y_offset": o.get("y_offset", 0) + TREND_HEIGHT + 20})
                            for r, c, ch, o in charts[1:]]
     return [*moved, (22, 3, line, {"y_offset": 0})]
