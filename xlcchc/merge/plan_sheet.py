@@ -10,7 +10,9 @@ from __future__ import annotations
 from ..catalog.models import Registry
 from ..plan.models import KIND_LABELS
 from ..plan.track import tracking_due
+from ..printing import text_px
 from .plan import FOLLOW_UP_DAYS, PlanProgress
+from .sheet_style import print_setup, row_pt
 
 PLAN_SHEET = "Kế hoạch"
 FOLLOW_UP_SHEET = "Nhắc việc"
@@ -20,42 +22,77 @@ def _leads_text(task, registry: Registry) -> str:
     return "; ".join(KIND_LABELS.get(r) or registry.label(r, short=True) for r in task.lead_refs)
 
 
+def one_line(text: str, width: float, size_pt: float = 11) -> str:
+    """`text` cut after a whole word to one line of a column `width` characters wide, with "…"."""
+    room = width * 7 + 5 - 7 - text_px("…", size_pt, False)
+    if text_px(text, size_pt, False) <= room + text_px("…", size_pt, False):
+        return text
+    out = ""
+    for word in text.split(" "):
+        nxt = f"{out} {word}" if out else word
+        if text_px(nxt, size_pt, False) > room:
+            break
+        out = nxt
+    return (out or text[:8]).rstrip(",;:") + "…"
+
+
+#: Columns of the plan sheet and their widths; the last (the return's file) is not printed.
+PLAN_HEADERS = ["Nhiệm vụ", "Nội dung", "Cơ quan chủ trì", "Thời gian hoàn thành", "Hạn theo dõi",
+                "Nhiệm vụ: hoàn thành", "Nhiệm vụ: tình hình", "Đơn vị", "Trạng thái", "Ngày hoàn thành",
+                "Sản phẩm", "Tình hình của đơn vị", "Tệp báo cáo"]
+PLAN_WIDTHS = [9, 45, 24, 20, 11, 12, 16, 26, 15, 11, 28, 17, 30]
+
+
 def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading: str) -> None:
+    """One row per task × lead unit (a filterable list: ~3,300 rows for 69 tasks and 182 units).
+
+    Printed, the task's own columns (content, leads, deadline) are whole on its first row and cut to one
+    line on the rows of its other lead units, so that the list prints in some 80 pages instead of 380
+    pages of the same paragraph; every row is sized to its wrapped cells.
+    """
     plan = progress.plan
     ws.write_string(0, 0, f"Tình hình thực hiện {plan.title}", fm.title)
     ws.write_string(1, 0, f"{heading} — tình hình đến ngày {progress.end:%d/%m/%Y}", fm.subtitle)
     counts = progress.counts()
     ws.write_string(2, 0, f"Số nhiệm vụ: {int(counts['plan_tasks'])}; đã hoàn thành (mọi đơn vị chủ trì): "
-                          f"{int(counts['plan_done'])} (Biểu mẫu 1, mục 2.1 và 2.2)", fm.subtitle)
-    headers = ["Nhiệm vụ", "Nội dung", "Cơ quan chủ trì", "Thời gian hoàn thành", "Hạn theo dõi",
-               "Nhiệm vụ: hoàn thành", "Nhiệm vụ: tình hình", "Đơn vị", "Trạng thái", "Ngày hoàn thành",
-               "Sản phẩm", "Tình hình của đơn vị", "Tệp báo cáo"]
-    widths = [9, 50, 26, 24, 12, 14, 18, 30, 16, 13, 34, 20, 30]
+                          f"{int(counts['plan_done'])} (Biểu mẫu 1, mục 2.1 và 2.2). Nội dung nhiệm vụ ghi đủ ở "
+                          "dòng đầu của nhiệm vụ, ghi tắt ở các dòng sau; lọc theo Đơn vị hoặc Nhiệm vụ trước khi in.",
+                   fm.subtitle)
+    headers, widths = PLAN_HEADERS, PLAN_WIDTHS
     r = 4
+    ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
     for c, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(r, c, h, fm.header)
         ws.set_column(c, c, w)
     ws.freeze_panes(r + 1, 1)
+    print_setup(ws, repeat=(r, r), last_col=len(headers) - 2)
     r += 1
     for tp in progress.tasks:
         t = tp.task
         due = tracking_due(t)
         # The task's own columns repeat on each of its lead rows (up to ~170): worked out once per task.
         content, leads, due_text = " ".join(t.content.split()), _leads_text(t, registry), f"{due:%d/%m/%Y}" if due else "—"
+        deadline = " ".join(t.deadline_text.split())
+        short = (one_line(content, widths[1]), one_line(leads, widths[2]), one_line(deadline, widths[3]))
         share, task_situation = tp.share_text, tp.situation
-        for lr in tp.leads:
+        for n, lr in enumerate(tp.leads):
             rep = lr.report
+            own = (content, leads, deadline) if n == 0 else short
+            unit = registry.label(lr.unit, short=True)
+            product = rep.product if rep else ""
+            ws.set_row(r, row_pt((own[0], widths[1]), (own[1], widths[2]), (own[2], widths[3]),
+                                 (unit, widths[7]), (product, widths[10])))
             ws.write_string(r, 0, t.id, fm.cell)
-            ws.write_string(r, 1, content, fm.text)
-            ws.write_string(r, 2, leads, fm.text)
-            ws.write_string(r, 3, t.deadline_text, fm.text)
+            ws.write_string(r, 1, own[0], fm.text)
+            ws.write_string(r, 2, own[1], fm.text)
+            ws.write_string(r, 3, own[2], fm.text)
             ws.write_string(r, 4, due_text, fm.center)
             ws.write_string(r, 5, share, fm.center)
             ws.write_string(r, 6, task_situation, fm.cell)
-            ws.write_string(r, 7, registry.label(lr.unit, short=True), fm.text)
+            ws.write_string(r, 7, unit, fm.text)
             ws.write_string(r, 8, (rep.status or rep.bad_status or "") if rep else "", fm.cell)
             ws.write_string(r, 9, f"{rep.done_on:%d/%m/%Y}" if rep and rep.done_on else "", fm.center)
-            ws.write_string(r, 10, rep.product if rep else "", fm.text)
+            ws.write_string(r, 10, product, fm.text)
             ws.write_string(r, 11, lr.situation, fm.cell)
             ws.write_string(r, 12, lr.file or "", fm.text)
             r += 1
@@ -70,16 +107,20 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
     headers = ["Cơ quan chủ trì", "Nhiệm vụ", "Nội dung", "Thời gian hoàn thành", "Hạn theo dõi", "Tình hình", "Trạng thái đơn vị báo cáo"]
     widths = [30, 9, 60, 26, 12, 16, 20]
     r = 3
+    ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
     for c, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(r, c, h, fm.header)
         ws.set_column(c, c, w)
     ws.freeze_panes(r + 1, 0)
+    print_setup(ws, repeat=(r, r), last_col=len(headers) - 1)
     r += 1
     order = {u.code: i for i, u in enumerate(registry.units)}
     rows = sorted(progress.follow_up(), key=lambda lr: (order.get(lr.unit, 10**6), lr.unit, progress.plan.tasks.index(lr.task)))
     for lr in rows:
         t, due = lr.task, tracking_due(lr.task)
         rep = lr.report
+        ws.set_row(r, row_pt((registry.label(lr.unit), widths[0]), (" ".join(t.content.split()), widths[2]),
+                             (t.deadline_text, widths[3])))
         ws.write_string(r, 0, registry.label(lr.unit), fm.text)
         ws.write_string(r, 1, t.id, fm.cell)
         ws.write_string(r, 2, " ".join(t.content.split()), fm.text)
