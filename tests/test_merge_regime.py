@@ -32,6 +32,12 @@ def test_a_2022_folder_still_gives_tinh_2022_exactly_as_when_named(tmp_path):
     assert "3/4 báo cáo" in picked.regime_choice  # the 6-month return states another period
     assert named.regime_choice == ""  # told: nothing to say
     assert (tmp_path / "a" / "TONG_HOP.xlsx").read_bytes() == (tmp_path / "b" / "TONG_HOP.xlsx").read_bytes()
+    # no official codes in the district era: the form sheets' help row is as it always was
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "a" / "TONG_HOP.xlsx", read_only=True)["Biểu mẫu 3"]
+    row = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+    assert row[0].startswith("Cột Điều chỉnh") and not any(row[1:])
 
 
 def test_the_period_not_the_majority_of_files_picks_the_regime():

@@ -335,3 +335,22 @@ def test_a_2022_return_dropped_into_the_2026_folder_is_refused_by_name_and_the_m
     assert district.status == "Không hợp lệ" and "UBND huyện Thọ Xuân (“H-THO-XUAN”)" in district.detail
     assert {by_file[s26.file_name(c)].status for c in kept} <= {"Đã nộp", "Có lỗi"}
     assert fig.by_unit["X-CAC-SON"]["3:3.3.1"] is not None
+
+
+def test_tong_hop_lists_each_units_official_code_above_its_figures(bundle):
+    """On every form sheet of TONG_HOP_2026.xlsx each unit's column carries its official code (mã đơn vị
+    hành chính) above its name and code; a department's is blank."""
+    out, _, fig = bundle
+    wb = openpyxl.load_workbook(out / "TONG_HOP_2026.xlsx", read_only=True)
+    from xlcchc.layout import form_sheet
+
+    for form in CAT.forms:
+        rows = list(wb[form_sheet(form.number)].iter_rows(min_row=3, max_row=5, values_only=True))
+        assert rows[0][8] == "Mã đơn vị hành chính"
+        units = [c for c in rows[2][9:] if c]
+        assert len(units) == len(REG.reporting_units()) and "X-CAC-SON" in units
+        for col, code in enumerate(rows[2][9:], start=9):
+            if code:
+                assert rows[0][col] == REG.by_code[code].official_code, (form.number, code)
+                assert rows[1][col] == REG.by_code[code].short_name
+    wb.close()

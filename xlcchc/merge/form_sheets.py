@@ -24,6 +24,7 @@ HEADER_ROW = 4  # the row with column titles and unit codes; data start below
 #: Widths (characters) of columns A–I, also used to size each row's height to its wrapped text.
 WIDTHS = (7, 48, 12, 22, 13, 13, 26, 14, 30)
 FIRST_ROW = HEADER_ROW + 1
+UNIT_WIDTH = 14  # a unit's column (characters): a code such as X-QUANG-CHIEU on one line
 
 #: What the consolidator may type, said on every form sheet and on the adjustments sheet (and in the guide).
 ADJUST_HELP = (
@@ -132,14 +133,31 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     kinds = {u: (registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols}
     ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
-    ws.merge_range(2, 0, 2, COL_NOTE, ADJUST_HELP, fm.note)
-    ws.set_row(2, 44)
-    # Row 3: unit names above their codes.
+    # Row 2: the help on adjustments; above each unit's name its official code (mã đơn vị hành chính),
+    # when the registry has them (communes and wards since 2025), labelled in the note column.
+    official = {u: registry.by_code[u].official_code for u in unit_cols
+                if u in registry.by_code and registry.by_code[u].official_code is not None}
+    if official:
+        ws.merge_range(2, 0, 2, COL_FINAL, ADJUST_HELP, fm.note)
+        ws.write_string(2, COL_NOTE, "Mã đơn vị hành chính", fm.make(bold=True, align="right", text_wrap=True))
+        for u, col in unit_cols.items():
+            if u in official:
+                ws.write_number(2, col, official[u], fm.header)
+            else:
+                ws.write_blank(2, col, None, fm.header)
+        ws.set_row(2, max(44, row_pt((ADJUST_HELP, sum(WIDTHS[:COL_NOTE])))))
+    else:
+        ws.merge_range(2, 0, 2, COL_NOTE, ADJUST_HELP, fm.note)
+        ws.set_row(2, 44)
+    # Row 3: unit names above their codes, each row as high as its longest wrapped name or code.
+    names = {u: registry.label(u, short=True) for u in unit_cols}
+    if unit_cols:
+        ws.set_row(3, row_pt(*((n, UNIT_WIDTH) for n in names.values()), bold=True))
     for u, col in unit_cols.items():
-        ws.write_string(3, col, registry.label(u, short=True), fm.header)
+        ws.write_string(3, col, names[u], fm.header)
     headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
                "Số liệu sử dụng", "Ghi chú"]
-    ws.set_row(HEADER_ROW, row_pt(*zip(headers, WIDTHS), bold=True))
+    ws.set_row(HEADER_ROW, row_pt(*zip(headers, WIDTHS), *((u, UNIT_WIDTH) for u in unit_cols), bold=True))
     for c, h in enumerate(headers):
         ws.write_string(HEADER_ROW, c, h, fm.header)
     for u, col in unit_cols.items():
@@ -165,7 +183,7 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     for c, w in enumerate(WIDTHS):
         ws.set_column(c, c, w)
     if unit_cols:
-        ws.set_column(UNIT_COL, UNIT_COL + len(unit_cols) - 1, 11)
+        ws.set_column(UNIT_COL, UNIT_COL + len(unit_cols) - 1, UNIT_WIDTH)
     ws.freeze_panes(FIRST_ROW, COL_UNIT)
     # Printed: the consolidated figures (columns A–I); each unit's figures are the appendix's by-unit annex.
     print_setup(ws, repeat=(HEADER_ROW, HEADER_ROW), last_col=COL_NOTE)
