@@ -112,7 +112,9 @@ def test_annotated_copy_is_a_protected_template_that_can_be_checked_again(templa
 
     wb = load_workbook(out)
     res = wb[layout.RESULT_SHEET]
-    rows = list(res.iter_rows(min_row=2, values_only=False))
+    from xlcchc.annotate import RESULT_HEADER_ROW
+
+    rows = list(res.iter_rows(min_row=RESULT_HEADER_ROW + 1, values_only=False))  # under the title and header
     assert len(rows) == len(findings)
     links = [r[4].hyperlink.location if r[4].hyperlink and r[4].hyperlink.location else (r[4].hyperlink.target if r[4].hyperlink else None) for r in rows]
     assert any(l and "Biểu mẫu 3" in l for l in links)

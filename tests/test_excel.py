@@ -22,7 +22,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # the remote engi
 import xlwings as xw  # noqa: E402
 
 from xlcchc import layout  # noqa: E402
-from xlcchc.annotate import annotate_copy  # noqa: E402
+from xlcchc.annotate import RESULT_HEADER_ROW, annotate_copy  # noqa: E402
 from xlcchc.check import check_file  # noqa: E402
 from xlcchc.excel import entry, udf  # noqa: E402
 
@@ -96,12 +96,14 @@ def test_check_book_marks_cells_and_adds_result_sheet(nga_son):
     added = actions(book, "addSheet")
     assert [a["args"][1] for a in added] == [layout.RESULT_SHEET]
     table = next(a for a in actions(book, "setValues") if a["sheet_position"] == added[0]["args"][0])
-    assert table["values"][0] == entry.RESULT_HEADERS
-    shown = [row[4] for row in table["values"][1:]]  # the address alone, as a link to the cell
+    h = RESULT_HEADER_ROW - 1  # the title block first, as on the template's “Kiểm tra” sheet
+    assert table["values"][0][0] == "KẾT QUẢ KIỂM TRA SỐ LIỆU" and table["values"][2][0].startswith("Có 1 lỗi và ")
+    assert table["values"][h] == entry.RESULT_HEADERS
+    shown = [row[4] for row in table["values"][h + 1:]]  # the address alone, as a link to the cell
     for f, link in zip(sorted(findings, key=lambda f: f.sort_key()), shown):
         sheet, addr = layout.split_ref(f.cell)
         assert link == f'=HYPERLINK("#\'{sheet}\'!{addr}","{addr}")', link
-    assert [row[1] for row in table["values"][1:]] == [f.severity for f in sorted(findings, key=lambda f: f.sort_key())]
+    assert [row[1] for row in table["values"][h + 1:]] == [f.severity for f in sorted(findings, key=lambda f: f.sort_key())]
     assert actions(book, "setColumnHidden")  # the original-colour column
 
     alert = actions(book, "alert")[-1]["args"]
@@ -118,27 +120,33 @@ def test_result_sheet_looks_like_the_annotated_copy(nga_son, tmp_path):
     entry.show_findings(book, findings)
     pos = actions(book, "addSheet")[0]["args"][0]
     mine = [a for a in book.json()["actions"] if a.get("sheet_position") == pos]
-    n = len(findings) + 1
+    n = len(findings) + RESULT_HEADER_ROW
     table = next(a for a in mine if a["func"] == "setValues")["values"]
     marked = openpyxl.load_workbook(annotate_copy(nga_son, findings, tmp_path / "marked.xlsx"))[layout.RESULT_SHEET]
-    assert table[0][:7] == [c.value for c in marked[1]][:7]  # the same columns as `check --annotate`
-    assert [r[2:4] for r in table[1:]] == [[c.value for c in r[2:4]] for r in marked.iter_rows(min_row=2)]
+    h = RESULT_HEADER_ROW
+    assert table[h - 1][:7] == [c.value for c in marked[h]][:7]  # the same columns as `check --annotate`
+    assert [r[2:4] for r in table[h:]] == [[c.value for c in r[2:4]] for r in marked.iter_rows(min_row=h + 1)]
+    assert [r[5] for r in table[h:]] == [c.value for c in marked["F"][h:]]  # the same sentences
+    assert table[0][0] == marked["A1"].value and table[2][0] == marked["A3"].value  # the same title block
 
     def props(func):
         return [(a["start_row"], a["start_column"], a["row_count"], a["column_count"], a["args"]) for a in mine
                 if a["func"] == func]
 
+    t0, rows = h - 1, n - h + 1  # the table: header row and findings, columns A–F
     assert (0, 0, n, 6, ["name", FONT]) in props("setFontProperty")
     assert (0, 0, n, 6, ["size", 11]) in props("setFontProperty")
-    assert (0, 0, 1, 6, ["bold", True]) in props("setFontProperty")
-    assert any(a[:4] == (0, 0, 1, 6) and a[4][0].lower() == "#" + HEADER_FILL.lower() for a in props("setRangeColor"))
-    borders = [a for a in props("setBorderProperty") if a[:4] == (0, 0, n, 6)]
+    assert (t0, 0, 1, 6, ["bold", True]) in props("setFontProperty")
+    assert (0, 0, 1, 1, ["size", 13]) in props("setFontProperty")  # the title
+    assert any(a[:4] == (t0, 0, 1, 6) and a[4][0].lower() == "#" + HEADER_FILL.lower() for a in props("setRangeColor"))
+    assert [a[:4] for a in props("rangeMerge")] == [(r, 0, 1, 6) for r in range(3)]
+    borders = [a for a in props("setBorderProperty") if a[:4] == (t0, 0, rows, 6)]
     sides = {"edge_top", "edge_bottom", "edge_left", "edge_right", "inside_vertical", "inside_horizontal"}
     assert {b[4][0] for b in borders if b[4][1:] == ["line_style", "continuous"]} == sides  # every cell boxed
     assert {b[4][0] for b in borders if b[4][1:] == ["weight", "thin"]} == sides
     widths = {a[1]: a[4] for a in props("setColumnWidth")}
     assert widths[5] > 4 * widths[4]  # the message column is the wide one
-    assert (0, 5, n, 1, [True]) in props("setWrapText")
+    assert (t0, 5, rows, 1, [True]) in props("setWrapText")
     hidden = props("setColumnHidden")
     assert any(a[1] == 6 and a[3] == 2 and a[4] in (True, [True]) for a in hidden), hidden  # G:H
     assert actions(book, "freezePaneAtRange") and actions(book, "setPrintArea")
@@ -159,7 +167,7 @@ def test_second_check_clears_earlier_marks(nga_son, tmp_path):
         sheet, row, col = _rc(f.cell)
         assert (sheet_index[sheet], row, col) in cleared
     table = actions(book, "setValues")[-1]["values"]
-    assert table[1][5] == "Không phát hiện lỗi."
+    assert table[RESULT_HEADER_ROW][5] == "Không phát hiện lỗi." and table[2][0] == "Không phát hiện lỗi."
 
 
 def test_unusable_file_is_explained(tmp_path):

@@ -247,9 +247,24 @@ def test_check_json_into_a_closed_pipe_ends_quietly():
 
 
 def test_annotated_copy_result_sheet_looks_like_the_template(outputs):
+    from xlcchc.annotate import RESULT_HEADER_ROW as H
+
     ws = openpyxl.load_workbook(outputs["annotated"])[layout.RESULT_SHEET]
-    assert [c.value for c in ws[1]][:7] == ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
+    # A title block as on the template's “Kiểm tra” sheet: title, unit and period, what was found.
+    assert ws["A1"].value == "KẾT QUẢ KIỂM TRA SỐ LIỆU" and ws["A1"].font.bold and ws["A1"].font.size == 13
+    assert ws["A2"].value == "UBND huyện Nga Sơn – Năm 2022" and ws["A3"].value.startswith("Có 1 lỗi và ")
+    assert {str(r) for r in ws.merged_cells.ranges} >= {"A1:F1", "A2:F2", "A3:F3"}
+    assert [c.value for c in ws[H]][:7] == ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
     assert ws.column_dimensions["G"].hidden and "$A$1:$F$" in str(ws.print_area)  # the rule id is not printed
-    row = ws[2]
-    assert row[0].font.name == "Times New Roman" and row[5].border.left.style == "thin"
+    assert ws.print_title_rows == f"${H}:${H}" and ws.freeze_panes == f"A{H + 1}"
+    head, row = ws[H], ws[H + 1]
+    assert head[0].fill.fgColor.rgb.endswith("D9E1F2") and head[0].font.bold
+    for c in row[:6]:
+        assert c.font.name == "Times New Roman" and c.font.size == 11
+        assert {c.border.left.style, c.border.right.style, c.border.top.style, c.border.bottom.style} == {"thin"}
     assert isinstance(row[2].value, int) and re.fullmatch(r"[A-Z]+\d+", row[4].value)  # form and cell apart
+    assert row[4].hyperlink.location or row[4].hyperlink.target  # a link to the cell
+    assert ws.column_dimensions["F"].width >= 80 and row[5].alignment.wrap_text
+    # The sentence does not repeat the form and item its own columns show.
+    messages = [r[5].value for r in ws.iter_rows(min_row=H + 1)]
+    assert messages and not any(m.startswith("Biểu mẫu ") for m in messages)

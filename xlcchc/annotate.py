@@ -71,8 +71,9 @@ def annotate_bytes(src: Path | str, findings: Iterable[Finding]) -> bytes:
     if layout.RESULT_SHEET in wb.sheetnames:
         del wb[layout.RESULT_SHEET]
     ws = wb.create_sheet(layout.RESULT_SHEET)
-    _write_results(ws, wb, findings)
-    _mark_as_own(ws, src, data)
+    ret = _source_return(src, data)
+    _write_results(ws, wb, findings, ret)
+    _mark_as_own(ws, ret)
 
     wb.properties.creator = wb.properties.creator or "xlcchc"
     out = io.BytesIO()
@@ -134,19 +135,51 @@ def shown_cell(f: Finding) -> str:
     return f"'{sr[0]}'!{sr[1]}"
 
 
-def _write_results(ws, wb, findings: list[Finding]) -> None:
-    """The “Kết quả kiểm tra” sheet: one bordered row per finding, the form and the item in their own
-    columns, the cell as a link to it; the rule id (for support) in the last column, hidden."""
+#: Rows of the result sheet: a title block as on the template's “Kiểm tra” sheet, then the table.
+RESULT_HEADER_ROW = 4
+RESULT_HEADERS = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
+RESULT_WIDTHS = [6, 11, 10, 9, 9, 80, 22]
+
+
+def result_message(f: Finding) -> str:
+    """The sentence without its leading “Biểu mẫu N, mục X: ” when the form and item have their columns."""
+    prefix = f"Biểu mẫu {f.form}, mục {f.code}: " if f.form is not None and f.code else None
+    if prefix and f.message.startswith(prefix) and len(f.message) > len(prefix):
+        rest = f.message[len(prefix):]
+        return rest[0].upper() + rest[1:]
+    return f.message
+
+
+def result_summary(findings: list[Finding]) -> str:
+    """The line under the title: how many errors and warnings, and what the marks mean."""
+    if not findings:
+        return "Không phát hiện lỗi."
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    return (f"Có {errors} lỗi và {len(findings) - errors} cảnh báo. Ô có lỗi được tô đỏ, ô cần xem lại được tô vàng, "
+            "kèm ghi chú; bấm vào địa chỉ ở cột Ô để đến ô đó. Sửa số liệu ở Biểu mẫu, lưu lại rồi kiểm tra lần nữa.")
+
+
+def result_lines(f: Finding) -> int:
+    """Lines the wrapped sentence takes (Times New Roman 11, ~1.2 characters per unit of column width):
+    neither openpyxl nor a spreadsheet on opening sizes a wrapped row written by a program."""
+    per = int(RESULT_WIDTHS[5] * 1.2)
+    return sum(1 + max(len(part) - 1, 0) // per for part in result_message(f).split("\n"))
+
+
+def _write_results(ws, wb, findings: list[Finding], ret=None) -> None:
+    """The “Kết quả kiểm tra” sheet: a title block in the template's style (title, unit and period, what was
+    found), then one bordered row per finding, the form and the item in their own columns, the cell as a
+    link to it; the rule id (for support) in the last column, hidden."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     body, bold = Font(name=FONT, size=11), Font(name=FONT, size=11, bold=True)
+    _write_title(ws, findings, ret)
     head_fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
-    headers = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc"]
-    widths = [6, 11, 10, 9, 9, 80, 22]
-    for i, (h, w) in enumerate(zip(headers, widths), start=1):
-        c = ws.cell(row=1, column=i)
+    h0 = RESULT_HEADER_ROW
+    for i, (h, w) in enumerate(zip(RESULT_HEADERS, RESULT_WIDTHS), start=1):
+        c = ws.cell(row=h0, column=i)
         _text(c, h)
         c.font, c.fill, c.border = bold, head_fill, box
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -155,7 +188,7 @@ def _write_results(ws, wb, findings: list[Finding]) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(horizontal="center", vertical="top")
     for n, f in enumerate(findings, start=1):
-        r = n + 1
+        r = h0 + n
         ws.cell(row=r, column=1, value=n)
         _text(ws.cell(row=r, column=2), f.severity)
         if f.form is not None:
@@ -164,12 +197,9 @@ def _write_results(ws, wb, findings: list[Finding]) -> None:
         link = ws.cell(row=r, column=5)
         sr = layout.split_ref(f.cell) if f.cell else None
         _text(link, shown_cell(f))
-        msg = ws.cell(row=r, column=6)
-        _text(msg, f.message)
+        _text(ws.cell(row=r, column=6), result_message(f))
         _text(ws.cell(row=r, column=7), f.rule)
-        # Neither openpyxl nor a spreadsheet on opening sizes a wrapped row: estimate its lines.
-        lines = sum(1 + len(part) // int(widths[5] * 1.1) for part in f.message.split("\n"))
-        ws.row_dimensions[r].height = 15 * lines + 3
+        ws.row_dimensions[r].height = 15 * result_lines(f) + 3
         for col in range(1, 8):
             c = ws.cell(row=r, column=col)
             c.font, c.border = body, box
@@ -179,35 +209,73 @@ def _write_results(ws, wb, findings: list[Finding]) -> None:
             link.font = Font(name=FONT, size=11, color="0563C1", underline="single")
         fill = ERROR_FILL if f.severity == ERROR else WARNING_FILL
         ws.cell(row=r, column=2).fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
+    last = h0 + max(len(findings), 1)
     if not findings:
-        c = ws.cell(row=2, column=6)
-        _text(c, "Không phát hiện lỗi.")
-        c.font = body
-    ws.freeze_panes = "A2"
-    # Printed like the forms: A4, landscape for the long messages, one page wide, header row on each page.
+        for col in range(1, 7):
+            ws.cell(row=last, column=col).border = box
+        _text(ws.cell(row=last, column=6), "Không phát hiện lỗi.")
+        ws.cell(row=last, column=6).font = body
+    ws.freeze_panes = f"A{h0 + 1}"
+    _print_setup(ws, last)
+
+
+def _write_title(ws, findings: list[Finding], ret) -> None:
+    """Rows 1–3 as on the template's “Kiểm tra” sheet: the title, the unit and period, what was found."""
+    from openpyxl.styles import Alignment, Font
+
+    who = ""
+    if ret is not None:
+        from .periods import parse_period
+
+        try:
+            who = f"{ret.unit_name or ret.unit} – {parse_period(ret.period).label}"
+        except Exception:  # noqa: BLE001 - a period the parser does not know: the unit alone
+            who = ret.unit_name or ret.unit
+    for r, text, font, height in (
+        (1, "KẾT QUẢ KIỂM TRA SỐ LIỆU", Font(name=FONT, size=13, bold=True), 20),
+        (2, who, Font(name=FONT, size=11, italic=True), 16),
+        (3, result_summary(findings), Font(name=FONT, size=11, italic=True), 33 if findings else 16),
+    ):
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
+        c = ws.cell(row=r, column=1)
+        _text(c, text)
+        c.font = font
+        c.alignment = Alignment(horizontal="center" if r < 3 else "left", vertical="center", wrap_text=True)
+        ws.row_dimensions[r].height = height
+
+
+def _print_setup(ws, last: int) -> None:
+    """Printed like the forms: A4, landscape for the long messages, one page wide, header row on each page."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_area = f"A1:F{max(len(findings), 1) + 1}"
+    ws.print_title_rows = f"{RESULT_HEADER_ROW}:{RESULT_HEADER_ROW}"
+    ws.print_area = f"A1:F{last}"
     ws.oddFooter.center.text = "Trang &P/&N"
     ws.protection.sheet = True  # read-only like the rest of the template; the hyperlinks still work
 
 
-def _mark_as_own(ws, src: Path, data: bytes) -> None:
+def _source_return(src: Path, data: bytes):
+    """The source as the reader sees it (for the title and the marker), or None if the reader refuses it."""
+    from .read import ReturnError
+    from .read.interpret import read_return_bytes
+
+    try:
+        return read_return_bytes(src, data)
+    except ReturnError:
+        return None
+
+
+def _mark_as_own(ws, ret) -> None:
     """The marker that tells the merge this file is the tool's copy of another return (skipped, with a note),
     as long as its figures are those it was written with: the digest of the source's figures, in a hidden
     cell outside the print area. A source the reader refuses gets no marker (the merge refuses the copy too)."""
-    from .read import ReturnError
-    from .read.interpret import read_return_bytes
     from .read.model import content_digest
 
-    try:
-        digest = content_digest(read_return_bytes(src, data))
-    except ReturnError:
+    if ret is None:
         return
-    _text(ws[layout.ANNOTATION_CELL], layout.ANNOTATION_PREFIX + digest)
+    _text(ws[layout.ANNOTATION_CELL], layout.ANNOTATION_PREFIX + content_digest(ret))
     ws.column_dimensions[layout.ANNOTATION_CELL.rstrip("0123456789")].hidden = True
 
 

@@ -22,6 +22,7 @@ from ..findings import ERROR, Finding
 
 ERROR_COLOR = "#FFC7CE"  # the same fills as `check --annotate` (xlcchc.annotate)
 WARNING_COLOR = "#FFEB9C"
+#: The columns of check --annotate's result sheet (xlcchc.annotate.RESULT_HEADERS), and the original fill.
 RESULT_HEADERS = ["STT", "Mức độ", "Biểu mẫu", "Mục", "Ô", "Nội dung", "Mã quy tắc", "Màu gốc"]
 PROVINCIAL_NAME = "TONG_HOP.xlsx"
 APPENDIX_NAME = "PHU_LUC.xlsx"
@@ -234,26 +235,30 @@ def _delete_note(rng: Any) -> None:
 
 
 def _result_sheet(book: Any, findings: list[Finding], colours: dict[tuple[str, str], str | None]) -> None:
-    """The “Kết quả kiểm tra” sheet, laid out as `check --annotate` writes it (xlcchc.annotate): STT, severity,
-    form and item in their own columns, the cell's address as a link to it, the sentence; the rule id (for
-    support) and the cell's original fill (restored by the next check) in hidden columns G and H."""
-    from ..annotate import shown_cell
+    """The “Kết quả kiểm tra” sheet, laid out as `check --annotate` writes it (xlcchc.annotate): a title block
+    (title, the file, what was found), then STT, severity, form and item in their own columns, the cell's
+    address as a link to it, the sentence; the rule id (for support) and the cell's original fill (restored
+    by the next check) in hidden columns G and H."""
+    from ..annotate import RESULT_HEADER_ROW, result_message, result_summary, shown_cell
 
     if layout.RESULT_SHEET in [s.name for s in book.sheets]:
         book.sheets[layout.RESULT_SHEET].delete()
     ws = book.sheets.add(layout.RESULT_SHEET, after=book.sheets[len(book.sheets) - 1])
     names = [s.name for s in book.sheets]
-    rows: list[list[Any]] = [RESULT_HEADERS]
+    blank = [""] * len(RESULT_HEADERS)
+    rows: list[list[Any]] = [["KẾT QUẢ KIỂM TRA SỐ LIỆU", *blank[1:]], [f"Tệp: {book.name}", *blank[1:]],
+                             [result_summary(findings), *blank[1:]]]
+    rows += [blank] * (RESULT_HEADER_ROW - 1 - len(rows)) + [RESULT_HEADERS]
     for n, f in enumerate(findings, start=1):
         sr = layout.split_ref(f.cell) if f.cell else None
         shown = shown_cell(f)
         link = f'=HYPERLINK("#{_link_target(*sr)}","{shown}")' if sr and sr[0] in names else shown
-        rows.append([n, f.severity, f.form if f.form is not None else "", f.code or "", link, f.message, f.rule,
-                     (colours.get(sr) or "") if sr else ""])
+        rows.append([n, f.severity, f.form if f.form is not None else "", f.code or "", link, result_message(f),
+                     f.rule, (colours.get(sr) or "") if sr else ""])
     if not findings:
         rows.append(["", "", "", "", "", "Không phát hiện lỗi.", "", ""])
     ws.range("A1").value = rows
-    for i, f in enumerate(findings, start=2):
+    for i, f in enumerate(findings, start=RESULT_HEADER_ROW + 1):
         ws.range(f"B{i}").color = ERROR_COLOR if f.severity == ERROR else WARNING_COLOR
     ws.range("G:H").columns.hidden = True  # rule ids for support; original fills, to restore at the next check
     _style_results(ws, findings, len(rows))
@@ -263,36 +268,40 @@ def _link_target(sheet: str, addr: str) -> str:
     return f"'{sheet}'!{addr}"
 
 
-#: The template's look (xlcchc.annotate): Times New Roman 11, thin borders, headers on the forms' header fill.
-RESULT_WIDTHS = [6, 11, 10, 9, 9, 80]
-
-
 def _style_results(ws: Any, findings: list[Finding], n_rows: int) -> None:
     """Fonts, borders, widths, wrapping, frozen header and print area of the result sheet. Only looks: an
     engine that lacks one of these (xlwings before 0.37 has no borders) still shows the whole result."""
-    from ..annotate import FONT, HEADER_FILL
+    from ..annotate import FONT, HEADER_FILL, RESULT_HEADER_ROW, RESULT_WIDTHS, result_lines
 
-    table = ws.range(f"A1:F{n_rows}")
+    h = RESULT_HEADER_ROW
+    table, head = ws.range(f"A{h}:F{n_rows}"), ws.range(f"A{h}:F{h}")
     steps = [
-        lambda: setattr(table.font, "name", FONT),
-        lambda: setattr(table.font, "size", 11),
-        lambda: setattr(ws.range("A1:F1").font, "bold", True),
-        lambda: setattr(ws.range("A1:F1"), "color", "#" + HEADER_FILL),
-        lambda: setattr(ws.range("A1:F1"), "horizontal_alignment", "center"),
+        lambda: setattr(ws.range(f"A1:F{n_rows}").font, "name", FONT),
+        lambda: setattr(ws.range(f"A1:F{n_rows}").font, "size", 11),
+        lambda: setattr(ws.range("A1").font, "size", 13),
+        lambda: setattr(ws.range("A1").font, "bold", True),
+        lambda: setattr(ws.range("A2:A3").font, "italic", True),
+        lambda: setattr(head.font, "bold", True),
+        lambda: setattr(head, "color", "#" + HEADER_FILL),
+        lambda: setattr(head, "horizontal_alignment", "center"),
         lambda: setattr(table, "vertical_alignment", "top"),
-        lambda: setattr(ws.range(f"F1:F{n_rows}"), "wrap_text", True),
-        lambda: setattr(ws.range(f"A2:E{n_rows}"), "horizontal_alignment", "center"),
+        lambda: setattr(ws.range(f"F{h}:F{n_rows}"), "wrap_text", True),
+        lambda: setattr(ws.range(f"A{h + 1}:E{n_rows}"), "horizontal_alignment", "center"),
         lambda: setattr(table.borders, "line_style", "continuous"),
         lambda: setattr(table.borders, "weight", "thin"),
-        lambda: ws.freeze_panes.freeze_at("1:1"),
+        lambda: ws.freeze_panes.freeze_at(f"{h}:{h}"),
         lambda: setattr(ws.page_setup, "print_area", f"A1:F{n_rows}"),
     ]
-    for c, w in enumerate(RESULT_WIDTHS):
+    for r in (1, 2, 3):  # the title block spans the printed columns, like the template's “Kiểm tra” sheet
+        steps.append(lambda r=r: ws.range(f"A{r}:F{r}").merge())
+    steps.append(lambda: setattr(ws.range("A1:A2"), "horizontal_alignment", "center"))
+    steps.append(lambda: setattr(ws.range("A3"), "wrap_text", True))
+    steps.append(lambda: setattr(ws.range("3:3"), "row_height", 33 if findings else 16))
+    for c, w in enumerate(RESULT_WIDTHS[:6]):
         col = "ABCDEF"[c]
         steps.append(lambda col=col, w=w: setattr(ws.range(f"{col}:{col}"), "column_width", w))
-    for i, f in enumerate(findings, start=2):  # a spreadsheet does not size a wrapped row written by a program
-        lines = sum(1 + len(part) // int(RESULT_WIDTHS[5] * 1.1) for part in f.message.split("\n"))
-        steps.append(lambda i=i, lines=lines: setattr(ws.range(f"{i}:{i}"), "row_height", 15 * lines + 3))
+    for i, f in enumerate(findings, start=h + 1):  # a spreadsheet does not size a wrapped row written by a program
+        steps.append(lambda i=i, f=f: setattr(ws.range(f"{i}:{i}"), "row_height", 15 * result_lines(f) + 3))
     for step in steps:
         try:
             step()
