@@ -207,7 +207,9 @@ def test_a_provinces_tong_hop_becomes_its_national_return(bundle, tmp_path):
     from xlcchc.national import national_return
 
     out, _, _ = bundle
-    path = national_return(out / "TONG_HOP_2026.xlsx", tmp_path)
+    said: list[str] = []
+    path = national_return(out / "TONG_HOP_2026.xlsx", tmp_path, said=said.append)
+    assert said == ["Chế độ báo cáo: quoc-gia-2025 (áp dụng cho kỳ Năm 2026; từ 01/07/2025)"]  # by the period
     nat = load_catalog("quoc-gia-2025")
     fig = merge_folder(tmp_path, tmp_path / "TONG_HOP_QG.xlsx")
     assert fig.regime == "quoc-gia-2025" and path.name == "THANH-HOA_2026-N.xlsx"

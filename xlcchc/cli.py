@@ -19,7 +19,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
 
 def _regime(p: argparse.ArgumentParser, required: bool = False) -> None:
-    p.add_argument("--regime", help="chế độ báo cáo (mặc định: theo tệp, hoặc tinh-2022)", required=required)
+    p.add_argument("--regime", help="chế độ báo cáo (mặc định: chế độ áp dụng cho kỳ báo cáo, theo --period hoặc theo tệp)", required=required)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     nret = natsub.add_parser("returns", help="mỗi TONG_HOP.xlsx của một tỉnh thành một báo cáo gửi trung ương")
     nret.add_argument("files", nargs="+", metavar="TONG_HOP.xlsx|DIR")
     nret.add_argument("-o", "--output", required=True, metavar="DIR")
-    nret.add_argument("--regime", default=None, help="chế độ cấp trung ương (mặc định: quoc-gia-2025)")
+    nret.add_argument("--regime", default=None, help="chế độ cấp trung ương (mặc định: chế độ áp dụng cho kỳ của bảng tổng hợp, hiện nay quoc-gia-2025)")
     nret.set_defaults(handler="xlcchc.national:cli_returns")
 
     rg = sub.add_parser("registry", help="danh mục đơn vị báo cáo của một tỉnh")

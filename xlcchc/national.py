@@ -14,7 +14,9 @@ them unchanged; a TONG_HOP that cannot be recognised gets a Vietnamese sentence 
 
 from __future__ import annotations
 
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .catalog.load import load_catalog, registry_of
@@ -23,6 +25,7 @@ from .errors import XlcchcError
 from .layout import STATUS_FINAL
 
 NATIONAL_REGIME = "quoc-gia-2025"
+NATIONAL_LEVEL = "tw"  # the level of the national regimes (the ministry consolidates the provinces)
 
 
 class NationalError(XlcchcError):
@@ -47,8 +50,11 @@ def province_unit(provincial_regime: str, national_regime: str = NATIONAL_REGIME
     raise NationalError(f"{where}: mã tỉnh {code} không có trong danh mục {national.name}")
 
 
-def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str = NATIONAL_REGIME) -> Path:
-    """Write the province's national return from its TONG_HOP.xlsx; the path written."""
+def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | None = None,
+                    said: Callable[[str], None] | None = None) -> Path:
+    """Write the province's national return from its TONG_HOP.xlsx; the path written.
+
+    Without `regime`, the national regime in force for the workbook's period (`said` is told which)."""
     from .merge import read_provincial
     from .merge.readback import ProvincialError
     from .periods import parse_period
@@ -60,11 +66,21 @@ def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str = 
         fig = read_provincial(tong_hop)
     except ProvincialError as e:
         raise NationalError(f"“{tong_hop.name}” không đọc được như một bảng tổng hợp của tỉnh: {e}") from None
-    unit = province_unit(fig.regime, regime, file=tong_hop.name)
-    catalog = load_catalog(regime)
     if not fig.period:
         raise NationalError(f"Bảng tổng hợp “{tong_hop.name}” chưa xác định kỳ báo cáo")
     period = parse_period(fig.period)
+    if regime is None:
+        from .catalog.load import CatalogError
+        from .catalog.select import choice_sentence, regime_for_period
+
+        try:
+            regime = regime_for_period(period, NATIONAL_LEVEL)
+        except CatalogError as e:
+            raise NationalError(f"“{tong_hop.name}”: {e}") from None
+        if said is not None:
+            said(choice_sentence(regime, period))
+    unit = province_unit(fig.regime, regime, file=tong_hop.name)
+    catalog = load_catalog(regime)
     rows = []
     for ind in catalog.value_indicators():
         if not catalog.applies(ind, unit) or catalog.computed(ind, unit):
@@ -94,13 +110,16 @@ def cli_returns(args) -> int:
         p = Path(f)
         files.extend(sorted(p.rglob("*.xlsx")) if p.is_dir() else [p])
     made, failed = [], []
+    choices: set[str] = set()
     for f in files:
         try:
-            made.append(national_return(f, out, regime=args.regime or NATIONAL_REGIME))
+            made.append(national_return(f, out, regime=args.regime, said=choices.add))
         except XlcchcError as e:
             failed.append(f"{f.name}: {e}")
         except OSError as e:
             failed.append(f"{f.name}: không đọc được tệp ({e.strerror or e})")
+    for line in sorted(choices):  # the regime picked by each period (no --regime): on stderr, as other commands
+        print(line, file=sys.stderr)
     print(f"Đã tạo {len(made)} báo cáo gửi cấp trung ương trong {out}")
     for line in failed:
         print(f"  - Không dùng được {line}")
