@@ -49,3 +49,22 @@ def test_the_period_not_the_majority_of_files_picks_the_regime():
     assert regime_of_returns([("quoc-gia-2025", "2026-N")] * 3, None)[0] == "quoc-gia-2025"  # the ministry's
     assert regime_of_returns([("tinh-2022", "2025-6T")], None)[0] == "tinh-2022"  # before 1 July 2025
     assert regime_of_returns([("tinh-2022", "2025-9T")], None)[0] == "tinh-2025"
+
+
+def test_a_provinces_own_regime_is_used_for_its_returns(tmp_path, monkeypatch):
+    """Any province (issue 11): its regime is a 4-line `extends = "tinh-2025"` file without dates of its own;
+    a merge of its units' returns uses it (its base's dates), not the bundled tinh-2025 that would refuse
+    them all; for a period its base does not serve, the period's regime as before."""
+    from xlcchc.catalog.registry_cli import province_registry, registry_toml
+
+    reg = province_registry("Cao Bằng")
+    (tmp_path / "units").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "units" / f"{reg.id}.toml").write_text(registry_toml(reg), encoding="utf-8")
+    (tmp_path / "data" / "tinh-cao-bang-2025.toml").write_text(
+        f'extends = "tinh-2025"\nregime = "tinh-cao-bang-2025"\nregistry = "{reg.id}"\n', encoding="utf-8")
+    monkeypatch.setenv("XLCCHC_CATALOG_DIR", str(tmp_path))
+    name, period, said = regime_of_returns([("tinh-cao-bang-2025", "2026-N")] * 3 + [("tinh-2022", "2026-N")], None)
+    assert (name, period.code) == ("tinh-cao-bang-2025", "2026-N") and "mở rộng tinh-2025" in said
+    assert regime_of_returns([("tinh-cao-bang-2025", "2026-N")], parse_period("2022-N"))[0] == "tinh-2022"
+    assert regime_of_returns([("tinh-2025", "2026-N")] * 2, None)[0] == "tinh-2025"  # Thanh Hóa's as before

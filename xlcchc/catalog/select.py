@@ -109,5 +109,31 @@ def regime_of_returns(returns: list[tuple[str, str]], period: Period | None) -> 
         n = sum(periods.values())
         why = ("kỳ của các báo cáo trong thư mục" if periods[period] == n
                else f"kỳ của {periods[period]}/{n} báo cáo trong thư mục")
+    # A province's own regime (`extends = "tinh-2025"` in $XLCCHC_CATALOG_DIR, dates not declared) serves
+    # the periods of the regime it extends: when the returns state it, it is the one (its units' returns).
+    stated: Counter[str] = Counter()
+    for regime, code in returns:
+        try:
+            cat = load_catalog(regime)
+            if cat.level == level and cat.in_force is None and code == period.code and _serves(regime, period):
+                stated[regime] += 1
+        except CatalogError:
+            continue
+    if stated:
+        name = max(stated, key=lambda k: (stated[k], k))
+        base = load_catalog(name).extends
+        return name, period, choice_sentence(name, period, "; ".join(x for x in (why, f"chế độ riêng, mở rộng {base}") if x))
     name = regime_for_period(period, level)
     return name, period, choice_sentence(name, period, why)
+
+
+def _serves(name: str, period: Period) -> bool:
+    """Whether `name` is in force for `period`: by its own dates, else by those of the regime it extends."""
+    seen = set()
+    while name and name not in seen:
+        seen.add(name)
+        cat = load_catalog(name)
+        if cat.in_force is not None:
+            return cat.in_force.covers(period.last_day)
+        name = cat.extends
+    return False
