@@ -88,7 +88,7 @@ def _unit_rate_charts(wb, ws, grid, fm: Formats, merged: Merged, charts: list) -
         # Lowest rate first (the units to follow up), and at most CHART_UNITS bars: with 166 communes a bar
         # chart of all of them printed only every fifth name. The table beside lists every unit.
         rates.sort(key=lambda t: (t[1], order.get(t[0], 10**6)))
-        shown = min(len(rates), CHART_UNITS)
+        shown = len(rates) if len(rates) <= CHART_ALL_UNITS else CHART_UNITS
         grid[(3, col)] = (f"{ind.code} (BM {ind.form})", fm.header)
         grid[(3, col + 1)] = ("Tỷ lệ (%)", fm.header)
         for i, (u, rate) in enumerate(rates):
@@ -130,8 +130,9 @@ CHART_MAX_PX = (_PAGE_ROWS - 3) * _ROW_PX
 #: Widths (characters) of columns A–K: what the page holds at DASHBOARD_SCALE (29.7 − 3 cm).
 _WIDTHS = (34, 18, 2) + (12,) * 8
 CHART_PX = 8 * (12 * 7 + 5) - 16
-#: At most this many units in a per-unit bar chart (the lowest rates), so that every name prints.
-CHART_UNITS = 25
+#: A per-unit bar chart shows every unit up to CHART_ALL_UNITS of them, else the CHART_UNITS lowest rates,
+#: so that every name prints.
+CHART_ALL_UNITS, CHART_UNITS = 30, 25
 
 
 def _columns(ws) -> None:
@@ -156,7 +157,7 @@ def _charts_on_pages(ws, charts: list, tall: dict[int, float] | None = None) -> 
 
     page_px = _PAGE_ROWS * _ROW_PX
     placed, breaks = [], []
-    page_top, pushed = 0, 0
+    page_top, pushed, last = 0, 0, 0
     for r, c, ch, opts in sorted(charts, key=lambda t: (t[0] * _ROW_PX + t[3].get("y_offset", 0), t[1])):
         top = r + -(-opts.get("y_offset", 0) // _ROW_PX) + pushed
         bottom = top_px(top) + ch.height * opts.get("y_scale", 1) + _ROW_PX
@@ -166,6 +167,8 @@ def _charts_on_pages(ws, charts: list, tall: dict[int, float] | None = None) -> 
             top += 1  # a blank row between the top of the page and the chart's frame
             pushed += 1
         placed.append((top, c, ch, {k: v for k, v in opts.items() if k != "y_offset"}))
+        last = max(last, top + -(-int(ch.height * opts.get("y_scale", 1)) // _ROW_PX) + 1)
+    ws.xlcchc_print_rows = last  # the print area reaches the last chart, not only the last cell
     if breaks:
         ws.set_h_pagebreaks(breaks)
     print_setup(ws, repeat=None, last_col=len(_WIDTHS) - 1, scale=DASHBOARD_SCALE)

@@ -40,7 +40,7 @@ def one_line(text: str, width: float, size_pt: float = 11) -> str:
 PLAN_HEADERS = ["Nhiệm vụ", "Nội dung", "Cơ quan chủ trì", "Thời gian hoàn thành", "Hạn theo dõi",
                 "Nhiệm vụ: hoàn thành", "Nhiệm vụ: tình hình", "Đơn vị", "Trạng thái", "Ngày hoàn thành",
                 "Sản phẩm", "Tình hình của đơn vị", "Tệp báo cáo"]
-PLAN_WIDTHS = [9, 45, 24, 20, 11, 12, 16, 26, 15, 11, 28, 17, 30]
+PLAN_WIDTHS = [9, 45, 24, 20, 11, 13, 16, 26, 15, 11, 28, 19, 30]
 
 
 def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading: str) -> None:

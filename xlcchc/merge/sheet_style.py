@@ -143,5 +143,6 @@ def print_areas(wb) -> None:
     """Print areas over the written rows only (a whole-column area is not understood by every reader)."""
     for ws in wb.worksheets():
         last_col = getattr(ws, "xlcchc_print_cols", None)
+        last_row = max(ws.dim_rowmax or 0, getattr(ws, "xlcchc_print_rows", 0))  # charts below the cells
         if last_col is not None and ws.dim_rowmax is not None:
-            ws.print_area(0, 0, ws.dim_rowmax, last_col)
+            ws.print_area(0, 0, last_row, last_col)

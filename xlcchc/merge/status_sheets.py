@@ -152,7 +152,9 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
     """Every number taken from a return, grouped by unit and form: file, SHA-256 and the cells read."""
     ws.write_string(0, 0, "Nguồn số liệu: mỗi số liệu lấy từ ô nào của tệp nào", fm.title)
     headers = ["Đơn vị", "Tệp", "SHA-256", "Biểu mẫu", "Số chỉ tiêu", "Ô đã đọc (mã chỉ tiêu: ô)"]
-    r = write_table(ws, fm, 2, headers, [16, 34, 66, 9, 10, 90])
+    # Unit codes (X-MUONG-CHANH) and file names whole: the next cell is never empty, so they would be cut.
+    widths = [18, 42, 66, 9, 10, 90]
+    r = write_table(ws, fm, 2, headers, widths)
     for u in merged.units:
         src = merged.sources.get(u)
         if src is None:
@@ -166,6 +168,7 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
             ]
             if not cells:
                 continue
+            ws.set_row(r, row_pt(("; ".join(cells), widths[5])))
             ws.write_string(r, 0, u, fm.cell)
             ws.write_string(r, 1, src.file, fm.cell)
             ws.write_string(r, 2, src.sha256, fm.cell)
@@ -186,5 +189,6 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
             ws.write_string(r, 0, st.unit, fm.cell)
             ws.write_string(r, 1, st.file or "", fm.cell)
             ws.write_string(r, 2, st.sha256 or "", fm.cell)
-            ws.write_string(r, 3, st.status, fm.cell)
+            ws.set_row(r, row_pt((st.status, widths[3])))
+            ws.write_string(r, 3, st.status, fm.text)
             r += 1
