@@ -115,9 +115,8 @@ def test_result_sheet_looks_like_the_annotated_copy(nga_son, tmp_path):
     the table, header fill, widths, the message wrapped, rule id and original fill hidden, header frozen."""
     from xlcchc.annotate import FONT, HEADER_FILL
 
-    findings = check_file(nga_son)
     book = json_book(nga_son)
-    entry.show_findings(book, findings)
+    findings = entry.check_book(book, nga_son)
     pos = actions(book, "addSheet")[0]["args"][0]
     mine = [a for a in book.json()["actions"] if a.get("sheet_position") == pos]
     n = len(findings) + RESULT_HEADER_ROW
@@ -150,6 +149,12 @@ def test_result_sheet_looks_like_the_annotated_copy(nga_son, tmp_path):
     hidden = props("setColumnHidden")
     assert any(a[1] == 6 and a[3] == 2 and a[4] in (True, [True]) for a in hidden), hidden  # G:H
     assert actions(book, "freezePaneAtRange") and actions(book, "setPrintArea")
+    # What a person reads there (columns A–F; G and H are hidden) and in the message box: no English, no ids.
+    from .test_what_people_see import offending
+
+    shown = "\n".join(str(v) for r in table for v in r[:6] if v not in (None, ""))
+    shown += "\n" + "\n".join(a["args"][0] for a in actions(book, "alert"))
+    assert "HYPERLINK" in shown and "Có 1 lỗi" in shown and offending(shown.replace("HYPERLINK", "")) == []
 
 
 def test_second_check_clears_earlier_marks(nga_son, tmp_path):

@@ -36,6 +36,9 @@ FORBIDDEN = [
     r"show this help", r"Traceback", r"\bNone\b", r"\bTrue\b", r"\bFalse\b", r"\bnan\b",
     r"\b\d-(required|domain|sum|ratio|le|ge|eq|lt|gt|cmp|total)-[0-9.]+", r"\bdoc\.[a-z_]+", r"\bcell\.[a-z_]+",
     r"\bmerge\.[a-z_]+", r"\breturn\.[a-z_]+", r"\b20\d\d-(N|6T|9T|Q[1-4])\b", r"thiếu “layout”",
+    # English a user may meet in a message, and the workbook's internal names and markers.
+    r"\b(Error|Warning|Exception|Errno|warning|exception)\b", r"\b(sheet|worksheet|cell|row|column|file)s?\b",
+    r"_xlcchc", r"XLCCHC_(?!KEY_FILE\b)[A-Z_]+", r"xlcchc-ban-danh-dau", r"\bBM\d+_[0-9_]+(_GC)?\b", r"\btong_hop\b", r"\bfingerprint\b",
 ]
 #: Numbers printed the English way: 1,234,567 or a rate such as 99.47 (item codes such as 3.3.1 are fine).
 ENGLISH_NUMBERS = [r"(?<![\d.,])\d{1,3},\d{3},\d{3}(?![\d,])", r"(?<![\d.,])\d{2,3}\.\d{2}(?![\d.])"]
@@ -114,6 +117,15 @@ def test_commands_speak_vietnamese(outputs, capsys, tmp_path):
         ["check", str(outputs["provincial"])],
         ["merge", str(outputs["folder"]), "-o", str(tmp_path / "moi" / "TONG_HOP.xlsx")],
         ["appendix", str(outputs["provincial"]), "-o", str(tmp_path / "pl" / "PHU_LUC.xlsx")],
+        # An annotated copy made, then checked again (the unit's next step), and found among the returns.
+        ["check", str(RETURNS / "BC_CCHC_2022_H-NGA-SON.xlsx"), "--annotate", str(tmp_path / "dd" / "NGA_SON.xlsx")],
+        ["check", str(tmp_path / "dd" / "NGA_SON.xlsx")],
+        ["check", str(outputs["annotated"])],
+        ["template", "--unit", "SNV", "--period", "Năm 2022", "-o", str(tmp_path / "mau" / "SNV.xlsx")],
+        ["values", "export", str(RETURNS / "BC_CCHC_2022_SNV.xlsx"), "--format", "csv", "-o", str(tmp_path / "v.csv")],
+        ["history", "add", str(outputs["provincial"]), "--db", str(tmp_path / "ls.sqlite")],
+        ["history", "show", "--db", str(tmp_path / "ls.sqlite")],
+        ["history", "export", "--db", str(tmp_path / "ls.sqlite"), "--format", "xlsx", "-o", str(tmp_path / "ls.xlsx")],
     ]
     for argv in runs:
         try:
@@ -122,14 +134,18 @@ def test_commands_speak_vietnamese(outputs, capsys, tmp_path):
             pass  # --help and argparse errors exit
         cap = capsys.readouterr()
         said.append(cap.out + cap.err)
+    # Paths of the test's own folders are not messages (pytest names them in English).
     text = "\n".join(said)
-    assert offending(text) == []
+    scrubbed = text.replace(str(tmp_path), "…").replace(str(outputs["folder"].parent), "…")
+    assert offending(scrubbed) == [], [ln for ln in scrubbed.splitlines() if offending(ln)][:10]
     assert "Cách dùng:" in text and "tùy chọn" in text and "lỗi: thiếu tham số bắt buộc" in text
     assert "lựa chọn không hợp lệ" in text and "không hiểu các tham số: --foo" in text
     assert "Ví dụ:" in text
     assert f"Đã tạo thư mục mới: {(tmp_path / 'moi').resolve()}" in text  # one rule for every -o
     assert str((tmp_path / "pl" / "PHU_LUC.xlsx").resolve()) in text  # absolute paths of outputs
     assert "Đã tổng hợp kỳ Năm 2022 vào:" in text
+    assert "là bản sao có đánh dấu lỗi do chương trình tạo ra" in text  # the merge's note on the planted copy
+    assert "Đã ghi bản sao có đánh dấu:" in text
 
 
 def test_a_blank_return_is_not_a_submission(tmp_path, capsys):
