@@ -22,11 +22,14 @@ def _regime(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("--regime", help="chế độ báo cáo (mặc định: chế độ áp dụng cho kỳ báo cáo, theo --period hoặc theo tệp)", required=required)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, that command's parser alone is real (see `_OnlyCommand`)."""
     ap = argparse.ArgumentParser(
         prog="xlcchc",
         description="Biểu mẫu thống kê cải cách hành chính: tạo mẫu, kiểm tra, tổng hợp, xuất phụ lục.",
     )
+    if only:
+        ap.register("action", "parsers", _only_command(only))
     sub = ap.add_subparsers(dest="command", metavar="LỆNH")
 
     cat = sub.add_parser("catalog", help="danh mục chỉ tiêu và quy tắc của một chế độ báo cáo")
@@ -223,6 +226,53 @@ _VI = {
 }
 _VI_N = {("expected %s argument", "expected %s arguments"): "cần %s giá trị"}
 
+class _Unbuilt:
+    """Stands for the parser of a command that is not running: every call is accepted and builds nothing."""
+
+    def __getattr__(self, name: str) -> "_Unbuilt":
+        return self
+
+    def __call__(self, *args, **kwargs) -> "_Unbuilt":
+        return self
+
+
+def _only_command(only: str) -> type:
+    """A subparsers action that builds the parser of command `only` and nothing of the others' arguments.
+
+    Building all 29 parsers with their arguments is ~50 M instructions, a third of a cold `xlcchc check`
+    beyond the interpreter (issue 17: what Excel's button waits for). The other commands keep their name
+    and help line; `main` builds the whole parser when the command is not one of them (a typo, `--help`).
+    """
+
+    class _OnlyCommand(argparse._SubParsersAction):
+        found = False
+
+        def add_parser(self, name, **kwargs):  # type: ignore[override]
+            if name == only:
+                type(self).found = True
+                return super().add_parser(name, **kwargs)
+            if kwargs.get("help") is not None:
+                self._choices_actions.append(self._ChoicesPseudoAction(name, kwargs.get("aliases", ()), kwargs["help"]))
+            self._name_parser_map[name] = _UNBUILT
+            return _UNBUILT
+
+    return _OnlyCommand
+
+
+_UNBUILT = _Unbuilt()
+
+
+def _parser_for(argv: list[str] | None) -> argparse.ArgumentParser:
+    """The parser for this command line: only its command's parser built when its first word names one."""
+    words = sys.argv[1:] if argv is None else argv
+    if words and not words[0].startswith("-"):
+        ap = build_parser(only=words[0])
+        action = ap._registry_get("action", "parsers")
+        if getattr(action, "found", False):
+            return ap
+    return build_parser()
+
+
 #: Metavars argparse would derive from English names, and the English ones written in the parsers.
 _METAVARS = {
     "unit": "MÃ_ĐƠN_VỊ", "period": "KỲ", "regime": "CHẾ_ĐỘ", "output": "TỆP", "file": "TỆP", "template": "MẪU.xlsx",
@@ -271,7 +321,8 @@ def _vietnamise(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> 
             action.help = "in hướng dẫn này rồi thoát"
         elif isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                _vietnamise(sub, (*path, name))
+                if sub is not _UNBUILT:
+                    _vietnamise(sub, (*path, name))
             continue
         if isinstance(action.metavar, str) and action.metavar in _ENGLISH_METAVARS:
             action.metavar = _ENGLISH_METAVARS[action.metavar]
@@ -304,7 +355,7 @@ def _utf8_console() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _utf8_console()
-    ap = build_parser()
+    ap = _parser_for(argv)
     _vietnamise(ap)
     with _vietnamese():
         args = ap.parse_args(argv)

@@ -18,9 +18,9 @@ most two) explains it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .record import Record, record
 from .catalog.models import Catalog, Rule, Unit
 from .formulas import domain_ok, is_number, percent_accepted, percent_shown, rule_status
 from .formulas import operand_values, units_count
@@ -28,8 +28,8 @@ from .formulas import operand_values, units_count
 FAIL = ("Lỗi", "Cảnh báo")
 
 
-@dataclass(frozen=True)
-class Suspect:
+@record(positional=True, forbid=False)
+class Suspect(Record):
     """A figure that would make a group of failing rules hold: `key` typed `typed`, fits `value`."""
 
     key: str
@@ -38,8 +38,8 @@ class Suspect:
     slip: str  # "transposition", "digit_dropped", "digit_added", "fits"
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+@record(positional=True, forbid=False)
+class Diagnosis(Record):
     rules: tuple[str, ...]  # ids of the failing rules it explains
     suspects: tuple[Suspect, ...]  # one, or two alternatives (a digit dropped here or added there)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 
+from .record import Record, record
 from .errors import XlcchcError
 
 KINDS = {
@@ -29,8 +29,8 @@ class PeriodError(XlcchcError, ValueError):
     pass
 
 
-@dataclass(frozen=True, order=True)
-class Period:
+@record(positional=True, forbid=False, order=True)
+class Period(Record):
     year: int
     kind: str  # a key of KINDS
 

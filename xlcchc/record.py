@@ -54,11 +54,15 @@ def field(*, default_factory: Callable[[], Any]) -> Any:
 _REQUIRED = object()
 
 
-def record(cls: type | None = None, *, forbid: bool = True, slots: bool = False):
-    """Make `cls` (a subclass of `Record` with annotated fields) a frozen keyword-only record.
+def record(cls: type | None = None, *, forbid: bool = True, slots: bool = False, positional: bool = False,
+           frozen: bool = True, order: bool = False):
+    """Make `cls` (a subclass of `Record` with annotated fields) a record: frozen and keyword-only by default.
 
     forbid: pydantic refuses unknown keys (extra="forbid"), else ignores them (pydantic's default).
     slots: instances without `__dict__` (many small objects; no cached_property then).
+    positional: fields may also be given in order (as a dataclass' `__init__`).
+    frozen=False: fields may be assigned (and the record is not hashable, as a dataclass with eq).
+    order: `<`, `<=`, `>`, `>=` compare the fields in order (as `dataclass(order=True)`).
     """
 
     def wrap(c: type) -> type:
@@ -82,6 +86,14 @@ def record(cls: type | None = None, *, forbid: bool = True, slots: bool = False)
         c._fields = tuple(names)
         c._defaults = defaults
         c._forbid = forbid
+        c._positional = positional
+        if not frozen:
+            c.__setattr__ = object.__setattr__
+            c.__delattr__ = object.__delattr__
+            c.__hash__ = None
+        if order:
+            for op in ("__lt__", "__le__", "__gt__", "__ge__"):
+                setattr(c, op, _ORDER[op])
         c._post = c.__dict__.get("__post_init__") or next(
             (b.__dict__["__post_init__"] for b in c.__mro__ if "__post_init__" in b.__dict__), None)
         return c
@@ -104,11 +116,19 @@ class Record:
     _fields: tuple[str, ...] = ()
     _defaults: dict[str, Any] = {}
     _forbid = True
+    _positional = False
     _post: Callable[[Any], None] | None = None
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, *args: Any, **kw: Any) -> None:
         put = object.__setattr__
         defaults = self._defaults
+        if args:
+            if not self._positional or len(args) > len(self._fields):
+                raise TypeError(f"{type(self).__name__}() takes {'at most ' + str(len(self._fields)) if self._positional else 'no'} positional arguments")
+            for name, v in zip(self._fields, args):
+                if name in kw:
+                    raise TypeError(f"{type(self).__name__}() got multiple values for argument '{name}'")
+                kw[name] = v
         for name in self._fields:
             if name in kw:
                 put(self, name, kw.pop(name))
@@ -215,6 +235,19 @@ def warm(obj: Any) -> Any:
         elif isinstance(o, (list, tuple)):
             todo.extend(o)
     return obj
+
+
+def _ordered(op: str) -> Callable[[Any, Any], Any]:
+    def compare(self: Record, other: Any) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return getattr(self._values(), op)(other._values())
+
+    compare.__name__ = op
+    return compare
+
+
+_ORDER = {op: _ordered(op) for op in ("__lt__", "__le__", "__gt__", "__ge__")}
 
 
 def _default_of(d: Any) -> Any:

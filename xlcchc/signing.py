@@ -28,9 +28,9 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
+from .record import Record, record
 from .errors import XlcchcError
 
 #: Metadata the reader trusts, in this order (a key the template does not have signs as empty text).
@@ -59,8 +59,8 @@ class SigningKeyError(XlcchcError):
     """The signing key file cannot be read or written (Vietnamese message)."""
 
 
-@dataclass(frozen=True)
-class SigningKey:
+@record(positional=True, forbid=False)
+class SigningKey(Record):
     secret: bytes
     path: str = ""
 
@@ -159,8 +159,8 @@ def sign(meta: dict[str, str], key: SigningKey) -> str:
     return f"{VERSION}.{key.key_id}.{mac}.{tags}"
 
 
-@dataclass(frozen=True)
-class Verdict:
+@record(positional=True, forbid=False)
+class Verdict(Record):
     ok: bool
     reason: str = ""  # "malformed", "other_key", "mismatch"
     changed: tuple[str, ...] = ()  # SIGNED_KEYS whose tag no longer matches (when it can tell)

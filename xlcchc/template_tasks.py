@@ -15,8 +15,8 @@ like the forms' names; the plan's id and fingerprint are metadata (`XLCCHC_PLAN`
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 
+from .record import Record, record
 from . import layout
 from .catalog.models import Catalog, Unit
 from .periods import Period
@@ -53,8 +53,8 @@ def _col(c: int) -> str:
     return "ABCDEFGHIJ"[c]
 
 
-@dataclass
-class TaskLayout:
+@record(positional=True, forbid=False, frozen=False)
+class TaskLayout(Record):
     """Where the task rows go (decided before writing, like the forms' geometry)."""
 
     plan: ReformPlan

@@ -10,7 +10,6 @@ file with a mistake, naming the file, the form and the code, like pyxform names 
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -174,6 +173,8 @@ def _check_official_codes(path: Path, reg: Registry) -> None:
 def read_toml(path: Path) -> dict[str, Any]:
     """A data file (regime, registry, plan) as a dict; syntax and I/O errors become a `CatalogError`
     naming the file, so every loader reports a broken file the same way."""
+    import tomllib  # only when a file is compiled (a cached catalog needs no TOML parser)
+
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)

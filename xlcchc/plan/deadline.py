@@ -12,8 +12,9 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
+
+from ..record import Record, field, record
 
 DATE, RECURRING, CONDITIONAL, TEXT = "date", "recurring", "conditional", "text"
 
@@ -26,8 +27,8 @@ def _fold(s: str) -> str:
     return "".join(c for c in s if unicodedata.category(c) != "Mn").lower()
 
 
-@dataclass(frozen=True)
-class Milestone:
+@record(positional=True, forbid=False)
+class Milestone(Record):
     """One deadline of a cell: “Kế hoạch: quý I/2023” is label “Kế hoạch”, due 31/03/2023."""
 
     text: str
@@ -46,8 +47,8 @@ class Milestone:
         }
 
 
-@dataclass(frozen=True)
-class Deadline:
+@record(positional=True, forbid=False)
+class Deadline(Record):
     text: str
     kind: str
     due: date | None

@@ -9,7 +9,6 @@ the file, the area and the task — like the catalog loader names form and row.
 
 from __future__ import annotations
 
-import tomllib
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -49,9 +48,11 @@ def plan_for(regime: str, period: Period) -> Plan | None:
     and checking a 2022 return must not pay for the two-tier registry (issue 17: cold `check`).
     """
     for pid in available_plans():
-        declared = _declared_regimes(pid)
+        declared, years = _declared(pid)
         if regime not in declared and "*" not in declared:
             continue
+        if years and not years[0] <= period.year <= years[1]:
+            continue  # the same test as `plan.covers`, without loading the plan (and its deadline parser)
         plan = load_plan(pid)
         if regime in plan.regimes and plan.covers(period):
             return plan
@@ -59,20 +60,25 @@ def plan_for(regime: str, period: Period) -> Plan | None:
 
 
 @lru_cache(maxsize=None)
-def _declared_regimes(plan_id: str) -> tuple[str, ...]:
-    """The `regimes` a plan file declares, read without validating the plan (an unreadable file: all,
-    so that `load_plan` reports it as before)."""
+def _declared(plan_id: str) -> tuple[tuple[str, ...], tuple[int, int] | None]:
+    """The `regimes` and years a plan file declares, read without validating the plan (an unreadable file:
+    all regimes and no years, so that `load_plan` reports it as before)."""
     from ..catalog.cache import cached
 
-    def read() -> tuple[str, ...]:
+    def read() -> tuple[tuple[str, ...], tuple[int, int] | None]:
+        import tomllib
+
         try:
             with open(_data_dir() / f"{plan_id}.toml", "rb") as fh:
-                regimes = tomllib.load(fh).get("regimes")
-            return tuple(regimes) if isinstance(regimes, list) else ("*",)
+                data = tomllib.load(fh)
         except (OSError, tomllib.TOMLDecodeError):
-            return ("*",)
+            return ("*",), None
+        regimes = data.get("regimes")
+        first, last = data.get("first_year"), data.get("last_year")
+        years = (first, last) if type(first) is int and type(last) is int else None
+        return (tuple(regimes) if isinstance(regimes, list) else ("*",)), years
 
-    return cached("plan-regimes", plan_id, read)
+    return cached("plan-declared", plan_id, read)
 
 
 def name_key(name: str) -> str:

@@ -11,10 +11,10 @@ One place for the semantics the “Nhiệm vụ” sheet's formulas, `check` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..record import Record, record
 from .models import Task
 
 DONE, DOING, NOT_STARTED, NOT_APPLICABLE = "Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Không phát sinh"
@@ -41,8 +41,8 @@ def untracked_text(task: Task) -> str:
     return f"Phần định kỳ, thường xuyên hoặc theo điều kiện ({parts.rstrip(' .;')}) báo cáo theo kỳ, không tính quá hạn"
 
 
-@dataclass(frozen=True)
-class TaskReport:
+@record(positional=True, forbid=False)
+class TaskReport(Record):
     """A unit's row of the “Nhiệm vụ” sheet as read (raw values normalised; text kept as typed)."""
 
     task: str
@@ -112,8 +112,8 @@ def is_done(report: TaskReport | None) -> bool:
     return report is not None and report.status in (DONE, NOT_APPLICABLE)
 
 
-@dataclass(frozen=True)
-class TaskProblem:
+@record(positional=True, forbid=False)
+class TaskProblem(Record):
     task: str
     field: str  # "status" | "done_on" | "product"
     severity: str  # "Lỗi" | "Cảnh báo"
