@@ -59,7 +59,7 @@ def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | 
     from .merge.readback import ProvincialError
     from .periods import parse_period
     from .template import build_template, fill_template, template_filename
-    from .values import ValueRow, ValuesDoc
+    from .values import ValuesDoc, typed_rows
 
     tong_hop = Path(tong_hop)
     try:
@@ -81,16 +81,8 @@ def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | 
             said(choice_sentence(regime, period))
     unit = province_unit(fig.regime, regime, file=tong_hop.name)
     catalog = load_catalog(regime)
-    rows = []
-    for ind in catalog.value_indicators():
-        if not catalog.applies(ind, unit) or catalog.computed(ind, unit):
-            continue
-        v = fig.values.get(ind.key)
-        note = fig.notes.get(ind.key, "")
-        if v is None and not note:
-            continue
-        rows.append(ValueRow(form=ind.form, code=ind.code, value=v, note=note))
-    doc = ValuesDoc(regime=catalog.regime, unit=unit.code, period=period.code, values=rows)
+    doc = ValuesDoc(regime=catalog.regime, unit=unit.code, period=period.code,
+                    values=typed_rows(catalog, unit, fig.values, fig.notes))
     out = Path(out_dir) / template_filename(unit, period)
     with tempfile.TemporaryDirectory(prefix="xlcchc-national-") as tmp:
         tpl = build_template(catalog, unit, period, Path(tmp) / "mau.xlsx")

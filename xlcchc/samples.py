@@ -428,21 +428,13 @@ def patch_cells(data: bytes, edits: dict[str, Any], *, unprotect: bool = False) 
 
 def _doc(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn):
     """The values file of a return: only rows the unit types (formulas and other units' rows are left out)."""
-    from .values import ValueRow, ValuesDoc
+    from .values import ValuesDoc, typed_rows
 
     from .periods import parse_period
     from .plan.computed import plan_computed
 
     by_plan = plan_computed(catalog, unit, parse_period(period))  # Biểu mẫu 1 2.1/2.2 of SNV in a plan period
-    rows = []
-    for ind in catalog.value_indicators():
-        if not catalog.applies(ind, unit) or catalog.computed(ind, unit) or ind.key in by_plan:
-            continue
-        v = ret.values.get(ind.key)
-        note = ret.notes.get(ind.key, "")
-        if v is None and not note:
-            continue
-        rows.append(ValueRow(form=ind.form, code=ind.code, value=v, note=note))
+    rows = typed_rows(catalog, unit, ret.values, ret.notes, skip=by_plan)
     from .samples_tasks import sample_tasks  # task statuses when the period has a plan (none in 2022)
 
     return ValuesDoc(regime=catalog.regime, unit=unit.code, period=period, values=rows,
@@ -452,15 +444,26 @@ def _doc(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn):
 def _fill(catalog: Catalog, unit: Unit, period: str, ret: UnitReturn, cover: dict, work: Path) -> bytes:
     """Template → filled return through the same path as `xlcchc values import`; the bytes of the result."""
     from .periods import parse_period
-    from .template import build_template, fill_template
+    from .template import build_template
 
     from .signing import sample_key
 
     tpl = work / f"tpl_{unit.code}_{period}.xlsx"
     if not tpl.exists():  # samples are signed with the published sample key (written beside them)
         build_template(catalog, unit, parse_period(period), tpl, key=sample_key())
+    return fill_return(tpl, catalog, unit, period, ret, cover, work)
+
+
+def fill_return(tpl: Path, catalog: Catalog, unit: Unit, period: str, ret: UnitReturn, cover: dict, work: Path,
+                *, unlisted: bool = False) -> bytes:
+    """A template filled with a unit's figures through `fill_template` (the path of `values import`), in the
+    folder `work`; the bytes of the result, the result removed. Every row must be written: a skipped row or
+    a rate disagreeing with its parts is a generator bug. `unlisted`: the unit is not in the registry (a
+    commune merged away), the template's own unit is trusted."""
+    from .template import fill_template
+
     out = work / f"out_{unit.code}_{period}.xlsx"
-    report = fill_template(tpl, _doc(catalog, unit, period, ret), out, cover=cover)
+    report = fill_template(tpl, _doc(catalog, unit, period, ret), out, cover=cover, unit=unit if unlisted else None)
     if report.skipped or report.disagreements:
         raise SamplesError(f"{unit.code}: {report.summary()}")
     data = out.read_bytes()
@@ -513,6 +516,39 @@ class Sample:
     expect: str = ""  # what the check / merge should report
 
 
+def plant_typing(returns: dict[str, UnitReturn], text: tuple[str, str], note: tuple[str, str, str]) -> Any:
+    """Two habits of people typing, planted in every bundle: a count typed as text with thousands dots
+    (`text` = unit, key) and a note beginning with “=” (`note` = unit, key, text); the count's true value."""
+    unit, key = text
+    true = returns[unit].values[key]
+    returns[unit].values[key] = fmt_vn(true)
+    n_unit, n_key, n_text = note
+    returns[n_unit].notes[n_key] = n_text
+    return true
+
+
+def with_draft(ret: UnitReturn, catalog: Catalog, cover: dict, *, final_on: Any, draft_on: Any,
+               factor: float) -> tuple[UnitReturn, dict]:
+    """A unit that sent twice: its final return dated `final_on` (the cover is changed in place) and an
+    older draft dated `draft_on`, with provisional figures and forms 6 and 7 not yet filled."""
+    cover["BIA_NGAY_GUI"] = final_on
+    draft = _scaled(ret, catalog, factor, blank_forms=(6, 7))
+    return draft, dict(cover, BIA_NGAY_GUI=draft_on, BIA_TRANG_THAI=STATUS_DRAFT)
+
+
+def overtype_rate(data: bytes, catalog: Catalog, unit: str, key: str, value: Any, file: str) -> tuple[bytes, Sample]:
+    """The return of a unit that unprotected a form and typed `value` over the formula of the rate `key`."""
+    from .layout import value_name
+
+    ind = catalog.indicator(key)
+    data = patch_cells(data, {value_name(ind.form, ind.code): value}, unprotect=True)
+    return data, Sample(
+        file, unit, f"bỏ khóa trang Biểu mẫu {ind.form} và gõ đè {value} lên ô công thức tỷ lệ mục {ind.code}",
+        f"Kiểm tra: cảnh báo cell.overwritten (ô tỷ lệ bị gõ đè); tỷ lệ được tính lại từ "
+        f"{ind.aggregate.numerator.split(':')[1]}/{ind.aggregate.denominator.split(':')[1]}",
+    )
+
+
 def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     """All files of the sample folder (relative path → bytes) and the list of planted problems."""
     import datetime as dt
@@ -527,9 +563,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     clean = {u: UnitReturn(r.unit, dict(r.values), dict(r.notes)) for u, r in returns.items()}  # earlier periods
     typed, den = plant_typo(returns)
     out_typed, out_true = plant_outlier(returns)
-    true_text_value = returns[TEXT_UNIT].values[TEXT_KEY]
-    returns[TEXT_UNIT].values[TEXT_KEY] = fmt_vn(true_text_value)
-    returns[EQ_NOTE_UNIT].notes[EQ_NOTE_KEY] = EQ_NOTE
+    true_text_value = plant_typing(returns, (TEXT_UNIT, TEXT_KEY), (EQ_NOTE_UNIT, EQ_NOTE_KEY, EQ_NOTE))
     rng = random.Random(seed + 1)
     files: dict[str, bytes] = {}
     planted: list[Sample] = []
@@ -547,9 +581,8 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
             cover = _cover(rng, day, STATUS_FINAL)
             ret = returns[unit.code]
             if unit.code == TWICE_UNIT:
-                cover["BIA_NGAY_GUI"] = dt.date(2023, 1, 12)
-                draft = _scaled(ret, catalog, 0.92, blank_forms=(6, 7))
-                dcover = dict(cover, BIA_NGAY_GUI=dt.date(2023, 1, 5), BIA_TRANG_THAI=STATUS_DRAFT)
+                draft, dcover = with_draft(ret, catalog, cover, final_on=dt.date(2023, 1, 12),
+                                           draft_on=dt.date(2023, 1, 5), factor=0.92)
                 files[base + DRAFT_FILE] = _fill(catalog, unit, period, draft, dcover, work)
                 planted.append(Sample(
                     DRAFT_FILE, unit.code,
@@ -558,15 +591,8 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
                 ))
             data = _fill(catalog, unit, period, ret, cover, work)
             if unit.code == OVERTYPED_UNIT:
-                ind = catalog.indicator(OVERTYPED_KEY)
-                from .layout import value_name
-
-                data = patch_cells(data, {value_name(ind.form, ind.code): OVERTYPED_VALUE}, unprotect=True)
-                planted.append(Sample(
-                    file_name(unit.code), unit.code,
-                    f"bỏ khóa trang Biểu mẫu {ind.form} và gõ đè {OVERTYPED_VALUE} lên ô công thức tỷ lệ mục {ind.code}",
-                    f"Kiểm tra: cảnh báo cell.overwritten (ô tỷ lệ bị gõ đè); tỷ lệ được tính lại từ {ind.aggregate.numerator.split(':')[1]}/{ind.aggregate.denominator.split(':')[1]}",
-                ))
+                data, sample = overtype_rate(data, catalog, unit.code, OVERTYPED_KEY, OVERTYPED_VALUE, file_name(unit.code))
+                planted.append(sample)
             files[base + file_name(unit.code)] = data
         # The extra files: another period, a damaged copy, Excel's lock file.
         stale_unit = registry.by_code[STALE_UNIT]
@@ -665,16 +691,23 @@ def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
         "Ai cũng có khóa này nên nó không chứng minh gì; biểu mẫu thật được ký bằng khóa riêng của cơ quan "
         "tổng hợp (xem `xlcchc key`).",
         "",
+        *planted_table(planted),
+    ]
+    return "\n".join(lines)
+
+
+def planted_table(planted: list[Sample]) -> list[str]:
+    """The README's section listing the planted problems (one Markdown table row per file), then a blank line."""
+    lines = [
         "## Các lỗi cố ý (planted)",
         "",
         "| tệp | đơn vị | sai gì | kiểm tra / tổng hợp phải báo |",
         "| --- | --- | --- | --- |",
     ]
     for s in planted:
-        cells = [s.file, s.unit, s.what, s.expect]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in (s.file, s.unit, s.what, s.expect)) + " |")
     lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def write_samples(output: Path | str, seed: int = SEED) -> list[Path]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from .catalog.load import load_catalog, registry_of
 from .catalog.models import Catalog, Registry, Unit
 from .fileio import write_bytes
-from .layout import STATUS_DRAFT, STATUS_FINAL, value_name
+from .layout import STATUS_FINAL
 from .numbers import fmt_vn
 from .periods import parse_period
 from .samples import (
@@ -33,12 +33,15 @@ from .samples import (
     Target,
     UnitReturn,
     _cover,
-    _doc,
     _lock_file_bytes,
     _scaled,
     distribute,
+    fill_return,
     load_target,
-    patch_cells,
+    overtype_rate,
+    plant_typing,
+    planted_table,
+    with_draft,
 )
 
 REGIME = "tinh-2025"
@@ -136,7 +139,6 @@ def _plant_typo(rets: dict[str, UnitReturn]) -> tuple[int, int]:
 def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     """All files of the 2026 sample folder (relative path → bytes) and the planted problems."""
     from .signing import sample_key
-    from .template import fill_template
     from .template_units import templates_for_units
 
     # Signed with the published sample key, like the 2022 bundle: the same files on every machine, and never
@@ -145,9 +147,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     catalog, registry, rets = returns_2026(seed)
     period = parse_period(PERIOD)
     typed, den = _plant_typo(rets)
-    true_text = rets[TEXT_UNIT].values[TEXT_KEY]
-    rets[TEXT_UNIT].values[TEXT_KEY] = fmt_vn(true_text)
-    rets[EQ_NOTE_UNIT].notes[EQ_NOTE_KEY] = EQ_NOTE
+    true_text = plant_typing(rets, (TEXT_UNIT, TEXT_KEY), (EQ_NOTE_UNIT, EQ_NOTE_KEY, EQ_NOTE))
     rng = random.Random(seed + 1)
     files: dict[str, bytes] = {}
     planted: list[Sample] = []
@@ -160,12 +160,7 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
                  unlisted: bool = False) -> bytes:
             src = work / f"tpl_{unit.code}_{per}.xlsx"
             src.write_bytes(tpl)
-            out = work / f"out_{unit.code}_{per}.xlsx"
-            report = fill_template(src, _doc(cat, unit, per, ret), out, cover=cover, unit=unit if unlisted else None)
-            if report.skipped or report.disagreements:
-                raise RuntimeError(f"{unit.code}: {report.summary()}")
-            data = out.read_bytes()
-            out.unlink()
+            data = fill_return(src, cat, unit, per, ret, cover, work, unlisted=unlisted)
             src.unlink()
             return data
 
@@ -178,20 +173,16 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
             cover = _cover(rng, rng.randint(5, 15), STATUS_FINAL, 1, 2027)
             ret = rets[unit.code]
             if unit.code == TWICE_UNIT:
-                cover["BIA_NGAY_GUI"] = dt.date(2027, 1, 14)
-                draft = _scaled(ret, catalog, 0.9, blank_forms=(6, 7))
-                dcover = dict(cover, BIA_NGAY_GUI=dt.date(2027, 1, 6), BIA_TRANG_THAI=STATUS_DRAFT)
+                draft, dcover = with_draft(ret, catalog, cover, final_on=dt.date(2027, 1, 14),
+                                           draft_on=dt.date(2027, 1, 6), factor=0.9)
                 files[base + file_name(unit.code, "_du_thao")] = fill(unit, tpl, draft, dcover)
                 planted.append(Sample(file_name(unit.code, "_du_thao"), unit.code,
                                       "bản dự thảo cũ (06/01/2027, “Dự thảo”) bên cạnh báo cáo chính thức (14/01/2027)",
                                       f"Tổng hợp: dùng {file_name(unit.code)} (mới hơn, “Chính thức”), bản dự thảo “Trùng”, không cộng"))
             data = fill(unit, tpl, ret, cover)
             if unit.code == OVERTYPED_UNIT:
-                ind = catalog.indicator(OVERTYPED_KEY)
-                data = patch_cells(data, {value_name(ind.form, ind.code): OVERTYPED_VALUE}, unprotect=True)
-                planted.append(Sample(file_name(unit.code), unit.code,
-                                      f"bỏ khóa trang Biểu mẫu {ind.form} và gõ đè {OVERTYPED_VALUE} lên ô công thức tỷ lệ mục {ind.code}",
-                                      "Kiểm tra: cảnh báo cell.overwritten; tỷ lệ được tính lại từ tử số, mẫu số"))
+                data, sample = overtype_rate(data, catalog, unit.code, OVERTYPED_KEY, OVERTYPED_VALUE, file_name(unit.code))
+                planted.append(sample)
             files[base + file_name(unit.code)] = data
             if unit.code == STALE_UNIT:
                 stale = _scaled(ret, catalog, 0.5)
@@ -261,14 +252,8 @@ def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
         "ở các dòng còn giữ, chia cho các đơn vị theo quy mô: sở hợp nhất = tổng các sở cũ; quy mô mỗi xã rút "
         "ngẫu nhiên (cố định theo mã đơn vị hành chính), phường lớn hơn xã.",
         "",
-        "## Các lỗi cố ý (planted)",
-        "",
-        "| tệp | đơn vị | sai gì | kiểm tra / tổng hợp phải báo |",
-        "| --- | --- | --- | --- |",
+        *planted_table(planted),
     ]
-    for s in planted:
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in (s.file, s.unit, s.what, s.expect)) + " |")
-    lines.append("")
     return "\n".join(lines)
 
 

@@ -177,6 +177,22 @@ def dump_values(doc: ValuesDoc, fmt: str = "json") -> str:
 # --- workbook ↔ values file ----------------------------------------------------------------------
 
 
+def typed_rows(catalog, unit, values: dict[str, Any], notes: dict[str, str], *, skip: Any = ()) -> list[ValueRow]:
+    """The rows of a values file for what `unit` types: each row it fills (not a formula, not in `skip`)
+    that has a figure or a note, in catalog order. The one walk of every generator of values files (the
+    sample returns, a province's national return), so they cannot differ on which rows a unit types."""
+    rows = []
+    for ind in catalog.value_indicators():
+        if not catalog.applies(ind, unit) or catalog.computed(ind, unit) or ind.key in skip:
+            continue
+        v = values.get(ind.key)
+        note = notes.get(ind.key, "")
+        if v is None and not note:
+            continue
+        rows.append(ValueRow(form=ind.form, code=ind.code, value=v, note=note))
+    return rows
+
+
 def export_values(path: Path | str) -> ValuesDoc:
     """The figures of a returned workbook as a ValuesDoc, exactly as typed (text stays text).
 
