@@ -315,7 +315,7 @@ def test_the_demo_merge_verified_signatures(bundle):
     assert e.value.code == "doc.unit_unknown" and "sáp nhập" in str(e.value)
 
 
-def test_a_2022_return_dropped_into_the_2026_folder_is_refused_by_name_and_the_merge_goes_on(bundle, tmp_path):
+def test_a_2022_return_dropped_into_the_2026_folder_is_refused_by_name_and_the_merge_goes_on(bundle, tmp_path, capsys):
     import shutil
 
     _, folder, _ = bundle
@@ -326,17 +326,26 @@ def test_a_2022_return_dropped_into_the_2026_folder_is_refused_by_name_and_the_m
         shutil.copy(folder / s26.file_name(code), mixed / s26.file_name(code))
     for name in ("BC_CCHC_2022_SNV.xlsx", "BC_CCHC_2022_H-THO-XUAN.xlsx"):
         shutil.copy(ROOT / "samples" / "bao-cao-2022" / name, mixed / name)
-    fig = merge_folder(mixed, tmp_path / "TONG_HOP.xlsx")
-    assert fig.regime == "tinh-2025" and "tinh-2025" in fig.regime_choice and "3/5 báo cáo" in fig.regime_choice
-    by_file = {s.file: s for s in fig.status if s.file}
+    import json
+
+    from xlcchc.cli import main
+
+    assert main(["merge", str(mixed), "-o", str(tmp_path / "TONG_HOP.xlsx"), "--json"]) == 0  # no --regime, --period
+    cap = capsys.readouterr()
+    data = json.loads(cap.out)
+    assert data["regime"] == "tinh-2025" and data["period"] == "2026-N"
+    assert "Chế độ báo cáo: tinh-2025 (áp dụng cho kỳ Năm 2026; từ 01/07/2025; kỳ của 3/5 báo cáo" in cap.err
+    by_file = {s["file"]: s for s in data["status"] if s["file"]}
     old = by_file["BC_CCHC_2022_SNV.xlsx"]
-    assert old.status == "Không hợp lệ" and old.unit == "SNV"
-    assert "“BC_CCHC_2022_SNV.xlsx” của Sở Nội vụ là biểu mẫu năm 2022 (chế độ báo cáo “tinh-2022”" in old.detail
-    assert "thư mục kỳ năm 2026" in old.detail and "kỳ năm 2022" in old.detail
+    assert old["status"] == "Không hợp lệ" and old["unit"] == "SNV"
+    assert "“BC_CCHC_2022_SNV.xlsx” của Sở Nội vụ là biểu mẫu năm 2022 (chế độ báo cáo “tinh-2022”" in old["detail"]
+    assert "thư mục kỳ năm 2026" in old["detail"] and "kỳ năm 2022" in old["detail"]
     district = by_file["BC_CCHC_2022_H-THO-XUAN.xlsx"]
-    assert district.status == "Không hợp lệ" and "UBND huyện Thọ Xuân (“H-THO-XUAN”)" in district.detail
-    assert {by_file[s26.file_name(c)].status for c in kept} <= {"Đã nộp", "Có lỗi"}
-    assert fig.by_unit["X-CAC-SON"]["3:3.3.1"] is not None
+    assert district["status"] == "Không hợp lệ" and "UBND huyện Thọ Xuân (“H-THO-XUAN”)" in district["detail"]
+    assert {by_file[s26.file_name(c)]["status"] for c in kept} <= {"Đã nộp", "Có lỗi"}
+    assert by_file[s26.file_name("X-CAC-SON")]["official_code"] == 16591 and old["official_code"] is None
+    figures = {(v["form"], v["code"]): v["value"] for v in data["values"]}
+    assert figures[(3, "3.3.1")] == read_provincial(tmp_path / "TONG_HOP.xlsx").values["3:3.3.1"] is not None
 
 
 def test_tong_hop_lists_each_units_official_code_above_its_figures(bundle):

@@ -111,7 +111,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     m = sub.add_parser("merge", help="tổng hợp các báo cáo trong một thư mục")
     m.add_argument("folder", metavar="DIR")
     m.add_argument("-o", "--output", required=True, metavar="TONG_HOP.xlsx")
-    m.add_argument("--period", help="kỳ báo cáo cần tổng hợp (mặc định: kỳ của đa số báo cáo)")
+    m.add_argument("--period", help="kỳ báo cáo cần tổng hợp (mặc định: kỳ của đa số báo cáo); chế độ báo cáo là chế độ áp dụng cho kỳ đó")
     m.add_argument("--expected", metavar="FILE", help="danh sách đơn vị phải nộp (CSV/TXT, một mã mỗi dòng)")
     _regime(m)
     m.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON")

@@ -37,6 +37,11 @@ def _plain(v):
     return v
 
 
+def _official(registry, code: str) -> int | None:
+    unit = registry.by_code.get(code) if code else None
+    return unit.official_code if unit is not None else None
+
+
 def cli_merge(args) -> int:
     from . import merge_folder
 
@@ -60,13 +65,17 @@ def cli_merge(args) -> int:
     if args.json:
         from ..catalog.load import load_catalog
 
+        from ..catalog.load import registry_of
+
         catalog = load_catalog(fig.regime)
+        registry = registry_of(catalog)
         out = {
             "regime": fig.regime,
             "period": fig.period,
             "unit": fig.unit,
             "output": str(args.output),
-            "status": [s.model_dump(mode="json") for s in fig.status],
+            # each line with the unit's official code (mã đơn vị hành chính) when the registry has one
+            "status": [s.model_dump(mode="json") | {"official_code": _official(registry, s.unit)} for s in fig.status],
             "values": [
                 {"form": i.form, "code": i.code, "value": _plain(fig.values.get(i.key))}
                 for i in catalog.value_indicators()
