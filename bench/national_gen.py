@@ -90,7 +90,7 @@ def _group(cat, period, key, sig, members, plan, rets, covers, out) -> None:
     """The returns of one group of units that fill the same rows (see the module's docstring)."""
     from xlcchc import layout
     from xlcchc.template import _cached_results, _excel_date, load_book_bytes, template_bytes, template_meta, template_names
-    from xlcchc.template_units import _CODE, _NAME, _OFFICIAL, _SHORT, _holder, _signature, _xml
+    from xlcchc.template_units import _CODE, _NAME, _OFFICIAL, _SHORT, _holder, _SharedStrings, _signature, _xml, unit_pairs
 
     holder = _holder(members[0])
     if len(members) == 1 or _signature(cat, holder, plan) != sig:
@@ -103,6 +103,7 @@ def _group(cat, period, key, sig, members, plan, rets, covers, out) -> None:
     meta = template_meta(cat, holder, period, names, key, plan_meta=plan_meta)
     marks = [meta["signature"].encode(), _CODE.encode(), _xml(_NAME), _xml(_SHORT), str(_OFFICIAL).encode()]
     marked = {n for n, body in book.parts.items() if any(m in body for m in marks)}
+    strings = _SharedStrings(book.parts.get("xl/sharedStrings.xml"), marks)
     typed = [(i.key, layout.value_name(i.form, i.code), layout.note_name(i.form, i.code))
              for i in cat.value_indicators() if cat.applies(i, holder) and not cat.computed(i, holder)]
     for u in members:
@@ -129,11 +130,10 @@ def _group(cat, period, key, sig, members, plan, rets, covers, out) -> None:
         for part, cells in task_cached.items():
             cached.setdefault(part, {}).update(cells)
         mine = template_meta(cat, u, period, names, key, plan_meta=plan_meta, layout_hash=meta["layout"])
-        pairs = [(marks[0], mine["signature"].encode()), (_xml(_NAME), _xml(u.name)), (_CODE.encode(), _xml(u.code))]
-        if u.short is not None:
-            pairs.append((_xml(_SHORT), _xml(u.short)))
-        if u.official_code is not None:
-            pairs.append((str(_OFFICIAL).encode(), str(u.official_code).encode()))
+        pairs = unit_pairs(u, marks[0], mine["signature"])
+        if strings.collide(pairs):  # a string of the unit's is a text the template has elsewhere
+            out[u.code] = _filled_alone(cat, u, period, ret, covers[u.code], key)
+            continue
         out[u.code] = _patched(data, book, writes, cached, marked, pairs)
 
 

@@ -99,3 +99,20 @@ class _Unseekable(io.RawIOBase):
 
     def flush(self) -> None:
         pass
+
+
+def test_a_template_source_builds_each_group_once_and_equals_each_units_own():
+    """`national returns`: the 34 provinces' national templates, asked for one province at a time."""
+    from xlcchc.template_units import TemplateSource
+
+    cat = load_catalog("quoc-gia-2025")
+    period = parse_period("2026-N")
+    provinces = registry_of(cat).reporting_units()
+    source = TemplateSource(cat, period)
+    # Official codes 1, 4, 8… are texts the template has elsewhere (column numbers): built on their own.
+    pick = [u for u in provinces if u.official_code < 20][:4] + [provinces[17], provinces[-1]]
+    assert any(u.official_code == 1 for u in pick) and any(u.official_code > 20 for u in pick)
+    for unit in pick:
+        assert source.template(unit) == template_bytes(cat, unit, period), unit.code
+    assert len(source._derive) == 1  # one build for the group
+    assert [d for _, d in templates_for_units(cat, pick, period, workers=1)] == [source.template(u) for u in pick]

@@ -51,14 +51,18 @@ def province_unit(provincial_regime: str, national_regime: str = NATIONAL_REGIME
 
 
 def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | None = None,
-                    said: Callable[[str], None] | None = None) -> Path:
+                    said: Callable[[str], None] | None = None, templates: dict | None = None) -> Path:
     """Write the province's national return from its TONG_HOP.xlsx; the path written.
 
-    Without `regime`, the national regime in force for the workbook's period (`said` is told which)."""
+    Without `regime`, the national regime in force for the workbook's period (`said` is told which).
+    `templates`: a dict the caller keeps across provinces, so that the national template (the same for
+    every province but its strings) is built once, not once per province (xlcchc.template_units)."""
     from .merge import read_provincial
     from .merge.readback import ProvincialError
     from .periods import parse_period
-    from .template import build_template, fill_template, template_filename
+    from .fileio import write_bytes
+    from .template import fill_template, template_filename
+    from .template_units import TemplateSource
     from .values import ValuesDoc, typed_rows
 
     tong_hop = Path(tong_hop)
@@ -85,7 +89,12 @@ def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | 
                     values=typed_rows(catalog, unit, fig.values, fig.notes))
     out = Path(out_dir) / template_filename(unit, period)
     with tempfile.TemporaryDirectory(prefix="xlcchc-national-") as tmp:
-        tpl = build_template(catalog, unit, period, Path(tmp) / "mau.xlsx")
+        if templates is None:
+            templates = {}
+        source = templates.get((catalog.regime, period.code))
+        if source is None:
+            source = templates[(catalog.regime, period.code)] = TemplateSource(catalog, period)
+        tpl = write_bytes(Path(tmp) / "mau.xlsx", source.template(unit))
         cover = {"BIA_NGUOI_LAP": f"Tổng hợp từ {tong_hop.name}", "BIA_TRANG_THAI": STATUS_FINAL}
         report = fill_template(tpl, doc, out, cover=cover)
     if report.skipped:
@@ -103,9 +112,10 @@ def cli_returns(args) -> int:
         files.extend(sorted(p.rglob("*.xlsx")) if p.is_dir() else [p])
     made, failed = [], []
     choices: set[str] = set()
+    templates: dict = {}  # the national template built once for all the provinces
     for f in files:
         try:
-            made.append(national_return(f, out, regime=args.regime, said=choices.add))
+            made.append(national_return(f, out, regime=args.regime, said=choices.add, templates=templates))
         except XlcchcError as e:
             failed.append(f"{f.name}: {e}")
         except OSError as e:

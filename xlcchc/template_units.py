@@ -14,6 +14,7 @@ A test compares the result byte for byte with `template_bytes`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 from .catalog.models import Catalog, Unit
@@ -142,6 +143,42 @@ def templates_for_units(catalog: Catalog, units: list[Unit], period: Period, *, 
             nxt += 1
 
 
+class _SharedStrings:
+    """The group template's shared strings, to tell when a unit's strings would be merged with another.
+
+    xlsxwriter writes each distinct text once: a unit whose name or official code equals a text already
+    in the workbook (Hà Nội's official code is 1, a column number elsewhere) shares that entry in its
+    own template, where the placeholder had an entry of its own. Such a unit is built on its own."""
+
+    _SI = re.compile(rb"<si>.*?</si>", re.S)
+
+    def __init__(self, sst: bytes | None, markers: list[bytes]):
+        items = self._SI.findall(sst or b"")
+        self.fixed = {t for t in items if not any(m in t for m in markers)}
+        self.marked = [t for t in items if any(m in t for m in markers)]
+
+    def collide(self, pairs: list[tuple[bytes, bytes]]) -> bool:
+        seen: set[bytes] = set()
+        for t in self.marked:
+            for old, new in pairs:
+                t = t.replace(old, new)
+            if t in self.fixed or t in seen:
+                return True
+            seen.add(t)
+        return False
+
+
+def unit_pairs(unit: Unit, signature: bytes, mine: str) -> list[tuple[bytes, bytes]]:
+    """The replacements that turn the placeholder's strings into `unit`'s (the signature first: its hex
+    digits must not be touched by the other replacements)."""
+    pairs = [(signature, mine.encode()), (_xml(_NAME), _xml(unit.name)), (_CODE.encode(), _xml(unit.code))]
+    if unit.short is not None:
+        pairs.append((_xml(_SHORT), _xml(unit.short)))
+    if unit.official_code is not None:
+        pairs.append((str(_OFFICIAL).encode(), str(unit.official_code).encode()))
+    return pairs
+
+
 def _deriver(catalog: Catalog, period: Period, key, holder: Unit, data: bytes):
     """unit → its template, from the group's template built for `holder` (strings replaced, re-signed)."""
     import io
@@ -164,14 +201,42 @@ def _deriver(catalog: Catalog, period: Period, key, holder: Unit, data: bytes):
 
         return lambda unit: template_bytes(catalog, unit, period, key=key)
 
+    strings = _SharedStrings(parts.get("xl/sharedStrings.xml"), markers)
+
     def derive(unit: Unit) -> bytes:
         mine = template_meta(catalog, unit, period, names, key, plan_meta=plan_meta, layout_hash=layout)
-        # The signature first: its hex digits must not be touched by the other replacements.
-        pairs = [(signature, mine["signature"].encode()), (_xml(_NAME), _xml(unit.name)), (_CODE.encode(), _xml(unit.code))]
-        if unit.short is not None:
-            pairs.append((_xml(_SHORT), _xml(unit.short)))
-        if unit.official_code is not None:
-            pairs.append((str(_OFFICIAL).encode(), str(unit.official_code).encode()))
+        pairs = unit_pairs(unit, signature, mine["signature"])
+        if strings.collide(pairs):
+            from .template import template_bytes
+
+            return template_bytes(catalog, unit, period, key=key)
         return patcher.patched(pairs)
 
     return derive
+
+
+class TemplateSource:
+    """Templates of units asked for one at a time (`national returns`: one province after another), each
+    group of units that fill the same rows built once; equal to `template_bytes` for each unit."""
+
+    def __init__(self, catalog: Catalog, period: Period, *, key=None):
+        from .plan.load import plan_for
+        from .signing import signing_key
+
+        self.catalog, self.period, self.key = catalog, period, key or signing_key()
+        self._plan = plan_for(catalog.regime, period)
+        self._rows: dict = {}
+        self._derive: dict[tuple, object] = {}
+
+    def template(self, unit: Unit) -> bytes:
+        from .template import template_bytes
+
+        sig = _signature(self.catalog, unit, self._plan, self._rows)
+        derive = self._derive.get(sig)
+        if derive is None:
+            holder = _holder(unit)
+            if _signature(self.catalog, holder, self._plan) != sig:  # named in the catalog: its own template
+                return template_bytes(self.catalog, unit, self.period, key=self.key)
+            data = template_bytes(self.catalog, holder, self.period, key=self.key)
+            derive = self._derive[sig] = _deriver(self.catalog, self.period, self.key, holder, data)
+        return derive(unit)
