@@ -22,11 +22,24 @@ from .appendix import (
     _is_bold,
     _printed,
     _period_label,
+    _row_levels,
     _unit_name,
     _unit_short,
     _write_value,
 )
-from .printing import LANDSCAPE_PX, TITLE_PT, balanced, fit_row, height, lines, page_setup
+from .printing import (
+    BODY_PT_LANDSCAPE,
+    DEFAULT_ROW_PT,
+    LANDSCAPE_PX,
+    TITLE_PT,
+    Line,
+    balanced,
+    fit_row,
+    height,
+    lines,
+    page_breaks,
+    page_setup,
+)
 
 if TYPE_CHECKING:
     from .catalog import Indicator
@@ -69,7 +82,7 @@ def _annex_table(
     if subtitle:
         texts.append((subtitle, st.title(ANNEX_PT, bold=False, italic=True), ANNEX_PT, False))
     texts.append((_period_label(ctx.fig.period), st.title(ANNEX_PT, bold=False, italic=True), ANNEX_PT, False))
-    row = 0
+    row, titles_pt = 0, DEFAULT_ROW_PT  # the titles, then a blank row
     for text, fmt, pt, bold in texts:
         text = balanced(text, sum(widths[:span]), pt, bold)
         if span > 1:
@@ -77,12 +90,13 @@ def _annex_table(
         else:
             ws.write_string(row, 0, text, fmt)
         ws.set_row(row, height(lines(text, sum(widths[:span]), pt, bold=bold), pt))
+        titles_pt += height(lines(text, sum(widths[:span]), pt, bold=bold), pt)
         row += 1
     row += 1
     h = st.header(size)
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, h)
-    fit_row(ws, row, [(t, w, size, True) for t, w in zip(headers, widths)])
+    head_pt = fit_row(ws, row, [(t, w, size, True) for t, w in zip(headers, widths)])
     last = row
     if second is not None:
         label, cells = second
@@ -90,17 +104,38 @@ def _annex_table(
         ws.merge_range(last, 0, last, repeat_cols - 1, label, st.get(border=1, bold=True, text_wrap=True, align="right", valign="vcenter", font_size=size))
         for col, text in enumerate(cells, start=repeat_cols):
             ws.write_string(last, col, text, h)
-        fit_row(ws, last, [(label, sum(widths[:repeat_cols]), size, True)]
-                + [(t, w, size, True) for t, w in zip(cells, widths[repeat_cols:])])
+        head_pt += fit_row(ws, last, [(label, sum(widths[:repeat_cols]), size, True)]
+                           + [(t, w, size, True) for t, w in zip(cells, widths[repeat_cols:])])
     page_setup(ws, landscape=True, header_rows=(row, last), repeat_cols=repeat_cols)
+    ctx.extra["annex_pages"] = _Pages(ws, titles_pt, head_pt)
     return last + 1
+
+
+class _Pages:
+    """The printed rows of the annex being written, and its page breaks placed by the program (as for
+    the forms: a heading never at the foot of a page, no page holding a few rows spilled from the last).
+    LibreOffice and Excel, left to themselves, broke the by-unit annex so that a page held one row."""
+
+    def __init__(self, ws: Any, titles_pt: float, head_pt: float):
+        self.ws, self.lines = ws, []
+        self.first = BODY_PT_LANDSCAPE - titles_pt - head_pt
+        self.other = BODY_PT_LANDSCAPE - head_pt
+
+    def add(self, line: Line) -> None:
+        self.lines.append(line)
+        breaks = page_breaks(self.lines, first_page=self.first, other_pages=self.other)
+        self.ws.set_h_pagebreaks(breaks)  # replaces the previous list: right after every row
 
 
 def _annex_row(
     ws: Any, ctx: _Context, row: int, cells: list[tuple[Any, str, bool]], widths: list[int], size: int = ANNEX_PT,
-    decimals: int | None = None,
+    decimals: int | None = None, level: int | None = None, keep: bool | None = None,
 ) -> None:
-    """One bordered row of an annex: (value, alignment, bold) per column; numbers keep their format."""
+    """One bordered row of an annex: (value, alignment, bold) per column; numbers keep their format.
+
+    For the page breaks, a row whose first cell is empty and second bold (an area or form heading) is a
+    section (level 0) that keeps with the row after it; `level` / `keep` say otherwise.
+    """
     st = ctx.st
     texts = []
     for col, (value, align, bold) in enumerate(cells):
@@ -110,7 +145,11 @@ def _annex_row(
         else:
             ws.write_string(row, col, str(value), st.cell(size=size, align=align, bold=bold))
             texts.append((str(value), widths[col], size, bold))
-    fit_row(ws, row, texts)
+    h = fit_row(ws, row, texts)
+    heading = len(cells) > 1 and cells[0][0] == "" and cells[1][2]
+    pages = ctx.extra.get("annex_pages")
+    if pages is not None and pages.ws is ws:
+        pages.add(Line(row, h, 0 if heading else 1 if level is None else level, heading if keep is None else keep))
 
 
 def _empty_note(ws: Any, ctx: _Context, row: int, text: str) -> None:
@@ -155,7 +194,7 @@ def write_by_unit(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
         blank: list[tuple[Any, str, bool]] = [("", "center", False)] * (len(headers) - 2)
         _annex_row(ws, ctx, row, [("", "center", True), (title, "left", True)] + blank, widths, BY_UNIT_PT)
         row += 1
-        for ind in form.indicators:
+        for ind, (depth, keep) in zip(form.indicators, _row_levels(form)):
             bold = _is_bold(ind)
             how = method_text(cat, ctx.registry, ind, terms) if ind.has_value and ctx.registry is not None else ""
             cells: list[tuple[Any, str, bool]] = [
@@ -170,7 +209,8 @@ def write_by_unit(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
                 ]
             else:
                 cells += [(None, "center", False)] * (1 + len(units))
-            _annex_row(ws, ctx, row, cells, widths, BY_UNIT_PT, decimals=2 if ind.kind == "percent" else None)
+            _annex_row(ws, ctx, row, cells, widths, BY_UNIT_PT, decimals=2 if ind.kind == "percent" else None,
+                       level=depth + 1, keep=keep)
             row += 1
     if not units:
         _empty_note(ws, ctx, row + 1, "Chưa có số liệu của đơn vị nào.")

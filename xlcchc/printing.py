@@ -322,6 +322,15 @@ def _lengthen_tail(rows: list[Line], breaks: list[int], room: float) -> None:
     while len(rows) - k < MIN_TAIL and k - 1 > floor and tail + rows[k - 1].height <= room:
         k -= 1
         tail += rows[k].height
+    # Nor does the last page start inside a group (3.3.2 without its 3.3 and 3.3.1): the group moves
+    # over whole when it fits.
+    if rows[k].level >= 2:
+        g = k - 1
+        while g > floor and rows[g].level >= rows[k].level:
+            g -= 1
+        extra = sum(r.height for r in rows[g:k])
+        if g > floor and tail + extra <= room:
+            k, tail = g, tail + extra
     while k - 1 > floor and rows[k - 1].keep:
         k -= 1
     breaks[-1] = rows[k].row
