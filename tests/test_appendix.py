@@ -399,3 +399,36 @@ def test_forms_print_in_at_most_twelve_pages_broken_where_the_program_chose(tmp_
         if breaks[ws.title]:
             last = breaks[ws.title][-1]
             assert sum(1 for r in stt_of_row if r >= last) >= 4  # the last page holds more than a few spilled rows
+
+
+def test_the_last_page_never_starts_inside_a_group_that_fits_on_it():
+    """3.3 (a ratio) and 3.3.1 at the foot of one page and 3.3.2 alone on the next: the group moves over whole
+    (the 2026 Biểu mẫu 3 printed so). Rows: (level, height); the page holds 100 pt."""
+    from xlcchc.printing import Line, page_breaks
+
+    levels = [0, 1, 2, 2, 1, 2, 2, 1, 2, 2]  # 3. · 3.1 3.1.1 3.1.2 · 3.2 3.2.1 3.2.2 · 3.3 3.3.1 3.3.2
+    rows = [Line(n, 12.0, lv, n + 1 < len(levels) and levels[n + 1] > lv) for n, lv in enumerate(levels)]
+    breaks = page_breaks(rows, first_page=100, other_pages=100)
+    # Eight rows fit a page; 3.3 keeps with its first child, four rows at least go over (3.2.2 …), and then
+    # the whole 3.2 group: the page starts at 3.2, not inside it at 3.2.2.
+    assert breaks == [4]
+    assert rows[breaks[-1]].level <= 1
+
+
+@needs_office
+def test_the_by_unit_annex_is_broken_where_the_program_chose(tmp_path, fig):
+    """The annexes get the forms' page breaks too (left to LibreOffice, a page of the by-unit annex held one
+    row): the PDF has exactly the program's pages, and the last page holds more than a few rows."""
+    out = write_appendix(fig, tmp_path / "PHU_LUC.xlsx", annexes="by-unit,status")
+    text = _pdf_text(out, tmp_path / "pdf", "en_US.UTF-8")
+    pages = [p for p in text.split("\f") if p.strip()]
+    wb = openpyxl.load_workbook(out)
+    expected = sum((len(ws.row_breaks.brk) + 1) * (len(ws.col_breaks.brk) + 1) for ws in wb.worksheets)
+    assert len(pages) == expected
+    ws = wb[ANNEX_SHEETS["by-unit"]]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks
+    labels = {r[0].row - 1: r[1].value for r in ws.iter_rows(max_col=2)}
+    for b in breaks:
+        assert not str(labels.get(b - 1) or "").startswith("Biểu mẫu "), b  # a form's title never at the foot
+    assert sum(1 for r, v in labels.items() if r >= breaks[-1] and v) >= 4
