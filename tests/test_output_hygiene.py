@@ -16,30 +16,52 @@ from .bad_inputs.make_corpus import filled, set_values
 from .conftest import ROOT
 
 
+#: A regression here reads /dev/zero (or 1e300 rows) until memory runs out: the risky part runs first in a
+#: child with this much address space and a timeout, so that it fails as a test, not as the machine.
+CHILD_MEMORY = 2 * 1024**3
+
+
+def _capped() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+
+
+def _run_capped(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, encoding="utf-8", cwd=ROOT,
+                          timeout=timeout, preexec_fn=_capped)
+
+
 def test_check_dev_zero_is_refused_at_once():
     t = time.monotonic()
+    r = _run_capped(["-m", "xlcchc", "check", "/dev/zero"], timeout=60)
+    assert r.returncode == 2 and "không phải tệp dữ liệu thông thường" in r.stdout + r.stderr, r.stdout + r.stderr
     with pytest.raises(ReturnError) as ei:
         read_return("/dev/zero")
     assert ei.value.code == "doc.not_file" and "không phải tệp dữ liệu thông thường" in str(ei.value)
-    r = subprocess.run([sys.executable, "-m", "xlcchc", "check", "/dev/zero"], capture_output=True, text=True,
-                       encoding="utf-8", cwd=ROOT, timeout=60)
-    assert r.returncode == 2 and "không phải tệp dữ liệu thông thường" in r.stdout + r.stderr
     assert time.monotonic() - t < 60  # (the old reader read /dev/zero until memory ran out)
 
 
 def test_merge_skips_fifos_and_links_to_devices_without_opening_them(tmp_path):
-    from xlcchc.merge import merge_folder
-
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "snv.xlsx").write_bytes(filled())
     os.mkfifo(folder / "pipe.xlsx")  # opening it for reading would block the merge forever
     (folder / "zero.xlsx").symlink_to("/dev/zero")
-    fig = merge_folder(folder, tmp_path / "TONG_HOP.xlsx")
-    by_file = {s.file: s for s in fig.status if s.file}
+    code = ("import json, sys; from xlcchc.merge import merge_folder\n"
+            "fig = merge_folder(sys.argv[1], sys.argv[2])\n"
+            "print(json.dumps({s.file: [s.unit, s.detail] for s in fig.status if s.file}))")
+    try:  # in a child: opening the FIFO would hang it (a timeout here), reading /dev/zero exhaust its memory
+        r = _run_capped(["-c", code, str(folder), str(tmp_path / "TONG_HOP.xlsx")], timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the merge opened the FIFO and blocked")
+    assert r.returncode == 0, r.stderr
+    import json
+
+    by_file = json.loads(r.stdout.strip().splitlines()[-1])
     for name in ("pipe.xlsx", "zero.xlsx"):
-        assert "không mở" in by_file[name].detail, name
-    assert by_file["snv.xlsx"].unit == "SNV"
+        assert "không mở" in by_file[name][1], name
+    assert by_file["snv.xlsx"][0] == "SNV"
 
 
 def test_csv_export_neutralises_formula_text_and_starts_with_a_bom(tmp_path):
@@ -209,6 +231,9 @@ def test_damaged_provincial_workbook_gives_a_clear_message(tmp_path, rows):
     wb = openpyxl.load_workbook(out)
     wb["_xlcchc"]["B1"] = rows  # the hidden sheet's row count, edited
     wb.save(out)
+    code = "import sys; from xlcchc.merge import read_provincial; read_provincial(sys.argv[1])"
+    r = _run_capped(["-c", code, str(out)])  # a regression allocates 1e300 rows: in a child first
+    assert "ProvincialError" in r.stderr and "MemoryError" not in r.stderr, r.stderr[-500:]
     with pytest.raises(ProvincialError) as ei:
         read_provincial(out)
     assert "bị sửa hoặc hỏng" in str(ei.value)
@@ -319,3 +344,18 @@ def test_strict_ooxml_annotate_refuses_instead_of_writing_a_broken_copy(tmp_path
         assert ret.cells["3:3.1.1"].raw == "abc"
     else:
         assert "Đã ghi bản sao" not in text and "Strict Open XML" in text and r.returncode == 2
+
+
+def test_a_copy_that_lost_a_layout_name_is_never_written_as_annotated(tmp_path):
+    """The second guard of --annotate (for what openpyxl may drop beyond Strict files): a copy missing one of the
+    source's sheets or layout names is refused, whatever made it so."""
+    from xlcchc.annotate import AnnotateError, _same_structure
+
+    from .bad_inputs.make_corpus import _delete_names, _sheet_remove
+
+    src = filled()
+    _same_structure("r.xlsx", src, src)  # an intact copy passes
+    for broken in (_delete_names(src, "BM3_3_1_1"), _sheet_remove(src, "Biểu mẫu 7")):
+        with pytest.raises(AnnotateError) as ei:
+            _same_structure("r.xlsx", src, broken)
+        assert "không giữ được trang hoặc tên ô" in str(ei.value)
