@@ -187,7 +187,15 @@ class Record:
 
     @classmethod
     def model_validate(cls: type[R], data: Any) -> R:
-        """`data` (a dict, e.g. JSON read back) checked and converted by pydantic; raises `Invalid`."""
+        """`data` (a dict, e.g. JSON read back) checked and converted by pydantic; raises `Invalid`.
+
+        Data that already has exactly the fields' types (what this program wrote: findings and status
+        lines read back from TONG_HOP) is taken without importing pydantic — what pydantic would return
+        for it; anything else (a number as text, a missing field, a wrong type) goes through pydantic."""
+        if type(data) is dict:
+            exact = _exact_checks(cls)
+            if exact is not None and _is_exact(cls, exact, data):
+                return cls(**{k: v for k, v in data.items() if k in exact})
         return valid(cls, data)
 
     @classmethod
@@ -237,6 +245,53 @@ def warm(obj: Any) -> Any:
     return obj
 
 
+_PLAIN = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+@lru_cache(maxsize=None)
+def _exact_checks(cls: type) -> dict[str, Callable[[Any], bool]] | None:
+    """Per field, a test that a value is exactly of the field's type (None: a field type this fast path
+    does not know, so pydantic always validates the class). Known: str, int, float, bool, Any, a
+    Literal (named in the record's module), and each of them `| None`."""
+    import sys
+    import typing
+
+    module = vars(sys.modules[cls.__module__])
+    ann: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        ann.update(base.__dict__.get("__annotations__", {}))
+    out: dict[str, Callable[[Any], bool]] = {}
+    for f in cls._fields:
+        parts = [p.strip() for p in str(ann[f]).split("|")]
+        tests: list[Callable[[Any], bool]] = []
+        for p in parts:
+            if p == "None":
+                tests.append(lambda v: v is None)
+            elif p == "Any":
+                tests.append(lambda v: True)
+            elif p in _PLAIN:
+                tests.append(lambda v, t=_PLAIN[p]: type(v) is t)
+            elif typing.get_origin(module.get(p)) is typing.Literal:
+                allowed = frozenset(typing.get_args(module[p]))
+                tests.append(lambda v, a=allowed: type(v) is str and v in a)
+            else:
+                return None
+        out[f] = tests[0] if len(tests) == 1 else (lambda v, ts=tuple(tests): any(t(v) for t in ts))
+    return out
+
+
+def _is_exact(cls: type, exact: dict[str, Callable[[Any], bool]], data: dict) -> bool:
+    for k, v in data.items():
+        test = exact.get(k)
+        if test is None:
+            if cls._forbid:
+                return False  # pydantic refuses the unknown key
+            continue  # ignored, as pydantic does
+        if not test(v):
+            return False
+    return all(f in data or f in cls._defaults for f in exact)
+
+
 def _ordered(op: str) -> Callable[[Any, Any], Any]:
     def compare(self: Record, other: Any) -> Any:
         if other.__class__ is not self.__class__:
@@ -275,6 +330,8 @@ def _twin(cls: type) -> type:
 def _dump(v: Any, mode: str, exclude_none: bool, exclude_defaults: bool) -> Any:
     if isinstance(v, Record):
         return v.model_dump(mode=mode, exclude_none=exclude_none, exclude_defaults=exclude_defaults)
+    if hasattr(type(v), "model_dump"):  # another kind of model (a slotted dataclass keeping pydantic's calls)
+        return v.model_dump(mode=mode)
     if isinstance(v, list):
         return [_dump(x, mode, exclude_none, exclude_defaults) for x in v]
     if isinstance(v, tuple):
