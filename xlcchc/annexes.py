@@ -224,22 +224,24 @@ def write_status(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
     fig = ctx.fig
     ws = wb.add_worksheet(ANNEX_SHEETS["status"])
     headers = ["STT", "Đơn vị", "Tình trạng", "Tệp", "Thời điểm gửi", "Số lỗi", "Số cảnh báo", "Ghi chú"]
-    widths = [40, 230, 100, 170, 110, 50, 62, 190]
+    # The file column holds BC_CCHC_2022_TP-THANH-HOA.xlsx on one line (at 170 px it broke at the hyphens
+    # and the last letter went alone to a line); a longer name breaks only after an underscore.
+    widths = [40, 200, 90, 250, 100, 44, 56, 172]
     # The official code (mã đơn vị hành chính) after the name, when the registry has them (2025+): the
-    # file and note columns give up its width, so the table still fits one landscape page across.
+    # unit, status and note columns give up its width, so the table still fits one landscape page across.
     coded = any(_official_code(ctx, s.unit) for s in fig.status)
     if coded:
         headers.insert(2, "Mã đơn vị hành chính")
-        widths = [36, 200, 64, 92, 200, 92, 44, 56, 168]
+        widths = [36, 180, 64, 84, 250, 84, 40, 50, 164]
     row = _annex_table(ws, ctx, "Tình hình nộp báo cáo", headers, widths)
     order = {c: n for n, c in enumerate(_ordered_units(ctx, [s.unit for s in fig.status]))}
     items = sorted(fig.status, key=lambda s: (order[s.unit], s.file or "", s.status, s.sha256 or ""))
     for n, s in enumerate(items, start=1):
         cells = [
             (n, "center", False), (s.name or _unit_name(ctx, s.unit), "left", False),
-            (s.status, "center", s.status != "Đã nộp"), (s.file or "", "left", False),
+            (s.status, "center", s.status != "Đã nộp"), (_file_breaks(s.file or ""), "left", False),
             (_when_vn(s.sent_at), "center", False), (s.errors, "center", False), (s.warnings, "center", False),
-            (s.detail, "left", False),
+            (_file_breaks(s.detail), "left", False),
         ]
         if coded:
             cells.insert(2, (_official_code(ctx, s.unit), "center", False))
@@ -247,6 +249,12 @@ def write_status(wb: xlsxwriter.Workbook, ctx: _Context) -> None:
         row += 1
     if not items:
         _empty_note(ws, ctx, row + 1, "Chưa có thông tin nộp báo cáo.")
+
+
+def _file_breaks(text: str) -> str:
+    """A file name may break after its underscores (a zero-width space, in the printed annex only), never
+    inside a word: BC_CCHC_6thang2026_X-QUANG-CHIEU.xlsx is wider than any column."""
+    return text.replace("_", "_\u200b")
 
 
 def write_findings(wb: xlsxwriter.Workbook, ctx: _Context) -> None:

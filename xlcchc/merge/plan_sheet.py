@@ -105,7 +105,7 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
     ws.write_string(1, 0, f"{heading} — nhiệm vụ quá hạn và đến hạn trong {FOLLOW_UP_DAYS} ngày sau ngày "
                           f"{progress.end:%d/%m/%Y} ({progress.plan.title})", fm.subtitle)
     headers = ["Cơ quan chủ trì", "Nhiệm vụ", "Nội dung", "Thời gian hoàn thành", "Hạn theo dõi", "Tình hình", "Trạng thái đơn vị báo cáo"]
-    widths = [30, 9, 60, 26, 12, 16, 20]
+    widths = [28, 8, 52, 36, 11, 11, 18]  # a deadline of several milestones takes four lines, not seven
     r = 3
     ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
     for c, (h, w) in enumerate(zip(headers, widths)):

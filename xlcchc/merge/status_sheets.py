@@ -102,11 +102,14 @@ def write_findings(ws, fm: Formats, merged: Merged, output_name: str) -> None:
     ws.write_string(0, 0, "Kết quả kiểm tra", fm.title)
     headers = ["Đơn vị", "Tệp", "Biểu mẫu", "Mã chỉ tiêu", "Ô", "Mức độ", "Nội dung", "Giá trị đúng",
                "Giá trị đã nhập", "Mã quy tắc"]
-    r = write_table(ws, fm, 2, headers, [16, 30, 9, 11, 18, 10, 70, 14, 14, 18], hidden=(9,))
+    # Unit codes (X-MUONG-CHANH) and file names (BC_CCHC_2026_P-QUANG-TRUNG.xlsx) on one line: a file name
+    # wrapped at its hyphens read as two names.
+    widths = [18, 40, 9, 11, 18, 10, 62, 12, 12, 18]
+    r = write_table(ws, fm, 2, headers, widths, hidden=(9,))
     rows = [(f.unit or "", f, False) for f in merged.unit_findings]
     rows += [(merged.registry.top, f, True) for f in merged.provincial_findings]
     for unit, f, provincial in rows:
-        ws.set_row(r, row_pt((f.message, 70), (f.file, 30)))
+        ws.set_row(r, row_pt((f.message, widths[6]), (f.file, widths[1])))
         ws.write_string(r, 0, unit, fm.cell)
         ws.write_string(r, 1, f"(số tổng hợp) {output_name}" if provincial else f.file, fm.text)
         if f.form is not None:
