@@ -13,6 +13,7 @@ agencies), which have a template of their own, go through `fill_template` itself
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import random
@@ -25,21 +26,17 @@ def province_returns(regime: str, seed: int, *, key=None):
     from xlcchc.catalog.load import load_catalog, registry_of
     from xlcchc.periods import parse_period
     from xlcchc.plan.load import plan_for
-    from xlcchc.samples import Target, _cover, distribute, load_target
-    from xlcchc.samples_2026 import sizes_2026
+    from xlcchc.samples import _cover, distribute
+    from xlcchc.samples_2026 import target_2026
     from xlcchc.signing import signing_key
     from xlcchc.template_units import _signature
 
     key = key or signing_key()
     cat = load_catalog(regime)
     reg = registry_of(cat)
-    t22 = load_target()
-    values = {k: v for k, v in t22.values.items() if k in cat.indicators}
-    for k, v in values.items():
-        ind = cat.indicators[k]
-        if ind.kind == "choice" and isinstance(v, (int, float)) and v not in [c.value for c in ind.choices]:
-            values[k] = max(c.value for c in ind.choices)
-    rets = distribute(cat, reg, Target(regime, "2026-N", values, {}, sizes_2026(reg, t22.sizes)), seed=seed, missing="")
+    # The 2026 samples' provincial figures (the 2022 appendix's rows that remain), split over this province.
+    target = dataclasses.replace(target_2026(cat, reg), regime=regime, notes={})
+    rets = distribute(cat, reg, target, seed=seed, missing="")
     period = parse_period("2026-N")
     plan = plan_for(cat.regime, period)
     rng = random.Random(seed)

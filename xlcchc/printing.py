@@ -7,6 +7,7 @@ page breaks: a heading never at the foot of a page, a section kept together wher
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -122,11 +123,13 @@ def char_width(ch: str, bold: bool) -> int:
     return table.get(base, 556)
 
 
+@functools.lru_cache(maxsize=65536)  # words recur in every sheet, and in every province of a national run
 def text_px(text: str, size_pt: float, bold: bool) -> float:
     em_px = size_pt * 96 / 72
     return sum(char_width(c, bold) for c in text) * em_px / 1000 * SAFETY
 
 
+@functools.lru_cache(maxsize=16384)  # the same labels are measured again in every form sheet and workbook
 def lines(text: str, width_px: float, size_pt: float, *, bold: bool = False) -> int:
     """How many lines `text` takes in a wrapped cell `width_px` wide (word wrap, Times metrics).
 
