@@ -54,6 +54,7 @@ from .signing import SigningKey
 CREATED = _dt.datetime(2022, 1, 1, 0, 0, 0)
 FONT = "Times New Roman"
 FONT_SIZE = 12
+DIGIT_PX = 8  # width of a digit of the Normal font (Times New Roman 12) at 96 dpi
 
 # Form sheets: columns and the first indicator row (0-based).
 COL_STT, COL_LABEL, COL_UNIT, COL_VALUE, COL_NOTE, COL_FLAG = range(6)
@@ -218,31 +219,19 @@ def _num_format(kind: str, computed: bool = False) -> str:
 # --- text layout helpers --------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4096)  # the same labels are measured in every template of a regime
-def _lines(text: str, width: float) -> int:
-    """How many lines `text` wraps to in a column of `width` characters (Times New Roman, estimated)."""
-    cap = max(int(width * 1.22) - 1, 4)
-    total = 0
-    for para in str(text).split("\n"):
-        n, cur = 1, 0
-        for w in para.split(" "):
-            lw = len(w)
-            if cur == 0:
-                cur = lw
-            elif cur + 1 + lw <= cap:
-                cur += 1 + lw
-            else:
-                n += 1
-                cur = lw
-            while cur > cap:
-                n += 1
-                cur -= cap
-        total += n
-    return total
+def col_px(width: float) -> int:
+    """A column `width` (in digits of the Normal font, Times New Roman 12: 8 px each) in pixels."""
+    return int(width * DIGIT_PX + 0.5) + 5
 
 
-def _height(*cells: tuple[str, float]) -> float:
-    lines = max([_lines(t, w) for t, w in cells] + [1])
-    return round(max(lines * 15.75 + 3, 20.25), 2)
+def _height(*cells: tuple) -> float:
+    """Row height (pt) for wrapped cells (text, column width in digits[, bold]), measured with the Times
+    metrics of `xlcchc.printing`; never below the height an input cell needs."""
+    from .printing import height, lines
+
+    need = max([height(lines(c[0], col_px(c[1]), FONT_SIZE, bold=bool(c[2:] and c[2])), FONT_SIZE)
+                for c in cells if c[0]] + [0])
+    return max(need, 20.25)
 
 
 # --- validation messages --------------------------------------------------------------------------
@@ -309,7 +298,16 @@ def template_bytes(catalog: Catalog, unit: Unit, period: Period, *, key: Signing
     _check_period(catalog, period)
     plan = make_plan(catalog, unit, period)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(buf, {
+        "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+        # The Normal style is the cells' font, Times New Roman 12, as in the appendix and TONG_HOP: column
+        # widths are stored in units of the Normal font's digit width, so with Calibri as Normal a machine
+        # without Calibri (LibreOffice on Linux substitutes a wider font) widened every column, and the
+        # row heights measured for the text fitted neither Excel (7 px a unit) nor LibreOffice (9 px).
+        "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
+        "default_column_width": DIGIT_PX * 9,  # 8.43 digits of Times New Roman 12 (8 px each) + 5 px
+        "default_row_height": 21,
+    })
     wb.worksheet_class = _Worksheet
     wb.set_properties(
         {
@@ -511,7 +509,7 @@ def _write_form(ws, fmt: _Formats, plan: Plan, number: int, blank: dict[str, str
     ws.merge_range(HEADER_ROW, COL_NOTE, HEADER_ROW + 1, COL_NOTE, "Ghi chú", head)
     ws.merge_range(HEADER_ROW, COL_FLAG, HEADER_ROW + 1, COL_FLAG, "Kiểm tra", fmt(bold=True, align="center", text_wrap=True, border=1, font_color="#7F7F7F"))
     ws.set_row(HEADER_ROW, 21)
-    ws.set_row(HEADER_ROW + 1, _height((label_head, WIDTHS[COL_LABEL])) - 21)
+    ws.set_row(HEADER_ROW + 1, max(_height((label_head, WIDTHS[COL_LABEL], True)) - 21, 18))  # “Đơn vị tính”, “Số liệu”
 
     reading: dict[str, list[str]] = {}
     for r in plan.rules:
@@ -531,7 +529,7 @@ def _write_form(ws, fmt: _Formats, plan: Plan, number: int, blank: dict[str, str
         ws.write_string(row, COL_LABEL, ind.label, label_f)
         unit_text = ind.unit_label_of_unit(unit.kind) if ind.has_value else ""
         ws.write_string(row, COL_UNIT, unit_text, unit_f) if unit_text else ws.write_blank(row, COL_UNIT, None, unit_f)
-        ws.set_row(row, _height((ind.label, WIDTHS[COL_LABEL] - 2 * min(ind.depth, 3)), (unit_text, WIDTHS[COL_UNIT])))
+        ws.set_row(row, _height((ind.label, WIDTHS[COL_LABEL] - 2 * min(ind.depth, 3), bold), (unit_text, WIDTHS[COL_UNIT])))
         if heading:
             ws.write_blank(row, COL_VALUE, None, fmt(border=1))
             ws.write_blank(row, COL_NOTE, None, fmt(border=1))
@@ -590,8 +588,10 @@ def _write_plan_computed(ws, fmt: _Formats, row: int, ind: Indicator, kind: str,
         "validate": "any", "input_title": "Không nhập: tự tính"[:32], "input_message": why[:255]})
     ws.write_string(row, COL_NOTE, PLAN_COMPUTED_NOTE, fmt(border=1, text_wrap=True, locked=True, bg_color=GREY,
                                                             italic=True, font_size=9))
-    ws.set_row(row, _height((ind.label, WIDTHS[COL_LABEL] - 2 * min(ind.depth, 3)),
-                            (PLAN_COMPUTED_NOTE, WIDTHS[COL_NOTE] * 1.15)))
+    from .printing import height, lines
+
+    note_pt = height(lines(PLAN_COMPUTED_NOTE, col_px(WIDTHS[COL_NOTE]), 9), 9)
+    ws.set_row(row, max(_height((ind.label, WIDTHS[COL_LABEL] - 2 * min(ind.depth, 3), ind.depth == 0)), note_pt))
 
 
 def wb_format(fmt: _Formats, fill: str, font: str | None = None) -> Any:

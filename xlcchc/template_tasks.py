@@ -22,6 +22,8 @@ from .catalog.models import Catalog, Unit
 from .periods import Period
 from .plan import Plan as ReformPlan
 from .plan import Task, period_end, plan_for
+from .plan.deadline import as_lines
+from .printing import Line
 from .plan.track import (
     DONE,
     NOT_APPLICABLE,
@@ -39,10 +41,15 @@ HEADER_ROW = 7
 FIRST_ROW = 8
 # A TT, B content, C expected products, D deadline as printed, E deadline tracked, F status, G date done,
 # H product, I note, J situation
-WIDTHS = [7, 44, 22, 20, 11, 15, 12, 24, 16, 15]
+# Column widths in pixels (the Normal font is Times New Roman 12, so Excel and LibreOffice lay them out
+# alike): ~1200 px, printed one landscape page wide at about 80 %. The table body is 11 pt, as the annexes.
+PX = [40, 280, 140, 140, 80, 108, 84, 140, 92, 96]
+BODY_PT = 11
 COL_DUE, COL_STATUS, COL_DATE, COL_PRODUCT, COL_NOTE, COL_SITUATION = 4, 5, 6, 7, 8, 9
 FIELDS = {"TT": COL_STATUS, "NGAY": COL_DATE, "SP": COL_PRODUCT, "GC": COL_NOTE}
 EXCEL_EPOCH = _dt.date(1899, 12, 30)
+#: What the “Tình hình” column can say (its row must hold the longest).
+SITUATION_WORDS = ("Hoàn thành đúng hạn", "Hoàn thành quá hạn", OVERDUE, "Chưa đến hạn", "Đang theo dõi", NOT_REPORTED, NOT_APPLICABLE)
 
 
 def serial(d: _dt.date) -> int:
@@ -167,10 +174,12 @@ def check_rows(tl: TaskLayout) -> list[dict]:
 
 def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
     """Write the sheet; `fmt` is the template's format cache, `page_setup(ws, last_col, last_row, repeat)`."""
-    for c, w in enumerate(WIDTHS):
-        ws.set_column(c, c, w)
+    from .printing import height, lines
+
+    for c, px in enumerate(PX):
+        ws.set_column_pixels(c, c, px)
     ws.hide_gridlines(2)
-    last_col = len(WIDTHS) - 1
+    last_col = len(PX) - 1
     end = tl.end
     ws.merge_range(0, 0, 0, last_col, "NHIỆM VỤ THEO KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH", fmt(bold=True, align="center", font_size=13))
     ws.merge_range(1, 0, 1, last_col, tl.plan.title, fmt(bold=True, align="center", text_wrap=True))
@@ -181,21 +190,23 @@ def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
              "Cột “Tình hình” tự tính theo “Hạn theo dõi”, là mốc có ngày của thời hạn (khi thời hạn có cả mốc ngày và phần "
              "định kỳ, chọn “Đã hoàn thành” khi xong mốc có ngày); phần định kỳ, thường xuyên hoặc theo điều kiện "
              "không có hạn theo dõi, không tính quá hạn.")
-    ws.merge_range(6, 0, 6, last_col, guide, fmt(italic=True, text_wrap=True, font_size=10))
-    ws.set_row(6, 30)
-    head = fmt(bold=True, align="center", text_wrap=True, border=1)
+    ws.merge_range(6, 0, 6, last_col, guide, fmt(italic=True, text_wrap=True, font_size=10, valign="top"))
+    ws.set_row(6, height(lines(guide, sum(PX), 10), 10))
+    head = fmt(bold=True, align="center", text_wrap=True, border=1, font_size=BODY_PT)
     heads = ["TT", "Nội dung nhiệm vụ", "Sản phẩm, kết quả", "Thời gian hoàn thành", "Hạn theo dõi",
              "Trạng thái", "Ngày hoàn thành", "Sản phẩm đã có (số, ngày văn bản)", "Ghi chú", "Tình hình"]
     for c, h in enumerate(heads):
         ws.write_string(HEADER_ROW, c, h, head)
-    ws.set_row(HEADER_ROW, 48)
-    cell = fmt(border=1, text_wrap=True, valign="top")
-    center = fmt(border=1, align="center", text_wrap=True, valign="top")
-    due_f = fmt(border=1, align="center", num_format="dd/mm/yyyy", valign="top")
-    inp = fmt(border=1, text_wrap=True, locked=False, valign="top")
-    date_in = fmt(border=1, align="center", locked=False, num_format="dd/mm/yyyy", valign="top")
-    sit_f = fmt(border=1, align="center", text_wrap=True, bold=True, valign="top")
-    area_f = fmt(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2")
+    ws.set_row(HEADER_ROW, max(height(lines(h, px, BODY_PT, bold=True), BODY_PT) for h, px in zip(heads, PX)))
+    body = {"font_size": BODY_PT, "valign": "top", "border": 1}
+    cell = fmt(text_wrap=True, **body)
+    center = fmt(align="center", text_wrap=True, **body)
+    due_f = fmt(align="center", num_format="dd/mm/yyyy", **body)
+    inp = fmt(text_wrap=True, locked=False, **body)
+    date_in = fmt(align="center", locked=False, num_format="dd/mm/yyyy", **body)
+    sit_f = fmt(align="center", text_wrap=True, bold=True, **body)
+    area_f = fmt(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2", font_size=BODY_PT)
+    printed: list[Line] = []
     for annex in tl.plan.annexes:
         mine = [t for t in tl.tasks if t.annex == annex.id]
         if not mine:
@@ -203,13 +214,15 @@ def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
         hr = tl.rows[mine[0].id] - 1
         name = f"Phụ lục số {annex.id}: {annex.title}" if annex.id.isdigit() else f"{annex.id}. {annex.title}"
         ws.merge_range(hr, 0, hr, last_col, name, area_f)
+        ws.set_row(hr, height(lines(name, sum(PX), BODY_PT, bold=True), BODY_PT))
+        printed.append(Line(hr, height(lines(name, sum(PX), BODY_PT, bold=True), BODY_PT), 0, True))
         for t in mine:
             r = tl.rows[t.id]
             products = "\n".join(f"- {p}" for p in t.products)
             ws.write_string(r, 0, t.id, center)
             ws.write_string(r, 1, t.content, cell)
             ws.write_string(r, 2, products, cell)
-            ws.write_string(r, 3, t.deadline_text, cell)
+            ws.write_string(r, 3, as_lines(t.deadline_text), cell)
             due = tracking_due(t)
             if due:
                 ws.write_datetime(r, COL_DUE, _dt.datetime(due.year, due.month, due.day), due_f)
@@ -221,6 +234,7 @@ def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
             ws.write_blank(r, COL_NOTE, None, inp)
             ws.write_formula(r, COL_SITUATION, situation_formula(tl, t), sit_f, situation(t, None, end))
             ws.set_row(r, _row_height(t, products))
+            printed.append(Line(r, _row_height(t, products), 1, False))
         first, last = tl.rows[mine[0].id], tl.rows[mine[-1].id]
         _validations(ws, tl, first, last)
     last_row = max(tl.rows.values())
@@ -228,9 +242,30 @@ def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
     ws.freeze_panes(FIRST_ROW, 2)
     page_setup(ws, last_col, last_row, (HEADER_ROW, HEADER_ROW))
     ws.set_landscape()
+    _page_breaks(ws, printed)
     from .template import _PROTECT
 
     ws.protect("", _PROTECT)  # locked like the forms: only the four input columns take typing
+
+
+def _page_breaks(ws, printed: list) -> None:
+    """Breaks placed as the appendix places them, so an area's heading never stands alone at the foot of a
+    page. The sheet prints one landscape page wide (fit to width with the template's margins), so a page
+    holds its printable height divided by that scale; 3 % is kept in hand for the spreadsheet's rounding."""
+    from .printing import page_breaks
+
+    width_pt = (29.7 / 2.54 - MARGINS_IN[0] - MARGINS_IN[1]) * 72
+    scale = min(1.0, width_pt / (sum(PX) * 0.75))
+    page = ((21.0 / 2.54 - 2 * MARGINS_IN[2]) * 72 / scale) * 0.97
+    above = sum(ws.row_sizes.get(r, [15.75])[0] for r in range(HEADER_ROW))
+    head = ws.row_sizes.get(HEADER_ROW, [15.75])[0]
+    breaks = page_breaks(printed, first_page=page - above - head, other_pages=page - head)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+
+
+#: The template's print margins (left, right, top and bottom), inches (`xlcchc.template._page_setup`).
+MARGINS_IN = (1.18, 0.59, 0.79)
 
 
 def _write_counts(ws, fmt, tl: TaskLayout) -> None:
@@ -320,9 +355,13 @@ def _conditional(ws, fmt, first: int, last: int) -> None:
 
 
 def _row_height(t: Task, products: str) -> float:
-    from .template import _height
+    """The tallest of the row's printed texts, measured (Times metrics) in its column; at least the two
+    lines a situation such as “Hoàn thành đúng hạn” takes once the unit has filled the row."""
+    from .printing import height, lines
 
-    return _height((t.content, WIDTHS[1]), (products, WIDTHS[2]), (t.deadline_text, WIDTHS[3]))
+    need = max(lines(t.content, PX[1], BODY_PT), lines(products, PX[2], BODY_PT), lines(as_lines(t.deadline_text), PX[3], BODY_PT),
+               max(lines(s, PX[COL_SITUATION], BODY_PT, bold=True) for s in SITUATION_WORDS))
+    return height(need, BODY_PT)
 
 
 def as_of(sent) -> _dt.date:

@@ -126,6 +126,12 @@ def _milestone(text: str, label: str | None, default_year: int | None) -> Milest
     return Milestone(text=text, kind=TEXT, label=label)
 
 
+def as_lines(text: str) -> str:
+    """Several milestones of one cell (“- Kế hoạch: …. - Báo cáo: …”) one per line, words unchanged (print)."""
+    t = " ".join(text.split())
+    return re.sub(r"\s+-\s+(?=\S)", "\n- ", t) if t.startswith("- ") else t
+
+
 def _parts(text: str) -> list[str]:
     """A cell's milestones: “- a: x; - b: y” items, or the whole cell."""
     t = " ".join(unicodedata.normalize("NFC", text).split())
