@@ -65,7 +65,7 @@ def summary_lines(res: Demo2023, folder: Path) -> list[str]:
     by_situation: dict[str, list[str]] = defaultdict(list)
     for t in plan["tasks"]:
         by_situation[t["situation"]].append(t["id"])
-    L.append("2. Trang “Kế hoạch” (nhiệm vụ × đơn vị chủ trì): " + "; ".join(
+    L.append(f"2. Trang “Kế hoạch” (nhiệm vụ × đơn vị chủ trì), tình hình {len(plan['tasks'])} nhiệm vụ: " + "; ".join(
         f"{s} {len(ids)}" for s, ids in sorted(by_situation.items(), key=lambda kv: -len(kv[1]))))
     for s in ("Quá hạn", "Hoàn thành quá hạn"):
         if by_situation.get(s):
