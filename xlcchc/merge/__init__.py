@@ -6,8 +6,19 @@
 - `folder`: `merge_folder`; `cli`: `xlcchc merge`.
 """
 
-from .folder import MergeError, merge_folder
-from .readback import ProvincialError, read_provincial
+
+def __getattr__(name: str):
+    """`merge_folder` and `read_provincial` imported on first use: the appendix, history and the Excel
+    layer read a provincial workbook back without loading the merge's reader, pool and writer."""
+    if name in ("MergeError", "merge_folder"):
+        from . import folder
+
+        return getattr(folder, name)
+    if name in ("ProvincialError", "read_provincial"):
+        from . import readback
+
+        return getattr(readback, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def cli_merge(args) -> int:

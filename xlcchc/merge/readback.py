@@ -203,14 +203,16 @@ class _Provincial:
             row = "".join(ch for ch in addr if ch.isdigit())
             rows[ind.key] = (sheet, row)
             by_sheet.setdefault(sheet, set()).update(f"{c}{row}" for c in cols.values())
-        for sheet, addrs in sorted(by_sheet.items()):
-            self.book.cells(sheet, addrs)
+        # Each sheet's cells found once (not again per cell): the appendix reads ~6,000 of them.
+        got = {sheet: self.book.cells(sheet, addrs) for sheet, addrs in sorted(by_sheet.items())}
+        raw_value = self.book.raw_value
+        inds = self.catalog.value_indicators()
         out: dict[str, dict[str, Value]] = {}
         for u, col in cols.items():
             vals: dict[str, Value] = {}
-            for ind in self.catalog.value_indicators():
+            for ind in inds:
                 sheet, row = rows[ind.key]
-                raw, _ = _raw(self.book, sheet, f"{col}{row}")
+                raw, _ = raw_value(got[sheet][f"{col}{row}"])
                 v = _number_or_text(raw)
                 if v is not None:
                     vals[ind.key] = v
