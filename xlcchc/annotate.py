@@ -253,6 +253,7 @@ def _print_setup(ws, last: int) -> None:
     ws.print_title_rows = f"{RESULT_HEADER_ROW}:{RESULT_HEADER_ROW}"
     ws.print_area = f"A1:F{last}"
     ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font, ws.oddFooter.center.size = f"{FONT},Regular", 9  # the forms' font in print too
     ws.protection.sheet = True  # read-only like the rest of the template; the hyperlinks still work
 
 
