@@ -68,3 +68,22 @@ def test_a_provinces_own_regime_is_used_for_its_returns(tmp_path, monkeypatch):
     assert (name, period.code) == ("tinh-cao-bang-2025", "2026-N") and "mở rộng tinh-2025" in said
     assert regime_of_returns([("tinh-cao-bang-2025", "2026-N")], parse_period("2022-N"))[0] == "tinh-2022"
     assert regime_of_returns([("tinh-2025", "2026-N")] * 2, None)[0] == "tinh-2025"  # Thanh Hóa's as before
+
+
+def test_a_folder_of_a_period_no_regime_covers_is_a_sentence_listing_the_regimes(tmp_path):
+    """Returns stating a period before any regime (2020): the merge cannot pick one and says so, naming
+    every regime with its dates, and writes nothing."""
+    import pytest
+
+    from xlcchc.catalog.load import CatalogError
+    from xlcchc.merge.folder import MergeError
+
+    with pytest.raises(CatalogError, match="Không có chế độ báo cáo cấp tỉnh áp dụng cho kỳ “Năm 2020”") as e:
+        regime_of_returns([("tinh-2021", "2020-N")], None)
+    assert "tinh-2022 (cấp tỉnh, từ 01/01/2022 đến 30/06/2025)" in str(e.value) and "--regime" in str(e.value)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "BC_CCHC_2022_SNV.xlsx", folder / "BC_CCHC_2022_SNV.xlsx")
+    with pytest.raises(MergeError, match="Năm 2020"):
+        merge_folder(folder, tmp_path / "TONG_HOP.xlsx", period="2020-N")
+    assert not (tmp_path / "TONG_HOP.xlsx").exists()
