@@ -47,11 +47,57 @@ def soffice_available() -> bool:
     return soffice_path() is not None
 
 
-def _profile(root: Path) -> str:
+def _profile(root: Path, seed: Path | None = None) -> str:
+    """A private profile at `root`: a copy of `seed` (an initialised profile) when given, with our settings."""
     user = root / "user"
+    if seed is not None:
+        try:
+            shutil.copytree(seed, user)
+        except OSError:
+            shutil.rmtree(user, ignore_errors=True)
     user.mkdir(parents=True, exist_ok=True)
     (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
     return root.as_uri()
+
+
+#: What a profile keeps that is not needed to start again (settings are ours, rewritten every run; logs).
+_NOT_SEEDED = ("registrymodifications.xcu", "backup", "temp", "GraphicsRenderTests.log")
+
+
+def _seed_path(exe: str) -> Path | None:
+    """Where an initialised profile of this LibreOffice installation is kept (the user's cache folder).
+
+    A fresh profile makes LibreOffice register its extensions and run its graphics tests, then restart
+    itself (exit code 81, restarted by the `soffice` launcher): ~0.25 s CPU of each conversion (issue 17:
+    the appendix with PDF ≤ 2 s). Each run still gets its own private copy; the key names the installation
+    (path, size and time of its program) and our settings, so another version starts from scratch.
+    """
+    import hashlib
+
+    from .catalog.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    real = os.path.realpath(exe)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None
+    key = hashlib.sha256(f"{real}:{st.st_size}:{st.st_mtime_ns}\0{_REGISTRY}".encode()).hexdigest()[:16]
+    return folder / f"libreoffice-profile-{key}"
+
+
+def _keep_seed(user: Path, seed: Path) -> None:
+    """Keep the profile LibreOffice just initialised as the seed of later runs (first writer wins)."""
+    part = seed.with_name(f".{seed.name}.{os.getpid()}.part")
+    try:
+        shutil.copytree(user, part, ignore=shutil.ignore_patterns(*_NOT_SEEDED))
+        os.rename(part, seed)
+    except OSError:  # another run kept one first, a read-only or full disk: no seed, same result
+        pass
+    finally:
+        shutil.rmtree(part, ignore_errors=True)
 
 
 def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 180, infilter: str | None = None,
@@ -79,13 +125,15 @@ def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 1
         outdir.mkdir(parents=True, exist_ok=True)
         dest = outdir / (src.stem + "." + ext)
     dest = Path(dest)
+    seed = _seed_path(exe)
+    seeded = seed is not None and seed.is_dir()
     with private_tmpdir() as tmp:
         work, lo_tmp = Path(tmp) / "out", Path(tmp) / "tmp"
         work.mkdir()
         lo_tmp.mkdir()
         cmd = [
             exe,
-            f"-env:UserInstallation={_profile(Path(tmp) / 'profile')}",
+            f"-env:UserInstallation={_profile(Path(tmp) / 'profile', seed if seeded else None)}",
             "--headless",
             "--norestore",
             "--nolockcheck",
@@ -110,6 +158,8 @@ def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 1
             raise OfficeError(f"LibreOffice không chuyển được “{src.name}” sang {ext.upper()}: {msg or 'không rõ lỗi'}")
         with atomic_path(dest, suffix="." + ext) as part:
             shutil.copyfile(produced, part)
+        if seed is not None and not seeded:
+            _keep_seed(Path(tmp) / "profile" / "user", seed)
         return dest
 
 
