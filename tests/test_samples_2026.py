@@ -365,3 +365,33 @@ def test_tong_hop_lists_each_units_official_code_above_its_figures(bundle):
                 assert rows[0][col] == REG.by_code[code].official_code, (form.number, code)
                 assert rows[1][col] == REG.by_code[code].short_name
     wb.close()
+
+
+def test_every_tong_hop_sheet_listing_units_carries_their_official_codes(bundle):
+    """Findings, units' notes, provenance, the plan sheet and the follow-up list: a column "Mã đơn vị hành
+    chính" holding, on each row naming a unit, that unit's official code from the registry (blank for a
+    department), so that no sheet needs a lookup to another one."""
+    out, _, fig = bundle
+    wb = openpyxl.load_workbook(out / "TONG_HOP_2026.xlsx", read_only=True)
+    # sheet → (header row, column of the unit, column of the official code); units by code except on the
+    # follow-up list, which names the lead agency
+    sheets = {"Kết quả kiểm tra": (3, 0, 10), "Ghi chú đơn vị": (3, 0, 5), "Nguồn số liệu": (3, 0, 6),
+              "Kế hoạch": (5, 7, 13), "Nhắc việc": (4, 0, 7)}
+    by_label = {REG.label(u.code, short=True): u for u in REG.units} | {REG.label(u.code): u for u in REG.units}
+    for name, (header, unit_col, code_col) in sheets.items():
+        rows = list(wb[name].iter_rows(min_row=header, values_only=True))
+        assert rows[0][code_col] == "Mã đơn vị hành chính", name
+        checked = with_code = 0
+        for row in rows[1:]:
+            if len(row) <= code_col or not row[unit_col] or row[unit_col] == "Đơn vị":
+                continue
+            unit = REG.by_code.get(row[unit_col]) or by_label.get(row[unit_col])
+            if unit is None:
+                break  # the provenance sheet's second table starts (its own header is checked below)
+            assert row[code_col] == unit.official_code, (name, row[unit_col])
+            checked += 1
+            with_code += unit.official_code is not None
+        assert checked and (with_code or name == "Nhắc việc"), name
+    tail = [r for r in wb["Nguồn số liệu"].iter_rows(values_only=True) if r and r[0] == "Đơn vị"]
+    assert tail[-1][:5] == ("Đơn vị", "Tệp", "SHA-256", "Tình trạng", "Mã đơn vị hành chính")
+    wb.close()

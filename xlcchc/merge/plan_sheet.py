@@ -12,7 +12,7 @@ from ..plan.models import KIND_LABELS
 from ..plan.track import tracking_due
 from ..printing import text_px
 from .plan import FOLLOW_UP_DAYS, PlanProgress
-from .sheet_style import print_setup, row_pt
+from .sheet_style import OFFICIAL_CODE_HEADER, official_codes, print_setup, row_pt, write_official
 
 PLAN_SHEET = "Kế hoạch"
 FOLLOW_UP_SHEET = "Nhắc việc"
@@ -59,13 +59,16 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
                           "dòng đầu của nhiệm vụ, ghi tắt ở các dòng sau; lọc theo Đơn vị hoặc Nhiệm vụ trước khi in.",
                    fm.subtitle)
     headers, widths = PLAN_HEADERS, PLAN_WIDTHS
+    codes = official_codes(registry)  # 2025+: the lead unit's official code, after the (unprinted) file
+    if codes:
+        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
     r = 4
     ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
     for c, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(r, c, h, fm.header)
         ws.set_column(c, c, w)
     ws.freeze_panes(r + 1, 1)
-    print_setup(ws, repeat=(r, r), last_col=len(headers) - 2)
+    print_setup(ws, repeat=(r, r), last_col=len(PLAN_HEADERS) - 2)
     r += 1
     for tp in progress.tasks:
         t = tp.task
@@ -95,6 +98,8 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
             ws.write_string(r, 10, product, fm.text)
             ws.write_string(r, 11, lr.situation, fm.cell)
             ws.write_string(r, 12, lr.file or "", fm.text)
+            if codes:
+                write_official(ws, r, 13, codes, lr.unit, fm)
             r += 1
     if r > 5:
         ws.autofilter(4, 0, r - 1, len(headers) - 1)
@@ -106,6 +111,9 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
                           f"{progress.end:%d/%m/%Y} ({progress.plan.title})", fm.subtitle)
     headers = ["Cơ quan chủ trì", "Nhiệm vụ", "Nội dung", "Thời gian hoàn thành", "Hạn theo dõi", "Tình hình", "Trạng thái đơn vị báo cáo"]
     widths = [28, 8, 52, 36, 11, 11, 18]  # a deadline of several milestones takes four lines, not seven
+    codes = official_codes(registry)  # 2025+: the lead unit's official code, last
+    if codes:
+        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
     r = 3
     ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
     for c, (h, w) in enumerate(zip(headers, widths)):
@@ -128,6 +136,8 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
         ws.write_string(r, 4, f"{due:%d/%m/%Y}" if due else "—", fm.center)
         ws.write_string(r, 5, lr.situation if lr.situation == "Quá hạn" else "Sắp đến hạn", fm.cell)
         ws.write_string(r, 6, (rep.status or rep.bad_status or "") if rep else "Chưa báo cáo", fm.cell)
+        if codes:
+            write_official(ws, r, 7, codes, lr.unit, fm)
         r += 1
     if len(rows) == 0:
         ws.write_string(r, 0, "Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", fm.text)

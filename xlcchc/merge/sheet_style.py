@@ -122,6 +122,24 @@ def write_table(ws, fm: Formats, start_row: int, headers: list[str], widths: lis
 _CM = 1 / 2.54
 
 
+#: Header of the column that carries each unit's official code (mã đơn vị hành chính).
+OFFICIAL_CODE_HEADER = "Mã đơn vị hành chính"
+
+
+def official_codes(registry) -> dict[str, int]:
+    """Unit code → official code, for the units that have one (the 2025+ registries); empty before, so that
+    the sheets of the 2021–2024 regimes keep their columns exactly as they were."""
+    return {u.code: u.official_code for u in registry.units if u.official_code is not None}
+
+
+def write_official(ws, row: int, col: int, codes: dict[str, int], unit: str | None, fm: Formats) -> None:
+    """The unit's official code as a number cell, blank for a unit without one (a department)."""
+    if unit is not None and unit in codes:
+        ws.write_number(row, col, codes[unit], fm.center)
+    else:
+        ws.write_blank(row, col, None, fm.cell)
+
+
 def print_setup(ws, *, repeat: tuple[int, int] | None, last_col: int | None = None, landscape: bool = True,
                  scale: int | None = None) -> None:
     """A4, one page wide (unless `scale` is given: then manual page breaks are honoured), header rows

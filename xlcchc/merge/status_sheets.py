@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from .model import Merged
-from .sheet_style import Formats, row_pt, write_table
+from .sheet_style import OFFICIAL_CODE_HEADER, Formats, official_codes, row_pt, write_official, write_table
 
 
 def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
@@ -98,13 +98,17 @@ def kind_counts(merged: Merged) -> str:
 
 
 def write_findings(ws, fm: Formats, merged: Merged, output_name: str) -> None:
-    """Every open finding; the rule id (for support) is the last column, hidden."""
+    """Every open finding; the rule id (for support) is column J, hidden. With a 2025+ registry the unit's
+    official code follows it (a new last column, so that the hidden rule id keeps its place)."""
     ws.write_string(0, 0, "Kết quả kiểm tra", fm.title)
     headers = ["Đơn vị", "Tệp", "Biểu mẫu", "Mã chỉ tiêu", "Ô", "Mức độ", "Nội dung", "Giá trị đúng",
                "Giá trị đã nhập", "Mã quy tắc"]
     # Unit codes (X-MUONG-CHANH) and file names (BC_CCHC_2026_P-QUANG-TRUNG.xlsx) on one line: a file name
     # wrapped at its hyphens read as two names.
     widths = [18, 40, 9, 11, 18, 10, 62, 12, 12, 18]
+    codes = official_codes(merged.registry)
+    if codes:
+        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
     r = write_table(ws, fm, 2, headers, widths, hidden=(9,))
     rows = [(f.unit or "", f, False) for f in merged.unit_findings]
     rows += [(merged.registry.top, f, True) for f in merged.provincial_findings]
@@ -126,6 +130,8 @@ def write_findings(ws, fm: Formats, merged: Merged, output_name: str) -> None:
             else:
                 ws.write_string(r, c, "" if v is None else str(v), fm.cell)
         ws.write_string(r, 9, f.rule, fm.cell)
+        if codes:
+            write_official(ws, r, 10, codes, merged.registry.top if provincial else f.unit, fm)
         r += 1
     if r > 3:
         ws.autofilter(2, 0, r - 1, len(headers) - 1)
@@ -133,8 +139,11 @@ def write_findings(ws, fm: Formats, merged: Merged, output_name: str) -> None:
 
 def write_unit_notes(ws, fm: Formats, merged: Merged) -> None:
     ws.write_string(0, 0, "Ghi chú của các đơn vị", fm.title)
-    headers = ["Đơn vị", "Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Ghi chú"]
-    r = write_table(ws, fm, 2, headers, [16, 9, 11, 50, 70])
+    headers, widths = ["Đơn vị", "Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Ghi chú"], [16, 9, 11, 50, 70]
+    codes = official_codes(merged.registry)
+    if codes:
+        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
+    r = write_table(ws, fm, 2, headers, widths)
     inds = merged.catalog.value_indicators()
     for u in merged.units:
         notes = merged.notes_by_unit.get(u, {})
@@ -148,6 +157,8 @@ def write_unit_notes(ws, fm: Formats, merged: Merged) -> None:
             ws.write_string(r, 2, ind.code, fm.cell)
             ws.write_string(r, 3, ind.label, fm.text)
             ws.write_string(r, 4, note, fm.text)
+            if codes:
+                write_official(ws, r, 5, codes, u, fm)
             r += 1
 
 
@@ -157,6 +168,9 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
     headers = ["Đơn vị", "Tệp", "SHA-256", "Biểu mẫu", "Số chỉ tiêu", "Ô đã đọc (mã chỉ tiêu: ô)"]
     # Unit codes (X-MUONG-CHANH) and file names whole: the next cell is never empty, so they would be cut.
     widths = [18, 42, 66, 9, 10, 90]
+    codes = official_codes(merged.registry)
+    if codes:
+        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
     r = write_table(ws, fm, 2, headers, widths)
     for u in merged.units:
         src = merged.sources.get(u)
@@ -178,6 +192,8 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
             ws.write_number(r, 3, form.number, fm.center)
             ws.write_number(r, 4, len(cells), fm.center)
             ws.write_string(r, 5, "; ".join(cells), fm.text)
+            if codes:
+                write_official(ws, r, 6, codes, u, fm)
             r += 1
     # Every file received, with its SHA-256 (the status sheet names files; their fingerprints are here).
     files = [st for st in merged.status if st.file]
@@ -185,7 +201,7 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
         r += 1
         ws.write_string(r, 0, "Mã SHA-256 của các tệp đã nhận", fm.title)
         r += 1
-        for c, h in enumerate(["Đơn vị", "Tệp", "SHA-256", "Tình trạng"]):
+        for c, h in enumerate(["Đơn vị", "Tệp", "SHA-256", "Tình trạng"] + ([OFFICIAL_CODE_HEADER] if codes else [])):
             ws.write_string(r, c, h, fm.header)
         r += 1
         for st in files:
@@ -194,4 +210,6 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
             ws.write_string(r, 2, st.sha256 or "", fm.cell)
             ws.set_row(r, row_pt((st.status, widths[3])))
             ws.write_string(r, 3, st.status, fm.text)
+            if codes:
+                write_official(ws, r, 4, codes, st.unit, fm)
             r += 1
