@@ -37,12 +37,41 @@ _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 # Characters no XML parser accepts, a prefixed element, a namespace declaration or an extension block:
 # each means the part is not in the plain form (some make it damaged; the strict parser decides).
 _KEEP_CONTROL = bytes(b for b in range(256) if b not in (*range(0, 9), 11, 12, *range(14, 32)))
-_FOREIGN = re.compile(rb"</?[A-Za-z_][\w.-]*:|xmlns|<extLst")
+_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*+:")
+_PREFIXED_NAME = re.compile(rb"/?[A-Za-z_][\w.-]*+")
+_COLONS_WALKED = 256  # more colons than this in a part: one regular-expression pass instead of the walk
+
+
+def _foreign(body: bytes) -> bool:
+    """A prefixed element, a namespace declaration or an extension block in the part's bytes.
+
+    A prefixed tag (`<x:t>`, `</x:t>`) ends at a colon right after the tag's name; parts have few colons
+    (times, "Ghi chú:"), so only the text between each colon and the `<` before it is looked at, instead
+    of trying a pattern at each of the thousands of `<` (the same answer as `_PREFIXED.search`). The name
+    holds no colon, so that `<` lies after the previous colon: the walk is linear in the part's size.
+    """
+    if b"xmlns" in body or b"<extLst" in body:
+        return True
+    if body.count(b":") > _COLONS_WALKED:
+        return _PREFIXED.search(body) is not None
+    prev, c = 0, body.find(b":")
+    while c >= 0:
+        lt = body.rfind(b"<", prev, c)
+        if lt >= 0 and _PREFIXED_NAME.fullmatch(body, lt + 1, c):
+            return True
+        prev, c = c, body.find(b":", c + 1)
+    return False
+
+
 # sheetData of the plain form: rows holding only cells, cells holding no other cell (a cell's body is
-# checked against `_BODY` when it is asked for).
+# checked against `_BODY` when it is asked for). The possessive quantifiers (`*+`) never give back what
+# they matched, which changes nothing here (each part of the pattern can only end where it does: a
+# self-closing tag's `/` is seen by a look-behind, not given back) and halves the instructions of this
+# pass over the rows (tests/test_read_scanner.py compares it with the backtracking pattern).
 _ROWS = re.compile(
-    rb"(?:<row(?:\s[^>]*)?(?<!/)>(?:\s*<c\s[^>]*(?:(?<=/)>|(?<!/)>[^<]*(?:<(?!c[\s/>]|/row>|/c>)[^<]*)*</c>))*\s*</row>"
-    rb"|<row\s[^>]*/>|\s+)*"
+    rb"(?:<row(?:\s[^>]*+)?+(?<!/)>(?:\s*+<c\s[^>]*+"
+    rb"(?:(?<=/)>|(?<!/)>[^<]*+(?:<(?!c[\s/>]|/row>|/c>)[^<]*+)*+</c>))*+\s*+</row>"
+    rb"|<row\s[^>]*+(?<=/)>|\s++)*+"
 )
 # A shared or inline string of the plain form: an optional `<t>`, rich-text runs, phonetic runs.
 _T_EL = rb'(?:<t(?:\s+xml:space="preserve")?>[^<]*</t>|<t/>)'
@@ -137,11 +166,13 @@ class _PlainSheet:
         if region is None:
             return None
         # Prefixed or unknown elements fail `_ROWS` (rows hold only cells) or `_BODY` (checked per cell).
-        if b"<c>" in region or b"xmlns" in region or b"<extLst" in region or not _ROWS.fullmatch(region):
+        if b"xmlns" in region or b"<extLst" in region or not _ROWS.fullmatch(region):
             return None
+        # Every `<c…` of the sheet data is a `<c r="A1"` with a valid address (one `bytes.count`, not a
+        # second pattern over the rows): no other tag named like a cell.
         pieces = region.split(b'<c r="')[1:]
         addrs = _C_START.findall(region)
-        if not (len(addrs) == len(pieces) == len(_C_ANY.findall(region))):
+        if not (len(addrs) == len(pieces) == region.count(b"<c")):
             return None
         starts = dict(zip(addrs, pieces))
         if len(starts) != len(addrs):
@@ -211,7 +242,6 @@ _C_REST = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"([^>]*?)(/?)>')
 # ` s="…"` then ` t="…"`, and either nothing (`/>`) or just a value without references (`<v>…</v></c>`).
 _C_TYPED = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?:(/)>|><v>([^<&]*)</v></c>)')
 _C_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
-_C_ANY = re.compile(rb"<c[\s/>]")
 _TAG_OPEN = re.compile(rb"<[A-Za-z_]")
 
 
@@ -245,7 +275,7 @@ def _scan_sst(data: bytes) -> list[bytes] | None:
     if not _plain_form(data, b"sst") or b"<si/>" in data or b"<si " in data:
         return None
     body = data[data.find(b">", data.find(b"<sst ")) + 1 :]
-    if _FOREIGN.search(body):
+    if _foreign(body):
         return None
     items = body.split(b"<si>")[1:]
     if len(items) != body.count(b"</si>"):
