@@ -122,18 +122,21 @@ def check_values(
                 unit=unit.code, message=f"Biểu mẫu {ind.form}, mục {ind.code}: {by_plan[key][:-1]}; số đã nhập bị bỏ qua",
             ))
     found: list[Finding] = []
+    status: dict[str, str] = {}  # rule id → status, kept for the diagnosis (the same values)
     for rule in _rules_of(catalog, unit, frozenset(by_plan)):
-        f = _evaluate(rule, vals, catalog, unit, addr, file, skip)
+        f = _evaluate(rule, vals, catalog, unit, addr, file, skip, status)
         if f is not None:
             found.append(f.model_copy(update={"unit": unit.code}))
     if any(f.severity in (ERROR, WARNING) and not f.message.count("chưa đủ số liệu") for f in found):
-        found = _with_diagnoses(found, vals, catalog, unit, frozenset(by_plan))
+        found = _with_diagnoses(found, vals, catalog, unit, frozenset(by_plan), status)
     return sorted([*out, *found], key=Finding.sort_key)
 
 
-def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -> list[Finding]:
+def _with_diagnoses(
+    found: list[Finding], vals, catalog: Catalog, unit: Unit, excluded: frozenset = frozenset(), status=None
+) -> list[Finding]:
     """Each finding a diagnosis explains gets its suggestion (which figure, which value fits)."""
-    diagnoses = diagnose(vals, catalog, unit, _rules_of(catalog, unit, excluded))
+    diagnoses = diagnose(vals, catalog, unit, _rules_of(catalog, unit, excluded), status)
     by_rule = {rid: d for d in diagnoses for rid in d.rules}
     out = []
     for f in found:
@@ -170,8 +173,10 @@ def _finding(rule: Rule, key: str, addr, file, message: str, *, severity=None, e
     )
 
 
-def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) -> Finding | None:
-    """The status comes from `formulas.rule_status` (the check sheet's own semantics); this adds the words."""
+def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, status=None) -> Finding | None:
+    """The status comes from `formulas.rule_status` (the check sheet's own semantics); this adds the words.
+
+    A relation's status is also put into `status` (rule id → status) for the diagnosis."""
     home = rule.form
     if rule.kind in ("domain", "required"):
         key = rule.target
@@ -186,7 +191,10 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip) 
                 rule, key, addr, file, f"Biểu mẫu {ind.form}, mục {ind.code}: chưa nhập số liệu ({_short(ind.label)})"
             )
         return _domain(rule, ind, unit, vals.get(key), addr, file)
-    status = rule_status(rule, vals, catalog, unit)
+    found = rule_status(rule, vals, catalog, unit)
+    if status is not None:
+        status[rule.id] = found
+    status = found
     if status in (STATUS_OK, STATUS_SKIPPED):
         return None
     ops = rule.operands

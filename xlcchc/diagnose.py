@@ -44,10 +44,16 @@ class Diagnosis(Record):
     suspects: tuple[Suspect, ...]  # one, or two alternatives (a digit dropped here or added there)
 
 
-def diagnose(values: dict[str, Any], catalog: Catalog, unit: Unit, rules: Iterable[Rule]) -> list[Diagnosis]:
-    """Diagnoses for the failing relation rules among `rules` (values as the check reads them)."""
+def diagnose(
+    values: dict[str, Any], catalog: Catalog, unit: Unit, rules: Iterable[Rule], status: dict[str, str] | None = None
+) -> list[Diagnosis]:
+    """Diagnoses for the failing relation rules among `rules` (values as the check reads them).
+
+    `status` is rule id → `rule_status` of these values when the caller has worked it out already (the
+    check has: it is the same function of the same values); missing rules are evaluated here."""
     relations = [r for r in rules if r.kind not in ("domain", "required")]
-    status = {r.id: rule_status(r, values, catalog, unit) for r in relations}
+    known = status or {}
+    status = {r.id: known[r.id] if r.id in known else rule_status(r, values, catalog, unit) for r in relations}
     failing = [r for r in relations if status[r.id] in FAIL]
     out: list[Diagnosis] = []
     for group in _groups(failing):

@@ -41,11 +41,14 @@ def load_plan(plan_id: str) -> Plan:
     return cached("plan", plan_id, lambda: load_plan_file(path))
 
 
+@lru_cache(maxsize=256)
 def plan_for(regime: str, period: Period) -> Plan | None:
     """The plan whose tasks the units of `regime` report on in `period` (None: the period has no plan).
 
     Only the plans that name `regime` are loaded: loading one resolves its leads against its registry,
     and checking a 2022 return must not pay for the two-tier registry (issue 17: cold `check`).
+    Memoised like `load_plan` (the bundled plans do not change while the program runs): the merge asks
+    twice a return, and listing the plan folder cost more than reading a return's task sheet.
     """
     for pid in available_plans():
         declared, years = _declared(pid)

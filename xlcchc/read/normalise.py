@@ -114,13 +114,27 @@ def recompute(values: dict[str, Any], catalog: Catalog, unit: Unit, *, keep_give
     that the check can compare it with its inputs.
     """
     out = dict(values)
-    for ind in catalog.value_indicators():
-        if not catalog.computed(ind, unit):
+    for key, num, den in _ratio_rows(catalog, unit):
+        if keep_given and out.get(key) is not None:
             continue
-        if keep_given and out.get(ind.key) is not None:
-            continue
-        out[ind.key] = computed_ratio(out.get(ind.aggregate.numerator), out.get(ind.aggregate.denominator))
+        out[key] = computed_ratio(out.get(num), out.get(den))
     return out
+
+
+_RATIO_ROWS: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
+
+
+def _ratio_rows(catalog: Catalog, unit: Unit) -> tuple[tuple[str, str, str], ...]:
+    """(key, numerator, denominator) of the unit's computed rows, in catalog order: once per fill key
+    (`Catalog.fill_key`: what `computed` looks at), not once per return — twice a return in a merge."""
+    key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit))
+    rows = _RATIO_ROWS.get(key)
+    if rows is None:
+        rows = _RATIO_ROWS[key] = tuple(
+            (ind.key, ind.aggregate.numerator, ind.aggregate.denominator)
+            for ind in catalog.value_indicators() if catalog.computed(ind, unit)
+        )
+    return rows
 
 
 def values_of(ret: Return) -> dict[str, float | str | None]:
