@@ -2,8 +2,10 @@
 
 Builds N filled workbooks (real templates, random consistent values, units of every kind), checks
 them in-process, and prints milliseconds per workbook beside a baseline (openpyxl loading the same
-file fully), then the cold start of `xlcchc check` on one file (median of several subprocess runs)
-beside `python -c "import openpyxl"`. Figures are printed, never asserted.
+file fully), then the cold start of `xlcchc check` on one 2022 return and one 2026 commune return (with
+the plan's tasks) beside `python -c pass` and openpyxl: wall and CPU time of whole processes, median of
+7 interleaved runs, with bytecode as an installed program has it, and instructions executed (valgrind,
+when installed: independent of the machine's load). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -59,13 +61,69 @@ def per_file(fn, files: list[Path]) -> float:
     return (time.perf_counter() - t) * 1000 / len(files)
 
 
-def cold(cmd: list[str], runs: int = 7) -> float:
-    times = []
+def cold_env(pycache: str) -> dict[str, str]:
+    """The environment of an installed program: bytecode written and read (a pip install compiles it; a
+    PYTHONDONTWRITEBYTECODE in the developer's shell would otherwise make every start compile xlcchc)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
+
+
+def cold_many(cmds: dict[str, list[str]], env: dict[str, str], runs: int = 7) -> dict[str, tuple[float, float]]:
+    """name → (median wall ms, median CPU ms) of whole-process runs, the commands interleaved run by run
+    (so that a change in the machine's load falls on all of them), after one warm-up run each."""
+    import resource
+
+    for cmd in cmds.values():
+        subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env)
+    walls: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, cwd=ROOT)
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        for name, cmd in cmds.items():
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env)
+            walls[name].append((time.perf_counter() - t) * 1000)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[name].append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+    return {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in cmds}
+
+
+def instructions(cmd: list[str], env: dict[str, str]) -> float | None:
+    """Instructions executed by `cmd` (valgrind's callgrind; None without valgrind), in millions: a
+    figure the machine's load does not change, for before/after comparisons."""
+    import os
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cg.out")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd],
+                       capture_output=True, cwd=ROOT, env=env)
+        try:
+            for line in open(out, encoding="utf-8", errors="replace"):
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1]) / 1e6
+        except OSError:
+            return None
+    return None
+
+
+def two_tier_return(folder: Path) -> Path:
+    """One filled 2026 return of a commune (tinh-2025: the plan's “Nhiệm vụ” sheet, what today's users send)."""
+    cat = load_catalog("tinh-2025")
+    unit = next(u for u in registry_of(cat).reporting_units() if u.kind == "xa")
+    period = parse_period("2026-N")
+    tpl = build_template(cat, unit, period, folder / "tpl26" / f"{unit.code}.xlsx")
+    vals = random_values(cat, unit, random.Random(2026), consistent=True)
+    doc = ValuesDoc(regime=cat.regime, unit=unit.code, period=period.code, values=[
+        ValueRow(form=int(k.split(":")[0]), code=k.split(":")[1], value=v) for k, v in sorted(vals.items())])
+    out = folder / f"2026_{unit.code}.xlsx"
+    fill_template(tpl, doc, out)
+    return out
 
 
 def main(n: int = 100) -> None:
@@ -90,16 +148,28 @@ def main(n: int = 100) -> None:
         print(f"{'ratio openpyxl load / xlcchc':34s} {ms_openpyxl / ms_check:8.1f}×")
         print(f"{'target read_return + check':34s} {TARGET_MS:8.1f}   ({'met' if ms_check <= TARGET_MS else 'NOT met'})")
         one = str(files[1])
-        c_check = cold([sys.executable, "-m", "xlcchc", "check", one])
-        c_py = cold([sys.executable, "-c", "pass"])
-        c_opx = cold([sys.executable, "-c", f"import openpyxl; openpyxl.load_workbook({one!r})"])
-        print(f"{'cold start, median of 7 runs':34s} {'ms':>8s}")
-        print(f"{'xlcchc check ONE.xlsx':34s} {c_check:8.0f}")
-        print(f"{'baseline python -c pass':34s} {c_py:8.0f}   (xlcchc check / bare python: {c_check / c_py:.1f}x; "
-              f"load average {' '.join(f'{x:.2f}' for x in __import__('os').getloadavg())})")
-        print(f"{'baseline python + openpyxl load':34s} {c_opx:8.0f}")
-        print(f"{'target xlcchc check cold start':34s} {TARGET_COLD_MS:8.0f}   ({'met' if c_check <= TARGET_COLD_MS else 'NOT met'})")
-
+        two = str(two_tier_return(folder))
+        env = cold_env(str(folder / "pycache"))
+        py = sys.executable
+        cmds = {
+            "xlcchc check ONE.xlsx (2022)": [py, "-m", "xlcchc", "check", one],
+            "xlcchc check ONE.xlsx (2026, plan)": [py, "-m", "xlcchc", "check", two],
+            "baseline python -c pass": [py, "-c", "pass"],
+            "baseline python + openpyxl load": [py, "-c", f"import openpyxl; openpyxl.load_workbook({one!r})"],
+        }
+        got = cold_many(cmds, env)
+        load = " ".join(f"{x:.2f}" for x in __import__("os").getloadavg())
+        bare_wall, bare_cpu = got["baseline python -c pass"]
+        print(f"{'cold start, median of 7 (interleaved)':38s} {'wall ms':>8s} {'CPU ms':>8s} {'M instr':>8s}"
+              f"   (load average {load})")
+        for name, (wall, cpu) in got.items():
+            ir = instructions(cmds[name], env) if "openpyxl" not in name else None
+            ratio = f"   {wall / bare_wall:.1f}x bare python (CPU {cpu / bare_cpu:.1f}x)" if "xlcchc" in name else ""
+            print(f"{name:38s} {wall:8.0f} {cpu:8.0f} {ir if ir is not None else float('nan'):8.0f}{ratio}")
+        c_check = got["xlcchc check ONE.xlsx (2022)"][0]
+        print(f"{'target xlcchc check cold start':38s} {TARGET_COLD_MS:8.0f}   "
+              f"({'met' if c_check <= TARGET_COLD_MS else 'NOT met'} at this load; "
+              f"the issue's 0.12 s beside 0.023 s for a bare python is {TARGET_COLD_MS / 23:.1f}x)")
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
