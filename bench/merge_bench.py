@@ -177,16 +177,20 @@ def run_baseline(folder: Path, limit: int, regime: str = "tinh-2022", period: st
 
 
 def _number(v) -> float | None:
-    """A cell as a figure: numbers as they are, and the forms' marks for "none" (`-`, as the printed
-    appendix writes zero) as 0 — the convention of the forms (xlcchc.numbers.NONE_MARKS), which the
-    aggregation of a lead's row must see as the merge does; other text is no figure."""
-    from xlcchc.numbers import NONE_MARKS
+    """A cell as a figure, by the forms' number conventions (xlcchc.numbers.parse_vn), as the merge reads
+    it: numbers as they are, the marks for "none" (`-`, as the printed appendix writes zero) as 0 — a
+    lead's row where the lead typed `-` is 0, not blank —, a count typed as text the Vietnamese way
+    (`13.069`) as that number; other text is no figure."""
+    from xlcchc.numbers import parse_vn
 
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
         return float(v)
-    return 0.0 if isinstance(v, str) and v.strip() in NONE_MARKS else None
+    if isinstance(v, str):
+        p = parse_vn(v)
+        return p.value if p.problem is None and not p.percent_sign else None
+    return None
 
 
 _DEFINED = re.compile(rb'<definedName name="([^"]+)"[^>]*>([^<]+)</definedName>')
