@@ -12,7 +12,7 @@ from ..plan.models import KIND_LABELS
 from ..plan.track import tracking_due
 from ..printing import text_px
 from .plan import FOLLOW_UP_DAYS, PlanProgress
-from .sheet_style import OFFICIAL_CODE_HEADER, official_codes, print_setup, row_pt, write_official
+from .sheet_style import official_codes, print_setup, row_pt, with_official_column, write_official
 
 PLAN_SHEET = "Kế hoạch"
 FOLLOW_UP_SHEET = "Nhắc việc"
@@ -20,6 +20,15 @@ FOLLOW_UP_SHEET = "Nhắc việc"
 
 def _leads_text(task, registry: Registry) -> str:
     return "; ".join(KIND_LABELS.get(r) or registry.label(r, short=True) for r in task.lead_refs)
+
+
+def _header(ws, fm, r: int, headers: list[str], widths: list[int], *, freeze_col: int) -> None:
+    """The table's header row at `r`, sized to its wrapped labels, with the columns' widths; frozen below."""
+    ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
+    for c, (h, w) in enumerate(zip(headers, widths)):
+        ws.write_string(r, c, h, fm.header)
+        ws.set_column(c, c, w)
+    ws.freeze_panes(r + 1, freeze_col)
 
 
 def one_line(text: str, width: float, size_pt: float = 11) -> str:
@@ -60,14 +69,9 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
                    fm.subtitle)
     headers, widths = PLAN_HEADERS, PLAN_WIDTHS
     codes = official_codes(registry)  # 2025+: the lead unit's official code, after the (unprinted) file
-    if codes:
-        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
+    headers, widths = with_official_column(headers, widths, codes)
     r = 4
-    ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
-    for c, (h, w) in enumerate(zip(headers, widths)):
-        ws.write_string(r, c, h, fm.header)
-        ws.set_column(c, c, w)
-    ws.freeze_panes(r + 1, 1)
+    _header(ws, fm, r, headers, widths, freeze_col=1)
     print_setup(ws, repeat=(r, r), last_col=len(PLAN_HEADERS) - 2)
     r += 1
     for tp in progress.tasks:
@@ -112,14 +116,9 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
     headers = ["Cơ quan chủ trì", "Nhiệm vụ", "Nội dung", "Thời gian hoàn thành", "Hạn theo dõi", "Tình hình", "Trạng thái đơn vị báo cáo"]
     widths = [28, 8, 52, 36, 11, 11, 18]  # a deadline of several milestones takes four lines, not seven
     codes = official_codes(registry)  # 2025+: the lead unit's official code, last
-    if codes:
-        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
+    headers, widths = with_official_column(headers, widths, codes)
     r = 3
-    ws.set_row(r, row_pt(*zip(headers, widths), bold=True))
-    for c, (h, w) in enumerate(zip(headers, widths)):
-        ws.write_string(r, c, h, fm.header)
-        ws.set_column(c, c, w)
-    ws.freeze_panes(r + 1, 0)
+    _header(ws, fm, r, headers, widths, freeze_col=0)
     print_setup(ws, repeat=(r, r), last_col=len(headers) - 1)
     r += 1
     order = {u.code: i for i, u in enumerate(registry.units)}

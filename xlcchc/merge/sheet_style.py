@@ -132,6 +132,11 @@ def official_codes(registry) -> dict[str, int]:
     return {u.code: u.official_code for u in registry.units if u.official_code is not None}
 
 
+def with_official_column(headers: list[str], widths: list[int], codes: dict[str, int]) -> tuple[list[str], list[int]]:
+    """`headers` and `widths` with the official-code column appended when there are official codes."""
+    return ([*headers, OFFICIAL_CODE_HEADER], [*widths, 11]) if codes else (headers, widths)
+
+
 def write_official(ws, row: int, col: int, codes: dict[str, int], unit: str | None, fm: Formats) -> None:
     """The unit's official code as a number cell, blank for a unit without one (a department)."""
     if unit is not None and unit in codes:

@@ -7,7 +7,15 @@ from __future__ import annotations
 import datetime as _dt
 
 from .model import Merged
-from .sheet_style import OFFICIAL_CODE_HEADER, Formats, official_codes, row_pt, write_official, write_table
+from .sheet_style import (
+    OFFICIAL_CODE_HEADER,
+    Formats,
+    official_codes,
+    row_pt,
+    with_official_column,
+    write_official,
+    write_table,
+)
 
 
 def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
@@ -107,8 +115,7 @@ def write_findings(ws, fm: Formats, merged: Merged, output_name: str) -> None:
     # wrapped at its hyphens read as two names.
     widths = [18, 40, 9, 11, 18, 10, 62, 12, 12, 18]
     codes = official_codes(merged.registry)
-    if codes:
-        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
+    headers, widths = with_official_column(headers, widths, codes)
     r = write_table(ws, fm, 2, headers, widths, hidden=(9,))
     rows = [(f.unit or "", f, False) for f in merged.unit_findings]
     rows += [(merged.registry.top, f, True) for f in merged.provincial_findings]
@@ -141,8 +148,7 @@ def write_unit_notes(ws, fm: Formats, merged: Merged) -> None:
     ws.write_string(0, 0, "Ghi chú của các đơn vị", fm.title)
     headers, widths = ["Đơn vị", "Biểu mẫu", "Mã chỉ tiêu", "Nội dung", "Ghi chú"], [16, 9, 11, 50, 70]
     codes = official_codes(merged.registry)
-    if codes:
-        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
+    headers, widths = with_official_column(headers, widths, codes)
     r = write_table(ws, fm, 2, headers, widths)
     inds = merged.catalog.value_indicators()
     for u in merged.units:
@@ -169,8 +175,7 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
     # Unit codes (X-MUONG-CHANH) and file names whole: the next cell is never empty, so they would be cut.
     widths = [18, 42, 66, 9, 10, 90]
     codes = official_codes(merged.registry)
-    if codes:
-        headers, widths = [*headers, OFFICIAL_CODE_HEADER], [*widths, 11]
+    headers, widths = with_official_column(headers, widths, codes)
     r = write_table(ws, fm, 2, headers, widths)
     for u in merged.units:
         src = merged.sources.get(u)
