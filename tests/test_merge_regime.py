@@ -36,8 +36,9 @@ def test_a_2022_folder_still_gives_tinh_2022_exactly_as_when_named(tmp_path):
     import openpyxl
 
     ws = openpyxl.load_workbook(tmp_path / "a" / "TONG_HOP.xlsx", read_only=True)["Biểu mẫu 3"]
-    row = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
-    assert row[0].startswith("Cột Điều chỉnh") and not any(row[1:])
+    row, codes_row = ws.iter_rows(min_row=3, max_row=4, values_only=True)
+    assert row[0].startswith("Cột Điều chỉnh") and "mã đơn vị hành chính" not in row[0] and not any(row[1:9])
+    assert "Sở Nội vụ" in row[9:] and not any(codes_row)  # the names beside the help; no code row
 
 
 def test_the_period_not_the_majority_of_files_picks_the_regime():

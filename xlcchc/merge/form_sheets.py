@@ -33,6 +33,9 @@ ADJUST_HELP = (
     "số điều chỉnh nếu có, nếu không = Số tổng hợp; Phụ lục in Số liệu sử dụng. Tổng hợp lại vào chính tệp này "
     "thì các số điều chỉnh và lý do được giữ nguyên; muốn bỏ một điều chỉnh, xóa ô đó."
 )
+#: Added to the help when the registry has official codes: what the number above each unit's code is.
+OFFICIAL_HELP = (" Ở các cột bên phải là số liệu của từng đơn vị: tên đơn vị, mã đơn vị hành chính (dòng ngay trên "
+                 "dòng tiêu đề) và mã đơn vị.")
 
 KIND_WORDS = {"tinh": "tỉnh", "so": "sở, ngành", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
 
@@ -133,28 +136,25 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     kinds = {u: (registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols}
     ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
-    # Row 2: the help on adjustments; above each unit's name its official code (mã đơn vị hành chính),
-    # when the registry has them (communes and wards since 2025), labelled in the note column.
+    # Row 2: the help on adjustments over the printed columns, and each unit's name above its column (the
+    # unit columns do not print, so a tall names row of its own printed as an empty band above the table);
+    # row 3: each unit's official code (mã đơn vị hành chính), when the registry has them (2025+).
     official = {u: registry.by_code[u].official_code for u in unit_cols
                 if u in registry.by_code and registry.by_code[u].official_code is not None}
+    help_text = ADJUST_HELP + (OFFICIAL_HELP if official else "")
+    ws.merge_range(2, 0, 2, COL_NOTE, help_text, fm.note)
+    names = {u: registry.label(u, short=True) for u in unit_cols}
+    for u, col in unit_cols.items():
+        ws.write_string(2, col, names[u], fm.header)
+    ws.set_row(2, max(44, row_pt((help_text, sum(WIDTHS)), *((n, UNIT_WIDTH) for n in names.values()), bold=True)))
     if official:
-        ws.merge_range(2, 0, 2, COL_FINAL, ADJUST_HELP, fm.note)
-        ws.write_string(2, COL_NOTE, "Mã đơn vị hành chính", fm.make(bold=True, align="right", text_wrap=True))
         for u, col in unit_cols.items():
             if u in official:
-                ws.write_number(2, col, official[u], fm.header)
+                ws.write_number(3, col, official[u], fm.header)
             else:
-                ws.write_blank(2, col, None, fm.header)
-        ws.set_row(2, max(44, row_pt((ADJUST_HELP, sum(WIDTHS[:COL_NOTE])))))
+                ws.write_blank(3, col, None, fm.header)
     else:
-        ws.merge_range(2, 0, 2, COL_NOTE, ADJUST_HELP, fm.note)
-        ws.set_row(2, 44)
-    # Row 3: unit names above their codes, each row as high as its longest wrapped name or code.
-    names = {u: registry.label(u, short=True) for u in unit_cols}
-    if unit_cols:
-        ws.set_row(3, row_pt(*((n, UNIT_WIDTH) for n in names.values()), bold=True))
-    for u, col in unit_cols.items():
-        ws.write_string(3, col, names[u], fm.header)
+        ws.set_row(3, None, None, {"hidden": True})  # no official codes (2021–2024): nothing to show there
     headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
                "Số liệu sử dụng", "Ghi chú"]
     ws.set_row(HEADER_ROW, row_pt(*zip(headers, WIDTHS), *((u, UNIT_WIDTH) for u in unit_cols), bold=True))
