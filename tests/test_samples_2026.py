@@ -396,3 +396,16 @@ def test_every_tong_hop_sheet_listing_units_carries_their_official_codes(bundle)
     tail = [r for r in wb["Nguồn số liệu"].iter_rows(values_only=True) if r and r[0] == "Đơn vị"]
     assert tail[-1][:5] == ("Đơn vị", "Tệp", "SHA-256", "Tình trạng", "Mã đơn vị hành chính")
     wb.close()
+
+
+def test_the_2026_appendix_never_speaks_of_districts(bundle, tmp_path):
+    """A two-tier document: no "huyện" in the seven forms of the 2026 appendix, labels and the units'
+    notes alike (the 2022 notes that named UBND cấp huyện are not carried into the 2026 samples)."""
+    from xlcchc.appendix import write_appendix
+
+    out, _, _ = bundle
+    fig = read_provincial(out / "TONG_HOP_2026.xlsx")
+    wb = openpyxl.load_workbook(write_appendix(fig, tmp_path / "PL.xlsx"))
+    texts = [c for ws in wb for r in ws.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert any("lgsp.thanhhoa.gov.vn" in t for t in texts)  # the notes that still hold are printed
+    assert [t for t in texts if "huyện" in t.lower()] == []

@@ -105,6 +105,15 @@ def sizes_2026(registry: Registry, sizes_2022: dict[str, dict[str, float]]) -> d
     return out
 
 
+#: Notes of the 2022 appendix that a 2026 return cannot say: they speak of the districts or cite the
+#: decisions of 2020–2022 as the year's own (the other notes describe figures that the 2026 samples keep).
+NOTES_NOT_CARRIED = {
+    "4:3.1",  # the 2021 and 2022 decisions assigning staff numbers
+    "7:1",  # the 2020 e-government architecture decision, as the year's document
+    "7:2",  # 600 video-conference points "… UBND cấp huyện …; 559 … UBND cấp xã" (559 communes before 2025)
+}
+
+
 def target_2026(catalog: Catalog, registry: Registry) -> Target:
     """The 2026 provincial figures to split: the 2022 appendix's figures of the rows that remain."""
     t22 = load_target()
@@ -114,7 +123,7 @@ def target_2026(catalog: Catalog, registry: Registry) -> Target:
         ind = catalog.indicators[key]
         if ind.kind == "choice" and isinstance(v, (int, float)) and v not in [c.value for c in ind.choices]:
             values[key] = max(c.value for c in ind.choices)
-    notes = {k: v for k, v in t22.notes.items() if k in catalog.indicators}
+    notes = {k: v for k, v in t22.notes.items() if k in catalog.indicators and k not in NOTES_NOT_CARRIED}
     return Target(REGIME, PERIOD, values, notes, sizes_2026(registry, t22.sizes))
 
 
