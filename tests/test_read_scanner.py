@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from xlcchc.read.sheet import _ROWS, _foreign
 
 _FOREIGN_BEFORE = re.compile(rb"</?[A-Za-z_][\w.-]*:|xmlns|<extLst")
+# The backtracking form of `_ROWS` (no `<` inside a row's or a cell's tag: that is not XML).
 _ROWS_BEFORE = re.compile(
-    rb"(?:<row(?:\s[^>]*)?(?<!/)>(?:\s*<c\s[^>]*(?:(?<=/)>|(?<!/)>[^<]*(?:<(?!c[\s/>]|/row>|/c>)[^<]*)*</c>))*\s*</row>"
-    rb"|<row\s[^>]*/>|\s+)*"
+    rb"(?:<row(?:\s[^<>]*)?(?<!/)>(?:\s*<c\s[^<>]*(?:(?<=/)>|(?<!/)>[^<]*(?:<(?!c[\s/>]|/row>|/c>)[^<]*)*</c>))*\s*</row>"
+    rb"|<row\s[^<>]*/>|\s+)*"
 )
 
 _BITS = [b"<", b"</", b":", b"t", b"x", b"_", b".", b"-", b"1", b" ", b">", b"xmlns", b"<extLst", b"\xc3\xa1", b'"']

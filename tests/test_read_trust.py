@@ -180,3 +180,19 @@ def test_half_a_million_extra_defined_names_are_refused_by_size(tmp_path):
     tracemalloc.stop()
     assert err.code == "doc.too_complex" and "xl/workbook.xml" in str(err)
     assert peak < 200 * 2**20  # the names are never built into a tree (~340 MB before)
+
+
+@pytest.mark.parametrize("inside", ["cell", "row"])
+def test_a_cell_hidden_inside_a_tag_is_refused(tmp_path, inside):
+    """`<c r="C20" x="<c r="Z900">…`: a `<` inside a tag is not XML, so no spreadsheet program opens the
+    file; the fast scanner once saw a phantom cell Z900 there and read the rest. Refused as damaged."""
+    def edit(xml: bytes) -> bytes:
+        if inside == "cell":
+            new, n = re.subn(rb'<c r="A20"', b'<c r="A20" x="<c r="Z900"', xml, count=1)
+        else:
+            new, n = re.subn(rb'<row r="20"', b'<row x="<c r="Z900"><v>1</v></c>" r="20"', xml, count=1)
+        assert n == 1
+        return new
+
+    err = _refused(tmp_path, rewrite_zip(_good(), {SHEET3: edit}))
+    assert err.code == "doc.damaged" and "bị hỏng" in str(err), err

@@ -67,11 +67,13 @@ def _foreign(body: bytes) -> bool:
 # checked against `_BODY` when it is asked for). The possessive quantifiers (`*+`) never give back what
 # they matched, which changes nothing here (each part of the pattern can only end where it does: a
 # self-closing tag's `/` is seen by a look-behind, not given back) and halves the instructions of this
-# pass over the rows (tests/test_read_scanner.py compares it with the backtracking pattern).
+# pass over the rows (tests/test_read_scanner.py compares it with the backtracking pattern). A `<` inside
+# a row's or a cell's tag (`<c r="A1" x="<c r="B2">`) is not XML: no spreadsheet opens it, and the scanner
+# would see a phantom cell B2, so such a tag fails here and the strict parser refuses the file.
 _ROWS = re.compile(
-    rb"(?:<row(?:\s[^>]*+)?+(?<!/)>(?:\s*+<c\s[^>]*+"
+    rb"(?:<row(?:\s[^<>]*+)?+(?<!/)>(?:\s*+<c\s[^<>]*+"
     rb"(?:(?<=/)>|(?<!/)>[^<]*+(?:<(?!c[\s/>]|/row>|/c>)[^<]*+)*+</c>))*+\s*+</row>"
-    rb"|<row\s[^>]*+(?<=/)>|\s++)*+"
+    rb"|<row\s[^<>]*+(?<=/)>|\s++)*+"
 )
 # A shared or inline string of the plain form: an optional `<t>`, rich-text runs, phonetic runs.
 _T_EL = rb'(?:<t(?:\s+xml:space="preserve")?>[^<]*</t>|<t/>)'
