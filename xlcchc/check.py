@@ -364,12 +364,13 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
     found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip,
                          period=parse_period(ret.period))
     problems = [p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
-    from .plan.check import task_findings  # the “Nhiệm vụ” sheet (xlcchc.plan.track)
+    tasks = []
+    if ret.plan:  # the “Nhiệm vụ” sheet (xlcchc.plan.track); a return without one imports none of it
+        from .plan.check import task_findings
+        from .plan.track import as_of
 
-    from .template_tasks import as_of
-
-    tasks = task_findings(catalog.regime, unit, parse_period(ret.period), ret.tasks, file=ret.path.name,
-                          cells=ret.task_cells, today=as_of(ret.cover.get("BIA_NGAY_GUI"))) if ret.plan else []
+        tasks = task_findings(catalog.regime, unit, parse_period(ret.period), ret.tasks, file=ret.path.name,
+                              cells=ret.task_cells, today=as_of(ret.cover.get("BIA_NGAY_GUI")))
     return sorted([*problems, *found, *tasks], key=Finding.sort_key)
 
 

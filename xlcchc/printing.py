@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
+if TYPE_CHECKING:  # only a type here: `check` measures no text, and need not import xlsxwriter
+    import xlsxwriter
 
 FONT = "Times New Roman"
 BODY_PT = 12

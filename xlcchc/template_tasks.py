@@ -364,12 +364,7 @@ def _row_height(t: Task, products: str) -> float:
     return height(need, BODY_PT)
 
 
-def as_of(sent) -> _dt.date:
-    """The date a completion date may not pass: the cover's send date when given, else today."""
-    from .plan.track import _as_date
-
-    d, _ = _as_date(sent, True)
-    return d or _dt.date.today()
+from .plan.track import as_of  # noqa: E402  (where it lives; kept importable from here)
 
 
 # --- filling (`values import` of a values file with `tasks`) ---------------------------------------

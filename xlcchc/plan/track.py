@@ -177,3 +177,9 @@ def _due_words(task: Task, due: date) -> str:
 def _short(s: str, n: int = 60) -> str:
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def as_of(sent) -> date:
+    """The date a completion date may not pass: the cover's send date when given, else today."""
+    d, _ = _as_date(sent, True)
+    return d or date.today()
