@@ -46,6 +46,20 @@ def find_returns(samples: Path | str | None) -> Path:
 
 
 @dataclass
+class MergedPart:
+    """What one merged part of the demo (2023 plan, 2026 two-tier) wrote and says: the shared fields."""
+
+    output: Path
+    returns: int = 0
+    provincial: Path | None = None
+    appendix: Path | None = None
+    pdf: Path | None = None
+    pdf_problem: str = ""
+    figures: object = None
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DemoResult:
     """What the demo did, for the summary and for tests."""
 

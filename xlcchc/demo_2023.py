@@ -9,22 +9,16 @@ the tracked tasks, and the appendix gets the plan annex.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from .demo import MergedPart
 from .fileio import atomic_path
 
 
 @dataclass
-class Demo2023:
-    output: Path
-    returns: int = 0
-    provincial: Path | None = None
-    appendix: Path | None = None
-    pdf: Path | None = None
-    pdf_problem: str = ""
-    figures: object = None
-    lines: list[str] = field(default_factory=list)
+class Demo2023(MergedPart):
+    """The 2023 plan part: nothing beyond the shared fields."""
 
 
 def run_demo_2023(folder: Path | str, output: Path | str, *, pdf: bool = True, key=None) -> Demo2023:

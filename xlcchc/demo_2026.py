@@ -13,25 +13,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .demo import MergedPart
 from .fileio import atomic_path
 
 PERIOD = "Năm 2026"
 
 
 @dataclass
-class Demo2026:
-    output: Path
+class Demo2026(MergedPart):
     regime: str = ""
     regime_choice: str = ""  # the merge's sentence saying which regime it picked for the period
     templates: int = 0
-    returns: int = 0
-    provincial: Path | None = None
-    appendix: Path | None = None
-    pdf: Path | None = None
-    pdf_problem: str = ""
-    figures: object = None
     status_counts: dict[str, int] = field(default_factory=dict)
-    lines: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
