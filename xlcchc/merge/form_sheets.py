@@ -15,7 +15,7 @@ from ..formulas import shown_formula_text
 from ..layout import form_sheet
 from .aggregate import contributors
 from .model import Merged, adjustment_name, computed_name, final_name, note_name, reason_name
-from .sheet_style import Formats, cached, print_setup, row_pt, write_table, write_value
+from .sheet_style import Formats, cached, official_codes, print_setup, row_pt, write_table, write_value
 
 # Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL.
 COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(9)
@@ -139,8 +139,8 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     # Row 2: the help on adjustments over the printed columns, and each unit's name above its column (the
     # unit columns do not print, so a tall names row of its own printed as an empty band above the table);
     # row 3: each unit's official code (mã đơn vị hành chính), when the registry has them (2025+).
-    official = {u: registry.by_code[u].official_code for u in unit_cols
-                if u in registry.by_code and registry.by_code[u].official_code is not None}
+    codes = official_codes(registry)
+    official = {u: codes[u] for u in unit_cols if u in codes}
     help_text = ADJUST_HELP + (OFFICIAL_HELP if official else "")
     ws.merge_range(2, 0, 2, COL_NOTE, help_text, fm.note)
     names = {u: registry.label(u, short=True) for u in unit_cols}

@@ -30,7 +30,7 @@ def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
     # thành phố" on one line, narrow enough that the page (fit to its width) still prints a readable size.
     widths = [5, 18, 34, 16, 42, 16, 7, 9, 44, 20, 11]
     r = write_table(ws, fm, 3, headers, widths)
-    by_code = merged.registry.by_code
+    by_code, codes = merged.registry.by_code, official_codes(merged.registry)
     for n, st in enumerate(merged.status, start=1):
         unit = by_code.get(st.unit)
         ws.set_row(r, row_pt((st.name, widths[2]), (st.file or "", widths[4]), (st.detail, widths[8])))
@@ -44,10 +44,7 @@ def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
         ws.write_number(r, 7, st.warnings, fm.center)
         ws.write_string(r, 8, st.detail, fm.text)
         ws.write_string(r, 9, KIND_LABELS.get(unit.kind, unit.kind) if unit else "", fm.cell)
-        if unit is not None and unit.official_code is not None:
-            ws.write_number(r, 10, unit.official_code, fm.center)
-        else:
-            ws.write_blank(r, 10, None, fm.cell)
+        write_official(ws, r, 10, codes, st.unit, fm)
         r += 1
     if merged.status:
         ws.autofilter(3, 0, r - 1, len(headers) - 1)
