@@ -151,12 +151,9 @@ class _Provincial:
             reason_text = "" if reason is None else str(reason).strip()
             where = f"'{sa}'!{aa}"
             if formula is not None:
-                problems.append(Finding(
-                    file=self.path.name, form=ind.form, code=ind.code, cell=where, severity=WARNING,
-                    rule="merge.adjustment_formula",
-                    message=f"Biểu mẫu {ind.form}, mục {ind.code}: ô điều chỉnh chứa công thức “={formula}”; "
-                    "công thức không được dùng — hãy gõ trực tiếp con số",
-                ))
+                problems.append(_adjustment_warning(self.path.name, ind, where, "merge.adjustment_formula",
+                    f"Biểu mẫu {ind.form}, mục {ind.code}: ô điều chỉnh chứa công thức “={formula}”; "
+                    "công thức không được dùng — hãy gõ trực tiếp con số"))
                 continue
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
@@ -168,24 +165,18 @@ class _Provincial:
             else:
                 p = parse_vn(str(raw))
                 if p.value is None:
-                    problems.append(Finding(
-                        file=self.path.name, form=ind.form, code=ind.code, cell=where, severity=WARNING,
-                        rule="merge.adjustment_value",
-                        message=f"Biểu mẫu {ind.form}, mục {ind.code}: số điều chỉnh “{raw}” không phải là một số "
-                        f"({p.problem or 'không đọc được'}); số điều chỉnh này không được dùng",
-                    ))
+                    problems.append(_adjustment_warning(self.path.name, ind, where, "merge.adjustment_value",
+                        f"Biểu mẫu {ind.form}, mục {ind.code}: số điều chỉnh “{raw}” không phải là một số "
+                        f"({p.problem or 'không đọc được'}); số điều chỉnh này không được dùng"))
                     continue
                 value = p.value
             if isinstance(value, float) and (
                 not math.isfinite(value) or abs(value) >= MAX_MAGNITUDE
                 or (value < 0 and ind.kind in ("count", "money", "percent"))
             ):
-                problems.append(Finding(
-                    file=self.path.name, form=ind.form, code=ind.code, cell=where, severity=WARNING,
-                    rule="merge.adjustment_range",
-                    message=f"Biểu mẫu {ind.form}, mục {ind.code} (ô {where}): số điều chỉnh “{raw}” nằm ngoài khoảng "
-                    "hợp lý của chỉ tiêu (quá lớn, vô hạn hoặc âm); số điều chỉnh này không được dùng",
-                ))
+                problems.append(_adjustment_warning(self.path.name, ind, where, "merge.adjustment_range",
+                    f"Biểu mẫu {ind.form}, mục {ind.code} (ô {where}): số điều chỉnh “{raw}” nằm ngoài khoảng "
+                    "hợp lý của chỉ tiêu (quá lớn, vô hạn hoặc âm); số điều chỉnh này không được dùng"))
                 continue
             out[ind.key] = (value, reason_text)
         return out, problems
@@ -274,3 +265,8 @@ def read_provincial(path: Path | str) -> ProvincialFigures:
 def _key_order(catalog, key: str) -> int:
     keys = list(catalog.indicators)
     return keys.index(key) if key in keys else len(keys)
+
+
+def _adjustment_warning(file: str, ind, where: str, rule: str, message: str) -> Finding:
+    """A typed adjustment that is not used (a formula, not a number, out of range): a warning at its cell."""
+    return Finding(file=file, form=ind.form, code=ind.code, cell=where, severity=WARNING, rule=rule, message=message)
