@@ -30,6 +30,7 @@ from .plan.track import (
     NOT_REPORTED,
     OVERDUE,
     STATUSES,
+    as_of,
     check_report,
     sheet_status,
     situation,
@@ -362,9 +363,6 @@ def _row_height(t: Task, products: str) -> float:
     need = max(lines(t.content, PX[1], BODY_PT), lines(products, PX[2], BODY_PT), lines(as_lines(t.deadline_text), PX[3], BODY_PT),
                max(lines(s, PX[COL_SITUATION], BODY_PT, bold=True) for s in SITUATION_WORDS))
     return height(need, BODY_PT)
-
-
-from .plan.track import as_of  # noqa: E402  (where it lives; kept importable from here)
 
 
 # --- filling (`values import` of a values file with `tasks`) ---------------------------------------
