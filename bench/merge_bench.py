@@ -11,10 +11,14 @@ imports included: what the consolidator waits for), median of `--runs`:
 - calamine: what a competent engineer writes in an afternoon — python-calamine on 2 processes, names
   from workbook.xml by regex, newest per unit, the same aggregation; no checks, no output workbook;
 - openpyxl: `load_workbook` of every file on one process (extrapolated beyond `--baseline-max`);
-- the floor: unzip every member of every file on 2 processes.
+- the floor: unzip every member of every file on 2 processes;
+- the merge's parent memory (tracemalloc): held at the end (the figures still alive) and at its peak, on
+  half the files (every other one, hard links) and on all of them; the difference per file added is what
+  the parent keeps per file (issue 17: at most 1 KiB).
 The baselines' loading of our catalog is not counted against them. Prints wall seconds, files per
-second, peak RSS and the ratio xlcchc/baseline, and exits 1 if a baseline's provincial figures differ
-from the merge's. The machine's load average is printed with the figures (the machine is shared).
+second, peak RSS, the CPU seconds of the merge's parent and of its workers (load-independent, unlike
+wall time) and the ratio xlcchc/baseline, and exits 1 if a baseline's provincial figures differ from the
+merge's. The machine's load average is printed with the figures (the machine is shared).
 """
 
 from __future__ import annotations
@@ -131,6 +135,58 @@ def run_merge(folder: Path, output: Path, workers: int | None) -> dict:
     fig = merge_folder(folder, output, workers=workers)
     return {"seconds": time.perf_counter() - t, "used": sum(1 for s in fig.status if s.status in ("Đã nộp", "Có lỗi")),
             "values": {k: v for k, v in fig.values.items()}}
+
+
+def run_memory(folder: Path, output: Path, workers: int | None) -> dict:
+    """The merge's parent under tracemalloc: bytes held when `merge_folder` returns (its figures alive, as a
+    caller keeps them) and the peak. Imports come first (the same for any number of files); the workers
+    stop tracing when forked (their memory is their own, and tracing would only slow them)."""
+    import tracemalloc
+
+    import xlcchc.merge.folder  # noqa: F401 - imported before tracing: not per file
+    from xlcchc.merge import merge_folder
+
+    if output.exists():
+        output.unlink()
+    os.register_at_fork(after_in_child=tracemalloc.stop)
+    tracemalloc.start()
+    fig = merge_folder(folder, output, workers=workers)
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"held": held, "peak": peak, "status_rows": len(fig.status)}
+
+
+def half_folder(folder: Path, dest: Path) -> int:
+    """Every other file of `folder` (sorted) in `dest`, as hard links (a copy where links are refused):
+    the memory measure's smaller folder, holding every unit when the folder has several versions each."""
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    files = sorted(p for p in folder.iterdir() if p.is_file())[::2]
+    for p in files:
+        try:
+            os.link(p, dest / p.name)
+        except OSError:
+            shutil.copy2(p, dest / p.name)
+    return len(files)
+
+
+def memory_per_file(folder: Path, out: Path, workers: int | None, env: dict | None = None) -> dict:
+    """KiB the merge's parent holds and peaks at per file added: half the folder against all of it."""
+    small = folder.parent / f"{folder.name}_half"
+    n_small = half_folder(folder, small)
+    n_all = sum(1 for p in folder.iterdir() if p.is_file())
+    try:
+        a = _child("memory", {"folder": str(small), "out": str(out), "workers": workers}, env)
+        b = _child("memory", {"folder": str(folder), "out": str(out), "workers": workers}, env)
+    finally:
+        shutil.rmtree(small, ignore_errors=True)
+        out.unlink(missing_ok=True)
+    added = max(n_all - n_small, 1)
+    return {"files": (n_small, n_all), "held": (b["held"] - a["held"]) / added / 1024,
+            "peak": (b["peak"] - a["peak"]) / added / 1024, "held_all": b["held"], "peak_all": b["peak"]}
+
+
+MEMORY_TARGET_KIB = 1.0  # issue 17: the merge's parent at most 1 KiB a file
 
 
 def run_baseline(folder: Path, limit: int, regime: str = "tinh-2022", period: str | None = None) -> dict:
@@ -307,11 +363,14 @@ def _child(kind: str, args: dict, env: dict | None = None) -> dict:
         "import time; t0=time.perf_counter(); import json,sys,resource; sys.path.insert(0,%r); import bench.merge_bench as b;"
         "from pathlib import Path; a=json.loads(sys.argv[1]); k=a['kind'];"
         "r = b.run_merge(Path(a['folder']), Path(a['out']), a['workers']) if k=='merge' else "
+        "b.run_memory(Path(a['folder']), Path(a['out']), a['workers']) if k=='memory' else "
         "b.run_baseline(Path(a['folder']), a['limit'], a.get('regime', 'tinh-2022'), a.get('period')) if k=='openpyxl' else "
         "b.run_calamine(Path(a['folder']), regime=a.get('regime', 'tinh-2022'), period=a.get('period')) if k=='calamine' else "
         "b.run_unzip(Path(a['folder']));"
         "r['rss_self']=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
         "r['rss_children']=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+        "s=resource.getrusage(resource.RUSAGE_SELF); c=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "r['cpu_self']=s.ru_utime+s.ru_stime; r['cpu_children']=c.ru_utime+c.ru_stime;"
         "r['process']=time.perf_counter()-t0;"
         "print(json.dumps(r, default=str))"
     ) % str(ROOT)
@@ -383,6 +442,13 @@ def compare(folder: Path, out: Path, *, n: int, runs: int, baseline_max: int, wo
         rss = mb(r["rss_self"])
         print(f"{label:50s} {secs:7.2f} {n / secs:8.0f} {rss:8.0f} {m['wall'] / secs:10.2f}x")
     print(f"{'':50s} (workers' peak RSS: xlcchc {mb(m['rss_children']):.0f} MiB, calamine {mb(c['rss_children']):.0f} MiB)")
+    print(f"{'':50s} (CPU s, parent + workers: xlcchc {m['cpu_self']:.2f} + {m['cpu_children']:.2f}, "
+          f"calamine {c['cpu_self']:.2f} + {c['cpu_children']:.2f})")
+    mem = memory_per_file(folder, out.with_name(out.stem + "_mem.xlsx"), workers, env)
+    print(f"merge's parent memory (tracemalloc, {mem['files'][0]} vs {mem['files'][1]} files): held "
+          f"{mem['held']:+.2f} KiB a file, peak {mem['peak']:+.2f} KiB a file (with {mem['files'][1]}: held "
+          f"{mem['held_all'] / 2**20:.1f} MiB, peak {mem['peak_all'] / 2**20:.1f} MiB); target <= "
+          f"{MEMORY_TARGET_KIB:.0f} KiB a file: {'met' if max(mem['held'], mem['peak']) <= MEMORY_TARGET_KIB else 'NOT met'}")
     diff_c = differing(m["values"], c["values"])
     ok_c = not diff_c
     ok_o = None if o is None or o["files"] != n else agree(m["values"], o["values"])
