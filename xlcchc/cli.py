@@ -404,11 +404,11 @@ def _silence_stdout() -> None:
 
 def _prepare_outputs(args: argparse.Namespace) -> None:
     """One rule for every `-o` (and `--pdf`): a missing folder on the way is created, and the user told so."""
-    from .fileio import announce_parent
-
     for attr in ("output", "pdf"):
         value = getattr(args, attr, None)
         if isinstance(value, str) and value and value != "-":
+            from .fileio import announce_parent  # only then: it imports tempfile and shutil
+
             announce_parent(value)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+
+from .record import Record, record
 
 # A value that means "none" in a filled form (the seed prints `-` for zero/none).
 NONE_MARKS = frozenset({"-", "–", "—", "x", "X", "k", "K"})
@@ -22,8 +23,8 @@ _THOUSANDS_SPACE = re.compile(r"^[+-]?\d{1,3}( \d{3})+$")  # 1 234
 _FRACTION = re.compile(r"^\s*\d[\d.,]*\s*/\s*\d[\d.,]*\s*$")  # 48/48
 
 
-@dataclass(frozen=True)
-class Parsed:
+@record(positional=True)  # a frozen record, as the frozen dataclass it was (no code generated at import)
+class Parsed(Record):
     """The outcome of reading one typed value.
 
     `value` is None when the text is blank, 0 when it is a mark meaning none (`-`); `problem` is a Vietnamese explanation when the

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from pathlib import Path
 
 from .record import Record, record
@@ -130,6 +129,8 @@ def signing_key(path: Path | str | None = None) -> SigningKey:
     if key is not None:
         return key
     p = profile_key_path()
+    import secrets  # here, not at the top: only a new key needs it (random, base64 … for every `check`)
+
     secret = secrets.token_bytes(32)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)

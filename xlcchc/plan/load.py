@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,9 @@ from .models import LEAD_KINDS, Annex, Plan, Target, Task
 
 
 def _data_dir() -> Path:
-    return Path(str(resources.files("xlcchc.plan") / "data"))
+    # As `importlib.resources.files("xlcchc.plan") / "data"` for a package on disk, without importing
+    # importlib.resources (see catalog.load._data_dir).
+    return Path(__file__).parent / "data"
 
 
 def available_plans() -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from ..catalog.models import Catalog, Indicator, Unit
 from ..findings import ERROR, WARNING, Finding
 from ..numbers import NONE_MARKS, fmt_vn
 from ..periods import Period, PeriodError, parse_period
+from ..record import Record, record
 from .model import CellRead, Return, ReturnError, cell_label
 from .normalise import _jsonable, normalise
 from .package import MAX_FILE_BYTES, _Package, _sniff, _which_zip, is_lock_file
@@ -143,8 +143,8 @@ def _meta_text(v: Any) -> str:
     return str(v).strip()
 
 
-@dataclass
-class _Plan:
+@record(frozen=False)  # mutable, as the dataclass it was; no code generated at import
+class _Plan(Record):
     """What a return of one unit holds, worked out from the catalog once per process, not once per file."""
 
     need: dict[str, Indicator]  # value-cell name → indicator (every value row of the catalog)

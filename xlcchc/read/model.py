@@ -6,7 +6,6 @@ Kept apart from the parsing so that check, merge and values depend on these shap
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from ..catalog.load import load_catalog, registry_of
 from ..catalog.models import Catalog, Unit
 from ..errors import XlcchcError
 from ..findings import Finding
+from ..record import Record, field, record
 
 
 class ReturnError(XlcchcError):
@@ -29,8 +29,13 @@ class CellError(str):
     """An Excel error value (`#DIV/0!`, `#REF!`) as stored in a cell: kept apart from text typed by a unit."""
 
 
-@dataclass
-class CellRead:
+# CellRead and Return are mutable records with positional fields, as the dataclasses they were: same
+# constructor, equality, repr and attributes, but nothing compiled when the module is imported (the
+# `dataclasses` module and its per-class code generation cost a cold `xlcchc check` ≈ 40 M instructions).
+
+
+@record(positional=True, frozen=False)
+class CellRead(Record):
     key: str  # form:code
     cell: str  # 'Biểu mẫu 3'!D12
     raw: Any  # as stored: str, float, bool, CellError or None
@@ -38,9 +43,19 @@ class CellRead:
     formula: str | None = None
     problem: Finding | None = None
 
+    def __init__(self, key: str, cell: str, raw: Any, value: float | str | None, formula: str | None = None,
+                 problem: Finding | None = None) -> None:
+        # Written out (not Record's generic constructor): one is made for every value cell of every return.
+        self.key = key
+        self.cell = cell
+        self.raw = raw
+        self.value = value
+        self.formula = formula
+        self.problem = problem
 
-@dataclass
-class Return:
+
+@record(positional=True, frozen=False)
+class Return(Record):
     path: Path
     sha256: str
     regime: str
