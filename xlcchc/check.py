@@ -24,7 +24,7 @@ from typing import Any, Iterable
 from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_of
 from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
-from .diagnose import diagnose, suggestion_text
+from .diagnose import diagnose_plan, suggestion_text
 from .findings import ERROR, WARNING, Finding, count_errors
 from .catalog.load import side_words
 from .formulas import (
@@ -35,13 +35,13 @@ from .formulas import (
     is_blank,
     operand_values,
     percent_shown,
-    rule_status,
     side_value,
     units_count,
 )
 from .numbers import fmt_percent, fmt_vn
 from .periods import Period, parse_period
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
+from .rule_plan import RulePlan, rule_plan
 
 __all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL"]
 
@@ -96,24 +96,19 @@ def check_values(
     addr = {k: (c.cell if isinstance(c, CellRead) else c) for k, c in cells.items()}
     out: list[Finding] = []
     skip = set(skip_domain)
-    vals: dict[str, Any] = {}
-    for key, raw in values.items():
-        ind = catalog.indicators.get(key)
-        if ind is None or not ind.has_value:
-            continue
-        if isinstance(raw, str) and ind.unit_kind_of_value(unit.kind) != "text":
-            v, problem = normalise(ind, unit.kind, raw, file=file, cell=addr.get(key))
-            if problem:
-                out.append(problem.model_copy(update={"unit": unit.code}))
-                skip.add(key)
-            vals[key] = v
-        else:
-            vals[key] = raw
     by_plan: dict[str, str] = {}
     if period is not None:
         from .plan.computed import plan_computed
 
         by_plan = plan_computed(catalog, unit, period)
+    plan = rule_plan(catalog, unit, frozenset(by_plan))
+    vals = {k: v for k, v in values.items() if k in plan.value_keys}
+    for key in [k for k, v in vals.items() if isinstance(v, str) and k in plan.numeric_keys]:
+        v, problem = normalise(catalog.indicators[key], unit.kind, vals[key], file=file, cell=addr.get(key))
+        if problem:
+            out.append(problem.model_copy(update={"unit": unit.code}))
+            skip.add(key)
+        vals[key] = v
     for key in by_plan:
         if vals.pop(key, None) is not None and not catalog.computed(catalog.indicators[key], unit):
             ind = catalog.indicators[key]
@@ -123,20 +118,30 @@ def check_values(
             ))
     found: list[Finding] = []
     status: dict[str, str] = {}  # rule id → status, kept for the diagnosis (the same values)
-    for rule in _rules_of(catalog, unit, frozenset(by_plan)):
-        f = _evaluate(rule, vals, catalog, unit, addr, file, skip, status)
+    where = _Where(addr, file, unit.code)
+    for rule, status_fn in zip(plan.rules, plan.status):
+        if rule.kind in ("domain", "required"):
+            if rule.target in skip:  # the cell's reading problem is already reported; one finding per cell
+                continue
+            st = status_fn(vals)
+            if st in (STATUS_OK, STATUS_SKIPPED):
+                continue
+            f = _row_finding(rule, vals, catalog, unit, where)
+        else:
+            st = status[rule.id] = status_fn(vals)
+            if st in (STATUS_OK, STATUS_SKIPPED):
+                continue
+            f = _relation_finding(rule, st, vals, catalog, unit, where)
         if f is not None:
-            found.append(f.model_copy(update={"unit": unit.code}))
+            found.append(f)
     if any(f.severity in (ERROR, WARNING) and not f.message.count("chưa đủ số liệu") for f in found):
-        found = _with_diagnoses(found, vals, catalog, unit, frozenset(by_plan), status)
+        found = _with_diagnoses(found, vals, catalog, plan, status)
     return sorted([*out, *found], key=Finding.sort_key)
 
 
-def _with_diagnoses(
-    found: list[Finding], vals, catalog: Catalog, unit: Unit, excluded: frozenset = frozenset(), status=None
-) -> list[Finding]:
+def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, plan: RulePlan, status) -> list[Finding]:
     """Each finding a diagnosis explains gets its suggestion (which figure, which value fits)."""
-    diagnoses = diagnose(vals, catalog, unit, _rules_of(catalog, unit, excluded), status)
+    diagnoses = diagnose_plan(vals, catalog, plan, status)
     by_rule = {rid: d for d in diagnoses for rid in d.rules}
     out = []
     for f in found:
@@ -152,51 +157,40 @@ def _with_diagnoses(
     return out
 
 
-_RULES_OF: dict[tuple, list[Rule]] = {}
+def _rules_of(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -> tuple[Rule, ...]:
+    """The rules that apply to a unit, in catalog order (`rule_plan`: worked out once per fill key)."""
+    return rule_plan(catalog, unit, excluded).rules
 
 
-def _rules_of(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -> list[Rule]:
-    """The rules that apply to a unit, in catalog order: worked out once per unit, not once per file.
-    `excluded`: rows the period's plan computes (a rule reading one is not the unit's)."""
-    key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit), excluded)  # same rules for one fill key
-    rules = _RULES_OF.get(key)
-    if rules is None:
-        rules = _RULES_OF[key] = [r for r in catalog.rules
-                                  if catalog.rule_applies(r, unit) and not excluded.intersection(r.operands)]
-    return rules
+class _Where:
+    """Where the findings of one return go: cell addresses by key, the file's name, the unit's code."""
+
+    __slots__ = ("addr", "file", "unit")
+
+    def __init__(self, addr: dict[str, Any], file: str, unit: str):
+        self.addr, self.file, self.unit = addr, file, unit
 
 
-def _finding(rule: Rule, key: str, addr, file, message: str, *, severity=None, expected=None, actual=None) -> Finding:
+def _finding(rule: Rule, key: str, where: _Where, message: str, *, severity=None, expected=None, actual=None) -> Finding:
     return Finding(
-        file=file, form=int(key.split(":")[0]), code=_code(key), cell=addr.get(key),
+        file=where.file, form=int(key.split(":")[0]), code=_code(key), cell=where.addr.get(key),
         severity=severity or rule.severity, rule=rule.id, message=message, expected=expected, actual=actual,
+        unit=where.unit,
     )
 
 
-def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, status=None) -> Finding | None:
-    """The status comes from `formulas.rule_status` (the check sheet's own semantics); this adds the words.
+def _row_finding(rule: Rule, vals, catalog: Catalog, unit: Unit, where: _Where) -> Finding | None:
+    """The words of a failing `domain` or `required` rule (its status is `formulas.rule_status`)."""
+    ind = catalog.indicators[rule.target]
+    if rule.kind == "required":
+        return _finding(rule, rule.target, where, f"Biểu mẫu {ind.form}, mục {ind.code}: chưa nhập số liệu ({_short(ind.label)})")
+    return _domain(rule, ind, unit, vals.get(rule.target), where)
 
-    A relation's status is also put into `status` (rule id → status) for the diagnosis."""
+
+def _relation_finding(rule: Rule, status: str, vals, catalog: Catalog, unit: Unit, where: _Where) -> Finding:
+    """The words of a failing (or not evaluable) relation rule, whose status the caller has from
+    `formulas.rule_status`: the figures read, and the derived totals among them."""
     home = rule.form
-    if rule.kind in ("domain", "required"):
-        key = rule.target
-        ind = catalog.indicators[key]
-        if key in skip:  # the cell's reading problem is already reported; one finding per cell
-            return None
-        status = rule_status(rule, vals, catalog, unit)
-        if status in (STATUS_OK, STATUS_SKIPPED):
-            return None
-        if rule.kind == "required":
-            return _finding(
-                rule, key, addr, file, f"Biểu mẫu {ind.form}, mục {ind.code}: chưa nhập số liệu ({_short(ind.label)})"
-            )
-        return _domain(rule, ind, unit, vals.get(key), addr, file)
-    found = rule_status(rule, vals, catalog, unit)
-    if status is not None:
-        status[rule.id] = found
-    status = found
-    if status in (STATUS_OK, STATUS_SKIPPED):
-        return None
     ops = rule.operands
     anchor = rule.target or rule.left[0]
     head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
@@ -208,7 +202,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
         named = [k for k in blank if not catalog.computed(catalog.indicators[k], unit)] or blank
         names = ", ".join(_ref(k, home) for k in named)
         return _finding(
-            rule, anchor, addr, file,
+            rule, anchor, where,
             f"{head}: chưa đủ số liệu để kiểm tra “{rule.message}” (mục {names} để trống){derived}",
             severity=WARNING,
         )
@@ -216,7 +210,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
         total = sum(x[t] for t in rule.terms)
         parts = " + ".join(_n(x[t]) for t in rule.terms)
         return _finding(
-            rule, rule.target, addr, file,
+            rule, rule.target, where,
             f"{head}: {_n(x[rule.target])} không bằng tổng {' + '.join(_ref(t, home) for t in rule.terms)} = "
             f"{parts} = {_n(total)}{derived}",
             expected=total, actual=x[rule.target],
@@ -227,14 +221,14 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
         if den == 0:
             shown = "trống" if tgt is None else fmt_percent(tgt)
             return _finding(
-                rule, rule.target, addr, file,
+                rule, rule.target, where,
                 f"{head}: mẫu số {_code(rule.denominator)} bằng 0 nhưng tử số {_code(rule.numerator)} = {_n(num)}"
                 f" và tỷ lệ {shown}; khi mẫu số bằng 0 thì tử số phải bằng 0 và tỷ lệ để trống{derived}",
                 expected=None, actual=tgt,
             )
         want = percent_shown(num, den)
         return _finding(
-            rule, rule.target, addr, file,
+            rule, rule.target, where,
             f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)} = {fmt_percent(want)}{derived}",
             expected=want, actual=tgt,
         )
@@ -242,7 +236,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
         t = x[rule.target]
         over = max((k for k in rule.terms if x[k] is not None), key=lambda k: x[k])
         return _finding(
-            rule, over, addr, file,
+            rule, over, where,
             f"Biểu mẫu {home}, mục {_ref(over, home)}: {_n(x[over])} lớn hơn cả mục tổng {_ref(rule.target, home)} = "
             f"{_n(t)}; một phần không thể lớn hơn tổng{derived}",
             expected=t, actual=x[over],
@@ -251,7 +245,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
         bad = [k for k in rule.terms if x[k] is None and not is_blank(vals.get(k)) or (x[k] is not None and x[k] != 0)]
         shown = ", ".join(f"{_ref(k, home)} = {_n(x[k]) if x[k] is not None else str(vals.get(k))}" for k in bad)
         return _finding(
-            rule, bad[0] if bad else anchor, addr, file,
+            rule, bad[0] if bad else anchor, where,
             f"{head}: mục {_ref(rule.target, home)} = 0 nhưng {shown}; {rule.message[0].lower() + rule.message[1:]}",
             expected=0, actual=x[bad[0]] if bad else None,
         )
@@ -264,7 +258,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
         )
         of = f"mục {_ref(rule.denominator, home)} = {_n(n)}" if rule.denominator else f"{_n(n)} đơn vị"
         return _finding(
-            rule, rule.target, addr, file,
+            rule, rule.target, where,
             f"{head}: tỷ lệ {fmt_percent(t)} trên {of} không ứng với một số nguyên đơn vị (gần nhất: {near}){derived}",
             actual=t,
         )
@@ -272,7 +266,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
     if rule.kind == "between":
         lo, hi, t = side_value(rule, "left", x, catalog), side_value(rule, "right", x, catalog), x[rule.target]
         return _finding(
-            rule, rule.target, addr, file,
+            rule, rule.target, where,
             f"{head}: {rule.message.rstrip('.')} — nhưng {_code(rule.target)} = {_n(t)} nằm ngoài khoảng "
             f"{lt} = {_n(lo)} đến {rt} = {_n(hi)}{derived}",
             expected=hi if t > hi else lo, actual=t,
@@ -282,7 +276,7 @@ def _evaluate(rule: Rule, vals, catalog: Catalog, unit: Unit, addr, file, skip, 
     sym = {"<=": ">", ">=": "<", "=": "≠"}[rule.op or "="]
     right = f"{rt} = {_n(rv)}" if rule.right else _n(rv)  # a constant or a count needs no “= …”
     return _finding(
-        rule, anchor, addr, file,
+        rule, anchor, where,
         f"{head}: {rule.message.rstrip('.')} — nhưng {lt} = {_n(lv)} {sym} {right}{derived}",
         expected=rv, actual=lv,
     )
@@ -300,30 +294,30 @@ def _derived_notes(rule: Rule, vals, x, catalog: Catalog, home: int) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, addr, file) -> Finding | None:
+def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Finding | None:
     kind = ind.unit_kind_of_value(unit.kind)
     x = _num(v)
     head = f"Biểu mẫu {ind.form}, mục {ind.code}"
     if x is None:  # text kept in a numeric row (only from a values file that bypassed normalising)
-        return _finding(rule, ind.key, addr, file, f"{head}: “{_short(str(v))}” không phải một số", actual=str(v))
+        return _finding(rule, ind.key, where, f"{head}: “{_short(str(v))}” không phải một số", actual=str(v))
     if kind == "choice":
         codes = [c.value for c in ind.unit_choices()]
         if x in codes:
             return None
         lst = "; ".join(f"{c.label} = {c.value}" for c in ind.unit_choices())
-        return _finding(rule, ind.key, addr, file, f"{head}: {_n(x)} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
+        return _finding(rule, ind.key, where, f"{head}: {_n(x)} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
     if kind == "count":
         if x >= 0 and float(x).is_integer():
             return None
         what = "số âm" if x < 0 else "số có phần thập phân"
-        return _finding(rule, ind.key, addr, file, f"{head}: {_n(x)} là {what}; mục này phải là số nguyên không âm", actual=x)
+        return _finding(rule, ind.key, where, f"{head}: {_n(x)} là {what}; mục này phải là số nguyên không âm", actual=x)
     if kind == "percent":
         if 0 <= x <= 100:
             return None
-        return _finding(rule, ind.key, addr, file, f"{head}: tỷ lệ {fmt_percent(x)} nằm ngoài khoảng 0–100%", actual=x)
+        return _finding(rule, ind.key, where, f"{head}: tỷ lệ {fmt_percent(x)} nằm ngoài khoảng 0–100%", actual=x)
     if x >= 0:
         return None
-    return _finding(rule, ind.key, addr, file, f"{head}: {_n(x)} là số âm; mục này phải là số không âm", actual=x)
+    return _finding(rule, ind.key, where, f"{head}: {_n(x)} là số âm; mục này phải là số không âm", actual=x)
 
 
 def _short(s: str, n: int = 70) -> str:
@@ -361,15 +355,16 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
         return [*sorted(ret.problems, key=Finding.sort_key), blank_return_finding(ret.path.name, ret.unit)]
     vals = recompute({k: c.value for k, c in ret.cells.items()}, catalog, unit)
     skip = [k for k, c in ret.cells.items() if c.problem is not None and c.problem.rule != "cell.overwritten"]
-    found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip,
-                         period=parse_period(ret.period))
-    problems = [p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
+    period = parse_period(ret.period)
+    found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip, period=period)
+    # the reader's problems, said for the unit (most already are: a copy only where the unit differs)
+    problems = [p if p.unit == ret.unit else p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
     tasks = []
     if ret.plan:  # the “Nhiệm vụ” sheet (xlcchc.plan.track); a return without one imports none of it
         from .plan.check import task_findings
         from .plan.track import as_of
 
-        tasks = task_findings(catalog.regime, unit, parse_period(ret.period), ret.tasks, file=ret.path.name,
+        tasks = task_findings(catalog.regime, unit, period, ret.tasks, file=ret.path.name,
                               cells=ret.task_cells, today=as_of(ret.cover.get("BIA_NGAY_GUI")))
     return sorted([*problems, *found, *tasks], key=Finding.sort_key)
 

@@ -22,8 +22,8 @@ from typing import Any, Iterable
 
 from .record import Record, record
 from .catalog.models import Catalog, Rule, Unit
-from .formulas import domain_ok, is_number, percent_accepted, percent_shown, rule_status
-from .formulas import operand_values, units_count
+from .formulas import is_number, operand_values, percent_accepted, percent_shown, units_count
+from .rule_plan import RulePlan
 
 FAIL = ("Lỗi", "Cảnh báo")
 
@@ -51,21 +51,27 @@ def diagnose(
 
     `status` is rule id → `rule_status` of these values when the caller has worked it out already (the
     check has: it is the same function of the same values); missing rules are evaluated here."""
-    relations = [r for r in rules if r.kind not in ("domain", "required")]
+    return diagnose_plan(values, catalog, RulePlan(catalog, unit, rules), status)
+
+
+def diagnose_plan(
+    values: dict[str, Any], catalog: Catalog, plan: RulePlan, status: dict[str, str] | None = None
+) -> list[Diagnosis]:
+    """`diagnose` of the rules of a compiled plan (the check's own, `rule_plan`: compiled once per unit kind)."""
     known = status or {}
-    status = {r.id: known[r.id] if r.id in known else rule_status(r, values, catalog, unit) for r in relations}
-    failing = [r for r in relations if status[r.id] in FAIL]
+    status = {r.id: known[r.id] if r.id in known else fn(values) for r, fn in plan.relations}
+    failing = [r for r, _ in plan.relations if status[r.id] in FAIL]
     out: list[Diagnosis] = []
-    for group in _groups(failing):
-        out.extend(_diagnose_group(group, values, catalog, unit, relations, status))
+    for group in _groups(failing, plan):
+        out.extend(_diagnose_group(group, values, catalog, plan, status))
     return out
 
 
-def _groups(failing: list[Rule]) -> list[list[Rule]]:
+def _groups(failing: list[Rule], plan: RulePlan) -> list[list[Rule]]:
     """Failing rules linked by a shared figure (connected components), in catalog order."""
     groups: list[tuple[set[str], list[Rule]]] = []
     for r in failing:
-        keys = set(r.operands)
+        keys = set(plan.operands[r.id])
         hit = [g for g in groups if g[0] & keys]
         merged_keys, merged_rules = set(keys), [r]
         for g in hit:
@@ -73,10 +79,11 @@ def _groups(failing: list[Rule]) -> list[list[Rule]]:
             merged_rules = g[1] + merged_rules
             groups.remove(g)
         groups.append((merged_keys, merged_rules))
-    return [sorted(g[1], key=failing.index) for g in groups]
+    order = {r.id: i for i, r in enumerate(failing)}  # by id: comparing rules field by field is slow
+    return [sorted(g[1], key=lambda r: order[r.id]) for g in groups]
 
 
-def _diagnose_group(group, values, catalog, unit, relations, status) -> list[Diagnosis]:
+def _diagnose_group(group, values, catalog, plan: RulePlan, status) -> list[Diagnosis]:
     """Diagnoses within one group of linked failing rules.
 
     For each typed figure k, R_k are the failing rules that read it; a value for k counts only if it
@@ -86,9 +93,9 @@ def _diagnose_group(group, values, catalog, unit, relations, status) -> list[Dia
     """
     reading: dict[str, list[Rule]] = {}
     for r in group:
-        for k in r.operands:
+        for k in plan.operands[r.id]:
             v = values.get(k)
-            if is_number(v) and not catalog.computed(catalog.indicators[k], unit):
+            if is_number(v) and k not in plan.computed:
                 reading.setdefault(k, []).append(r)
     fits: dict[str, list[Suspect]] = {}
     for k, rs in reading.items():
@@ -101,7 +108,9 @@ def _diagnose_group(group, values, catalog, unit, relations, status) -> list[Dia
                 continue
             if slip == "fits":
                 slip = _slip_between(cur, v)
-            if _fixes(k, v, rs, values, catalog, unit, relations, status):
+            if slip == "fits" and len(rs) < 2:
+                continue  # a plain fit of a figure only one failing rule reads is never suggested (below)
+            if _fixes(k, v, rs, values, plan, status):
                 fits.setdefault(k, []).append(Suspect(k, cur, v, slip))
     out: list[Diagnosis] = []
     multi = [k for k in fits if len(reading[k]) >= 2]
@@ -113,7 +122,7 @@ def _diagnose_group(group, values, catalog, unit, relations, status) -> list[Dia
     for r in group:
         if r.id in explained:
             continue
-        own = {k: fits[k] for k in r.operands if k in fits and not ({x.id for x in reading[k]} & explained)}
+        own = {k: fits[k] for k in plan.operands[r.id] if k in fits and not ({x.id for x in reading[k]} & explained)}
         typo = {k: [x for x in sus if x.slip == "transposition"] for k, sus in own.items()}
         typo = {k: x for k, x in typo.items() if x}
         magnitude = {k: [x for x in sus if x.slip in ("digit_dropped", "digit_added")] for k, sus in own.items()}
@@ -139,17 +148,17 @@ def _clean(v: float | None) -> float | None:
     return float(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2)
 
 
-def _fixes(k, v, group, values, catalog, unit, relations, status) -> bool:
-    ind = catalog.indicators[k]
-    if not domain_ok(ind.unit_kind_of_value(unit.kind), [c.value for c in ind.unit_choices()], v):
+def _fixes(k, v, group, values, plan: RulePlan, status) -> bool:
+    if not plan.domain_ok(k, v):
         return False
     trial = dict(values)
     trial[k] = v
-    if any(rule_status(r, trial, catalog, unit) in FAIL for r in group):
+    status_of = plan.status_of
+    if any(status_of[r.id](trial) in FAIL for r in group):
         return False
     # nothing that held before may break (the computed percentages follow their inputs)
-    for r in relations:
-        if k in r.operands and status[r.id] not in FAIL and rule_status(r, trial, catalog, unit) in FAIL:
+    for r in plan.reading.get(k, ()):
+        if status[r.id] not in FAIL and status_of[r.id](trial) in FAIL:
             return False
     return True
 

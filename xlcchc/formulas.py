@@ -296,25 +296,41 @@ def derived_value(key: str, values: Mapping[str, Any], catalog: Catalog) -> Any:
 
 def operand_values(rule: Rule, values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     """What each operand of `rule` reads (derived totals included): the checker words its findings from it."""
-    return {k: derived_value(k, values, catalog) for k in rule.operands}
+    return operand_reader(rule, catalog)(values)
 
 
-def _side(fn: str, xs: list[float]) -> float:
-    if fn == "max":
-        return max(xs)
-    if fn == "min":
-        return min(xs)
-    return math.fsum(xs)
+def operand_reader(rule: Rule, catalog: Catalog) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """`operand_values` of `rule` as a function of the values: a rule without a derived total among its
+    operands reads the cells as they are (`derived_value` of such a key is its value)."""
+    ops = tuple(rule.operands)
+    parts = catalog.partitions
+    if any(k in parts for k in ops):
+        return lambda values: {k: derived_value(k, values, catalog) for k in ops}
+    return lambda values: {k: values.get(k) for k in ops}
+
+
+_SIDE_FNS: dict[str, Callable[[list], float]] = {"max": max, "min": min, "sum": math.fsum}
 
 
 def side_value(rule: Rule, which: str, vals: Mapping[str, Any], catalog: Catalog) -> float:
     """The value of a side ("left" or "right"; the right adds the constant and the registry count)."""
-    keys = rule.left if which == "left" else rule.right
-    fn = rule.left_fn if which == "left" else rule.right_fn
-    x = _side(fn, [vals[k] for k in keys]) if keys else 0.0
-    if which == "right":
-        x += rule.constant + (units_count(catalog, rule.units) if rule.units else 0)
-    return x
+    return side_function(rule, which, catalog)(vals)
+
+
+def side_function(rule: Rule, which: str, catalog: Catalog) -> Callable[[Mapping[str, Any]], float]:
+    """`side_value` of a side as a function of the operand values (keys, function and addend fixed once)."""
+    keys = tuple(rule.left if which == "left" else rule.right)
+    fn = _SIDE_FNS[rule.left_fn if which == "left" else rule.right_fn]
+    if which != "right":
+        return lambda vals: fn([vals[k] for k in keys]) if keys else 0.0
+    extra = rule.constant + (units_count(catalog, rule.units) if rule.units else 0)
+
+    def right(vals: Mapping[str, Any]) -> float:
+        x = fn([vals[k] for k in keys]) if keys else 0.0
+        x += extra
+        return x
+
+    return right
 
 
 def _side_text(rule: Rule, which: str, catalog: Catalog, r: Ref) -> str:
@@ -326,10 +342,6 @@ def _side_text(rule: Rule, which: str, catalog: Catalog, r: Ref) -> str:
         if extra:
             text += f"+{_num(extra)}"
     return text
-
-
-def _fraction_n(rule: Rule, vals: Mapping[str, Any], catalog: Catalog) -> Any:
-    return units_count(catalog, rule.units) if rule.units else vals.get(rule.denominator)
 
 
 def rule_formula(rule: Rule, catalog: Catalog, unit: Unit, ref: Ref) -> str:
@@ -414,48 +426,124 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
 
     Computed percentage rows must already hold their computed value (`computed_ratio`) or be absent.
     """
+    return status_function(rule, catalog, unit)(values)
+
+
+StatusFn = Callable[[Mapping[str, Any]], str]
+
+#: (id(rule), id(catalog), *fill key) → (rule, catalog, status function). The entry holds the rule and the
+#: catalog, so neither id can be reused by another object while it is cached; the `is` test is a guard.
+_STATUS_FNS: dict[tuple, tuple[Rule, Catalog, StatusFn]] = {}
+_STATUS_FNS_MAX = 50_000  # a long-lived process with many throwaway catalogs (tests) starts afresh
+
+
+def status_function(rule: Rule, catalog: Catalog, unit: Unit) -> StatusFn:
+    """`rule_status` of `rule` for units of `unit`'s fill key, as a function of the values alone.
+
+    Everything that depends only on the catalog and the unit (the value kind and codes of a domain, whether
+    a row is computed, registry counts, tolerances, which operands are derived totals) is worked out once
+    here, not once per return and rule; this is the only implementation of the Python mirror. A unit
+    enters only through `Catalog.fill_key` (what `applies`, hence `computed`, looks at, with its kind).
+    """
+    key = (id(rule), id(catalog), *catalog.fill_key(unit))
+    got = _STATUS_FNS.get(key)
+    if got is not None and got[0] is rule and got[1] is catalog:
+        return got[2]
+    fn = _compile_status(rule, catalog, unit)
+    if len(_STATUS_FNS) >= _STATUS_FNS_MAX:
+        _STATUS_FNS.clear()
+    _STATUS_FNS[key] = (rule, catalog, fn)
+    return fn
+
+
+def domain_test(ind: Indicator, unit_kind: str) -> Callable[[Any], bool]:
+    """`domain_ok` of a row for a unit kind, its value kind and code list fixed once."""
+    kind, codes = ind.unit_kind_of_value(unit_kind), domain_codes(ind, unit_kind)
+    return lambda v: domain_ok(kind, codes, v)
+
+
+def _constant(status: str) -> StatusFn:
+    return lambda values: status
+
+
+def _compile_status(rule: Rule, catalog: Catalog, unit: Unit) -> StatusFn:
+    """The status function of one rule (semantics in the module docstring, kind by kind)."""
     fail = rule.severity
     if rule.kind in ("domain", "required"):
-        ind = catalog.indicator(rule.target)
-        v = values.get(rule.target)
+        ind, key = catalog.indicator(rule.target), rule.target
         if rule.kind == "required":
             if catalog.computed(ind, unit):
+                return _constant(STATUS_SKIPPED)
+            return lambda values: fail if is_blank(values.get(key)) else STATUS_OK
+        ok = domain_test(ind, unit.kind)
+
+        def domain(values: Mapping[str, Any]) -> str:
+            v = values.get(key)
+            if is_blank(v):
                 return STATUS_SKIPPED
-            return fail if is_blank(v) else STATUS_OK
-        if is_blank(v):
-            return STATUS_SKIPPED
-        kind = ind.unit_kind_of_value(unit.kind)
-        return STATUS_OK if domain_ok(kind, domain_codes(ind, unit.kind), v) else fail
+            return STATUS_OK if ok(v) else fail
+
+        return domain
     if rule.units and units_count(catalog, rule.units) == 0:
-        return STATUS_SKIPPED
-    vals = operand_values(rule, values, catalog)
-    present = [is_number(vals[k]) for k in rule.operands]
-    tol = rule.tolerance + EPS
-    if rule.kind == "part":
-        t = vals[rule.target]
-        xs = [vals[k] for k in rule.terms if is_number(vals[k])]
+        return _constant(STATUS_SKIPPED)
+    return _RELATIONS[rule.kind](rule, catalog, operand_reader(rule, catalog), rule.tolerance + EPS, fail)
+
+
+def _part(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> StatusFn:
+    target, terms = rule.target, tuple(rule.terms)
+
+    def part(values: Mapping[str, Any]) -> str:
+        x = read(values)
+        t = x[target]
+        xs = [x[k] for k in terms if is_number(x[k])]
         if not is_number(t) or not xs:
             return STATUS_SKIPPED
         return STATUS_OK if max(xs) <= t + tol else fail
-    if rule.kind == "zero_if":
-        t = vals[rule.target]
+
+    return part
+
+
+def _zero_if(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> StatusFn:
+    target, terms = rule.target, tuple(rule.terms)
+
+    def zero_if(values: Mapping[str, Any]) -> str:
+        x = read(values)
+        t = x[target]
         if not is_number(t):
             return STATUS_SKIPPED
         if t != 0:
             return STATUS_OK
-        ok = all(is_blank(vals[k]) or (is_number(vals[k]) and vals[k] == 0) for k in rule.terms)
+        ok = all(is_blank(x[k]) or (is_number(x[k]) and x[k] == 0) for k in terms)
         return STATUS_OK if ok else fail
-    if rule.kind == "fraction":
-        t, n = vals[rule.target], _fraction_n(rule, vals, catalog)
+
+    return zero_if
+
+
+def _fraction(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> StatusFn:
+    target, den = rule.target, rule.denominator
+    count = units_count(catalog, rule.units) if rule.units else None
+
+    def fraction(values: Mapping[str, Any]) -> str:
+        x = read(values)
+        t = x[target]
+        n = count if count is not None else x.get(den)
         if not is_number(t):
             return STATUS_SKIPPED
         if not (is_number(n) and n > 0 and float(n).is_integer() and n <= FRACTION_MAX_UNITS):
             return STATUS_SKIPPED
         return STATUS_OK if fraction_fits(t, n) else fail
-    if not any(present):
-        return STATUS_SKIPPED
-    if rule.kind == "ratio":
-        t, a, b = (vals[k] for k in (rule.target, rule.numerator, rule.denominator))
+
+    return fraction
+
+
+def _ratio(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> StatusFn:
+    ops, target, num, den = tuple(rule.operands), rule.target, rule.numerator, rule.denominator
+
+    def ratio(values: Mapping[str, Any]) -> str:
+        x = read(values)
+        if not any(is_number(x[k]) for k in ops):
+            return STATUS_SKIPPED
+        t, a, b = x[target], x[num], x[den]
         if not (is_number(a) and is_number(b)):
             return STATUS_MISSING
         if b == 0:
@@ -463,23 +551,44 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
         if not is_number(t):
             return STATUS_MISSING
         return STATUS_OK if percent_accepted(t, a, b) else fail
-    if not all(present):
-        return STATUS_MISSING
+
+    return ratio
+
+
+def _relation(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> StatusFn:
+    """sum, between and compare: evaluated only when every operand is a number."""
+    ops, target, terms = tuple(rule.operands), rule.target, tuple(rule.terms)
+    left, right = side_function(rule, "left", catalog), side_function(rule, "right", catalog)
     if rule.kind == "sum":
-        ok = abs(vals[rule.target] - math.fsum(vals[k] for k in rule.terms)) <= tol
+        def holds(x) -> bool:
+            return abs(x[target] - math.fsum(x[k] for k in terms)) <= tol
     elif rule.kind == "between":
-        t = vals[rule.target]
-        ok = side_value(rule, "left", vals, catalog) - tol <= t <= side_value(rule, "right", vals, catalog) + tol
+        def holds(x) -> bool:
+            return left(x) - tol <= x[target] <= right(x) + tol
+    elif rule.op == "<=":
+        def holds(x) -> bool:
+            return left(x) <= right(x) + tol
+    elif rule.op == ">=":
+        def holds(x) -> bool:
+            return left(x) >= right(x) - tol
     else:
-        left = side_value(rule, "left", vals, catalog)
-        right = side_value(rule, "right", vals, catalog)
-        if rule.op == "<=":
-            ok = left <= right + tol
-        elif rule.op == ">=":
-            ok = left >= right - tol
-        else:
-            ok = abs(left - right) <= tol
-    return STATUS_OK if ok else fail
+        def holds(x) -> bool:
+            return abs(left(x) - right(x)) <= tol
+
+    def relation(values: Mapping[str, Any]) -> str:
+        x = read(values)
+        present = [is_number(x[k]) for k in ops]
+        if not any(present):
+            return STATUS_SKIPPED
+        if not all(present):
+            return STATUS_MISSING
+        return STATUS_OK if holds(x) else fail
+
+    return relation
+
+
+_RELATIONS = {"part": _part, "zero_if": _zero_if, "fraction": _fraction, "ratio": _ratio,
+              "sum": _relation, "between": _relation, "compare": _relation}
 
 
 def cell_values(values: Mapping[str, Any], catalog: Catalog, unit: Unit) -> dict[str, Any]:

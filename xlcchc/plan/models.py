@@ -111,8 +111,16 @@ class Plan(Record):
         return self.first_year <= period.year <= self.last_year
 
     def tasks_of(self, code: str, kind: str) -> list[Task]:
-        """The tasks a unit leads, by its code or by its kind (a kind as lead is every unit of that kind)."""
-        return [t for t in self.tasks if t.led_by(code, kind)]
+        """The tasks a unit leads, by its code or by its kind (a kind as lead is every unit of that kind).
+        Worked out once per code and kind (a merge asks for every return); a new list each call."""
+        led = self._led.get((code, kind))
+        if led is None:
+            led = self._led[(code, kind)] = tuple(t for t in self.tasks if t.led_by(code, kind))
+        return list(led)
+
+    @cached_property
+    def _led(self) -> dict[tuple[str, str], tuple[Task, ...]]:
+        return {}
 
     def targets_in(self, year: int) -> list[Target]:
         return [t for t in self.targets if t.applies_in(year)]

@@ -12,6 +12,7 @@ One place for the semantics the “Nhiệm vụ” sheet's formulas, `check` and
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ..record import Record, record
@@ -85,13 +86,22 @@ def _as_date(v: Any, serial: bool) -> tuple[date | None, Any]:
     if isinstance(v, (int, float)) and not isinstance(v, bool) and serial and 1 <= v < 2958466:
         return (datetime(1899, 12, 30) + timedelta(days=int(v))).date(), None
     if isinstance(v, str):
-        s = v.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"):
-            try:
-                return datetime.strptime(s, fmt).date(), None
-            except ValueError:
-                continue
+        d = _text_date(v.strip())
+        if d is not None:
+            return d, None
     return None, v
+
+
+@lru_cache(maxsize=1024)
+def _text_date(s: str) -> date | None:
+    """A date typed as text, in the formats people and programs write, else None. Cached by the text itself:
+    a folder's returns repeat a few send dates, and `strptime` tries up to six formats (each a ValueError)."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"):
+        try:
+            return datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def situation(task: Task, report: TaskReport | None, period_end: date) -> str:
