@@ -492,16 +492,17 @@ def write_appendix(
     return output
 
 
-def write_pdf(xlsx: Path | str, pdf: Path | str) -> Path:
+def write_pdf(xlsx: Path | str, pdf: Path | str, *, office: Any = None) -> Path:
     """Convert the appendix to PDF with LibreOffice and put it at `pdf` (atomically).
 
     LibreOffice's profile, temp files and output stay in a private temp folder removed even on failure
     (`office.convert`); the PDF reaches `pdf` through a temporary file beside it, renamed when complete.
+    `office`: a LibreOffice started while the workbook was built (`office.Office`), else one is started.
     """
     from .office import to_pdf
 
     pdf = Path(pdf)
-    return to_pdf(xlsx, pdf.parent if str(pdf.parent) else Path("."), dest=pdf)
+    return to_pdf(xlsx, pdf.parent if str(pdf.parent) else Path("."), dest=pdf, office=office)
 
 
 def cli_appendix(args: Any) -> int:
@@ -522,6 +523,20 @@ def cli_appendix(args: Any) -> int:
     header = None
     if getattr(args, "header", None) is not None:
         header = Header(issuer=args.header or "", body=getattr(args, "office", None) or "")
+    from .office import Office
+
+    # LibreOffice starts now, while the workbook is read and written (~1 s of its start overlapped).
+    with Office(early=bool(args.pdf)) as office:
+        path = _appendix_of(src, out, args, annexes, header)
+        print(f"Đã ghi phụ lục: {path.resolve()}")
+        if args.pdf:
+            pdf = write_pdf(path, args.pdf, office=office)
+            print(f"Đã ghi bản PDF: {Path(pdf).resolve()}")
+    return 0
+
+
+def _appendix_of(src: Path, out: Path, args: Any, annexes: tuple[str, ...], header: Header | None) -> Path:
+    """Read TONG_HOP.xlsx (and the history for `--compare`), write the appendix workbook at `out`."""
     try:
         from .merge import read_provincial
     except ImportError:
@@ -534,12 +549,7 @@ def cli_appendix(args: Any) -> int:
 
         db = Path(args.history) if getattr(args, "history", None) else default_db(src)
         compare = compare_columns(db, fig, args.compare)
-    path = write_appendix(fig, out, annexes=annexes, header=header, compare=compare)
-    print(f"Đã ghi phụ lục: {path.resolve()}")
-    if args.pdf:
-        pdf = write_pdf(path, args.pdf)
-        print(f"Đã ghi bản PDF: {Path(pdf).resolve()}")
-    return 0
+    return write_appendix(fig, out, annexes=annexes, header=header, compare=compare)
 
 
 from .annexes import ANNEX_WRITERS  # noqa: E402 - the annexes use this module's helpers

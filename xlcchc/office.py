@@ -8,6 +8,7 @@ user's own LibreOffice settings and of each other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -117,57 +118,161 @@ def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 1
     even on failure; the result reaches its place through a temporary file renamed when complete. A full
     disk is `DiskFullError`, whether it stopped LibreOffice or the copy.
     """
-    from .fileio import DiskFullError, atomic_path, disk_full_message, private_tmpdir, temp_env
+    with Office(early=False) as office:
+        return office.convert(src, outdir, target, timeout=timeout, infilter=infilter, dest=dest)
 
-    exe = soffice_path()
-    if exe is None:
-        raise OfficeError(
-            "Chưa cài LibreOffice nên không chuyển được sang PDF. Cài LibreOffice "
-            "(Linux: apt-get install libreoffice-calc-nogui; Windows/macOS: libreoffice.org) rồi chạy lại."
-        )
-    src = Path(src).resolve()
-    ext = target.split(":", 1)[0]
-    if dest is None:
-        outdir = Path(outdir).resolve()
-        outdir.mkdir(parents=True, exist_ok=True)
-        dest = outdir / (src.stem + "." + ext)
-    dest = Path(dest)
-    seed = _seed_path(exe)
-    seeded = seed is not None and seed.is_dir()
-    with private_tmpdir() as tmp:
-        work, lo_tmp = Path(tmp) / "out", Path(tmp) / "tmp"
+
+class Office:
+    """One LibreOffice for one command, started ahead (`early`) while the caller still builds its file.
+
+    LibreOffice takes ~1 s to start and needs no file for that (issue 17: the appendix with PDF ≤ 2 s), so
+    `Office(early=True)` starts it at once, idle, on a private profile; `convert` then hands it the file
+    the way a second `soffice` does (it passes its arguments to the running one through LibreOffice's
+    pipe, waits until the conversion is done, and the idle one exits after it). Without LibreOffice,
+    `convert` raises the same `OfficeError` as ever, after the caller's own file is written. The early
+    start is skipped where it cannot pay or could harm: no initialised profile kept (the first start
+    restarts itself), a nearly full disk (the profile would take the room of the caller's file), not POSIX
+    (untested there). A failed hand-over falls back to a conversion of its own, so the result never
+    depends on the early start.
+    """
+
+    def __init__(self, *, early: bool = True, timeout: float = 180):
+        self.exe = soffice_path()
+        self.timeout = timeout
+        self._stack = contextlib.ExitStack()
+        self._tmp: Path | None = None
+        self._server: subprocess.Popen | None = None
+        self._profile = ""
+        self._runs = 0
+        self._seed = _seed_path(self.exe) if self.exe else None
+        self._seeded = self._seed is not None and self._seed.is_dir()
+        if early and self._seeded and os.name == "posix":
+            try:
+                if not _nearly_full(self._folder()):
+                    self._server = subprocess.Popen(
+                        self._command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL, env=self._env(), start_new_session=True,  # its own group: `close`
+                    )
+            except OSError:  # no early start; `convert` tries again and says what is wrong
+                self._stack.close()
+                self._tmp = None
+
+    def __enter__(self) -> Office:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _folder(self) -> Path:
+        """The private temp folder: LibreOffice's profile (a copy of the kept seed), temp files and output."""
+        if self._tmp is None:
+            from .fileio import private_tmpdir
+
+            self._tmp = Path(self._stack.enter_context(private_tmpdir()))
+            (self._tmp / "tmp").mkdir()
+            self._profile = _profile(self._tmp / "profile", self._seed if self._seeded else None)
+        return self._tmp
+
+    def _command(self, *args: str) -> list[str]:
+        assert self.exe is not None
+        return [self.exe, f"-env:UserInstallation={self._profile}", "--headless", "--norestore", "--nolockcheck", *args]
+
+    def _env(self) -> dict[str, str]:
+        from .fileio import temp_env
+
+        return temp_env(str(self._folder() / "tmp"), dict(os.environ, SAL_USE_VCLPLUGIN="svp"))
+
+    def convert(self, src: Path | str, outdir: Path | str, target: str, *, timeout: float | None = None,
+                infilter: str | None = None, dest: Path | str | None = None) -> Path:
+        """Convert `src` (see the module's `convert`): handed to the LibreOffice started early, if any."""
+        from .fileio import DiskFullError, atomic_path, disk_full_message
+
+        if self.exe is None:
+            raise OfficeError(
+                "Chưa cài LibreOffice nên không chuyển được sang PDF. Cài LibreOffice "
+                "(Linux: apt-get install libreoffice-calc-nogui; Windows/macOS: libreoffice.org) rồi chạy lại."
+            )
+        src = Path(src).resolve()
+        ext = target.split(":", 1)[0]
+        if dest is None:
+            outdir = Path(outdir).resolve()
+            outdir.mkdir(parents=True, exist_ok=True)
+            dest = outdir / (src.stem + "." + ext)
+        dest = Path(dest)
+        tmp = self._folder()
+        self._runs += 1
+        work = tmp / f"out{self._runs}"
         work.mkdir()
-        lo_tmp.mkdir()
-        cmd = [
-            exe,
-            f"-env:UserInstallation={_profile(Path(tmp) / 'profile', seed if seeded else None)}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            *([f"--infilter={infilter}"] if infilter else []),
-            "--convert-to",
-            target,
-            "--outdir",
-            str(work),
-            str(src),
-        ]
-        env = temp_env(str(lo_tmp), dict(os.environ, SAL_USE_VCLPLUGIN="svp"))
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
-        except subprocess.TimeoutExpired:
-            raise OfficeError(f"LibreOffice không trả lời sau {int(timeout)} giây khi chuyển “{src.name}”") from None
+        args = [*([f"--infilter={infilter}"] if infilter else []), "--convert-to", target, "--outdir", str(work), str(src)]
+        proc = self._run(args, timeout or self.timeout, src)
         produced = work / (src.stem + "." + ext)
+        if (proc.returncode != 0 or not produced.exists()) and self._server is not None and not _nearly_full(tmp):
+            # The hand-over failed (the early LibreOffice died, or restarted itself on a damaged seed): stop
+            # it and convert once more on a fresh profile, as a run without an early start would.
+            self._stop_server(grace=0)
+            self._profile = _profile(tmp / f"fresh{self._runs}")
+            proc = self._run(args, timeout or self.timeout, src)
         if proc.returncode != 0 or not produced.exists():
-            if _nearly_full(Path(tmp)):
+            if _nearly_full(tmp):
                 # LibreOffice says nothing useful about a full disk (it just produces nothing).
                 raise DiskFullError(disk_full_message(dest, tempfile.gettempdir()))
             msg = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()[-300:]
             raise OfficeError(f"LibreOffice không chuyển được “{src.name}” sang {ext.upper()}: {msg or 'không rõ lỗi'}")
         with atomic_path(dest, suffix="." + ext) as part:
             shutil.copyfile(produced, part)
-        if seed is not None and not seeded:
-            _keep_seed(Path(tmp) / "profile" / "user", seed)
+        if self._seed is not None and not self._seeded and self._server is None:
+            _keep_seed(tmp / "profile" / "user", self._seed)
+            self._seeded = self._seed.is_dir()
         return dest
+
+    def _run(self, args: list[str], timeout: float, src: Path) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run(self._command(*args), capture_output=True, timeout=timeout, env=self._env())
+        except subprocess.TimeoutExpired:
+            raise OfficeError(f"LibreOffice không trả lời sau {int(timeout)} giây khi chuyển “{src.name}”") from None
+
+    def close(self) -> None:
+        """Stop the early LibreOffice if it still runs (the command failed before converting), remove the folder."""
+        try:
+            if self._server is not None:
+                self._stop_server(grace=3.0 if self._runs else 0)
+        finally:
+            self._stack.close()
+
+    def _stop_server(self, grace: float) -> None:
+        """After a conversion the early LibreOffice exits by itself (~50 ms); otherwise it is ended, group and all."""
+        import signal
+
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            server.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(server.pid, sig)
+                server.wait(timeout=wait)
+                break
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+        _pipe_of(self._profile).unlink(missing_ok=True)
+
+
+def _pipe_of(profile_uri: str) -> Path:
+    """The socket LibreOffice listens on for the arguments of a second `soffice` with this profile.
+
+    An ended LibreOffice leaves it in /tmp (a killed one removes nothing), so `Office` removes its own. The
+    name is LibreOffice's (desktop/source/app/officeipcthread.cxx, unchanged since 2013): `OSL_PIPE_<uid>_`
+    `SingleOfficeIPC_` and the MD5 of the profile's URL as UTF-16, each byte in hex without its leading 0.
+    A name computed wrong only leaves the socket file where it was: nothing else has this name.
+    """
+    import hashlib
+
+    digest = hashlib.md5(profile_uri.encode("utf-16-le")).digest()
+    return Path("/tmp") / f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(format(b, 'x') for b in digest)}"
 
 
 #: Below this much room (or under a smaller file-size limit, `ulimit -f`) the temp folder's disk is taken as
@@ -189,7 +294,10 @@ def _nearly_full(folder: Path) -> bool:
     return soft != resource.RLIM_INFINITY and soft < NEARLY_FULL
 
 
-def to_pdf(src: Path | str, outdir: Path | str, *, dest: Path | str | None = None) -> Path:
+def to_pdf(src: Path | str, outdir: Path | str, *, dest: Path | str | None = None, office: Office | None = None) -> Path:
+    """`src` to PDF; by the LibreOffice `office` started early when given (`Office`), else by one of its own."""
+    if office is not None:
+        return office.convert(src, outdir, "pdf", dest=dest)
     return convert(src, outdir, "pdf", dest=dest)
 
 
