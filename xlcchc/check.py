@@ -16,7 +16,6 @@ This path imports nothing heavy (no openpyxl/xlsxwriter/xlwings): `xlcchc check`
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Iterable
@@ -527,6 +526,8 @@ def cli_check(args) -> int:
         per_file.append((name, fs))
         all_findings.extend(fs)
     if args.json:
+        import json  # only for --json: a plain `check` does not pay for importing it
+
         print(json.dumps([_row(f) for f in all_findings], ensure_ascii=False, indent=1))
     else:
         for name, fs in per_file:

@@ -8,19 +8,20 @@ person reads (messages, the appendix), goes through this module so that the two 
 from __future__ import annotations
 
 import math
-import re
 
+from .lazy_pattern import LazyPattern
 from .record import Record, record
 
 # A value that means "none" in a filled form (the seed prints `-` for zero/none).
 NONE_MARKS = frozenset({"-", "–", "—", "x", "X", "k", "K"})
 
-_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # 1.234 / 10.630.268
-_THOUSANDS_DOT_DEC = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")  # 1.234,5
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")  # 99,99
-_PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")  # 12 / 05 / 12.5 (a program's decimal point)
-_THOUSANDS_SPACE = re.compile(r"^[+-]?\d{1,3}( \d{3})+$")  # 1 234
-_FRACTION = re.compile(r"^\s*\d[\d.,]*\s*/\s*\d[\d.,]*\s*$")  # 48/48
+# Compiled on first use (only text typed into a value cell needs them).
+_THOUSANDS_DOT = LazyPattern(r"^[+-]?\d{1,3}(\.\d{3})+$")  # 1.234 / 10.630.268
+_THOUSANDS_DOT_DEC = LazyPattern(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")  # 1.234,5
+_DECIMAL_COMMA = LazyPattern(r"^[+-]?\d+,\d+$")  # 99,99
+_PLAIN = LazyPattern(r"^[+-]?\d+(\.\d+)?$")  # 12 / 05 / 12.5 (a program's decimal point)
+_THOUSANDS_SPACE = LazyPattern(r"^[+-]?\d{1,3}( \d{3})+$")  # 1 234
+_FRACTION = LazyPattern(r"^\s*\d[\d.,]*\s*/\s*\d[\d.,]*\s*$")  # 48/48
 
 
 @record(positional=True)  # a frozen record, as the frozen dataclass it was (no code generated at import)

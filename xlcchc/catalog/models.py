@@ -7,8 +7,6 @@ because a mistake in the catalog would silently become a wrong template for ever
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from functools import cached_property
 from typing import Literal
@@ -354,6 +352,10 @@ class Catalog(Record):
         """A short hash of the catalog's content: a template records it, the reader compares it."""
         # What a unit's return depends on: forms and rules. When and how the regime is in force, and how
         # it was written (extends, changes), are not part of it (so adding them kept tinh-2022's identity).
+        # (hashlib and json imported here: the fingerprint is computed once, then kept with the cached catalog.)
+        import hashlib
+        import json
+
         data = self.model_dump(mode="json", exclude={"source", "in_force", "extends", "changes"})
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

@@ -9,11 +9,11 @@ milestone is kept as text (`kind = "text"`), and the plan test lists every one o
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from datetime import date
 
+from ..lazy_pattern import LazyPattern
 from ..record import Record, field, record
 
 DATE, RECURRING, CONDITIONAL, TEXT = "date", "recurring", "conditional", "text"
@@ -82,25 +82,30 @@ class Deadline(Record):
 
 
 def _end_of_quarter(year: int, q: int) -> date:
+    import calendar  # here: only parsing a deadline (compiling a plan) needs it, not each cold `check`
+
     return date(year, 3 * q, calendar.monthrange(year, 3 * q)[1])
 
 
 def _end_of_month(year: int, m: int) -> date:
+    import calendar
+
     return date(year, m, calendar.monthrange(year, m)[1])
 
 
-_CONDITIONAL = re.compile(r"^(theo|khi|sau khi|ngay sau|thuc hien theo)\b")
+# Compiled on first use: deadlines are parsed when a plan is compiled, then kept in the cache.
+_CONDITIONAL = LazyPattern(r"^(theo|khi|sau khi|ngay sau|thuc hien theo)\b")
 _RECURRING = [
-    (re.compile(r"\bhang thang\b"), "month"),
-    (re.compile(r"\bhang quy\b"), "quarter"),
-    (re.compile(r"\bhang nam\b"), "year"),
-    (re.compile(r"\bthuong xuyen\b"), "continuous"),
-    (re.compile(r"^(bat dau )?tu (quy|nam|thang)\b|^bat dau tu\b"), "continuous"),
+    (LazyPattern(r"\bhang thang\b"), "month"),
+    (LazyPattern(r"\bhang quy\b"), "quarter"),
+    (LazyPattern(r"\bhang nam\b"), "year"),
+    (LazyPattern(r"\bthuong xuyen\b"), "continuous"),
+    (LazyPattern(r"^(bat dau )?tu (quy|nam|thang)\b|^bat dau tu\b"), "continuous"),
 ]
-_QUARTER = re.compile(r"\bquy\s+(iv|iii|ii|i)\b(?:\s*/\s*(\d{4})|\s+nam\s+(\d{4}))?")
-_MONTH = re.compile(r"\bthang\s+(\d{1,2})\b(?:\s*/\s*(\d{4}))?")
-_DAY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_YEAR = re.compile(r"\bnam\s+(\d{4})\b")
+_QUARTER = LazyPattern(r"\bquy\s+(iv|iii|ii|i)\b(?:\s*/\s*(\d{4})|\s+nam\s+(\d{4}))?")
+_MONTH = LazyPattern(r"\bthang\s+(\d{1,2})\b(?:\s*/\s*(\d{4}))?")
+_DAY = LazyPattern(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_YEAR = LazyPattern(r"\bnam\s+(\d{4})\b")
 
 
 def _milestone(text: str, label: str | None, default_year: int | None) -> Milestone:

@@ -8,7 +8,6 @@ tools need is added beside it (resolved lead units, structured deadline), never 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from functools import cached_property
 from typing import Literal
@@ -128,6 +127,7 @@ class Plan(Record):
     @cached_property
     def fingerprint(self) -> str:
         import hashlib
+        import json  # here: the fingerprint is computed once, then kept with the cached plan
 
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
