@@ -15,8 +15,7 @@ import hashlib
 import os
 import stat
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +61,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     errors: int = 0
     warnings: int = 0
-    duplicates: list[str] = field(default_factory=list)  # identical copies skipped
+    #: Identical copies skipped (set by `collect`); a shared empty tuple until there is one: an empty list
+    #: per file was 56 bytes the merge kept for each of thousands of files.
+    duplicates: Sequence[str] = ()
 
     @property
     def ok(self) -> bool:
@@ -83,7 +84,8 @@ class FileResult:
         return FileResult(
             rel=self.rel, sha256=self.sha256, mtime=self.mtime, error_code=self.error_code, error=self.error,
             unit=self.unit, regime=self.regime, period=self.period, sent_at=self.sent_at, final=self.final,
-            values=_NO_FIGURES, notes=_NO_FIGURES, cells=_NO_FIGURES, findings=_NO_FINDINGS,  # type: ignore[arg-type]
+            values=_NO_FIGURES, notes=_NO_FIGURES, cells=_NO_FIGURES, tasks=_NO_FIGURES,  # type: ignore[arg-type]
+            findings=_NO_FINDINGS,  # type: ignore[arg-type]
             errors=self.errors, warnings=self.warnings, duplicates=self.duplicates,
         )
 
@@ -96,42 +98,66 @@ _NO_FINDINGS: tuple = ()
 class Scan:
     """A folder's files: candidate workbooks, and clutter with the reason it is ignored."""
 
-    workbooks: list[tuple[Path, str]]  # (absolute path, relative name)
+    #: (path, relative name, modification time, the error of its `stat` or None): plain strings, not `Path`
+    #: objects (a merge of thousands of files keeps this list while it reads them).
+    workbooks: list[tuple[str, str, float, OSError | None]]
     ignored: list[tuple[str, str]]  # (relative name, Vietnamese reason)
 
 
 def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
     """Every file under `folder`, sorted so that the merge does not depend on the file system's order.
 
-    `skip` is the merge's own output when it is written inside the folder (not a return)."""
-    workbooks: list[tuple[Path, str]] = []
+    `skip` is the merge's own output when it is written inside the folder (not a return). Each file is
+    `stat`ed once (its type here, its time for choosing the newest return later); only a file that is the
+    output's inode, or cannot be `stat`ed, has its path resolved to compare it with `skip`: a file of
+    another inode cannot resolve to the output, so the answer is the one resolving every path gave."""
+    top = os.fspath(folder)
+    skip_id = _file_id(skip) if skip is not None else None
+    workbooks: list[tuple[str, str, float, OSError | None]] = []
     ignored: list[tuple[str, str]] = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
+        sub = root[len(top):].lstrip(os.sep)
+        prefix = sub.replace(os.sep, "/") + "/" if sub else ""
         for f in sorted(files):
-            p = Path(root) / f
-            rel = p.relative_to(folder).as_posix()
-            if skip is not None and p.resolve() == skip:
-                continue
+            path = os.path.join(root, f)
+            rel = prefix + f
             try:
-                regular = stat.S_ISREG(p.stat().st_mode)  # follows links; a stat never opens the file
-            except OSError:
-                regular = True  # unreadable: the reader says why
-            if not regular:
+                st, error = os.stat(path), None  # follows links; a stat never opens the file
+            except OSError as e:
+                st, error = None, e
+            if skip is not None and (st is None or (st.st_dev, st.st_ino) == skip_id) and Path(path).resolve() == skip:
+                continue
+            if st is not None and not stat.S_ISREG(st.st_mode):  # unreadable: the reader says why
                 ignored.append((rel, "Không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới chúng); "
                                      "bỏ qua, không mở"))
                 continue
             # Excel's `~$` lock files have a workbook suffix: the reader recognises them (doc.lock_file).
             if f.startswith((".~tong_hop_", TEMP_PREFIX)):
                 continue  # a temporary file of a running or interrupted run (ours; cleaned by the next one)
-            elif p.suffix.lower() in WORKBOOK_SUFFIXES:
-                workbooks.append((p, rel))
+            ext = _suffix(f).lower()
+            if ext in WORKBOOK_SUFFIXES:
+                workbooks.append((path, rel, st.st_mtime if st is not None else 0.0, error))
             else:
-                ext = p.suffix.lower() or "không có phần mở rộng"
-                ignored.append((rel, f"Không phải tệp bảng tính ({ext}); bỏ qua"))
+                ignored.append((rel, f"Không phải tệp bảng tính ({ext or 'không có phần mở rộng'}); bỏ qua"))
     workbooks.sort(key=lambda t: t[1])
     ignored.sort()
     return Scan(workbooks, ignored)
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix` without making a Path: "" for ".xlsx" alone or a name ending in a dot."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, None when there is none (nothing in the folder can be it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def sha256_file(path: Path) -> str:
@@ -336,38 +362,41 @@ def collect(
     trust: tuple | None = None,
 ) -> Collected:
     scan = scan_folder(folder, skip)
-    dup_of: dict[str, list[str]] = {}  # sha256 → identical copies skipped, shared with the first copy's result
     jobs: list[tuple] = []
     invalid: list[FileResult] = []
     total = len(scan.workbooks)
     done = 0
-    for path, rel in scan.workbooks:
-        try:
-            st = path.stat()
-        except OSError as e:
+    for path, rel, mtime, error in scan.workbooks:
+        if error is not None:
             invalid.append(FileResult(rel=rel, sha256="", mtime=0.0, error_code="doc.unreadable",
-                                      error=f"Không đọc được tệp “{rel}”: {e.strerror or e}"))
+                                      error=f"Không đọc được tệp “{rel}”: {error.strerror or error}"))
             done += 1
             if progress:
                 progress(done, total, rel)
             continue
-        jobs.append((str(path), rel, "", st.st_mtime, regime, trust))
+        jobs.append((path, rel, "", mtime, regime, trust))
+    ignored = scan.ignored
+    del scan  # its list of every file is not needed while they are read
 
     best: dict[tuple[str, str, str], FileResult] = {}
     finals: dict[tuple[str, str, str], list[str]] = {}
     others: list[FileResult] = []
     skipped: list[tuple[str, str]] = []
-    intern = sys.intern  # a few distinct codes over hundreds of files: one string each
+    seen: set[str] = set()  # SHA-256 of every file read so far
+    dup_of: dict[str, list[str]] = {}  # SHA-256 → identical copies skipped (only for bytes seen twice)
+    shared: dict[str, str] = {}  # a few distinct codes and cover dates over hundreds of files: one string each
     for res in read_all(jobs, workers=workers):
         done += 1
         if progress:
             progress(done, total, res.rel)
         if res.sha256:
-            if res.sha256 in dup_of:  # identical bytes to an earlier file (in folder order): one copy is enough
-                dup_of[res.sha256].append(res.rel)
+            if res.sha256 in seen:  # identical bytes to an earlier file (in folder order): one copy is enough
+                dup_of.setdefault(res.sha256, []).append(res.rel)
                 continue
-            res.duplicates = dup_of[res.sha256] = []
-        res.unit, res.regime, res.period = intern(res.unit), intern(res.regime), intern(res.period)
+            seen.add(res.sha256)
+        res.unit, res.regime, res.period = _one(shared, res.unit), _one(shared, res.regime), _one(shared, res.period)
+        if res.sent_at is not None:
+            res.sent_at = _one(shared, res.sent_at)
         if res.error_code == OWN_OUTPUT:
             skipped.append((res.rel, res.error or ""))
             continue
@@ -384,7 +413,15 @@ def collect(
             best[key] = res
         else:
             others.append(res.summary())
-    return Collected(best, finals, others, invalid, scan.ignored, total, sorted(skipped))
+    if dup_of:  # the first copy of each (whichever list it ended in) names the others
+        for res in (*best.values(), *others, *invalid):
+            res.duplicates = dup_of.get(res.sha256, res.duplicates)
+    return Collected(best, finals, others, invalid, ignored, total, sorted(skipped))
+
+
+def _one(shared: dict[str, str], text: str) -> str:
+    """`text`, or the equal string met before: one object for what hundreds of results repeat."""
+    return shared.setdefault(text, text)
 
 
 def read_expected(path: Path | str) -> list[str]:

@@ -82,30 +82,16 @@ def merge_folder(
     col = collect(folder, regime=regime, progress=progress, workers=workers, skip=output.resolve(),
                   trust=(key, unsigned) if key is not None else None)
 
-    # The regime and period: as asked; else the regime in force for the period (asked, or stated by the
-    # returns) at the returns' level — never the regime most files happen to be on (issue 11).
-    readable = [*col.best.values(), *col.others]
-    choice = ""
-    if not regime:
-        from ..catalog.load import CatalogError
-        from ..catalog.select import regime_of_returns
-
-        try:
-            regime, want_period, choice = regime_of_returns([(r.regime, r.period) for r in readable], want_period)
-        except CatalogError as e:
-            raise MergeError(str(e)) from None
+    regime, want_period, choice = _regime_and_period(col, regime, want_period)
     catalog = load_catalog(regime)
     registry = registry_of(catalog)
-    if want_period is None:
-        counts = Counter(r.period for r in readable if r.regime == regime)
-        if counts:
-            want_period = max((parse_period(p) for p in counts), key=lambda p: (counts[p.code], p))
     period_code = want_period.code if want_period else ""
     period_label = want_period.label if want_period else "(chưa xác định kỳ báo cáo)"
 
     if expected_codes is None:
         expected_codes = [u.code for u in registry.reporting_units()]
     status, used = _statuses(col, registry, regime, period_code, expected_codes)
+    col.others = []  # superseded returns: their status rows say all the merge needs of them (memory)
     copied = _copied_figures(used, registry, status)
 
     by_unit = {u: used[u].values for u in used}
@@ -182,6 +168,27 @@ def merge_folder(
     )
 
 
+def _regime_and_period(col: Collected, regime: str | None, want_period) -> tuple[str, object, str]:
+    """The regime and period: as asked; else the regime in force for the period (asked, or stated by the
+    returns) at the returns' level — never the regime most files happen to be on (issue 11). Also the
+    sentence saying how the regime was chosen ("" when asked)."""
+    readable = [*col.best.values(), *col.others]
+    choice = ""
+    if not regime:
+        from ..catalog.load import CatalogError
+        from ..catalog.select import regime_of_returns
+
+        try:
+            regime, want_period, choice = regime_of_returns([(r.regime, r.period) for r in readable], want_period)
+        except CatalogError as e:
+            raise MergeError(str(e)) from None
+    if want_period is None:
+        counts = Counter(r.period for r in readable if r.regime == regime)
+        if counts:
+            want_period = max((parse_period(p) for p in counts), key=lambda p: (counts[p.code], p))
+    return regime, want_period, choice
+
+
 #: Figures shared by chance are few; a copied workbook repeats every one. Below this many non-zero
 #: figures two returns may agree honestly (two small units with the same three counts).
 COPY_MIN_FIGURES = 5
@@ -236,14 +243,17 @@ def _statuses(
                                    "Báo cáo của chính đơn vị tổng hợp: không cộng vào số tổng hợp"))
         else:
             used[unit] = res
+    superseded: dict[str, str] = {}  # newer file → its sentence: one string for all of a unit's older files
     for res in col.others:
         if res.regime != regime:
             rows_extra.append(_row(registry, res, "Không hợp lệ", _other_regime(registry, res, regime, period)))
         elif res.period != period:
             wrong_period.setdefault(res.unit, []).append(res)
         else:
-            newer = col.best[(res.regime, res.period, res.unit)]
-            rows_extra.append(_row(registry, res, "Trùng", f"Đã có bản gửi sau: “{newer.rel}” (bản này không dùng)"))
+            newer = col.best[(res.regime, res.period, res.unit)].rel
+            if newer not in superseded:
+                superseded[newer] = f"Đã có bản gửi sau: “{newer}” (bản này không dùng)"
+            rows_extra.append(_row(registry, res, "Trùng", superseded[newer]))
     for unit, results in wrong_period.items():
         for res in results:
             rows_extra.append(_row(registry, res, "Sai kỳ báo cáo",
@@ -280,8 +290,9 @@ def _statuses(
         rows.append(_row(registry, res, st, "Đơn vị không có trong danh sách phải nộp; số liệu vẫn được tổng hợp. "
                          + _used_detail(res)))
     for res in used.values():
-        for d in res.duplicates:
-            rows_extra.append(_row(registry, res, "Trùng", f"Bản sao giống hệt của “{res.rel}” (bỏ qua)").model_copy(update={"file": d}))
+        if res.duplicates:
+            copy = _row(registry, res, "Trùng", f"Bản sao giống hệt của “{res.rel}” (bỏ qua)")
+            rows_extra.extend(copy.model_copy(update={"file": d}) for d in res.duplicates)
     rows_extra.sort(key=lambda s: (s.unit == "", s.unit, s.file or ""))
     return rows + rows_extra, used
 

@@ -145,18 +145,19 @@ def _write_meta(wb, ws, merged: Merged) -> None:
     def dumps(obj) -> str:
         return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
-    # The status list holds a line per file: each line is turned into JSON alone (the same text as the
-    # whole list at once), so that hundreds of dicts never exist together.
+    # The status list holds a line per file: each line is turned into JSON alone and the rows' chunks are
+    # cut as the lines come (the same text as the whole list at once), so that neither hundreds of dicts
+    # nor the whole text exist together beside its chunks (issue 17: the parent ≤ 1 KiB a file).
     blobs = {
-        "units": dumps(merged.units),
-        "status": "[" + ",".join(dumps(s.model_dump(mode="json")) for s in merged.status) + "]",
-        "unit_findings": dumps([f.model_dump(mode="json") for f in merged.unit_findings]),
+        "units": [dumps(merged.units)],
+        "status": _json_list(dumps(s.model_dump(mode="json")) for s in merged.status),
+        "unit_findings": _json_list(dumps(f.model_dump(mode="json")) for f in merged.unit_findings),
     }
     if merged.plan is not None:
-        blobs["plan"] = dumps(merged.plan.to_json())
-    for key, text in blobs.items():
-        for i in range(0, max(len(text), 1), CHUNK):
-            pairs.append((f"{key}#{i // CHUNK}", text[i : i + CHUNK]))
+        blobs["plan"] = [dumps(merged.plan.to_json())]
+    for key, parts in blobs.items():
+        for i, chunk in enumerate(_chunks(parts, CHUNK)):
+            pairs.append((f"{key}#{i}", chunk))
     ws.write_string(0, 0, "rows")
     ws.write_number(0, 1, len(pairs) + 1)
     for r, (key, value) in enumerate(pairs, start=1):
@@ -165,3 +166,32 @@ def _write_meta(wb, ws, merged: Merged) -> None:
         if key in ("format", "regime", "fingerprint", "unit", "period", "kind"):
             wb.define_name(meta_name(key), f"='{META_SHEET}'!$B${r + 1}")
     ws.very_hidden()
+
+
+def _json_list(items):
+    """The parts of a JSON list whose items are already JSON text: `[`, the items between commas, `]`."""
+    yield "["
+    for i, item in enumerate(items):
+        yield "," + item if i else item
+    yield "]"
+
+
+def _chunks(parts, size: int):
+    """The chunks `text[i : i + size]` of the text the parts make, one empty chunk for an empty text (as
+    slicing the whole text did), holding at most one chunk and one part at a time."""
+    pending: list[str] = []
+    length = 0
+    emitted = False
+    for part in parts:
+        pending.append(part)
+        length += len(part)
+        if length >= size:
+            text = "".join(pending)
+            cut = len(text) - len(text) % size
+            for i in range(0, cut, size):
+                yield text[i : i + size]
+            emitted = True
+            pending, length = [text[cut:]], len(text) - cut
+    text = "".join(pending)
+    if text or not emitted:
+        yield text
