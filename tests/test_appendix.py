@@ -146,6 +146,24 @@ def test_page_setup_of_an_administrative_document(appendix):
     assert bold == {"3.": True, "3.1.": False}  # heading rows bold
 
 
+def test_a_form_without_notes_gives_the_note_column_to_its_labels(appendix, fig, tmp_path):
+    """Biểu mẫu 3 has no note: its note column is the seed's narrow one and the labels get the rest (fewer
+    wrapped lines, fewer pages: the 2026 Biểu mẫu 3 and 4 fit one page each); Biểu mẫu 7 keeps the note
+    column its notes need (a web address, 1.030.567/1.039.181). Either table is as wide as the page."""
+    cat = load_catalog(fig.regime)
+    assert not any(fig.notes.get(i.key) for i in cat.form(3).indicators)
+    assert any(fig.notes.get(i.key) for i in cat.form(7).indicators)
+    wb = openpyxl.load_workbook(appendix)
+    plain, noted = ([wb[form_sheet(n)].column_dimensions[c].width for c in "ABCDE"] for n in (3, 7))
+    assert plain[4] < noted[4] and plain[1] > noted[1]  # note column narrower, label column wider
+    assert (plain[0], plain[2], plain[3]) == (noted[0], noted[2], noted[3])
+    assert sum(plain) == pytest.approx(sum(noted), abs=0.3)
+    # the labels wrap less: the table of Biểu mẫu 3 is shorter than with the wide note column
+    heights = lambda ws: sum(ws.row_dimensions[r].height or 0 for r in range(1, ws.max_row + 1))  # noqa: E731
+    wide = write_appendix(fig.model_copy(update={"notes": {**fig.notes, "3:3.4.2": "x"}}), tmp_path / "w.xlsx")
+    assert heights(wb[form_sheet(3)]) < heights(openpyxl.load_workbook(wide)[form_sheet(3)])
+
+
 def test_same_figures_give_the_same_bytes(tmp_path, fig, appendix):
     again = write_appendix(fig, tmp_path / "again.xlsx", annexes="by-unit,status,findings")
     assert again.read_bytes() == appendix.read_bytes()

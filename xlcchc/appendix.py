@@ -13,7 +13,7 @@ each reporting unit, the submission status of each unit, and the findings still 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -122,7 +122,8 @@ class _Context:
 
 
 def _form_columns(cat: Catalog, fig: ProvincialFigures, compared: int = 0) -> tuple[int, ...]:
-    """Column widths (px) of the form tables, the same on every form so that the pages look alike.
+    """Column widths (px) of the form tables, the same on every form so that the pages look alike (but
+    a form without any note narrows its note column: `_without_notes`).
 
     STT, unit and value columns are as wide as their longest entry (within limits, so that a long code
     list wraps instead of squeezing the label); the note column is narrow as printed in the seed, but as
@@ -306,9 +307,21 @@ def _row_levels(form) -> list[tuple[int, bool]]:
     return out
 
 
+def _without_notes(cols: tuple[int, ...]) -> tuple[int, ...]:
+    """The columns of a form none of whose rows has a note: the note column as narrow as the seed prints it,
+    the label column wider by as much (fewer wrapped labels: the 2026 Biểu mẫu 3 and 4 fit one page each).
+
+    The common width (`_form_columns`) is set by the widest word of every note (a web address in Biểu mẫu 7);
+    an empty column needs only its title, “Ghi chú”."""
+    spare = cols[-1] - _NOTE_PX
+    return (cols[0], cols[1] + spare, *cols[2:-1], _NOTE_PX) if spare > 0 else cols
+
+
 def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: bool, last: bool) -> None:
+    form = ctx.catalog.form(number)
+    if not any(ctx.fig.notes.get(ind.key) for ind in form.indicators):
+        ctx = replace(ctx, cols=_without_notes(ctx.cols))
     cat, fig, st, cols = ctx.catalog, ctx.fig, ctx.st, ctx.cols
-    form = cat.form(number)
     ws = wb.add_worksheet(form_sheet(number))
     for col, px in enumerate(cols):
         ws.set_column_pixels(col, col, px)
