@@ -61,3 +61,28 @@ def test_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
     assert cache.cached("probe", "y", lambda: 42) == 42
     assert _run("") == _run(str(tmp_path))
     assert not list(Path(tmp_path).glob("probe-*"))
+
+
+def test_the_key_follows_the_bytes_of_a_province_s_own_data(tmp_path, monkeypatch):
+    own = tmp_path / "own"
+    (own / "data").mkdir(parents=True)
+    regime = own / "data" / "tinh-rieng.toml"
+    regime.write_bytes(b'extends = "tinh-2025"\n# a\n')
+    monkeypatch.setenv("XLCCHC_CATALOG_DIR", str(own))
+    first = cache.data_key()
+    stat = regime.stat()
+    regime.write_bytes(b'extends = "tinh-2025"\n# b\n')  # same size, same time: only the bytes differ
+    os.utime(regime, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    cache._data_key.cache_clear()
+    second = cache.data_key()
+    (own / "data" / "ghi-chu.txt").write_text("not a regime")
+    cache._data_key.cache_clear()
+    assert first != second and cache.data_key() == second
+    cache._data_key.cache_clear()
+
+
+def test_an_unwritable_cache_gives_the_same_catalog(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    assert _run(str(blocked)) == _run(str(tmp_path / "cache"))
+    assert blocked.read_text() == "a file where the cache folder would be"
