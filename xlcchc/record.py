@@ -19,9 +19,14 @@ from __future__ import annotations
 import math
 from datetime import date
 from functools import lru_cache
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable
 
-R = TypeVar("R", bound="Record")
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    # For type checkers only: at run time a TypeVar bound by name compiles "Record" as a forward reference,
+    # the first use of Python's compiler in a cold `check` (≈ 9 M instructions, 3 % of it).
+    R = TypeVar("R", bound="Record")
 
 
 class Invalid(ValueError):
