@@ -86,3 +86,33 @@ def test_an_unwritable_cache_gives_the_same_catalog(tmp_path):
     blocked.write_text("a file where the cache folder would be")
     assert _run(str(blocked)) == _run(str(tmp_path / "cache"))
     assert blocked.read_text() == "a file where the cache folder would be"
+
+
+_CHOICES = (
+    "from xlcchc.catalog.select import regime_for_period, regimes_in_force, choice_sentence;"
+    "from xlcchc.periods import parse_period;"
+    "ps = [parse_period(p) for p in ('2021-6T', '2022-N', '2024-Q1', '2025-6T', '2025-9T', '2026-N')];"
+    "print([(regimes_in_force(p), regimes_in_force(p, 'tw'), regimes_in_force(p, 'huyen')) for p in ps]);"
+    "print([choice_sentence(regime_for_period(p), p) for p in ps])"
+)
+
+
+def test_choosing_a_regime_from_the_index_answers_as_the_catalogs_do(tmp_path):
+    """The regimes' index (level, dates, extends of every regime, cached) against each catalog loaded."""
+    from xlcchc.catalog.load import available_regimes, load_catalog
+    from xlcchc.catalog.select import _facts
+
+    for name in available_regimes():
+        cat = load_catalog(name)
+        assert _facts(name) == (cat.level, cat.in_force, cat.extends)
+
+    def run(cache_dir: str) -> str:
+        env = dict(os.environ, XLCCHC_CACHE_DIR=cache_dir)
+        return subprocess.run([sys.executable, "-c", _CHOICES], capture_output=True, text=True, env=env,
+                              cwd=ROOT, check=True).stdout
+
+    without = run("")
+    assert "tinh-2025" in without and "quoc-gia-2025" in without
+    assert run(str(tmp_path)) == without  # cold: the index is built
+    assert list(tmp_path.glob("regimes-index-*.pickle"))
+    assert run(str(tmp_path)) == without  # warm: read from it

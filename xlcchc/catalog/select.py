@@ -8,7 +8,9 @@ said on stderr, so that it never mixes with JSON on stdout.
 
 from __future__ import annotations
 
+import os
 import sys
+from functools import lru_cache
 
 from ..periods import Period, parse_period
 from .load import CatalogError, available_regimes, load_catalog
@@ -17,11 +19,45 @@ from .load import CatalogError, available_regimes, load_catalog
 DEFAULT_LEVEL = "tinh"
 
 
+def _facts(name: str):
+    """What choosing a regime reads of regime `name`: (level, in_force, extends).
+
+    From one small cached index of every available regime, instead of unpickling each whole catalog (a
+    merge without --regime asked all of them: ≈ 10 M instructions each). A name the index does not list,
+    or an index that could not be built (a province's own regime file with a mistake), is loaded as
+    before, so the same errors come out of the same calls."""
+    facts = _index(os.environ.get("XLCCHC_CATALOG_DIR") or "").get(name)
+    if facts is None:
+        cat = load_catalog(name)
+        facts = (cat.level, cat.in_force, cat.extends)
+    return facts
+
+
+@lru_cache(maxsize=8)
+def _index(extra: str) -> dict:
+    """regime → (level, in_force, extends) for every available regime (`extra`: $XLCCHC_CATALOG_DIR, which
+    the cache key covers too). Empty — each regime then loaded on its own, as before the index — without
+    an on-disk cache (building it would validate every catalog on every run) or when a catalog cannot be
+    loaded (its error is raised where it was, by the call that needs that catalog)."""
+    from .cache import cache_dir, cached
+
+    if cache_dir() is None:
+        return {}
+
+    def build() -> dict:
+        return {n: (c.level, c.in_force, c.extends) for n in available_regimes() for c in (load_catalog(n),)}
+
+    try:
+        return cached("regimes", "index", build)
+    except Exception:  # noqa: BLE001 - any failure: the per-catalog loads below raise it where they did
+        return {}
+
+
 def regimes_in_force(period: Period, level: str = DEFAULT_LEVEL) -> list[str]:
     out = []
     for name in available_regimes():
-        cat = load_catalog(name)
-        if cat.level == level and cat.in_force is not None and cat.in_force.covers(period.last_day):
+        lvl, in_force, _ = _facts(name)
+        if lvl == level and in_force is not None and in_force.covers(period.last_day):
             out.append(name)
     return out
 
@@ -44,9 +80,9 @@ _LEVEL = {"tw": "trung ương", "tinh": "tỉnh", "huyen": "huyện", "xa": "xã
 
 
 def _describe(name: str) -> str:
-    cat = load_catalog(name)
-    when = cat.in_force.text() if cat.in_force else "chưa khai báo thời gian áp dụng"
-    return f"{name} (cấp {_LEVEL.get(cat.level, cat.level)}, {when})"
+    level, in_force, _ = _facts(name)
+    when = in_force.text() if in_force else "chưa khai báo thời gian áp dụng"
+    return f"{name} (cấp {_LEVEL.get(level, level)}, {when})"
 
 
 def choose_regime(regime: str | None, period: Period | str | None, *, level: str = DEFAULT_LEVEL,
@@ -67,8 +103,8 @@ def choose_regime(regime: str | None, period: Period | str | None, *, level: str
 
 def choice_sentence(name: str, period: Period, why: str = "") -> str:
     """What a command says when it picked the regime itself (`why`: where the period came from)."""
-    cat = load_catalog(name)
-    when = f"; {cat.in_force.text()}" if cat.in_force is not None else ""
+    in_force = _facts(name)[1]
+    when = f"; {in_force.text()}" if in_force is not None else ""
     return f"Chế độ báo cáo: {name} (áp dụng cho kỳ {period.label}{when}{'; ' + why if why else ''})"
 
 
@@ -88,7 +124,7 @@ def regime_of_returns(returns: list[tuple[str, str]], period: Period | None) -> 
     levels: Counter[str] = Counter()
     for regime, _ in returns:
         try:
-            levels[load_catalog(regime).level] += 1
+            levels[_facts(regime)[0]] += 1
         except CatalogError:
             continue
     level = max(levels, key=lambda k: (levels[k], k)) if levels else DEFAULT_LEVEL
@@ -97,7 +133,7 @@ def regime_of_returns(returns: list[tuple[str, str]], period: Period | None) -> 
         periods: Counter[Period] = Counter()
         for regime, code in returns:
             try:
-                if load_catalog(regime).level == level:
+                if _facts(regime)[0] == level:
                     periods[parse_period(code)] += 1
             except (CatalogError, PeriodError):
                 continue
@@ -114,14 +150,14 @@ def regime_of_returns(returns: list[tuple[str, str]], period: Period | None) -> 
     stated: Counter[str] = Counter()
     for regime, code in returns:
         try:
-            cat = load_catalog(regime)
-            if cat.level == level and cat.in_force is None and code == period.code and _serves(regime, period):
+            lvl, in_force, _ = _facts(regime)
+            if lvl == level and in_force is None and code == period.code and _serves(regime, period):
                 stated[regime] += 1
         except CatalogError:
             continue
     if stated:
         name = max(stated, key=lambda k: (stated[k], k))
-        base = load_catalog(name).extends
+        base = _facts(name)[2]
         return name, period, choice_sentence(name, period, "; ".join(x for x in (why, f"chế độ riêng, mở rộng {base}") if x))
     name = regime_for_period(period, level)
     return name, period, choice_sentence(name, period, why)
@@ -132,8 +168,8 @@ def _serves(name: str, period: Period) -> bool:
     seen = set()
     while name and name not in seen:
         seen.add(name)
-        cat = load_catalog(name)
-        if cat.in_force is not None:
-            return cat.in_force.covers(period.last_day)
-        name = cat.extends
+        _, in_force, extends = _facts(name)
+        if in_force is not None:
+            return in_force.covers(period.last_day)
+        name = extends
     return False
