@@ -431,21 +431,25 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
 
 StatusFn = Callable[[Mapping[str, Any]], str]
 
-#: (id(rule), id(catalog), *fill key) → (rule, catalog, status function). The entry holds the rule and the
-#: catalog, so neither id can be reused by another object while it is cached; the `is` test is a guard.
+#: (id(rule), id(catalog), what of the unit the status depends on) → (rule, catalog, status function). The
+#: entry holds the rule and the catalog, so neither id can be reused by another object while it is cached.
 _STATUS_FNS: dict[tuple, tuple[Rule, Catalog, StatusFn]] = {}
 _STATUS_FNS_MAX = 50_000  # a long-lived process with many throwaway catalogs (tests) starts afresh
 
 
 def status_function(rule: Rule, catalog: Catalog, unit: Unit) -> StatusFn:
-    """`rule_status` of `rule` for units of `unit`'s fill key, as a function of the values alone.
+    """`rule_status` of `rule` for `unit`, as a function of the values alone.
 
     Everything that depends only on the catalog and the unit (the value kind and codes of a domain, whether
     a row is computed, registry counts, tolerances, which operands are derived totals) is worked out once
-    here, not once per return and rule; this is the only implementation of the Python mirror. A unit
-    enters only through `Catalog.fill_key` (what `applies`, hence `computed`, looks at, with its kind).
+    here, not once per return and rule; this is the only implementation of the Python mirror. Of the unit,
+    a `required` status depends on its fill key (`Catalog.computed`), a `domain` status on its kind (what
+    it types in the row) and a relation's on nothing: one function serves every unit it can.
     """
-    key = (id(rule), id(catalog), *catalog.fill_key(unit))
+    if rule.kind == "required":
+        key = (id(rule), id(catalog), *catalog.fill_key(unit))
+    else:
+        key = (id(rule), id(catalog), unit.kind if rule.kind == "domain" else None)
     got = _STATUS_FNS.get(key)
     if got is not None and got[0] is rule and got[1] is catalog:
         return got[2]

@@ -10,6 +10,7 @@ catalog stays the only source: nothing here is written per rule.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from .catalog.models import Catalog, Rule, Unit
@@ -25,34 +26,42 @@ class RulePlan:
 
     - `rules`, `status`: the rules and, at the same positions, their status functions;
     - `relations`: (rule, status function) of the rules between rows (not domain / required);
-    - `status_of`: rule id → status function; `operands`: rule id → operand keys (target first);
-    - `reading`: key → the relations that read it, in catalog order;
-    - `computed`: the operand keys that are formulas for this unit (`Catalog.computed`);
-    - `value_keys`: rows that hold a value; `numeric_keys`: those the unit does not type text in.
+    - `value_keys`: rows that hold a value; `numeric_keys`: those the unit does not type text in;
+    - for the diagnosis only (made on its first use: a return whose rules hold never needs them):
+      `status_of` rule id → status function, `operands` rule id → operand keys (target first),
+      `reading` key → the relations that read it (catalog order), `computed` the operand keys that are
+      formulas for this unit (`Catalog.computed`).
     """
-
-    __slots__ = ("rules", "status", "relations", "status_of", "operands", "reading", "computed",
-                 "value_keys", "numeric_keys", "_domain", "_catalog", "_unit")
 
     def __init__(self, catalog: Catalog, unit: Unit, rules: Iterable[Rule]):
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.status: tuple[StatusFn, ...] = tuple(status_function(r, catalog, unit) for r in self.rules)
-        self.status_of: dict[str, StatusFn] = {r.id: fn for r, fn in zip(self.rules, self.status)}
-        self.operands: dict[str, tuple[str, ...]] = {r.id: tuple(r.operands) for r in self.rules}
         self.relations: tuple[tuple[Rule, StatusFn], ...] = tuple(
             (r, fn) for r, fn in zip(self.rules, self.status) if r.kind not in _ROW_RULES)
+        self.value_keys, self.numeric_keys = _value_keys(catalog, unit.kind)
+        self._domain: dict[str, Callable[[Any], bool]] = {}
+        self._catalog, self._unit = catalog, unit
+
+    @cached_property
+    def status_of(self) -> dict[str, StatusFn]:
+        return {r.id: fn for r, fn in zip(self.rules, self.status)}
+
+    @cached_property
+    def operands(self) -> dict[str, tuple[str, ...]]:
+        return {r.id: tuple(r.operands) for r in self.rules}
+
+    @cached_property
+    def reading(self) -> dict[str, tuple[Rule, ...]]:
         reading: dict[str, list[Rule]] = {}
         for r, _ in self.relations:
             for k in self.operands[r.id]:
                 reading.setdefault(k, []).append(r)
-        self.reading: dict[str, tuple[Rule, ...]] = {k: tuple(rs) for k, rs in reading.items()}
-        inds = catalog.indicators
-        self.computed = frozenset(k for ops in self.operands.values() for k in ops
-                                  if catalog.computed(inds[k], unit))
-        self.value_keys = frozenset(k for k, ind in inds.items() if ind.has_value)
-        self.numeric_keys = frozenset(k for k in self.value_keys if inds[k].unit_kind_of_value(unit.kind) != "text")
-        self._domain: dict[str, Callable[[Any], bool]] = {}
-        self._catalog, self._unit = catalog, unit
+        return {k: tuple(rs) for k, rs in reading.items()}
+
+    @cached_property
+    def computed(self) -> frozenset[str]:
+        inds, unit = self._catalog.indicators, self._unit
+        return frozenset(k for ops in self.operands.values() for k in ops if self._catalog.computed(inds[k], unit))
 
     def domain_ok(self, key: str, v: Any) -> bool:
         """`formulas.domain_ok` of row `key` for this unit (its kind and codes worked out on first use)."""
@@ -62,6 +71,21 @@ class RulePlan:
         return test(v)
 
 
+_VALUE_KEYS: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _value_keys(catalog: Catalog, unit_kind: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(rows holding a value, those of them a unit of `unit_kind` types a number in), once per unit kind."""
+    key = (catalog.regime, catalog.fingerprint, unit_kind)
+    got = _VALUE_KEYS.get(key)
+    if got is None:
+        inds = catalog.indicators
+        values = frozenset(k for k, ind in inds.items() if ind.has_value)
+        got = _VALUE_KEYS[key] = (values, frozenset(k for k in values if inds[k].unit_kind_of_value(unit_kind) != "text"))
+    return got
+
+
+_OPERANDS: dict[tuple, tuple[tuple[Rule, tuple[str, ...]], ...]] = {}
 _PLANS: dict[tuple, RulePlan] = {}
 
 
@@ -71,6 +95,16 @@ def rule_plan(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -
     key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit), excluded)  # same rules for one fill key
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = RulePlan(catalog, unit, (
-            r for r in catalog.rules if catalog.rule_applies(r, unit) and not excluded.intersection(r.operands)))
+        plan = _PLANS[key] = RulePlan(catalog, unit, _applying(catalog, unit, excluded))
     return plan
+
+
+def _applying(catalog: Catalog, unit: Unit, excluded: frozenset) -> list[Rule]:
+    """`Catalog.rule_applies` of every rule, by the set of rows the unit fills (`Catalog.applies` once a row,
+    not once a rule and operand) and each rule's operands listed once per catalog."""
+    key = (catalog.regime, catalog.fingerprint)
+    with_ops = _OPERANDS.get(key)
+    if with_ops is None:
+        with_ops = _OPERANDS[key] = tuple((r, tuple(r.operands)) for r in catalog.rules)
+    fills = {k for k, ind in catalog.indicators.items() if catalog.applies(ind, unit)}
+    return [r for r, ops in with_ops if fills.issuperset(ops) and excluded.isdisjoint(ops)]
