@@ -145,26 +145,34 @@ def _write_meta(wb, ws, merged: Merged) -> None:
     def dumps(obj) -> str:
         return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
-    # The status list holds a line per file: each line is turned into JSON alone and the rows' chunks are
-    # cut as the lines come (the same text as the whole list at once), so that neither hundreds of dicts
-    # nor the whole text exist together beside its chunks (issue 17: the parent ≤ 1 KiB a file).
+    # The status list holds a line per file, each turned into JSON alone (the same text as the whole list at
+    # once). Row 1 gives the row count and rows are written in order (constant memory), so the lists are
+    # made twice: once to count their chunks, once to write the chunks as they are cut. The text of every
+    # status line never exists at once — as a list of chunks it was ~0.5 KiB a file at the merge's peak
+    # (issue 17: the parent ≤ 1 KiB a file); making a line again costs ~20 µs.
+    units = dumps(merged.units)
+    plan = dumps(merged.plan.to_json()) if merged.plan is not None else None
     blobs = {
-        "units": [dumps(merged.units)],
-        "status": _json_list(dumps(s.model_dump(mode="json")) for s in merged.status),
-        "unit_findings": _json_list(dumps(f.model_dump(mode="json")) for f in merged.unit_findings),
+        "units": lambda: [units],
+        "status": lambda: _json_list(dumps(s.model_dump(mode="json")) for s in merged.status),
+        "unit_findings": lambda: _json_list(dumps(f.model_dump(mode="json")) for f in merged.unit_findings),
     }
-    if merged.plan is not None:
-        blobs["plan"] = [dumps(merged.plan.to_json())]
-    for key, parts in blobs.items():
-        for i, chunk in enumerate(_chunks(parts, CHUNK)):
-            pairs.append((f"{key}#{i}", chunk))
+    if plan is not None:
+        blobs["plan"] = lambda: [plan]
+    chunks = sum(max(1, -(-sum(map(len, make())) // CHUNK)) for make in blobs.values())  # as `_chunks` cuts
     ws.write_string(0, 0, "rows")
-    ws.write_number(0, 1, len(pairs) + 1)
+    ws.write_number(0, 1, len(pairs) + chunks + 1)
     for r, (key, value) in enumerate(pairs, start=1):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value)
         if key in ("format", "regime", "fingerprint", "unit", "period", "kind"):
             wb.define_name(meta_name(key), f"='{META_SHEET}'!$B${r + 1}")
+    r = len(pairs) + 1
+    for key, make in blobs.items():
+        for i, chunk in enumerate(_chunks(make(), CHUNK)):
+            ws.write_string(r, 0, f"{key}#{i}")
+            ws.write_string(r, 1, chunk)
+            r += 1
     ws.very_hidden()
 
 
