@@ -128,7 +128,7 @@ class Office:
     LibreOffice takes ~1 s to start and needs no file for that (issue 17: the appendix with PDF ≤ 2 s), so
     `Office(early=True)` starts it at once, idle, on a private profile; `convert` then hands it the file
     the way a second `soffice` does (it passes its arguments to the running one through LibreOffice's
-    pipe, waits until the conversion is done, and the idle one exits after it). Without LibreOffice,
+    pipe and waits until the conversion is done; the early one is ended then). Without LibreOffice,
     `convert` raises the same `OfficeError` as ever, after the caller's own file is written. The early
     start is skipped where it cannot pay or could harm: no initialised profile kept (the first start
     restarts itself), a nearly full disk (the profile would take the room of the caller's file), not POSIX
@@ -209,7 +209,7 @@ class Office:
         if (proc.returncode != 0 or not produced.exists()) and self._server is not None and not _nearly_full(tmp):
             # The hand-over failed (the early LibreOffice died, or restarted itself on a damaged seed): stop
             # it and convert once more on a fresh profile, as a run without an early start would.
-            self._stop_server(grace=0)
+            self._stop_server()
             self._profile = _profile(tmp / f"fresh{self._runs}")
             proc = self._run(args, timeout or self.timeout, src)
         if proc.returncode != 0 or not produced.exists():
@@ -232,30 +232,33 @@ class Office:
             raise OfficeError(f"LibreOffice không trả lời sau {int(timeout)} giây khi chuyển “{src.name}”") from None
 
     def close(self) -> None:
-        """Stop the early LibreOffice if it still runs (the command failed before converting), remove the folder."""
+        """End the early LibreOffice if it still runs, remove its socket and the folder."""
         try:
-            if self._server is not None:
-                self._stop_server(grace=3.0 if self._runs else 0)
+            self._stop_server()
+            if self._profile and os.name == "posix":
+                # Every LibreOffice of this profile has ended; one that died (a full disk) left its socket.
+                _pipe_of(self._profile).unlink(missing_ok=True)
         finally:
             self._stack.close()
 
-    def _stop_server(self, grace: float) -> None:
-        """After a conversion the early LibreOffice exits by itself (~50 ms); otherwise it is ended, group and all."""
+    def _stop_server(self) -> None:
+        """End the early LibreOffice, its process group and all, and remove its socket.
+
+        After its conversion it would exit by itself, but its shutdown (saving the settings of a profile
+        that is thrown away) took ~0.3 s on a loaded machine, after the PDF was already in place; a command
+        that failed before converting never gave it anything to do.
+        """
         import signal
 
         server, self._server = self._server, None
         if server is None:
             return
-        try:
-            server.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            pass
         for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+            if server.poll() is not None:
+                break
             try:
                 os.killpg(server.pid, sig)
                 server.wait(timeout=wait)
-                break
             except (OSError, subprocess.TimeoutExpired):
                 continue
         _pipe_of(self._profile).unlink(missing_ok=True)
