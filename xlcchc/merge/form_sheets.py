@@ -15,6 +15,7 @@ from ..formulas import shown_formula_text
 from ..layout import form_sheet
 from .aggregate import contributors
 from .model import Merged, adjustment_name, computed_name, final_name, note_name, reason_name
+from .sheet_rows import Formula, RowWriter, cell_value
 from .sheet_style import Formats, cached, official_codes, print_setup, row_pt, write_table, write_value
 
 # Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL.
@@ -147,38 +148,33 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     for u, col in unit_cols.items():
         ws.write_string(2, col, names[u], fm.header)
     ws.set_row(2, max(44, row_pt((help_text, sum(WIDTHS)), *((n, UNIT_WIDTH) for n in names.values()), bold=True)))
+    out = RowWriter(ws)  # 150 rows × (9 + one column per unit): a row at a time (xlcchc.merge.sheet_rows)
+    # unit_cols holds consecutive columns from UNIT_COL in the units' order (workbook._write)
     if official:
-        for u, col in unit_cols.items():
-            if u in official:
-                ws.write_number(3, col, official[u], fm.header)
-            else:
-                ws.write_blank(3, col, None, fm.header)
+        out.row(3, [(official.get(u), fm.header) for u in unit_cols], first_col=UNIT_COL)
     else:
         ws.set_row(3, None, None, {"hidden": True})  # no official codes (2021–2024): nothing to show there
     headers = ["STT", "Nội dung", "Đơn vị tính", "Cách tổng hợp", "Số tổng hợp", "Điều chỉnh", "Lý do điều chỉnh",
                "Số liệu sử dụng", "Ghi chú"]
-    ws.set_row(HEADER_ROW, row_pt(*zip(headers, WIDTHS), *((u, UNIT_WIDTH) for u in unit_cols), bold=True))
-    for c, h in enumerate(headers):
-        ws.write_string(HEADER_ROW, c, h, fm.header)
-    for u, col in unit_cols.items():
-        ws.write_string(HEADER_ROW, col, u, fm.header)
+    out.row(HEADER_ROW, [(h, fm.header) for h in headers] + [(u, fm.header) for u in unit_cols],
+            height=row_pt(*zip(headers, WIDTHS), *((u, UNIT_WIDTH) for u in unit_cols), bold=True))
 
     for ind in form.indicators:
         r = rows[ind.key]
         # Every wrapped cell of the row fits its height (no spreadsheet sizes a generated row itself): the
         # label, the unit ("Trực tuyến = 0 / Phát phiếu = 1 …"), how it is consolidated and the note.
         method = method_text(merged.catalog, registry, ind, terms) if ind.has_value else ""
-        ws.set_row(r, row_pt((ind.label, WIDTHS[COL_LABEL]), (ind.unit, WIDTHS[COL_UNIT]),
-                             (method, WIDTHS[COL_METHOD]), (merged.notes.get(ind.key, ""), WIDTHS[COL_NOTE]),
-                             bold=not ind.has_value))
-        ws.write_string(r, COL_STT, ind.printed_stt, fm.center)
-        ws.write_string(r, COL_LABEL, ind.label, fm.heading if not ind.has_value else fm.text)
-        ws.write_string(r, COL_UNIT, ind.unit, fm.center_wrap)
+        height = row_pt((ind.label, WIDTHS[COL_LABEL]), (ind.unit, WIDTHS[COL_UNIT]),
+                        (method, WIDTHS[COL_METHOD]), (merged.notes.get(ind.key, ""), WIDTHS[COL_NOTE]),
+                        bold=not ind.has_value)
+        cells = [(ind.printed_stt, fm.center), (ind.label, fm.heading if not ind.has_value else fm.text),
+                 (ind.unit, fm.center_wrap)]
         if not ind.has_value:
-            for c in range(COL_METHOD, COL_NOTE + 1):
-                ws.write_blank(r, c, None, fm.cell)
+            out.row(r, cells + [(None, fm.cell)] * (COL_NOTE + 1 - COL_METHOD), height=height)
             continue
-        _write_figures(wb, ws, fm, merged, form, ind, rows, unit_cols, terms, kinds)
+        out.row(r, cells + _figure_cells(fm, merged, ind, method, rows, unit_cols, terms, kinds), height=height)
+        _define_names(wb, form, ind, r)
+    out.done()
 
     for c, w in enumerate(WIDTHS):
         ws.set_column(c, c, w)
@@ -191,31 +187,30 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
                     "select_unlocked_cells": True, "autofilter": True})
 
 
-def _write_figures(wb, ws, fm: Formats, merged: Merged, form, ind: Indicator, rows, unit_cols, terms, kinds) -> None:
-    """One indicator's figures: how it is consolidated, the computed figure (a formula where one says
-    it), the adjustment and its reason, the figure used, the note, every unit's own figure, and the
-    defined names `read_provincial` finds them by."""
-    catalog, registry = merged.catalog, merged.registry
+def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows, unit_cols, terms, kinds) -> list:
+    """One indicator's cells from COL_METHOD on: how it is consolidated, the computed figure (a formula
+    where one says it), the adjustment and its reason, the figure used, the note, every unit's own figure."""
     r = rows[ind.key]
-    ws.write_string(r, COL_METHOD, method_text(catalog, registry, ind, terms), fm.text)
     computed = merged.computed.get(ind.key)
     formula = _formula(merged, ind, r, rows, unit_cols, terms)
-    if formula:
-        ws.write_formula(r, COL_COMPUTED, formula, fm.figure("num", computed, ind.kind), cached(computed))
-    else:
-        write_value(ws, r, COL_COMPUTED, computed, fm.figure("num", computed, ind.kind))
+    fmt = fm.figure("num", computed, ind.kind)
+    cells = [(method, fm.text), (Formula(formula, cached(computed)) if formula else cell_value(computed), fmt)]
     adj_value, adj_reason = merged.adjustments.get(ind.key, (None, ""))
-    write_value(ws, r, COL_ADJ, adj_value, fm.figure("adj", adj_value, ind.kind))
-    ws.write_string(r, COL_REASON, adj_reason or "", fm.adj_text)
+    cells.append((cell_value(adj_value), fm.figure("adj", adj_value, ind.kind)))
+    cells.append((adj_reason or "", fm.adj_text))
     e = xl_rowcol_to_cell(r, COL_COMPUTED)
     a = xl_rowcol_to_cell(r, COL_ADJ)
     final = merged.final.get(ind.key)
-    ws.write_formula(r, COL_FINAL, f'=IF({a}="",{e},{a})', fm.figure("final", final, ind.kind), cached(final))
-    ws.write_string(r, COL_NOTE, merged.notes.get(ind.key, ""), fm.text)
-    for u, col in unit_cols.items():
-        v = merged.by_unit.get(u, {}).get(ind.key)
-        if v is not None:
-            write_value(ws, r, col, v, fm.figure("num", v, ind.unit_kind_of_value(kinds.get(u, ""))))
+    cells.append((Formula(f'=IF({a}="",{e},{a})', cached(final)), fm.figure("final", final, ind.kind)))
+    cells.append((merged.notes.get(ind.key, ""), fm.text))
+    values = [merged.by_unit.get(u, {}).get(ind.key) for u in unit_cols]
+    cells += [None if v is None else (cell_value(v), fm.figure("num", v, ind.unit_kind_of_value(kinds.get(u, ""))))
+              for u, v in zip(unit_cols, values)]
+    return cells
+
+
+def _define_names(wb, form, ind: Indicator, r: int) -> None:
+    """The defined names `read_provincial` finds an indicator's figures by."""
     sheet = form_sheet(form.number)
     for name, col in (
         (final_name(form.number, ind.code), COL_FINAL),

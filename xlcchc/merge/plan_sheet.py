@@ -12,7 +12,8 @@ from ..plan.models import KIND_LABELS
 from ..plan.track import tracking_due
 from ..printing import text_px
 from .plan import FOLLOW_UP_DAYS, PlanProgress
-from .sheet_style import official_codes, print_setup, row_pt, with_official_column, write_official
+from .sheet_rows import RowWriter
+from .sheet_style import official_cell, official_codes, print_setup, row_pt, with_official_column, write_official
 
 PLAN_SHEET = "Kế hoạch"
 FOLLOW_UP_SHEET = "Nhắc việc"
@@ -74,6 +75,7 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
     _header(ws, fm, r, headers, widths, freeze_col=1)
     print_setup(ws, repeat=(r, r), last_col=len(PLAN_HEADERS) - 2)
     r += 1
+    rows = RowWriter(ws)  # ~3,300 rows × 14 cells: written a row at a time (xlcchc.merge.sheet_rows)
     for tp in progress.tasks:
         t = tp.task
         due = tracking_due(t)
@@ -87,24 +89,17 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
             own = (content, leads, deadline) if n == 0 else short
             unit = registry.label(lr.unit, short=True)
             product = rep.product if rep else ""
-            ws.set_row(r, row_pt((own[0], widths[1]), (own[1], widths[2]), (own[2], widths[3]),
-                                 (unit, widths[7]), (product, widths[10])))
-            ws.write_string(r, 0, t.id, fm.cell)
-            ws.write_string(r, 1, own[0], fm.text)
-            ws.write_string(r, 2, own[1], fm.text)
-            ws.write_string(r, 3, own[2], fm.text)
-            ws.write_string(r, 4, due_text, fm.center)
-            ws.write_string(r, 5, share, fm.center)
-            ws.write_string(r, 6, task_situation, fm.cell)
-            ws.write_string(r, 7, unit, fm.text)
-            ws.write_string(r, 8, (rep.status or rep.bad_status or "") if rep else "", fm.cell)
-            ws.write_string(r, 9, f"{rep.done_on:%d/%m/%Y}" if rep and rep.done_on else "", fm.center)
-            ws.write_string(r, 10, product, fm.text)
-            ws.write_string(r, 11, lr.situation, fm.cell)
-            ws.write_string(r, 12, lr.file or "", fm.text)
+            cells = [(t.id, fm.cell), (own[0], fm.text), (own[1], fm.text), (own[2], fm.text),
+                     (due_text, fm.center), (share, fm.center), (task_situation, fm.cell), (unit, fm.text),
+                     ((rep.status or rep.bad_status or "") if rep else "", fm.cell),
+                     (f"{rep.done_on:%d/%m/%Y}" if rep and rep.done_on else "", fm.center),
+                     (product, fm.text), (lr.situation, fm.cell), (lr.file or "", fm.text)]
             if codes:
-                write_official(ws, r, 13, codes, lr.unit, fm)
+                cells.append(official_cell(codes, lr.unit, fm))
+            rows.row(r, cells, height=row_pt((own[0], widths[1]), (own[1], widths[2]), (own[2], widths[3]),
+                                             (unit, widths[7]), (product, widths[10])))
             r += 1
+    rows.done()
     if r > 5:
         ws.autofilter(4, 0, r - 1, len(headers) - 1)
 

@@ -137,12 +137,21 @@ def with_official_column(headers: list[str], widths: list[int], codes: dict[str,
     return ([*headers, OFFICIAL_CODE_HEADER], [*widths, 11]) if codes else (headers, widths)
 
 
-def write_official(ws, row: int, col: int, codes: dict[str, int], unit: str | None, fm: Formats) -> None:
-    """The unit's official code as a number cell, blank for a unit without one (a department)."""
+def official_cell(codes: dict[str, int], unit: str | None, fm: Formats) -> tuple:
+    """The unit's official code as a number cell, blank for a unit without one (a department), as a
+    `RowWriter` cell."""
     if unit is not None and unit in codes:
-        ws.write_number(row, col, codes[unit], fm.center)
+        return codes[unit], fm.center
+    return None, fm.cell
+
+
+def write_official(ws, row: int, col: int, codes: dict[str, int], unit: str | None, fm: Formats) -> None:
+    """`official_cell` written on its own."""
+    value, fmt = official_cell(codes, unit, fm)
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
     else:
-        ws.write_blank(row, col, None, fm.cell)
+        ws.write_number(row, col, value, fmt)
 
 
 def print_setup(ws, *, repeat: tuple[int, int] | None, last_col: int | None = None, landscape: bool = True,

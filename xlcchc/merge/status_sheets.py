@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as _dt
 
 from .model import Merged
+from .sheet_rows import RowWriter
 from .sheet_style import (
     OFFICIAL_CODE_HEADER,
     Formats,
     official_codes,
     row_pt,
+    official_cell,
     with_official_column,
-    write_official,
     write_table,
 )
 
@@ -31,21 +32,17 @@ def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
     widths = [5, 18, 34, 16, 42, 16, 7, 9, 44, 20, 11]
     r = write_table(ws, fm, 3, headers, widths)
     by_code, codes = merged.registry.by_code, official_codes(merged.registry)
+    out = RowWriter(ws)
     for n, st in enumerate(merged.status, start=1):
         unit = by_code.get(st.unit)
-        ws.set_row(r, row_pt((st.name, widths[2]), (st.file or "", widths[4]), (st.detail, widths[8])))
-        ws.write_number(r, 0, n, fm.center)
-        ws.write_string(r, 1, st.unit, fm.cell)
-        ws.write_string(r, 2, st.name, fm.text)
-        ws.write_string(r, 3, st.status, fm.cell)
-        ws.write_string(r, 4, st.file or "", fm.text)
-        _write_when(ws, r, 5, st.sent_at, fm)
-        ws.write_number(r, 6, st.errors, fm.center)
-        ws.write_number(r, 7, st.warnings, fm.center)
-        ws.write_string(r, 8, st.detail, fm.text)
-        ws.write_string(r, 9, KIND_LABELS.get(unit.kind, unit.kind) if unit else "", fm.cell)
-        write_official(ws, r, 10, codes, st.unit, fm)
+        out.row(r, [(n, fm.center), (st.unit, fm.cell), (st.name, fm.text), (st.status, fm.cell),
+                    (st.file or "", fm.text), _when(st.sent_at, fm), (st.errors, fm.center),
+                    (st.warnings, fm.center), (st.detail, fm.text),
+                    (KIND_LABELS.get(unit.kind, unit.kind) if unit else "", fm.cell),
+                    official_cell(codes, st.unit, fm)],
+                height=row_pt((st.name, widths[2]), (st.file or "", widths[4]), (st.detail, widths[8])))
         r += 1
+    out.done()
     if merged.status:
         ws.autofilter(3, 0, r - 1, len(headers) - 1)
     if merged.skipped:
@@ -57,18 +54,16 @@ def write_status(ws, fm: Formats, merged: Merged, heading: str) -> None:
             ws.write_string(r, 4, note, fm.plain)
 
 
-def _write_when(ws, row: int, col: int, iso: str | None, fm: Formats) -> None:
+def _when(iso: str | None, fm: Formats) -> tuple:
     """A time recorded as ISO text as a date cell shown dd/mm/yyyy hh:mm (literal slashes: any locale)."""
     if not iso:
-        ws.write_blank(row, col, None, fm.cell)
-        return
+        return None, fm.cell
     try:
         t = _dt.datetime.fromisoformat(iso)
     except ValueError:
-        ws.write_string(row, col, iso, fm.cell)
-        return
+        return iso, fm.cell
     whole_day = (t.hour, t.minute, t.second) == (0, 0, 0)
-    ws.write_datetime(row, col, t.replace(tzinfo=None), fm.date if whole_day else fm.datetime)
+    return t.replace(tzinfo=None), fm.date if whole_day else fm.datetime
 
 
 #: Kinds of reporting unit as the status sheet groups them.
@@ -116,27 +111,22 @@ def write_findings(ws, fm: Formats, merged: Merged, output_name: str) -> None:
     r = write_table(ws, fm, 2, headers, widths, hidden=(9,))
     rows = [(f.unit or "", f, False) for f in merged.unit_findings]
     rows += [(merged.registry.top, f, True) for f in merged.provincial_findings]
+    out = RowWriter(ws)
     for unit, f, provincial in rows:
-        ws.set_row(r, row_pt((f.message, widths[6]), (f.file, widths[1])))
-        ws.write_string(r, 0, unit, fm.cell)
-        ws.write_string(r, 1, f"(số tổng hợp) {output_name}" if provincial else f.file, fm.text)
-        if f.form is not None:
-            ws.write_number(r, 2, f.form, fm.center)
-        else:
-            ws.write_blank(r, 2, None, fm.cell)
-        ws.write_string(r, 3, f.code or "", fm.cell)
-        ws.write_string(r, 4, f.cell or "", fm.cell)
-        ws.write_string(r, 5, f.severity, fm.cell)
-        ws.write_string(r, 6, f.message, fm.text)
-        for c, v in ((7, f.expected), (8, f.actual)):
+        cells = [(unit, fm.cell), (f"(số tổng hợp) {output_name}" if provincial else f.file, fm.text),
+                 (f.form, fm.center) if f.form is not None else (None, fm.cell),
+                 (f.code or "", fm.cell), (f.cell or "", fm.cell), (f.severity, fm.cell), (f.message, fm.text)]
+        for v in (f.expected, f.actual):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(r, c, float(v), fm.figure("num", v, "decimal"))
+                cells.append((float(v), fm.figure("num", v, "decimal")))
             else:
-                ws.write_string(r, c, "" if v is None else str(v), fm.cell)
-        ws.write_string(r, 9, f.rule, fm.cell)
+                cells.append(("" if v is None else str(v), fm.cell))
+        cells.append((f.rule, fm.cell))
         if codes:
-            write_official(ws, r, 10, codes, merged.registry.top if provincial else f.unit, fm)
+            cells.append(official_cell(codes, merged.registry.top if provincial else f.unit, fm))
+        out.row(r, cells, height=row_pt((f.message, widths[6]), (f.file, widths[1])))
         r += 1
+    out.done()
     if r > 3:
         ws.autofilter(2, 0, r - 1, len(headers) - 1)
 
@@ -148,21 +138,19 @@ def write_unit_notes(ws, fm: Formats, merged: Merged) -> None:
     headers, widths = with_official_column(headers, widths, codes)
     r = write_table(ws, fm, 2, headers, widths)
     inds = merged.catalog.value_indicators()
+    out = RowWriter(ws)
     for u in merged.units:
         notes = merged.notes_by_unit.get(u, {})
         for ind in inds:
             note = notes.get(ind.key)
             if not note:
                 continue
-            ws.set_row(r, row_pt((ind.label, 50), (note, 70)))
-            ws.write_string(r, 0, u, fm.cell)
-            ws.write_number(r, 1, ind.form, fm.center)
-            ws.write_string(r, 2, ind.code, fm.cell)
-            ws.write_string(r, 3, ind.label, fm.text)
-            ws.write_string(r, 4, note, fm.text)
+            cells = [(u, fm.cell), (ind.form, fm.center), (ind.code, fm.cell), (ind.label, fm.text), (note, fm.text)]
             if codes:
-                write_official(ws, r, 5, codes, u, fm)
+                cells.append(official_cell(codes, u, fm))
+            out.row(r, cells, height=row_pt((ind.label, 50), (note, 70)))
             r += 1
+    out.done()
 
 
 def write_provenance(ws, fm: Formats, merged: Merged) -> None:
@@ -174,6 +162,7 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
     codes = official_codes(merged.registry)
     headers, widths = with_official_column(headers, widths, codes)
     r = write_table(ws, fm, 2, headers, widths)
+    out = RowWriter(ws)
     for u in merged.units:
         src = merged.sources.get(u)
         if src is None:
@@ -187,31 +176,25 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
             ]
             if not cells:
                 continue
-            ws.set_row(r, row_pt(("; ".join(cells), widths[5])))
-            ws.write_string(r, 0, u, fm.cell)
-            ws.write_string(r, 1, src.file, fm.cell)
-            ws.write_string(r, 2, src.sha256, fm.cell)
-            ws.write_number(r, 3, form.number, fm.center)
-            ws.write_number(r, 4, len(cells), fm.center)
-            ws.write_string(r, 5, "; ".join(cells), fm.text)
+            text = "; ".join(cells)
+            row = [(u, fm.cell), (src.file, fm.cell), (src.sha256, fm.cell), (form.number, fm.center),
+                   (len(cells), fm.center), (text, fm.text)]
             if codes:
-                write_official(ws, r, 6, codes, u, fm)
+                row.append(official_cell(codes, u, fm))
+            out.row(r, row, height=row_pt((text, widths[5])))
             r += 1
     # Every file received, with its SHA-256 (the status sheet names files; their fingerprints are here).
     files = [st for st in merged.status if st.file]
     if files:
         r += 1
-        ws.write_string(r, 0, "Mã SHA-256 của các tệp đã nhận", fm.title)
+        out.row(r, [("Mã SHA-256 của các tệp đã nhận", fm.title)])
         r += 1
-        for c, h in enumerate(["Đơn vị", "Tệp", "SHA-256", "Tình trạng"] + ([OFFICIAL_CODE_HEADER] if codes else [])):
-            ws.write_string(r, c, h, fm.header)
+        out.row(r, [(h, fm.header) for h in ["Đơn vị", "Tệp", "SHA-256", "Tình trạng"] + ([OFFICIAL_CODE_HEADER] if codes else [])])
         r += 1
         for st in files:
-            ws.write_string(r, 0, st.unit, fm.cell)
-            ws.write_string(r, 1, st.file or "", fm.cell)
-            ws.write_string(r, 2, st.sha256 or "", fm.cell)
-            ws.set_row(r, row_pt((st.status, widths[3])))
-            ws.write_string(r, 3, st.status, fm.text)
+            row = [(st.unit, fm.cell), (st.file or "", fm.cell), (st.sha256 or "", fm.cell), (st.status, fm.text)]
             if codes:
-                write_official(ws, r, 4, codes, st.unit, fm)
+                row.append(official_cell(codes, st.unit, fm))
+            out.row(r, row, height=row_pt((st.status, widths[3])))
             r += 1
+    out.done()

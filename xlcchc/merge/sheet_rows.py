@@ -1,0 +1,208 @@
+"""Whole rows of a constant-memory xlsxwriter worksheet written as one piece of XML text.
+
+Why: TONG_HOP.xlsx has tens of thousands of cells (the plan sheet of the 2026 Thanh Hóa plan alone: 3,300
+rows × 14 cells). Through xlsxwriter's public API every cell is a decorated method call, a dimension
+check, a tuple in the row table, and when the row is flushed, a list of attributes, two or three regular
+expressions and a formatted write to the temporary file: about 20 µs a cell, most of the writing time.
+
+`RowWriter.row()` takes a row's cells at once and writes the same `<c>` elements xlsxwriter's
+`Worksheet._write_cell` writes, joined into one string; the escaping of a text (the same repeated
+paragraph on many rows) is done once per distinct text. The bytes cannot change, because:
+
+- the XML of each cell is built from xlsxwriter's own pieces: its control-character escape, its data
+  escape, its whitespace test, its formula preparation, its date conversion, and the same f-string layouts
+  as `XMLwriter._xml_inline_string` / `_xml_number_element` / `_xml_formula_element` / `_xml_empty_tag`
+  (the `r` and `s` attributes are a cell reference and an integer, which `_escape_attributes` leaves as
+  they are); the `<row>` tag is xlsxwriter's own `_write_row`;
+- cells are written in column order, as `_write_single_row` does;
+- a format's index (`_get_xf_index`, assigned on first use, which fixes the order of the styles in
+  styles.xml) is asked for at the same moment as in xlsxwriter: a row is written out when the next row is
+  started, never earlier, and the last row is handed to xlsxwriter's own API by `done()`, so that it waits
+  in xlsxwriter's table until the next flush or the workbook's close, exactly as before;
+- the worksheet's state that the rest of the file is made from (dimensions, row heights, `previous_row`,
+  the row table) ends up as the public API leaves it;
+- whatever this module does not reproduce goes through the public API instead, for the whole row:
+  a cell without a format, a text xlsxwriter would truncate or treat as a rich string, NaN or infinity,
+  a dynamic-array or array formula, a row with a comment or with cells already in xlsxwriter's table,
+  a workbook not in constant-memory mode, or an xlsxwriter other than 3.x.
+
+`tests/test_sheet_rows.py` writes random rows both ways and compares the files byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+import xlsxwriter
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, xl_col_to_name
+
+try:  # the private pieces reused below; any other xlsxwriter goes through the public API only
+    from xlsxwriter.worksheet import re_dynamic_function as _DYNAMIC
+
+    _SUPPORTED = xlsxwriter.__version__.split(".")[0] == "3"
+except ImportError:  # pragma: no cover - another xlsxwriter layout
+    _DYNAMIC, _SUPPORTED = None, False
+
+_DATES = (_dt.date, _dt.time, _dt.timedelta)  # what write_datetime takes (a datetime is a date)
+_ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
+
+class Formula:
+    """A formula cell: the formula as given to `write_formula` and its cached value."""
+
+    __slots__ = ("formula", "value")
+
+    def __init__(self, formula: str, value=0):
+        self.formula, self.value = formula, value
+
+
+def cell_value(value):
+    """A value as `sheet_style.write_value` writes it: None blank, text as text, anything else a float."""
+    return value if value is None or isinstance(value, str) else float(value)
+
+
+class RowWriter:
+    """Rows of one worksheet, written in increasing row order; call `done()` after the last row.
+
+    A cell is `(value, format)`: None is a blank cell with that format, a str a text, an int or float a
+    number, a date or time (datetime, date, time, timedelta) a date cell, a `Formula` a formula with its
+    cached value. `row()` takes them for consecutive columns from `first_col`; a None in place of a cell
+    leaves that column empty. While a
+    RowWriter is in use nothing else writes to its worksheet or (until `done()`) to another one.
+    """
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.fast = _SUPPORTED and bool(getattr(ws, "constant_memory", False))
+        self._pending: tuple[int, int, list] | None = None
+        self._text: dict[str, str | None] = {}  # text → its XML after the `s` attribute (None: not ours)
+        self._style: dict[int, str] = {}  # id(format) → ' s="N"'
+        self._cols: dict[int, str] = {}
+
+    def row(self, r: int, cells, first_col: int = 0, height: float | None = None) -> None:
+        ws = self.ws
+        if height is not None:
+            ws.set_row(r, height)  # before the row's cells, as the sheets always did
+        cells = list(cells)
+        used = [c for c, cell in enumerate(cells, start=first_col)
+                if cell is not None and (cell[0] is not None or cell[1] is not None)]
+        if not used:  # no cell: xlsxwriter flushes nothing either (a height alone stays in row_info)
+            return
+        # The dimensions grow when a cell is written, before the previous row is flushed. Only the first
+        # and the last column can move them; a row outside the sheet is checked cell by cell (and later
+        # written through the API, which refuses those cells).
+        if 0 <= r < ws.xls_rowmax and 0 <= used[0] and used[-1] < ws.xls_colmax:
+            ws._check_dimensions(r, used[0])
+            ws._check_dimensions(r, used[-1])
+        else:
+            for c in used:
+                ws._check_dimensions(r, c)
+        if self._pending is not None:
+            self._flush(*self._pending, next_row=r)
+        self._pending = (r, first_col, cells)
+
+    def done(self) -> None:
+        """The last row through xlsxwriter's API: it stays in xlsxwriter's table until the next flush."""
+        if self._pending is not None:
+            self._flush(*self._pending, next_row=None)
+            self._pending = None
+
+    def _flush(self, r: int, first_col: int, cells: list, next_row: int | None) -> None:
+        ws = self.ws
+        if not self.fast:
+            self._api(r, first_col, cells)
+            return
+        if r > ws.previous_row:
+            ws._write_single_row(r)  # what xlsxwriter holds (an earlier row) goes out first, as before
+        xml = None
+        if (next_row is not None and not ws.table.get(r) and r not in ws.comments
+                and 0 <= r < ws.xls_rowmax and 0 <= first_col and first_col + len(cells) <= ws.xls_colmax):
+            xml = self._xml(r, first_col, cells)
+        if xml is None:
+            self._api(r, first_col, cells)
+            return
+        ws._write_row(r, None, ws.row_info.get(r))
+        ws.fh.write(xml)
+        ws.fh.write("</row>")
+        ws.previous_row = next_row  # as xlsxwriter leaves it once the next row's first cell is written
+
+    def _api(self, r: int, first_col: int, cells: list) -> None:
+        ws = self.ws
+        for c, cell in enumerate(cells, start=first_col):
+            if cell is None:
+                continue
+            value, fmt = cell
+            if value is None:
+                ws.write_blank(r, c, None, fmt)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value, fmt)
+            elif isinstance(value, Formula):
+                ws.write_formula(r, c, value.formula, fmt, value.value)
+            elif isinstance(value, _DATES):
+                ws.write_datetime(r, c, value, fmt)
+            else:
+                ws.write_number(r, c, value, fmt)
+
+    def _xml(self, r: int, first_col: int, cells: list) -> str | None:
+        """The row's `<c>` elements as `_write_cell` writes them, or None when one is not reproduced here."""
+        out = []
+        row = str(r + 1)
+        for c, cell in enumerate(cells, start=first_col):
+            if cell is None:
+                continue
+            value, fmt = cell
+            if fmt is None:
+                if value is None:  # xlsxwriter writes no blank cell without a format
+                    continue
+                return None  # the row's or the column's format would apply
+            col = self._cols.get(c)
+            if col is None:
+                col = self._cols[c] = xl_col_to_name(c)
+            style = self._style.get(id(fmt))
+            if style is None:  # the first ask may assign the index; later asks return the same number
+                style = self._style[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+            if value is None:
+                body = "/>"
+            elif isinstance(value, str):
+                body = self._text.get(value, "")
+                if body == "":
+                    body = self._text[value] = self._string(value)
+                if body is None:
+                    return None
+            elif isinstance(value, Formula):
+                body = self._formula(value)
+                if body is None:
+                    return None
+            elif isinstance(value, _DATES):
+                body = f"><v>{self.ws._convert_date_time(value):.16G}</v></c>"
+            elif isinstance(value, (int, float)) and math.isfinite(value):
+                body = f"><v>{value:.16G}</v></c>"
+            else:
+                return None
+            out.append(f'<c r="{col}{row}"{style}{body}')
+        return "".join(out)
+
+    def _string(self, text: str) -> str | None:
+        """What follows a text cell's `s` attribute (`_xml_inline_string`), or None: truncated or rich."""
+        ws = self.ws
+        if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
+            return None
+        text = ws._escape_control_characters(text)
+        if text.startswith("<r>") and text.endswith("</r>"):
+            return None
+        preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+        return f' t="inlineStr"><is><t{preserve}>{ws._escape_data(text)}</t></is></c>'
+
+    def _formula(self, cell: Formula) -> str | None:
+        """What follows a formula cell's `s` attribute (`_write_formula`, `_xml_formula_element`)."""
+        ws, formula, value = self.ws, cell.formula, cell.value
+        if not formula or _DYNAMIC.search(formula) or (formula.startswith("{") and formula.endswith("}")):
+            return None
+        formula = ws._escape_data(ws._prepare_formula(formula))
+        kind = ""
+        if isinstance(value, bool):
+            kind, value = ' t="b"', int(value)
+        elif isinstance(value, str) and value != "":
+            kind = ' t="e"' if value in _ERRORS else ' t="str"'
+        return f"{kind}><f>{formula}</f><v>{ws._escape_data(value)}</v></c>"
