@@ -134,7 +134,8 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     one row per indicator, then widths, frozen panes, print set-up and protection (only adjustments
     are typed)."""
     registry = merged.registry
-    kinds = {u: (registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols}
+    # Per unit column, in order: its figures and its kind of unit (which decides a figure's format).
+    units = [(merged.by_unit.get(u, {}), registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols]
     ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
     # Row 2: the help on adjustments over the printed columns, and each unit's name above its column (the
@@ -172,7 +173,7 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
         if not ind.has_value:
             out.row(r, cells + [(None, fm.cell)] * (COL_NOTE + 1 - COL_METHOD), height=height)
             continue
-        out.row(r, cells + _figure_cells(fm, merged, ind, method, rows, unit_cols, terms, kinds), height=height)
+        out.row(r, cells + _figure_cells(fm, merged, ind, method, rows, unit_cols, terms, units), height=height)
         _define_names(wb, form, ind, r)
     out.done()
 
@@ -187,7 +188,7 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
                     "select_unlocked_cells": True, "autofilter": True})
 
 
-def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows, unit_cols, terms, kinds) -> list:
+def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows, unit_cols, terms, units) -> list:
     """One indicator's cells from COL_METHOD on: how it is consolidated, the computed figure (a formula
     where one says it), the adjustment and its reason, the figure used, the note, every unit's own figure."""
     r = rows[ind.key]
@@ -203,9 +204,10 @@ def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows
     final = merged.final.get(ind.key)
     cells.append((Formula(f'=IF({a}="",{e},{a})', cached(final)), fm.figure("final", final, ind.kind)))
     cells.append((merged.notes.get(ind.key, ""), fm.text))
-    values = [merged.by_unit.get(u, {}).get(ind.key) for u in unit_cols]
-    cells += [None if v is None else (cell_value(v), fm.figure("num", v, ind.unit_kind_of_value(kinds.get(u, ""))))
-              for u, v in zip(unit_cols, values)]
+    key, figure = ind.key, fm.figure
+    kind_of = {kind: ind.unit_kind_of_value(kind) for kind in {kind for _, kind in units}}
+    cells += [None if (v := values.get(key)) is None else (cell_value(v), figure("num", v, kind_of[kind]))
+              for values, kind in units]
     return cells
 
 

@@ -117,7 +117,14 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
     print_setup(ws, repeat=(r, r), last_col=len(headers) - 1)
     r += 1
     order = {u.code: i for i, u in enumerate(registry.units)}
-    rows = sorted(progress.follow_up(), key=lambda lr: (order.get(lr.unit, 10**6), lr.unit, progress.plan.tasks.index(lr.task)))
+    place: dict[int, int] = {}  # id(task) → tasks.index(task), asked once per task (an index compares tasks)
+
+    def task_place(task) -> int:
+        if id(task) not in place:
+            place[id(task)] = progress.plan.tasks.index(task)
+        return place[id(task)]
+
+    rows = sorted(progress.follow_up(), key=lambda lr: (order.get(lr.unit, 10**6), lr.unit, task_place(lr.task)))
     for lr in rows:
         t, due = lr.task, tracking_due(lr.task)
         rep = lr.report

@@ -32,20 +32,28 @@ paragraph on many rows) is done once per distinct text. The bytes cannot change,
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 
 import xlsxwriter
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, xl_col_to_name
 
 try:  # the private pieces reused below; any other xlsxwriter goes through the public API only
+    from xlsxwriter.worksheet import RowInfo as _RowInfo
     from xlsxwriter.worksheet import re_dynamic_function as _DYNAMIC
 
     _SUPPORTED = xlsxwriter.__version__.split(".")[0] == "3"
-except ImportError:  # pragma: no cover - another xlsxwriter layout
-    _DYNAMIC, _SUPPORTED = None, False
+except ImportError:  # pragma: no cover - an xlsxwriter that keeps rows another way (before 3.1.x)
+    _RowInfo = _DYNAMIC = None
+    _SUPPORTED = False
 
 _DATES = (_dt.date, _dt.time, _dt.timedelta)  # what write_datetime takes (a datetime is a date)
 _ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
+
+def _writes(cell) -> bool:
+    """Whether xlsxwriter writes a cell for this: anything but nothing or a blank without a format."""
+    return cell is not None and (cell[0] is not None or cell[1] is not None)
 
 
 class Formula:
@@ -76,28 +84,33 @@ class RowWriter:
         self.ws = ws
         self.fast = _SUPPORTED and bool(getattr(ws, "constant_memory", False))
         self._pending: tuple[int, int, list] | None = None
-        self._text: dict[str, str | None] = {}  # text → its XML after the `s` attribute (None: not ours)
-        self._style: dict[int, str] = {}  # id(format) → ' s="N"'
-        self._cols: dict[int, str] = {}
+        self._text: dict[str, str | bool] = {}  # text → its XML after the `s` attribute (False: not ours)
+        self._style: dict[object, str] = {}  # format (hashed by identity) → ' s="N"'
+        self._cols: list[str] = []  # column letters by index
 
     def row(self, r: int, cells, first_col: int = 0, height: float | None = None) -> None:
         ws = self.ws
-        if height is not None:
-            ws.set_row(r, height)  # before the row's cells, as the sheets always did
+        if height is not None:  # before the row's cells, as the sheets always did
+            self._set_height(r, height)
         cells = list(cells)
-        used = [c for c, cell in enumerate(cells, start=first_col)
-                if cell is not None and (cell[0] is not None or cell[1] is not None)]
-        if not used:  # no cell: xlsxwriter flushes nothing either (a height alone stays in row_info)
+        lo, hi = 0, len(cells) - 1  # the first and the last cell xlsxwriter would write
+        while lo <= hi and not _writes(cells[lo]):
+            lo += 1
+        if lo > hi:  # no cell: xlsxwriter flushes nothing either (a height alone stays in row_info)
             return
+        while not _writes(cells[hi]):
+            hi -= 1
         # The dimensions grow when a cell is written, before the previous row is flushed. Only the first
         # and the last column can move them; a row outside the sheet is checked cell by cell (and later
         # written through the API, which refuses those cells).
-        if 0 <= r < ws.xls_rowmax and 0 <= used[0] and used[-1] < ws.xls_colmax:
-            ws._check_dimensions(r, used[0])
-            ws._check_dimensions(r, used[-1])
+        lo, hi = first_col + lo, first_col + hi
+        if 0 <= r < ws.xls_rowmax and 0 <= lo and hi < ws.xls_colmax:
+            ws._check_dimensions(r, lo)
+            ws._check_dimensions(r, hi)
         else:
-            for c in used:
-                ws._check_dimensions(r, c)
+            for c, cell in enumerate(cells, start=first_col):
+                if _writes(cell):
+                    ws._check_dimensions(r, c)
         if self._pending is not None:
             self._flush(*self._pending, next_row=r)
         self._pending = (r, first_col, cells)
@@ -122,10 +135,35 @@ class RowWriter:
         if xml is None:
             self._api(r, first_col, cells)
             return
-        ws._write_row(r, None, ws.row_info.get(r))
-        ws.fh.write(xml)
-        ws.fh.write("</row>")
+        ws.fh.write(self._row_tag(r) + xml + "</row>")
         ws.previous_row = next_row  # as xlsxwriter leaves it once the next row's first cell is written
+
+    def _set_height(self, r: int, height: float) -> None:
+        """`set_row(r, height)`: what `set_row_pixels` stores for a height alone (no format, no options)."""
+        ws = self.ws
+        px = int(height * 4.0 / 3.0 + 0.5)
+        if not self.fast or px == 0 or ws._check_dimensions(r, ws.dim_colmin if ws.dim_colmin is not None else 0):
+            ws.set_row(r, height)  # a hidden row, a row outside the sheet, or another xlsxwriter
+            return
+        ws.row_info[r] = _RowInfo(height=px, row_format=None, hidden=False, level=0, collapsed=False)
+        ws.row_sizes[r] = [px, False]
+
+    def _row_tag(self, r: int) -> str:
+        """The `<row>` start tag `_write_row` writes; itself for what this module does not set."""
+        ws = self.ws
+        info = ws.row_info.get(r)
+        if (info is not None and (info.row_format is not None or info.hidden or info.level or info.collapsed)) \
+                or ws.excel_version != 2007:
+            buf, ws.fh = ws.fh, io.StringIO()
+            try:
+                ws._write_row(r, None, info)
+                return ws.fh.getvalue()
+            finally:
+                ws.fh = buf
+        height = ws.default_row_height if info is None or info.height is None else info.height
+        if height != ws.original_row_height or height != ws.default_row_height:
+            return f'<row r="{r + 1}" ht="{height * 0.75:.16g}" customHeight="1">'
+        return f'<row r="{r + 1}">'
 
     def _api(self, r: int, first_col: int, cells: list) -> None:
         ws = self.ws
@@ -145,10 +183,18 @@ class RowWriter:
                 ws.write_number(r, c, value, fmt)
 
     def _xml(self, r: int, first_col: int, cells: list) -> str | None:
-        """The row's `<c>` elements as `_write_cell` writes them, or None when one is not reproduced here."""
-        out = []
-        row = str(r + 1)
-        for c, cell in enumerate(cells, start=first_col):
+        """The row's `<c>` elements as `_write_cell` writes them, or None when one is not reproduced here.
+
+        The innermost loop of the writing: names bound locally, the text of a cell after its reference
+        kept per distinct text, a format's ` s="N"` per format."""
+        out: list[str] = []
+        append, row, texts, styles = out.append, str(r + 1), self._text, self._style
+        cols = self._cols
+        while len(cols) < first_col + len(cells):
+            cols.append(xl_col_to_name(len(cols)))
+        c = first_col - 1
+        for cell in cells:
+            c += 1
             if cell is None:
                 continue
             value, fmt = cell
@@ -156,41 +202,41 @@ class RowWriter:
                 if value is None:  # xlsxwriter writes no blank cell without a format
                     continue
                 return None  # the row's or the column's format would apply
-            col = self._cols.get(c)
-            if col is None:
-                col = self._cols[c] = xl_col_to_name(c)
-            style = self._style.get(id(fmt))
+            style = styles.get(fmt)
             if style is None:  # the first ask may assign the index; later asks return the same number
-                style = self._style[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-            if value is None:
-                body = "/>"
-            elif isinstance(value, str):
-                body = self._text.get(value, "")
-                if body == "":
-                    body = self._text[value] = self._string(value)
+                style = styles[fmt] = f' s="{fmt._get_xf_index()}"'
+            kind = type(value)
+            if kind is str:
+                body = texts.get(value)
                 if body is None:
+                    body = texts[value] = self._string(value)
+                if body is False:
                     return None
-            elif isinstance(value, Formula):
+            elif value is None:
+                body = "/>"
+            elif kind is float or kind is int:
+                if kind is float and not math.isfinite(value):
+                    return None
+                body = f"><v>{value:.16G}</v></c>"
+            elif kind is Formula:
                 body = self._formula(value)
                 if body is None:
                     return None
             elif isinstance(value, _DATES):
                 body = f"><v>{self.ws._convert_date_time(value):.16G}</v></c>"
-            elif isinstance(value, (int, float)) and math.isfinite(value):
-                body = f"><v>{value:.16G}</v></c>"
-            else:
+            else:  # a bool, a Decimal, a str subclass …: through the API
                 return None
-            out.append(f'<c r="{col}{row}"{style}{body}')
+            append(f'<c r="{cols[c]}{row}"{style}{body}')
         return "".join(out)
 
-    def _string(self, text: str) -> str | None:
-        """What follows a text cell's `s` attribute (`_xml_inline_string`), or None: truncated or rich."""
+    def _string(self, text: str) -> str | bool:
+        """What follows a text cell's `s` attribute (`_xml_inline_string`), or False: truncated or rich."""
         ws = self.ws
         if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
-            return None
+            return False
         text = ws._escape_control_characters(text)
         if text.startswith("<r>") and text.endswith("</r>"):
-            return None
+            return False
         preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
         return f' t="inlineStr"><is><t{preserve}>{ws._escape_data(text)}</t></is></c>'
 

@@ -8,6 +8,8 @@ number formats for the whole workbook.
 
 from __future__ import annotations
 
+import functools
+
 import xlsxwriter
 
 from ..numformat import PERCENT_FORMAT, WHOLE_FORMAT, input_format, number_format
@@ -102,8 +104,20 @@ def row_pt(*cells: tuple[str, float], bold: bool = False) -> float:
     """The height (pt) of a row of wrapped cells (text, column width in characters), measured with the
     Times New Roman metrics of `printing` (11 pt here): in constant-memory mode a row is final once written,
     and no spreadsheet sizes a generated row itself."""
-    n = max((lines(str(t), w * 7 + 5, 11, bold=bold) for t, w in cells if t), default=1)
+    n = 1  # `lines` of a non-empty text is at least 1, and `height` counts at least one line
+    for t, w in cells:
+        if t:
+            k = _cell_lines(t if type(t) is str else str(t), w, bold)
+            if k > n:
+                n = k
     return height(n, 11)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cell_lines(text: str, width: float, bold: bool) -> int:
+    """`lines` of a cell `width` characters wide at 11 pt, asked once per text and width: a sheet of
+    3,000 rows repeats its unit names and task paragraphs on row after row."""
+    return lines(text, width * 7 + 5, 11, bold=bold)
 
 
 def write_table(ws, fm: Formats, start_row: int, headers: list[str], widths: list[int], *, hidden=()) -> int:

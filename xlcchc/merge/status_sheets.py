@@ -163,17 +163,14 @@ def write_provenance(ws, fm: Formats, merged: Merged) -> None:
     headers, widths = with_official_column(headers, widths, codes)
     r = write_table(ws, fm, 2, headers, widths)
     out = RowWriter(ws)
+    forms = [(form, [(ind.code, ind.key) for ind in form.indicators if ind.has_value]) for form in merged.catalog.forms]
     for u in merged.units:
         src = merged.sources.get(u)
         if src is None:
             continue
-        values = merged.by_unit.get(u, {})
-        for form in merged.catalog.forms:
-            cells = [
-                f"{ind.code}: {src.cells.get(ind.key, '?')}"
-                for ind in form.indicators
-                if ind.has_value and values.get(ind.key) is not None
-            ]
+        values, read = merged.by_unit.get(u, {}), src.cells
+        for form, inds in forms:
+            cells = [f"{code}: {read.get(key, '?')}" for code, key in inds if values.get(key) is not None]
             if not cells:
                 continue
             text = "; ".join(cells)
