@@ -116,8 +116,14 @@ def row_pt(*cells: tuple[str, float], bold: bool = False) -> float:
 @functools.lru_cache(maxsize=65536)
 def _cell_lines(text: str, width: float, bold: bool) -> int:
     """`lines` of a cell `width` characters wide at 11 pt, asked once per text and width: a sheet of
-    3,000 rows repeats its unit names and task paragraphs on row after row."""
+    3,000 rows repeats its unit names and task paragraphs on row after row. Emptied after each workbook
+    (`forget_measures`): the texts are the units' (file names, details), and the merge's parent keeps
+    nothing per file once TONG_HOP is written (issue 17)."""
     return lines(text, width * 7 + 5, 11, bold=bold)
+
+
+def forget_measures() -> None:
+    _cell_lines.cache_clear()
 
 
 def write_table(ws, fm: Formats, start_row: int, headers: list[str], widths: list[int], *, hidden=()) -> int:

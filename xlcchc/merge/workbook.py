@@ -38,6 +38,7 @@ from .sheet_style import (
     STATUS_SHEET,
     UNIT_NOTES_SHEET,
     Formats,
+    forget_measures,
     print_areas,
 )
 from .status_sheets import (
@@ -63,8 +64,11 @@ CHUNK = 30000
 def write_provincial(merged: Merged, output: Path | str) -> Path:
     """Write TONG_HOP.xlsx atomically: a crash or a locked file never leaves a half-written output."""
     output = Path(output)
-    with private_tmpdir() as work, atomic_path(output, suffix=".xlsx") as tmp:  # both removed even on failure
-        _write(merged, tmp, output.name, work)
+    try:
+        with private_tmpdir() as work, atomic_path(output, suffix=".xlsx") as tmp:  # both removed even on failure
+            _write(merged, tmp, output.name, work)
+    finally:
+        forget_measures()  # the row heights' measures of this workbook's texts are not kept after it
     return output
 
 
