@@ -29,7 +29,8 @@ _NUMBER = st.one_of(st.integers(-10**17, 10**17), st.floats(allow_nan=False, all
 _CACHED = st.one_of(st.just(""), st.just(0), _NUMBER, st.sampled_from(["#DIV/0!", "#N/A", "chữ", True, False]))
 _FORMULA = st.builds(Formula, st.sampled_from(["=SUM(A1:B1)", "=IF(A1=\"\",\"\",A1)", "A1&\"<x>\"",
                                                "=XLOOKUP(1,A:A,B:B)", "{=SUM(A1:A2)}", "=_xlfn.STDEV.S(A1)",
-                                               "=ISOWEEKNUM(A1)"]), _CACHED)
+                                               "=ISOWEEKNUM(A1)", "=ASINGLE(A1)", "=SINGLE(A1)", "=A1}",
+                                               "=SUM(A1,B1)+1", "=FILTERX(A1)"]), _CACHED)
 _DATE = st.one_of(st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
                   st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 1, 1)))
 _VALUE = st.one_of(st.none(), _TEXT, _NUMBER, _FORMULA, _DATE)
@@ -116,3 +117,15 @@ def test_the_writer_writes_rows_itself(tmp_path):
     w.done()
     assert ws.table[1][0].string == "b"  # the last row waits in xlsxwriter's table, as with the API
     wb.close()
+
+
+def test_a_printable_text_needs_no_control_character_escape():
+    """RowWriter skips xlsxwriter's control-character escape for a printable text without "_x": every
+    character that is printable leaves a text unchanged through that escape."""
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    escape = XMLwriter._escape_control_characters
+    changed = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000 and (f"a{chr(c)}b").isprintable()
+               and escape(f"a{chr(c)}b") != f"a{chr(c)}b"]
+    assert changed == []
+    assert escape("a\x01b") != "a\x01b" and not "a\x01b".isprintable()  # what the test is about exists

@@ -234,7 +234,10 @@ class RowWriter:
         ws = self.ws
         if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
             return False
-        text = ws._escape_control_characters(text)
+        # `_escape_control_characters` changes only `_xHHHH_` runs, C0 controls but tab and newline, and
+        # U+FFFE/U+FFFF: none is in a printable text (where only the ASCII space is a separator) without "_x".
+        if "_x" in text or not text.isprintable():
+            text = ws._escape_control_characters(text)
         if text.startswith("<r>") and text.endswith("</r>"):
             return False
         preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
@@ -245,10 +248,30 @@ class RowWriter:
         ws, formula, value = self.ws, cell.formula, cell.value
         if not formula or _DYNAMIC.search(formula) or (formula.startswith("{") and formula.endswith("}")):
             return None
-        formula = ws._escape_data(ws._prepare_formula(formula))
+        formula = ws._escape_data(_prepared(ws, formula))
         kind = ""
         if isinstance(value, bool):
             kind, value = ' t="b"', int(value)
         elif isinstance(value, str) and value != "":
             kind = ' t="e"' if value in _ERRORS else ' t="str"'
         return f"{kind}><f>{formula}</f><v>{ws._escape_data(value)}</v></c>"
+
+
+def _prepared(ws, formula: str) -> str:
+    """`ws._prepare_formula(formula)` for a formula `_DYNAMIC` does not match, without its 29 regular
+    expressions when none of them can match (a form sheet has ~500 formulas).
+
+    Those expressions turn `NAME(` into `_xlfn.NAME(` for the dynamic-array functions, whose names are
+    exactly the ones `_DYNAMIC` looks for (checked against xlsxwriter 3.3's source), except one written
+    `\\SINGLE\\(` (any non-space character, then `INGLE(`): a formula with `INGLE(` in it, or a workbook
+    that expands future functions, takes xlsxwriter's own code. What is left is its first three steps.
+    """
+    if ws.use_future_functions or "INGLE(" in formula:
+        return ws._prepare_formula(formula)
+    if formula.startswith("{"):
+        formula = formula[1:]
+    if formula.startswith("="):
+        formula = formula[1:]
+    if formula.endswith("}"):
+        formula = formula[:-1]
+    return formula
