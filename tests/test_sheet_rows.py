@@ -129,3 +129,27 @@ def test_a_printable_text_needs_no_control_character_escape():
                and escape(f"a{chr(c)}b") != f"a{chr(c)}b"]
     assert changed == []
     assert escape("a\x01b") != "a\x01b" and not "a\x01b".isprintable()  # what the test is about exists
+
+
+def test_without_constant_memory_the_writer_is_the_api(tmp_path):
+    """A workbook that keeps its cells (not constant-memory) gets every cell through the API at once."""
+    books = []
+    for fast in (False, True):
+        path = tmp_path / f"{fast}.xlsx"
+        wb = xlsxwriter.Workbook(str(path))
+        wb.set_properties({"created": FIXED})
+        ws = wb.add_worksheet()
+        f = wb.add_format({"border": 1})
+        if fast:
+            w = RowWriter(ws)
+            w.row(0, [("a", f), (2.0, f)], height=30)
+            w.row(2, [(Formula("=B1", 2.0), f)])
+            w.done()
+        else:
+            ws.set_row(0, 30)
+            ws.write_string(0, 0, "a", f)
+            ws.write_number(0, 1, 2.0, f)
+            ws.write_formula(2, 0, "=B1", f, 2.0)
+        wb.close()
+        books.append(path.read_bytes())
+    assert books[0] == books[1]

@@ -76,8 +76,8 @@ class RowWriter:
     A cell is `(value, format)`: None is a blank cell with that format, a str a text, an int or float a
     number, a date or time (datetime, date, time, timedelta) a date cell, a `Formula` a formula with its
     cached value. `row()` takes them for consecutive columns from `first_col`; a None in place of a cell
-    leaves that column empty. While a
-    RowWriter is in use nothing else writes to its worksheet or (until `done()`) to another one.
+    leaves that column empty. While a RowWriter is in use nothing else writes to its worksheet or (until
+    `done()`) to another one: the API may have written earlier rows, or cells of the first row.
     """
 
     def __init__(self, ws):
@@ -90,6 +90,13 @@ class RowWriter:
 
     def row(self, r: int, cells, first_col: int = 0, height: float | None = None) -> None:
         ws = self.ws
+        if not self.fast:  # another xlsxwriter, or not in constant-memory mode: its API, as before
+            if height is not None:
+                ws.set_row(r, height)
+            self._api(r, first_col, cells)
+            return
+        if self._pending is not None and r <= self._pending[0]:
+            raise ValueError(f"RowWriter: row {r} after row {self._pending[0]}")  # a bug in the caller
         if height is not None:  # before the row's cells, as the sheets always did
             self._set_height(r, height)
         cells = list(cells)
@@ -123,9 +130,6 @@ class RowWriter:
 
     def _flush(self, r: int, first_col: int, cells: list, next_row: int | None) -> None:
         ws = self.ws
-        if not self.fast:
-            self._api(r, first_col, cells)
-            return
         if r > ws.previous_row:
             ws._write_single_row(r)  # what xlsxwriter holds (an earlier row) goes out first, as before
         xml = None
@@ -142,7 +146,7 @@ class RowWriter:
         """`set_row(r, height)`: what `set_row_pixels` stores for a height alone (no format, no options)."""
         ws = self.ws
         px = int(height * 4.0 / 3.0 + 0.5)
-        if not self.fast or px == 0 or ws._check_dimensions(r, ws.dim_colmin if ws.dim_colmin is not None else 0):
+        if px == 0 or ws._check_dimensions(r, ws.dim_colmin if ws.dim_colmin is not None else 0):
             ws.set_row(r, height)  # a hidden row, a row outside the sheet, or another xlsxwriter
             return
         ws.row_info[r] = _RowInfo(height=px, row_format=None, hidden=False, level=0, collapsed=False)
