@@ -300,10 +300,10 @@ def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Fi
     if x is None:  # text kept in a numeric row (only from a values file that bypassed normalising)
         return _finding(rule, ind.key, where, f"{head}: “{_short(str(v))}” không phải một số", actual=str(v))
     if kind == "choice":
-        codes = [c.value for c in ind.unit_choices()]
-        if x in codes:
+        choices = ind.unit_choices()
+        if x in [c.value for c in choices]:
             return None
-        lst = "; ".join(f"{c.label} = {c.value}" for c in ind.unit_choices())
+        lst = "; ".join(f"{c.label} = {c.value}" for c in choices)
         return _finding(rule, ind.key, where, f"{head}: {_n(x)} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
     if kind == "count":
         if x >= 0 and float(x).is_integer():

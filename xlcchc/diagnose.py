@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from .record import Record, record
 from .catalog.models import Catalog, Rule, Unit
-from .formulas import is_number, operand_values, percent_accepted, percent_shown, units_count
+from .formulas import is_number, percent_accepted, percent_shown, units_count
 from .rule_plan import RulePlan
 
 FAIL = ("Lỗi", "Cảnh báo")
@@ -95,12 +95,12 @@ def _diagnose_group(group, values, catalog, plan: RulePlan, status) -> list[Diag
     for r in group:
         for k in plan.operands[r.id]:
             v = values.get(k)
-            if is_number(v) and k not in plan.computed:
+            if is_number(v) and not plan.is_computed(k):
                 reading.setdefault(k, []).append(r)
     fits: dict[str, list[Suspect]] = {}
     for k, rs in reading.items():
         cur = values[k]
-        cands = {_clean(v): "fits" for r in rs for v in _solutions(r, k, values, catalog)}
+        cands = {_clean(v): "fits" for r in rs for v in _solutions(r, k, values, catalog, plan)}
         for v, slip in _slips(cur):
             cands.setdefault(_clean(v), slip)
         for v, slip in sorted((v, sl) for v, sl in cands.items() if v is not None):
@@ -151,21 +151,26 @@ def _clean(v: float | None) -> float | None:
 def _fixes(k, v, group, values, plan: RulePlan, status) -> bool:
     if not plan.domain_ok(k, v):
         return False
-    trial = dict(values)
-    trial[k] = v
-    status_of = plan.status_of
-    if any(status_of[r.id](trial) in FAIL for r in group):
-        return False
-    # nothing that held before may break (the computed percentages follow their inputs)
-    for r in plan.reading.get(k, ()):
-        if status[r.id] not in FAIL and status_of[r.id](trial) in FAIL:
+    # The rules are evaluated on the values with k = v: set in place and put back (k is one of the values,
+    # so the dict is as it was after, order included) rather than a copy of every value per candidate.
+    cur = values[k]
+    values[k] = v
+    try:
+        status_of = plan.status_of
+        if any(status_of[r.id](values) in FAIL for r in group):
             return False
-    return True
+        # nothing that held before may break (the computed percentages follow their inputs)
+        for r in plan.reading.get(k, ()):
+            if status[r.id] not in FAIL and status_of[r.id](values) in FAIL:
+                return False
+        return True
+    finally:
+        values[k] = cur
 
 
-def _solutions(rule: Rule, k: str, values, catalog: Catalog) -> list[float]:
+def _solutions(rule: Rule, k: str, values, catalog: Catalog, plan: RulePlan) -> list[float]:
     """The values of `k` that make an equality-like rule hold exactly (none for an ordering)."""
-    x = {kk: (v if is_number(v) else None) for kk, v in operand_values(rule, values, catalog).items()}
+    x = {kk: (v if is_number(v) else None) for kk, v in plan.read(rule, values).items()}
     if any(v is None for kk, v in x.items() if kk != k):
         return []
     if rule.kind == "sum":

@@ -53,6 +53,7 @@ input is visibly blank, and marking every one would drown the real problems.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
 from .catalog.models import Catalog, Indicator, Rule, Unit
@@ -462,8 +463,7 @@ def status_function(rule: Rule, catalog: Catalog, unit: Unit) -> StatusFn:
 
 def domain_test(ind: Indicator, unit_kind: str) -> Callable[[Any], bool]:
     """`domain_ok` of a row for a unit kind, its value kind and code list fixed once."""
-    kind, codes = ind.unit_kind_of_value(unit_kind), domain_codes(ind, unit_kind)
-    return lambda v: domain_ok(kind, codes, v)
+    return partial(domain_ok, ind.unit_kind_of_value(unit_kind), domain_codes(ind, unit_kind))
 
 
 def _constant(status: str) -> StatusFn:
@@ -565,7 +565,7 @@ def _relation(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> Stat
     left, right = side_function(rule, "left", catalog), side_function(rule, "right", catalog)
     if rule.kind == "sum":
         def holds(x) -> bool:
-            return abs(x[target] - math.fsum(x[k] for k in terms)) <= tol
+            return abs(x[target] - math.fsum([x[k] for k in terms])) <= tol
     elif rule.kind == "between":
         def holds(x) -> bool:
             return left(x) - tol <= x[target] <= right(x) + tol
@@ -579,12 +579,17 @@ def _relation(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> Stat
         def holds(x) -> bool:
             return abs(left(x) - right(x)) <= tol
 
+    n_ops = len(ops)
+
     def relation(values: Mapping[str, Any]) -> str:
         x = read(values)
-        present = [is_number(x[k]) for k in ops]
-        if not any(present):
+        present = 0
+        for k in ops:
+            if is_number(x[k]):
+                present += 1
+        if present == 0:
             return STATUS_SKIPPED
-        if not all(present):
+        if present < n_ops:
             return STATUS_MISSING
         return STATUS_OK if holds(x) else fail
 

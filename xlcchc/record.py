@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from functools import lru_cache
+from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -101,9 +102,80 @@ def record(cls: type | None = None, *, forbid: bool = True, slots: bool = False,
                 setattr(c, op, _ORDER[op])
         c._post = c.__dict__.get("__post_init__") or next(
             (b.__dict__["__post_init__"] for b in c.__mro__ if "__post_init__" in b.__dict__), None)
+        c._stores = _stores(c)
         return c
 
     return wrap if cls is None else wrap(cls)
+
+
+def _stores(c: type) -> tuple[tuple[str, Callable[[Any, Any], None] | None], ...]:
+    """Per field, how `__init__` and `model_copy` store it: the slot's own setter, or None for a field kept in
+    the instance's `__dict__` (written there directly). Both are what `object.__setattr__` ends up doing,
+    without its generic lookup per call (a finding has 13 fields, a merge makes thousands of findings)."""
+    out = []
+    for name in c._fields:
+        desc = next((b.__dict__[name] for b in c.__mro__ if name in b.__dict__), None)
+        out.append((name, desc.__set__ if isinstance(desc, MemberDescriptorType) else None))
+    return tuple(out)
+
+
+#: Instances of a record class made by the generic `__init__` before the class gets its own compiled one.
+_HOT = 50
+
+
+def _generic_init(self: Record, *args: Any, **kw: Any) -> None:
+    """`Record.__init__`: keyword arguments (and positional ones for `positional` records) to fields."""
+    if args:
+        if not self._positional or len(args) > len(self._fields):
+            raise TypeError(f"{type(self).__name__}() takes {'at most ' + str(len(self._fields)) if self._positional else 'no'} positional arguments")
+        for name, v in zip(self._fields, args):
+            if name in kw:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument '{name}'")
+            kw[name] = v
+    own = None if self.__class__.__dictoffset__ == 0 else self.__dict__
+    pop = kw.pop
+    for name, put in self._stores:
+        v = pop(name, _REQUIRED)
+        if v is _REQUIRED:
+            v = self._default(name)
+        if put is None:
+            own[name] = v
+        else:
+            put(self, v)
+    if kw:
+        raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument '{next(iter(kw))}'")
+    if self._post is not None:
+        self._post()
+
+
+def _compiled_init(cls: type) -> Callable[..., None]:
+    """An `__init__` written out for `cls` (as `dataclasses` writes one), for a class made often (a merge makes
+    thousands of findings): each field a keyword with a marker default, stored straight into its slot or the
+    instance's dict. Anything else — positional arguments, an unknown keyword — goes to `_generic_init`,
+    so the results and error messages are those of the generic one (a `positional` record keeps the
+    generic one: its calls are positional). Compiled only once `_HOT` instances were made, so that a short
+    run (a cold `xlcchc check`) compiles nothing."""
+    fields = cls._fields
+    env: dict[str, Any] = {"_R": _REQUIRED, "_generic": _generic_init}
+    params = ", ".join(f"{f}=_R" for f in fields)
+    given = ", ".join(f"({f!r}, {f})" for f in fields)
+    lines = [f"def __init__(self, *_args, {params}, **_extra):",
+             "    if _args or _extra:",
+             f"        return _generic(self, *_args, **{{k: v for k, v in ({given},) if v is not _R}}, **_extra)"]
+    if cls.__dictoffset__ != 0:
+        lines.append("    _d = self.__dict__")
+    for i, (f, put) in enumerate(cls._stores):
+        lines.append(f"    if {f} is _R: {f} = self._default({f!r})")
+        if put is None:
+            lines.append(f"    _d[{f!r}] = {f}")
+        else:
+            env[f"_s{i}"] = put
+            lines.append(f"    _s{i}(self, {f})")
+    lines += ["    if self._post is not None:", "        self._post()"]
+    exec("\n".join(lines), env)  # noqa: S102 - our own field names, never data
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
 
 
 def _setstate(self, state: Any) -> None:
@@ -123,29 +195,22 @@ class Record:
     _forbid = True
     _positional = False
     _post: Callable[[Any], None] | None = None
+    _stores: tuple[tuple[str, Callable[[Any, Any], None] | None], ...] = ()
 
     def __init__(self, *args: Any, **kw: Any) -> None:
-        put = object.__setattr__
-        defaults = self._defaults
-        if args:
-            if not self._positional or len(args) > len(self._fields):
-                raise TypeError(f"{type(self).__name__}() takes {'at most ' + str(len(self._fields)) if self._positional else 'no'} positional arguments")
-            for name, v in zip(self._fields, args):
-                if name in kw:
-                    raise TypeError(f"{type(self).__name__}() got multiple values for argument '{name}'")
-                kw[name] = v
-        for name in self._fields:
-            if name in kw:
-                put(self, name, kw.pop(name))
-                continue
-            d = defaults.get(name, _REQUIRED)
-            if d is _REQUIRED:
-                raise TypeError(f"{type(self).__name__}() missing required keyword argument: '{name}'")
-            put(self, name, d.make() if type(d) is _Factory else d)
-        if kw:
-            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument '{next(iter(kw))}'")
-        if self._post is not None:
-            self._post()
+        cls = self.__class__
+        made = cls.__dict__.get("_made", 0) + 1
+        if made >= _HOT and not cls._positional and "__init__" not in cls.__dict__:
+            cls.__init__ = _compiled_init(cls)
+        else:
+            type.__setattr__(cls, "_made", made)
+        _generic_init(self, *args, **kw)
+
+    def _default(self, name: str) -> Any:
+        d = self._defaults.get(name, _REQUIRED)
+        if d is _REQUIRED:
+            raise TypeError(f"{type(self).__name__}() missing required keyword argument: '{name}'")
+        return d.make() if type(d) is _Factory else d
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenRecordError(f"cannot assign to field '{name}'")
@@ -185,9 +250,13 @@ class Record:
     def model_copy(self: R, *, update: dict[str, Any] | None = None) -> R:
         """A copy with some fields replaced, not validated (as pydantic's model_copy)."""
         new = self.__class__.__new__(self.__class__)
-        put = object.__setattr__
-        for f in self._fields:
-            put(new, f, update[f] if update and f in update else getattr(self, f))
+        own = None if new.__class__.__dictoffset__ == 0 else new.__dict__
+        for f, put in self._stores:
+            v = update[f] if update and f in update else getattr(self, f)
+            if put is None:
+                own[f] = v
+            else:
+                put(new, v)
         return new
 
     @classmethod

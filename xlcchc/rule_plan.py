@@ -11,10 +11,10 @@ catalog stays the only source: nothing here is written per rule.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from .catalog.models import Catalog, Rule, Unit
-from .formulas import StatusFn, domain_test, status_function
+from .formulas import StatusFn, domain_test, operand_reader, status_function
 
 __all__ = ["RulePlan", "rule_plan"]
 
@@ -29,8 +29,8 @@ class RulePlan:
     - `value_keys`: rows that hold a value; `numeric_keys`: those the unit does not type text in;
     - for the diagnosis only (made on its first use: a return whose rules hold never needs them):
       `status_of` rule id → status function, `operands` rule id → operand keys (target first),
-      `reading` key → the relations that read it (catalog order), `computed` the operand keys that are
-      formulas for this unit (`Catalog.computed`).
+      `reading` key → the relations that read it (catalog order),
+      `is_computed(key)` whether a row is a formula for this unit (`Catalog.computed`).
     """
 
     def __init__(self, catalog: Catalog, unit: Unit, rules: Iterable[Rule]):
@@ -40,6 +40,8 @@ class RulePlan:
             (r, fn) for r, fn in zip(self.rules, self.status) if r.kind not in _ROW_RULES)
         self.value_keys, self.numeric_keys = _value_keys(catalog, unit.kind)
         self._domain: dict[str, Callable[[Any], bool]] = {}
+        self._computed: dict[str, bool] = {}
+        self._readers: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {}
         self._catalog, self._unit = catalog, unit
 
     @cached_property
@@ -48,7 +50,8 @@ class RulePlan:
 
     @cached_property
     def operands(self) -> dict[str, tuple[str, ...]]:
-        return {r.id: tuple(r.operands) for r in self.rules}
+        known = _operands(self._catalog)[1]  # the catalog's own rules: listed once per catalog
+        return {r.id: known[r.id][1] if known.get(r.id, (None,))[0] is r else tuple(r.operands) for r in self.rules}
 
     @cached_property
     def reading(self) -> dict[str, tuple[Rule, ...]]:
@@ -58,10 +61,19 @@ class RulePlan:
                 reading.setdefault(k, []).append(r)
         return {k: tuple(rs) for k, rs in reading.items()}
 
-    @cached_property
-    def computed(self) -> frozenset[str]:
-        inds, unit = self._catalog.indicators, self._unit
-        return frozenset(k for ops in self.operands.values() for k in ops if self._catalog.computed(inds[k], unit))
+    def is_computed(self, key: str) -> bool:
+        """`Catalog.computed` of row `key` for this unit (worked out on first use)."""
+        got = self._computed.get(key)
+        if got is None:
+            got = self._computed[key] = self._catalog.computed(self._catalog.indicators[key], self._unit)
+        return got
+
+    def read(self, rule: Rule, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`formulas.operand_values` of `rule` (its reader made on first use)."""
+        reader = self._readers.get(rule.id)
+        if reader is None:
+            reader = self._readers[rule.id] = operand_reader(rule, self._catalog)
+        return reader(values)
 
     def domain_ok(self, key: str, v: Any) -> bool:
         """`formulas.domain_ok` of row `key` for this unit (its kind and codes worked out on first use)."""
@@ -85,7 +97,18 @@ def _value_keys(catalog: Catalog, unit_kind: str) -> tuple[frozenset[str], froze
     return got
 
 
-_OPERANDS: dict[tuple, tuple[tuple[Rule, tuple[str, ...]], ...]] = {}
+Operands = tuple[tuple[Rule, tuple[str, ...]], ...]
+_OPERANDS: dict[tuple, tuple[Operands, dict[str, tuple[Rule, tuple[str, ...]]]]] = {}
+
+
+def _operands(catalog: Catalog) -> tuple[Operands, dict[str, tuple[Rule, tuple[str, ...]]]]:
+    """Each rule of the catalog with its operands (`Rule.operands`), in order and by rule id: once per catalog."""
+    key = (catalog.regime, catalog.fingerprint)
+    got = _OPERANDS.get(key)
+    if got is None:
+        pairs = tuple((r, tuple(r.operands)) for r in catalog.rules)
+        got = _OPERANDS[key] = (pairs, {r.id: (r, ops) for r, ops in pairs})
+    return got
 _PLANS: dict[tuple, RulePlan] = {}
 
 
@@ -102,9 +125,6 @@ def rule_plan(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -
 def _applying(catalog: Catalog, unit: Unit, excluded: frozenset) -> list[Rule]:
     """`Catalog.rule_applies` of every rule, by the set of rows the unit fills (`Catalog.applies` once a row,
     not once a rule and operand) and each rule's operands listed once per catalog."""
-    key = (catalog.regime, catalog.fingerprint)
-    with_ops = _OPERANDS.get(key)
-    if with_ops is None:
-        with_ops = _OPERANDS[key] = tuple((r, tuple(r.operands)) for r in catalog.rules)
+    with_ops = _operands(catalog)[0]
     fills = {k for k, ind in catalog.indicators.items() if catalog.applies(ind, unit)}
     return [r for r, ops in with_ops if fills.issuperset(ops) and excluded.isdisjoint(ops)]
