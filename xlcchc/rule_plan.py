@@ -125,6 +125,17 @@ def rule_plan(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -
 def _applying(catalog: Catalog, unit: Unit, excluded: frozenset) -> list[Rule]:
     """`Catalog.rule_applies` of every rule, by the set of rows the unit fills (`Catalog.applies` once a row,
     not once a rule and operand) and each rule's operands listed once per catalog."""
-    with_ops = _operands(catalog)[0]
-    fills = {k for k, ind in catalog.indicators.items() if catalog.applies(ind, unit)}
-    return [r for r, ops in with_ops if fills.issuperset(ops) and excluded.isdisjoint(ops)]
+    fills = frozenset(k for k, ind in catalog.indicators.items() if catalog.applies(ind, unit))
+    return [r for r, ops in _operand_sets(catalog) if ops <= fills and excluded.isdisjoint(ops)]
+
+
+_OPERAND_SETS: dict[tuple, tuple[tuple[Rule, frozenset[str]], ...]] = {}
+
+
+def _operand_sets(catalog: Catalog) -> tuple[tuple[Rule, frozenset[str]], ...]:
+    """Each rule with the set of its operands (a set against a set is one C-level test), once per catalog."""
+    key = (catalog.regime, catalog.fingerprint)
+    got = _OPERAND_SETS.get(key)
+    if got is None:
+        got = _OPERAND_SETS[key] = tuple((r, frozenset(ops)) for r, ops in _operands(catalog)[0])
+    return got
