@@ -129,7 +129,7 @@ def split_ref(ref: str) -> tuple[str, str] | None:
 
 def is_layout_name(name: str) -> bool:
     """Names the template writes (value, note, cover and metadata cells); other names a user adds are ignored."""
-    return parse_name(name) is not None or name.startswith(("BIA_", "XLCCHC_", "NV_"))
+    return _VALUE_NAME.match(name) is not None or name.startswith(("BIA_", "XLCCHC_", "NV_"))  # = parse_name(name) is not None
 
 
 def layout_hash(names: dict[str, str]) -> str:
@@ -143,7 +143,12 @@ def layout_hash(names: dict[str, str]) -> str:
 
     lines = []
     for name in sorted(n for n in names if is_layout_name(n)):
-        sr = split_ref(names[name])
-        target = f"{sr[0]}!${''.join(c for c in sr[1] if c.isalpha())}${''.join(c for c in sr[1] if c.isdigit())}" if sr else names[name]
-        lines.append(f"{name}={target}")
+        # `split_ref`'s match, written `Sheet!$C$12`: its column is the letters and its row the digits of
+        # the cell it gives (the column group holds only letters, the row group only digits).
+        m = _REF.match(names[name].strip())
+        if m:
+            sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+            lines.append(f"{name}={sheet}!${m.group(3)}${m.group(4)}")
+        else:
+            lines.append(f"{name}={names[name]}")
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]

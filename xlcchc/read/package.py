@@ -7,6 +7,7 @@ the byte-level refusal of DTD/entity declarations ahead of the C XML parser.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
@@ -65,13 +66,11 @@ class _Package:
         stop = getattr(self.zf, "start_dir", len(data))
         self._end = {o: e for o, e in zip(offsets, [*offsets[1:], stop])}
 
-    def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The member's bytes straight from the archive in memory, or None to leave it to `zipfile`.
+    def _stored(self, info: zipfile.ZipInfo) -> bytes | None:
+        """The member's compressed bytes in the plain case `_inflate` reads itself, or None.
 
-        Only the plain case every spreadsheet program writes (stored or deflated, not encrypted, local
-        header agreeing with the directory), and only when the result is exactly what `zipfile` would
-        return: the declared size and CRC-32. Anything else goes through `zipfile`, which then reads it or
-        raises as before. About 20 µs less per part than `ZipFile.open`, a dozen parts a return.
+        The plain case every spreadsheet program writes: stored or deflated, not encrypted, local header
+        agreeing with the directory, data ending before the next member's header.
         """
         if info.flag_bits & ~0x80E or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None
@@ -89,7 +88,18 @@ class _Package:
             return None
         if start + info.compress_size > self._end.get(off, 0):
             return None
-        raw = data[start : start + info.compress_size]
+        return data[start : start + info.compress_size]
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
+        """The member's bytes straight from the archive in memory, or None to leave it to `zipfile`.
+
+        Only the plain case (`_stored`), and only when the result is exactly what `zipfile` would
+        return: the declared size and CRC-32. Anything else goes through `zipfile`, which then reads it or
+        raises as before. About 20 µs less per part than `ZipFile.open`, a dozen parts a return.
+        """
+        raw = self._stored(info)
+        if raw is None:
+            return None
         if info.compress_type == zipfile.ZIP_STORED:
             out = raw
         else:
@@ -100,6 +110,26 @@ class _Package:
         if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
             return None
         return out
+
+    def digest(self, member: str) -> bytes | None:
+        """A BLAKE2b digest that decides what `read(member)` gives, taken without inflating; None when the
+        member is absent or not in the plain case (the caller then reads it and hashes its bytes).
+
+        It covers the compressed bytes and what the directory says they inflate to (method, size,
+        CRC-32): equal digests mean equal compressed bytes with equal claims, so the same inflated bytes
+        (or the same refusal) — a cache of parsed parts keyed by it never mixes two parts. The CRC and size
+        are in it only because `read` checks them; the bytes are what is keyed.
+        """
+        real = self._lower.get(member.lower())
+        if real is None:
+            return None
+        info = self.members[real]
+        raw = self._stored(info)
+        if raw is None:
+            return None
+        h = hashlib.blake2b(raw, digest_size=20)
+        h.update(struct.pack("<HIQ", info.compress_type, info.CRC, info.file_size))
+        return h.digest()
 
     def has(self, member: str) -> bool:
         return member.lower() in self._lower

@@ -111,7 +111,12 @@ _SHARED_MAX = 256
 
 
 def _shared(kind: str, data: bytes, build):
-    key = (kind, hashlib.blake2b(data, digest_size=20).digest())
+    return _shared_by_key((kind, hashlib.blake2b(data, digest_size=20).digest()), build)
+
+
+def _shared_by_key(key: tuple[str, bytes], build):
+    """The part `build` makes, once per key: a BLAKE2b digest of the inflated bytes (`_shared`) or of the
+    compressed ones with what they inflate to (`_Package.digest`, under kinds of their own)."""
     hit = _SHARED_CACHE.get(key)
     if hit is None:
         hit = build()
@@ -122,6 +127,7 @@ def _shared(kind: str, data: bytes, build):
 
 
 _EMPTY_CELL = ("n", 0, None, None, None)
+_WB, _WB_RELS, _STYLES = "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"
 
 
 def _utf16_dtd(data: bytes) -> bool:
@@ -140,10 +146,7 @@ class _Book:
 
     def __init__(self, pkg: _Package):
         self.pkg = pkg
-        wb = pkg.read("xl/workbook.xml")
-        rels = pkg.read("xl/_rels/workbook.xml.rels") if pkg.has("xl/_rels/workbook.xml.rels") else None
-        blob = len(wb).to_bytes(8, "little") + wb + (rels if rels is not None else b"\x00")
-        self._wb: _WorkbookPart = _shared("workbook", blob, lambda: _WorkbookPart(pkg, wb, rels))
+        self._wb: _WorkbookPart = self._workbook_part()
         self.sheets = self._wb.sheets
         self.names = self._wb.names
         self._sst: list | None = None  # <si> elements, turned into text on demand
@@ -151,6 +154,26 @@ class _Book:
         self._styles: _Styles | None = None
         self._sheet_index: dict[str, dict[str, Any]] = {}  # sheet → addr → <c> element
         self._sheet_cells: dict[str, dict[str, tuple]] = {}  # sheet → addr → cell tuple (as asked)
+
+    def _workbook_part(self) -> _WorkbookPart:
+        """The parsed workbook part, shared between returns of one template.
+
+        Keyed by the digests of the compressed workbook part and its relationships when both are in the
+        plain zip form (the usual case: neither is inflated again), else by a digest of their bytes.
+        """
+        pkg = self.pkg
+        has_rels = pkg.has(_WB_RELS)
+        z_wb = pkg.digest(_WB)
+        z_rels = pkg.digest(_WB_RELS) if has_rels else b"-"
+        if z_wb is not None and z_rels is not None:
+            return _shared_by_key(("workbook.z", z_wb + z_rels), lambda: _WorkbookPart(pkg, *self._workbook_bytes()))
+        wb, rels = self._workbook_bytes()
+        blob = len(wb).to_bytes(8, "little") + wb + (rels if rels is not None else b"\x00")
+        return _shared("workbook", blob, lambda: _WorkbookPart(pkg, wb, rels))
+
+    def _workbook_bytes(self) -> tuple[bytes, bytes | None]:
+        pkg = self.pkg
+        return pkg.read(_WB), (pkg.read(_WB_RELS) if pkg.has(_WB_RELS) else None)
 
     def ref(self, name: str) -> tuple[str, str] | None:
         """(sheet, `C12`) a workbook-level name points at, or None (memoised with the workbook part)."""
@@ -229,9 +252,19 @@ class _Book:
 
     def is_date_style(self, s: int) -> bool:
         if self._styles is None:
-            data = self.pkg.read("xl/styles.xml") if self.pkg.has("xl/styles.xml") else None
-            self._styles = _shared("styles", data, lambda: _Styles(self.pkg, data)) if data is not None else _Styles(self.pkg, None)
+            self._styles = self._styles_part()
         return s in self._styles.dates
+
+    def _styles_part(self) -> _Styles:
+        """The date styles, shared like the workbook part (by the compressed bytes when plain)."""
+        pkg = self.pkg
+        if not pkg.has(_STYLES):
+            return _Styles(pkg, None)
+        z = pkg.digest(_STYLES)
+        if z is not None:
+            return _shared_by_key(("styles.z", z), lambda: _Styles(pkg, pkg.read(_STYLES)))
+        data = pkg.read(_STYLES)
+        return _shared("styles", data, lambda: _Styles(pkg, data))
 
     def _index(self, sheet: str) -> dict[str, Any]:
         """addr → cell of a sheet (a tuple, or a `<c>` element on the strict path): the part is read once."""
