@@ -50,8 +50,7 @@ class RulePlan:
 
     @cached_property
     def operands(self) -> dict[str, tuple[str, ...]]:
-        known = _operands(self._catalog)[1]  # the catalog's own rules: listed once per catalog
-        return {r.id: known[r.id][1] if known.get(r.id, (None,))[0] is r else tuple(r.operands) for r in self.rules}
+        return {r.id: r.operands for r in self.rules}
 
     @cached_property
     def reading(self) -> dict[str, tuple[Rule, ...]]:
@@ -97,18 +96,6 @@ def _value_keys(catalog: Catalog, unit_kind: str) -> tuple[frozenset[str], froze
     return got
 
 
-Operands = tuple[tuple[Rule, tuple[str, ...]], ...]
-_OPERANDS: dict[tuple, tuple[Operands, dict[str, tuple[Rule, tuple[str, ...]]]]] = {}
-
-
-def _operands(catalog: Catalog) -> tuple[Operands, dict[str, tuple[Rule, tuple[str, ...]]]]:
-    """Each rule of the catalog with its operands (`Rule.operands`), in order and by rule id: once per catalog."""
-    key = (catalog.regime, catalog.fingerprint)
-    got = _OPERANDS.get(key)
-    if got is None:
-        pairs = tuple((r, tuple(r.operands)) for r in catalog.rules)
-        got = _OPERANDS[key] = (pairs, {r.id: (r, ops) for r, ops in pairs})
-    return got
 _PLANS: dict[tuple, RulePlan] = {}
 
 
@@ -124,7 +111,7 @@ def rule_plan(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -
 
 def _applying(catalog: Catalog, unit: Unit, excluded: frozenset) -> list[Rule]:
     """`Catalog.rule_applies` of every rule, by the set of rows the unit fills (`Catalog.applies` once a row,
-    not once a rule and operand) and each rule's operands listed once per catalog."""
+    not once a rule and operand) and each rule's operand set made once per catalog."""
     fills = frozenset(k for k, ind in catalog.indicators.items() if catalog.applies(ind, unit))
     return [r for r, ops in _operand_sets(catalog) if ops <= fills and excluded.isdisjoint(ops)]
 
@@ -137,5 +124,5 @@ def _operand_sets(catalog: Catalog) -> tuple[tuple[Rule, frozenset[str]], ...]:
     key = (catalog.regime, catalog.fingerprint)
     got = _OPERAND_SETS.get(key)
     if got is None:
-        got = _OPERAND_SETS[key] = tuple((r, frozenset(ops)) for r, ops in _operands(catalog)[0])
+        got = _OPERAND_SETS[key] = tuple((r, frozenset(r.operands)) for r in catalog.rules)
     return got

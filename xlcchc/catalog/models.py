@@ -165,14 +165,15 @@ class Rule(Record):
     constant: float = 0.0
     units: str | None = None  # a registry unit kind whose count is added to the right side / is n
 
-    @property
-    def operands(self) -> list[str]:
-        """Every indicator the rule reads, in a stable order (target first)."""
+    @cached_property
+    def operands(self) -> tuple[str, ...]:
+        """Every indicator the rule reads, in a stable order (target first). Worked out once per rule (a rule is
+        frozen): the check, its diagnosis and the template all ask for it, per return and per rule."""
         out: list[str] = []
         for k in [self.target, *self.terms, self.numerator, self.denominator, *self.left, *self.right]:
             if k and k not in out:
                 out.append(k)
-        return out
+        return tuple(out)
 
 
 @record
