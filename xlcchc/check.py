@@ -156,11 +156,6 @@ def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, plan: RulePlan
     return out
 
 
-def _rules_of(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -> tuple[Rule, ...]:
-    """The rules that apply to a unit, in catalog order (`rule_plan`: worked out once per fill key)."""
-    return rule_plan(catalog, unit, excluded).rules
-
-
 class _Where:
     """Where the findings of one return go: cell addresses by key, the file's name, the unit's code."""
 

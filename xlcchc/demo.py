@@ -252,14 +252,14 @@ def compare_with_printed(catalog, values: dict, fmt_vn) -> tuple[int, list[str]]
 def _printed_suspects(catalog, printed: dict) -> dict:
     """form:code → Suspect, for the figures the diagnosis of the printed table finds suspect."""
     from .catalog.load import registry_of
-    from .check import _rules_of
-    from .diagnose import diagnose
+    from .diagnose import diagnose_plan
+    from .rule_plan import rule_plan
     from .samples import printed_number
 
     unit = registry_of(catalog).by_code[registry_of(catalog).top]
     vals = {k: printed_number(v) for k, v in printed.items()}
     out = {}
-    for d in diagnose(vals, catalog, unit, _rules_of(catalog, unit)):
+    for d in diagnose_plan(vals, catalog, rule_plan(catalog, unit)):
         if len(d.suspects) == 1:
             out[d.suspects[0].key] = d.suspects[0]
     return out

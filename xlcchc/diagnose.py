@@ -18,10 +18,10 @@ most two) explains it.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from .record import Record, record
-from .catalog.models import Catalog, Rule, Unit
+from .catalog.models import Catalog, Rule
 from .formulas import is_number, percent_accepted, percent_shown, units_count
 from .rule_plan import RulePlan
 
@@ -44,20 +44,14 @@ class Diagnosis(Record):
     suspects: tuple[Suspect, ...]  # one, or two alternatives (a digit dropped here or added there)
 
 
-def diagnose(
-    values: dict[str, Any], catalog: Catalog, unit: Unit, rules: Iterable[Rule], status: dict[str, str] | None = None
-) -> list[Diagnosis]:
-    """Diagnoses for the failing relation rules among `rules` (values as the check reads them).
-
-    `status` is rule id → `rule_status` of these values when the caller has worked it out already (the
-    check has: it is the same function of the same values); missing rules are evaluated here."""
-    return diagnose_plan(values, catalog, RulePlan(catalog, unit, rules), status)
-
-
 def diagnose_plan(
     values: dict[str, Any], catalog: Catalog, plan: RulePlan, status: dict[str, str] | None = None
 ) -> list[Diagnosis]:
-    """`diagnose` of the rules of a compiled plan (the check's own, `rule_plan`: compiled once per unit kind)."""
+    """Diagnoses for the failing relation rules of a compiled plan (`rule_plan`: the check's own, compiled once per
+    fill key), values as the check reads them.
+
+    `status` is rule id → `rule_status` of these values when the caller has worked it out already (the
+    check has: it is the same function of the same values); missing rules are evaluated here."""
     known = status or {}
     status = {r.id: known[r.id] if r.id in known else fn(values) for r, fn in plan.relations}
     failing = [r for r, _ in plan.relations if status[r.id] in FAIL]
