@@ -153,3 +153,30 @@ def test_without_constant_memory_the_writer_is_the_api(tmp_path):
         wb.close()
         books.append(path.read_bytes())
     assert books[0] == books[1]
+
+
+def test_a_written_row_forgets_its_height_and_a_drawing_over_it_is_refused(tmp_path):
+    """Rows the writer put in the file keep no `row_info` / `row_sizes` entry (the merge's parent memory:
+    two rows per file), the last row (still in xlsxwriter's table) keeps its own; a chart on that sheet,
+    which would be placed from those heights, is refused before the close, one on another sheet is not."""
+    import pytest
+
+    from xlcchc.merge.sheet_rows import check_drawings
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), {"constant_memory": True})
+    ws, other = wb.add_worksheet("rows"), wb.add_worksheet("chart")
+    f = wb.add_format({"border": 1})
+    w = RowWriter(ws)
+    for r in range(5):
+        w.row(r, [(f"dòng {r}", f)], height=30)
+    w.done()
+    assert set(ws.row_info) == set(ws.row_sizes) == {4}
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"values": "=rows!$A$1:$A$2"})
+    other.insert_chart(0, 0, chart)
+    check_drawings(wb)  # a chart on a sheet the writer did not write
+    ws.write_comment(4, 0, "ghi chú")  # a comment's box is placed from the heights too
+    with pytest.raises(RuntimeError, match="rows"):
+        check_drawings(wb)
+    ws.comments.clear()
+    wb.close()

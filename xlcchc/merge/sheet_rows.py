@@ -20,7 +20,9 @@ paragraph on many rows) is done once per distinct text. The bytes cannot change,
   started, never earlier, and the last row is handed to xlsxwriter's own API by `done()`, so that it waits
   in xlsxwriter's table until the next flush or the workbook's close, exactly as before;
 - the worksheet's state that the rest of the file is made from (dimensions, row heights, `previous_row`,
-  the row table) ends up as the public API leaves it;
+  the row table) ends up as the public API leaves it, but for the height of a row this module wrote
+  itself, which is forgotten once the row is in the file: nothing reads it again unless something is
+  drawn over the sheet, which `check_drawings` refuses before the workbook is closed;
 - whatever this module does not reproduce goes through the public API instead, for the whole row:
   a cell without a format, a text xlsxwriter would truncate or treat as a rich string, NaN or infinity,
   a dynamic-array or array formula, a row with a comment or with cells already in xlsxwriter's table,
@@ -141,6 +143,10 @@ class RowWriter:
             return
         ws.fh.write(self._row_tag(r) + xml + "</row>")
         ws.previous_row = next_row  # as xlsxwriter leaves it once the next row's first cell is written
+        # The row is final: its height is never looked at again (see `_forget`), ~0.27 KiB a row.
+        ws.row_info.pop(r, None)
+        ws.row_sizes.pop(r, None)
+        ws.xlcchc_forgot_sizes = True
 
     def _set_height(self, r: int, height: float) -> None:
         """`set_row(r, height)`: what `set_row_pixels` stores for a height alone (no format, no options)."""
@@ -259,6 +265,26 @@ class RowWriter:
         elif isinstance(value, str) and value != "":
             kind = ' t="e"' if value in _ERRORS else ' t="str"'
         return f"{kind}><f>{formula}</f><v>{ws._escape_data(value)}</v></c>"
+
+
+#: Where a worksheet keeps what is drawn over its cells; each is placed at the workbook's close from the
+#: heights of the rows above it (`Worksheet._position_object_pixels`, via `row_sizes`).
+_DRAWN = ("charts", "images", "shapes", "comments", "buttons_list")
+
+
+def check_drawings(wb) -> None:
+    """Refuse to close a workbook in which a sheet written by a `RowWriter` has something drawn over it.
+
+    Why the writer may forget a written row's `row_info` and `row_sizes` entries (two per row: about
+    0.54 KiB a file in the merge's parent, when TONG_HOP lists every file on two sheets): in constant-
+    memory mode xlsxwriter reads `row_info[r]` only while row `r` is the one being written
+    (`_write_single_row`, `_write_cell`), and `row_sizes` only to place a chart, image, shape, comment or
+    button when the workbook is closed. No TONG_HOP sheet written a row at a time has any of those; this
+    check (called just before `close()`) makes sure none is ever added, instead of placing it wrongly.
+    """
+    for ws in wb.worksheets():
+        if getattr(ws, "xlcchc_forgot_sizes", False) and any(getattr(ws, name, None) for name in _DRAWN):
+            raise RuntimeError(f"RowWriter: sheet {ws.name!r} has a drawing placed over rows it forgot")
 
 
 def _prepared(ws, formula: str) -> str:

@@ -30,6 +30,7 @@ from .aggregate import sum_rule_terms
 from .dashboard import write_dashboard
 from .form_sheets import ADJUST_HELP, FIRST_ROW, KIND_WORDS, UNIT_COL, method_text, write_adjustments, write_form
 from .model import PROVINCIAL_FORMAT, PROVINCIAL_KIND, Merged
+from .sheet_rows import check_drawings
 from .sheet_style import (
     ADJUST_SHEET,
     DASHBOARD_SHEET,
@@ -127,6 +128,7 @@ def _write(merged: Merged, path: Path, output_name: str, tmpdir: str | None = No
     _write_meta(wb, meta_ws, merged)
     dashboard.activate()
     print_areas(wb)
+    check_drawings(wb)  # a row RowWriter wrote has no height left to place a drawing by
     wb.close()
 
 
