@@ -42,8 +42,11 @@ _ROW = st.tuples(st.integers(0, 3),  # gap before the row
                  st.integers(0, 4),  # first column
                  st.lists(_CELL, max_size=7),
                  st.one_of(st.none(), st.floats(0, 200)))  # height
-#: rows; an API row before them; an API cell in the first row before the writer takes it; API cells after
-_SHEET = st.tuples(st.lists(_ROW, max_size=6), st.booleans(), st.booleans(), st.booleans())
+#: rows; an API row before them; an API cell in the first row before the writer takes it; API cells after;
+#: a column with a format (column B) and a row with a format (the second row), which a cell without a
+#: format of its own takes
+_SHEET = st.tuples(st.lists(_ROW, max_size=6), st.booleans(), st.booleans(), st.booleans(), st.booleans(),
+                   st.booleans())
 
 
 def _api_cell(ws, r, c, value, fmt):
@@ -68,8 +71,10 @@ def _book(path, sheets, fast: bool) -> None:
             formats[i] = wb.add_format(_FORMATS[i])
         return formats[i]
 
-    for n, (rows, header, shared, footer) in enumerate(sheets):
+    for n, (rows, header, shared, footer, col_format, row_format) in enumerate(sheets):
         ws = wb.add_worksheet(f"S{n}")
+        if col_format:
+            ws.set_column(1, 1, 12, fmt(5))
         r = 0
         if header:  # a row through the API that the first written row flushes
             ws.write_string(0, 0, "tiêu đề", fmt(1))
@@ -79,6 +84,9 @@ def _book(path, sheets, fast: bool) -> None:
             r += gap
             if shared and i == 0:
                 ws.write_string(r, 9, "ô ghi trước", fmt(2))
+            if row_format and i == 1:
+                ws.set_row(r, height, fmt(6))
+                height = None
             if fast:
                 writer.row(r, [None if c is None else (c[0], fmt(c[1])) for c in cells], first, height)
             else:
@@ -180,3 +188,29 @@ def test_a_written_row_forgets_its_height_and_a_drawing_over_it_is_refused(tmp_p
         check_drawings(wb)
     ws.comments.clear()
     wb.close()
+
+
+def test_whitespace_to_preserve_is_told_by_the_ends_of_a_text():
+    """`_preserved` says what xlsxwriter's `_preserve_whitespace` says: every code point alone, at the start,
+    at the end and before a final newline of a text, and texts of every kind."""
+    from xlsxwriter.utility import _preserve_whitespace
+
+    from xlcchc.merge.sheet_rows import _preserved
+
+    texts = [""]
+    for c in range(0x110000):
+        if not 0xD800 <= c < 0xE000:
+            ch = chr(c)
+            texts += [ch, f"{ch}ab", f"ab{ch}", f"ab{ch}\n", f"a{ch}b"]
+    differ = [t for t in texts if _preserved(t) != bool(_preserve_whitespace(t))]
+    assert differ == []
+    assert any(_preserved(t) for t in texts) and not all(_preserved(t) for t in texts)
+
+
+@given(_TEXT)
+def test_whitespace_to_preserve_of_random_texts(text):
+    from xlsxwriter.utility import _preserve_whitespace
+
+    from xlcchc.merge.sheet_rows import _preserved
+
+    assert _preserved(text) == bool(_preserve_whitespace(text))

@@ -24,7 +24,7 @@ paragraph on many rows) is done once per distinct text. The bytes cannot change,
   itself, which is forgotten once the row is in the file: nothing reads it again unless something is
   drawn over the sheet, which `check_drawings` refuses before the workbook is closed;
 - whatever this module does not reproduce goes through the public API instead, for the whole row:
-  a cell without a format, a text xlsxwriter would truncate or treat as a rich string, NaN or infinity,
+  a cell without a format in a row or column that has one, a text xlsxwriter would truncate or treat as a rich string, NaN or infinity,
   a dynamic-array or array formula, a row with a comment or with cells already in xlsxwriter's table,
   a workbook not in constant-memory mode, or an xlsxwriter other than 3.x.
 
@@ -38,7 +38,7 @@ import io
 import math
 
 import xlsxwriter
-from xlsxwriter.utility import _preserve_whitespace, _utf16_len, xl_col_to_name
+from xlsxwriter.utility import _utf16_len, xl_col_to_name
 
 try:  # the private pieces reused below; any other xlsxwriter goes through the public API only
     from xlsxwriter.worksheet import RowInfo as _RowInfo
@@ -49,6 +49,8 @@ except ImportError:  # pragma: no cover - an xlsxwriter that keeps rows another 
     _RowInfo = _DYNAMIC = None
     _SUPPORTED = False
 
+#: Texts longer than this are not kept once written (TONG_HOP's metadata: 30,000-character chunks of JSON).
+_KEPT_TEXT = 8192
 _DATES = (_dt.date, _dt.time, _dt.timedelta)  # what write_datetime takes (a datetime is a date)
 _ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
@@ -137,13 +139,15 @@ class RowWriter:
         xml = None
         if (next_row is not None and not ws.table.get(r) and r not in ws.comments
                 and 0 <= r < ws.xls_rowmax and 0 <= first_col and first_col + len(cells) <= ws.xls_colmax):
+            # The row tag first: `_write_row` asks a row format's index before the cells' (styles.xml order).
+            tag = self._row_tag(r)
             xml = self._xml(r, first_col, cells)
         if xml is None:
             self._api(r, first_col, cells)
             return
-        ws.fh.write(self._row_tag(r) + xml + "</row>")
+        ws.fh.write(tag + xml + "</row>")
         ws.previous_row = next_row  # as xlsxwriter leaves it once the next row's first cell is written
-        # The row is final: its height is never looked at again (see `_forget`), ~0.27 KiB a row.
+        # The row is final: its height is never looked at again (see `check_drawings`), ~0.27 KiB a row.
         ws.row_info.pop(r, None)
         ws.row_sizes.pop(r, None)
         ws.xlcchc_forgot_sizes = True
@@ -211,15 +215,20 @@ class RowWriter:
             if fmt is None:
                 if value is None:  # xlsxwriter writes no blank cell without a format
                     continue
-                return None  # the row's or the column's format would apply
-            style = styles.get(fmt)
-            if style is None:  # the first ask may assign the index; later asks return the same number
-                style = styles[fmt] = f' s="{fmt._get_xf_index()}"'
+                style = self._unformatted(r, c)
+                if style is None:
+                    return None  # the row's or the column's format would apply
+            else:
+                style = styles.get(fmt)
+                if style is None:  # the first ask may assign the index; later asks return the same number
+                    style = styles[fmt] = f' s="{fmt._get_xf_index()}"'
             kind = type(value)
             if kind is str:
                 body = texts.get(value)
                 if body is None:
-                    body = texts[value] = self._string(value)
+                    body = self._string(value)
+                    if len(value) <= _KEPT_TEXT:
+                        texts[value] = body
                 if body is False:
                     return None
             elif value is None:
@@ -239,6 +248,18 @@ class RowWriter:
             append(f'<c r="{cols[c]}{row}"{style}{body}')
         return "".join(out)
 
+    def _unformatted(self, r: int, c: int) -> str | None:
+        """The `s` attribute `_write_cell` gives a cell without a format: none when neither its row nor its
+        column has a format; None (not reproduced here) when one has."""
+        ws = self.ws
+        info = ws.row_info.get(r)
+        if info is not None and info.row_format is not None:
+            return None
+        col = ws.col_info.get(c)
+        if col is not None and col.column_format is not None:
+            return None
+        return ""
+
     def _string(self, text: str) -> str | bool:
         """What follows a text cell's `s` attribute (`_xml_inline_string`), or False: truncated or rich."""
         ws = self.ws
@@ -250,7 +271,7 @@ class RowWriter:
             text = ws._escape_control_characters(text)
         if text.startswith("<r>") and text.endswith("</r>"):
             return False
-        preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+        preserve = ' xml:space="preserve"' if _preserved(text) else ""
         return f' t="inlineStr"><is><t{preserve}>{ws._escape_data(text)}</t></is></c>'
 
     def _formula(self, cell: Formula) -> str | None:
@@ -285,6 +306,14 @@ def check_drawings(wb) -> None:
     for ws in wb.worksheets():
         if getattr(ws, "xlcchc_forgot_sizes", False) and any(getattr(ws, name, None) for name in _DRAWN):
             raise RuntimeError(f"RowWriter: sheet {ws.name!r} has a drawing placed over rows it forgot")
+
+
+def _preserved(text: str) -> bool:
+    """`_preserve_whitespace(text)`, xlsxwriter's `^\\s` or `\\s$`, without scanning the text: `\\s` of a str
+    pattern is `str.isspace` (sre's Unicode space category, the same table), `^` is the start, and `$` the end
+    or just before a final "\\n", which is itself a space. The expression tried every position of a
+    30,000-character metadata chunk (0.7 ms). `tests/test_sheet_rows.py` checks every code point."""
+    return text[:1].isspace() or text[-1:].isspace()
 
 
 def _prepared(ws, formula: str) -> str:
