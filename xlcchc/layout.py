@@ -139,7 +139,7 @@ def layout_hash(names: dict[str, str]) -> str:
     the names point at, a deleted name drops a line; either changes the hash. Unparseable targets
     (`#REF!` after a deleted row) are kept verbatim so they change it too.
     """
-    import hashlib
+    from .digest import sha256
 
     lines = []
     for name in sorted(n for n in names if is_layout_name(n)):
@@ -151,4 +151,4 @@ def layout_hash(names: dict[str, str]) -> str:
             lines.append(f"{name}={sheet}!${m.group(3)}${m.group(4)}")
         else:
             lines.append(f"{name}={names[name]}")
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
+    return sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]

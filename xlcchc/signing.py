@@ -24,11 +24,10 @@ and the demo are signed with a published sample key (`SAMPLE_KEY_HEX`, written b
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from pathlib import Path
 
+from .digest import compare_digest, hmac_sha256, sha256
 from .record import Record, record
 from .errors import XlcchcError
 
@@ -65,7 +64,7 @@ class SigningKey(Record):
 
     @property
     def key_id(self) -> str:
-        return hashlib.sha256(b"xlcchc-key-id\n" + self.secret).hexdigest()[:16]
+        return sha256(b"xlcchc-key-id\n" + self.secret).hexdigest()[:16]
 
     @property
     def is_sample(self) -> bool:
@@ -150,12 +149,12 @@ def _message(meta: dict[str, str]) -> bytes:
 
 
 def _tag(key: SigningKey, field: str, value: str) -> str:
-    return hmac.new(key.secret, f"xlcchc-field-v1\n{field}={value}".encode("utf-8"), hashlib.sha256).hexdigest()[:_TAG_HEX]
+    return hmac_sha256(key.secret, f"xlcchc-field-v1\n{field}={value}".encode("utf-8"))[:_TAG_HEX]
 
 
 def sign(meta: dict[str, str], key: SigningKey) -> str:
     """The signature text of a template's metadata (deterministic: same metadata and key, same text)."""
-    mac = hmac.new(key.secret, _message(meta), hashlib.sha256).hexdigest()
+    mac = hmac_sha256(key.secret, _message(meta))
     tags = "".join(_tag(key, k, meta.get(k) or "") for k in SIGNED_KEYS)
     return f"{VERSION}.{key.key_id}.{mac}.{tags}"
 
@@ -175,12 +174,12 @@ def verify(meta: dict[str, str], signature: str, key: SigningKey) -> Verdict:
     _, kid, mac, tags = parts
     if kid != key.key_id:
         return Verdict(False, "other_key", key_id=kid)
-    want = hmac.new(key.secret, _message(meta), hashlib.sha256).hexdigest()
-    if hmac.compare_digest(want, mac):
+    want = hmac_sha256(key.secret, _message(meta))
+    if compare_digest(want, mac):
         return Verdict(True, key_id=kid)
     changed = tuple(
         k for i, k in enumerate(SIGNED_KEYS)
-        if not hmac.compare_digest(tags[i * _TAG_HEX : (i + 1) * _TAG_HEX], _tag(key, k, meta.get(k) or ""))
+        if not compare_digest(tags[i * _TAG_HEX : (i + 1) * _TAG_HEX], _tag(key, k, meta.get(k) or ""))
     )
     return Verdict(False, "mismatch", changed=changed, key_id=kid)
 

@@ -15,15 +15,22 @@ return); set XLCCHC_CACHE_DIR to move it, or to an empty string to turn the cach
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
-import pickle
 import sys
 import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
+
+from ..digest import blake2b
+
+try:
+    # The C unpickler itself: `pickle.loads` is this function, but importing `pickle` also builds the
+    # pure-Python Pickler and Unpickler classes (≈ 5 M instructions of a cold `check`, issue 17).
+    from _pickle import loads as _loads
+except ImportError:  # pragma: no cover - not CPython
+    from pickle import loads as _loads
 
 T = TypeVar("T")
 
@@ -69,7 +76,7 @@ def data_key() -> str:
 def _data_key(extra: str) -> str:
     # BLAKE2b (the standard library's own code, about twice as fast as SHA-256 here) over every data
     # file's bytes: this runs on every cold `check`, for ≈ 270 KB of TOML.
-    h = hashlib.blake2b(sys.version.encode(), digest_size=16)
+    h = blake2b(sys.version.encode(), digest_size=16)
     roots = [(str(_PACKAGE), _DATA)]
     if extra:
         h.update(f"\0extra={Path(extra).resolve()}".encode())
@@ -121,12 +128,14 @@ def cached(kind: str, name: str, build: Callable[[], T]) -> T:
         paused = gc.isenabled()
         gc.disable()
         try:
-            return pickle.loads(data)
+            return _loads(data)
         finally:
             if paused:
                 gc.enable()
     except Exception:  # noqa: BLE001 - missing, stale format, truncated: validate again
         pass
+    import pickle
+
     from ..record import warm
 
     obj = warm(build())  # cached properties (the catalog's fingerprint …) are stored too

@@ -353,13 +353,14 @@ class Catalog(Record):
         """A short hash of the catalog's content: a template records it, the reader compares it."""
         # What a unit's return depends on: forms and rules. When and how the regime is in force, and how
         # it was written (extends, changes), are not part of it (so adding them kept tinh-2022's identity).
-        # (hashlib and json imported here: the fingerprint is computed once, then kept with the cached catalog.)
-        import hashlib
+        # (json and the digest imported here: the fingerprint is computed once, then kept with the cached catalog.)
         import json
+
+        from ..digest import sha256
 
         data = self.model_dump(mode="json", exclude={"source", "in_force", "extends", "changes"})
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return sha256(blob.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
         """The stable JSON shape of `xlcchc catalog show --json` (other tools read it)."""

@@ -126,11 +126,12 @@ class Plan(Record):
 
     @cached_property
     def fingerprint(self) -> str:
-        import hashlib
         import json  # here: the fingerprint is computed once, then kept with the cached plan
 
+        from ..digest import sha256
+
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return sha256(blob.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
         """The stable JSON shape of `xlcchc plan show --json` (issue 12; other tools read it)."""

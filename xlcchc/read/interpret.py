@@ -7,13 +7,13 @@ taken from a cell the template itself put there.
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import layout
+from ..digest import sha256
 from ..catalog.load import CatalogError, load_catalog, registry_of
 from ..catalog.models import Catalog, Indicator, Unit
 from ..findings import ERROR, WARNING, Finding
@@ -188,7 +188,7 @@ def _interpret(path: Path, data: bytes, book: _Book, *, expected_unit, expected_
     plan = _plan(catalog, unit)
     refs = _structure(name, book, meta, catalog, plan)
     ret = Return(
-        path=path, sha256=hashlib.sha256(data).hexdigest(), regime=catalog.regime, fingerprint=catalog.fingerprint,
+        path=path, sha256=sha256(data).hexdigest(), regime=catalog.regime, fingerprint=catalog.fingerprint,
         unit=unit.code, period=period.code, unit_name=meta.get("unit_name", unit.name),
     )
     if trust is not None:

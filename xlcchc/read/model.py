@@ -97,7 +97,7 @@ def content_digest(ret: "Return") -> str:
     `check --annotate` stores it in its copy; the same digest read back means nobody has changed a figure
     since, so the file is the tool's own copy of another return, not a return of its own.
     """
-    import hashlib
+    from ..digest import sha256
 
     def norm(v: Any) -> str:
         if v is None or v == "":
@@ -110,7 +110,7 @@ def content_digest(ret: "Return") -> str:
             return f"d:{v.isoformat()}"
         return f"{type(v).__name__[:1]}:{v}"
 
-    h = hashlib.sha256()
+    h = sha256()
     parts = [("v", k, c.formula if c.formula else norm(c.raw)) for k, c in ret.cells.items()]
     parts += [("n", k, v) for k, v in ret.notes.items()]
     parts += [("c", k, norm(v)) for k, v in ret.cover.items()]

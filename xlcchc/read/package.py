@@ -7,13 +7,13 @@ the byte-level refusal of DTD/entity declarations ahead of the C XML parser.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import struct
 import zipfile
 import zlib
 
+from ..digest import blake2b
 from .model import ReturnError
 
 # Caps against zip bombs: checked on the declared sizes before inflating and again while inflating.
@@ -127,7 +127,7 @@ class _Package:
         raw = self._stored(info)
         if raw is None:
             return None
-        h = hashlib.blake2b(raw, digest_size=20)
+        h = blake2b(raw, digest_size=20)
         h.update(struct.pack("<HIQ", info.compress_type, info.CRC, info.file_size))
         return h.digest()
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import PurePosixPath
 from typing import Any
 
 from .. import layout
+from ..digest import blake2b
 from ..catalog.models import Catalog, Indicator
 from .model import CellError, ReturnError
 from .package import _declares_dtd, _local, _Package, _parse_xml
@@ -111,7 +111,7 @@ _SHARED_MAX = 256
 
 
 def _shared(kind: str, data: bytes, build):
-    return _shared_by_key((kind, hashlib.blake2b(data, digest_size=20).digest()), build)
+    return _shared_by_key((kind, blake2b(data, digest_size=20).digest()), build)
 
 
 def _shared_by_key(key: tuple[str, bytes], build):
