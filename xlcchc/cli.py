@@ -3,16 +3,24 @@
 The parser lives here, whole, so that `xlcchc --help` and the start of every command import nothing
 heavy: each handler is named as `module:function` and imported only when its command runs (importing
 xlwings costs ~355 ms, openpyxl ~150 ms; `check` must start in under half a second).
+A plain `xlcchc check FILE…` line is read by `cli_plain` without importing argparse at all (the cold
+check of Excel's button, issue 17); every other line, and every mistake, goes through this parser.
 A handler takes the parsed arguments and returns the exit status. Errors reach the user as one
 Vietnamese sentence; a traceback only with XLCCHC_DEBUG=1.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
+from functools import cache
+
+from .cli_plain import plain_args
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    import argparse
 
 # Each leaf command: (handler "module:function", help, argument adder).
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -24,6 +32,8 @@ def _regime(p: argparse.ArgumentParser, required: bool = False) -> None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `only`, that command's parser alone is real (see `_OnlyCommand`)."""
+    import argparse  # here, not at the top: a plain `check` line is read without it (cli_plain)
+
     ap = argparse.ArgumentParser(
         prog="xlcchc",
         description="Biểu mẫu thống kê cải cách hành chính: tạo mẫu, kiểm tra, tổng hợp, xuất phụ lục.",
@@ -243,6 +253,7 @@ def _only_command(only: str) -> type:
     beyond the interpreter (issue 17: what Excel's button waits for). The other commands keep their name
     and help line; `main` builds the whole parser when the command is not one of them (a typo, `--help`).
     """
+    import argparse
 
     class _OnlyCommand(argparse._SubParsersAction):
         found = False
@@ -300,15 +311,23 @@ EXAMPLES = {
 }
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples' line breaks; wide enough for the Vietnamese help texts."""
+@cache
+def _formatter() -> type:
+    import argparse
 
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=32)
+    class _Formatter(argparse.RawDescriptionHelpFormatter):
+        """Keeps the examples' line breaks; wide enough for the Vietnamese help texts."""
+
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, max_help_position=32)
+
+    return _Formatter
 
 
 def _vietnamise(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
-    parser.formatter_class = _Formatter
+    import argparse
+
+    parser.formatter_class = _formatter()
     for group in parser._action_groups:
         if group.title in ("options", "optional arguments"):
             group.title = "tùy chọn"
@@ -337,11 +356,15 @@ class _vietnamese:
     """argparse's texts in Vietnamese while a command line is parsed (its gettext hooks, restored after)."""
 
     def __enter__(self) -> None:
+        import argparse
+
         self._saved = argparse._, argparse.ngettext
         argparse._ = lambda text: _VI.get(text, text)  # type: ignore[attr-defined]
         argparse.ngettext = lambda one, many, n: _VI_N.get((one, many), one if n == 1 else many)  # type: ignore[attr-defined]
 
     def __exit__(self, *exc) -> None:
+        import argparse
+
         argparse._, argparse.ngettext = self._saved  # type: ignore[attr-defined]
 
 
@@ -353,18 +376,27 @@ def _utf8_console() -> None:
             pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    _utf8_console()
+def _parse_args(argv: list[str] | None):
+    """argparse's namespace for this command line (its Vietnamese messages and exit on a mistake), or None
+    for a group named without its action (`xlcchc values`), whose help it has then shown."""
     ap = _parser_for(argv)
     _vietnamise(ap)
     with _vietnamese():
         args = ap.parse_args(argv)
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            # A group without its action (`xlcchc values`): show that group's help.
+        if getattr(args, "handler", None) is None:
             ap.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
-            return EXIT_FAILED
-    module, func = handler.split(":")
+            return None
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_console()
+    args = plain_args(sys.argv[1:] if argv is None else argv)
+    if args is None:
+        args = _parse_args(argv)
+    if args is None:
+        return EXIT_FAILED
+    module, func = args.handler.split(":")
     import warnings
 
     from .console import VisibleStream
