@@ -8,7 +8,8 @@
 - national: every province's registry from the official list (`registry new`: its communes and the
   standard departments), a regime of its own (`extends = "tinh-2025"`) in $XLCCHC_CATALOG_DIR, one filled
   return per unit (the 2026 sample generator's figures, split by size), ≈3,300 returns in all; then each
-  province merged on its own (its TONG_HOP.xlsx), each TONG_HOP turned into its national return
+  province merged on its own (its TONG_HOP.xlsx; the 34 merges one after another in one process by
+  `merge_folders`: one pool of workers, the next province read while this one is written), each TONG_HOP turned into its national return
   (`national returns`), and the 34 national returns merged nationally.
 Generation is not measured. Each measured stage is a fresh process (interpreter start and imports
 included); printed: wall seconds, returns per second, peak RSS of the process and its workers, and the
@@ -181,17 +182,17 @@ def case_national(work: Path, n_provinces: int) -> list[str]:
     lines = [f"National, Năm 2026: {len(regimes)} provinces, {total} returns (one per unit), generated in "
              f"{gen:.0f} s (not measured); load {load()}"]
     r1 = _child(
-        "from pathlib import Path\nfrom xlcchc.merge import merge_folder\nimport xlcchc.merge.workbook as W\n"
+        "from pathlib import Path\nfrom xlcchc.merge.folder import merge_folders\nimport xlcchc.merge.workbook as W\n"
         f"work=Path({str(work)!r})\n(work/'tong-hop').mkdir(exist_ok=True)\n"
         "per=[]; wrote=[0.0]; write=W.write_provincial\n"
         "def timed(*a, **k):\n"
         "    t=time.perf_counter(); out=write(*a, **k); wrote[0]+=time.perf_counter()-t; return out\n"
         "W.write_provincial=timed\n"
-        "r['used']=0; first=None\n"
-        f"for regime in {json.dumps([r for r, _ in regimes])}:\n"
-        "    t=time.perf_counter()\n"
-        "    fig=merge_folder(work/'tinh'/regime, work/'tong-hop'/f'TONG_HOP_{regime}.xlsx')\n"
-        "    per.append(time.perf_counter()-t)\n"
+        "r['used']=0; first=None; t=time.perf_counter()\n"
+        f"runs=[{{'folder': work/'tinh'/g, 'output': work/'tong-hop'/f'TONG_HOP_{{g}}.xlsx'}} for g in {json.dumps([r for r, _ in regimes])}]\n"
+        # one pool for the 34 merges, the next province read while this one is written (merge_folders)
+        "for fig in merge_folders(runs):\n"
+        "    per.append(time.perf_counter()-t); t=time.perf_counter()\n"
         "    r['used']+=sum(1 for s in fig.status if s.status in ('Đã nộp','Có lỗi'))\n"
         "    rss=int(open('/proc/self/statm').read().split()[1])*resource.getpagesize()//1024\n"  # held now, KiB
         "    if first is None: first=(rss, r['used'])\n"
@@ -200,8 +201,8 @@ def case_national(work: Path, n_provinces: int) -> list[str]:
     )
     # The parent's memory held after the first province and after the last: what it keeps per file merged.
     grow = (r1["last_rss"] - r1["first_rss"]) / max(r1["used"] - r1["first_n"], 1)
-    lines.append(_line(f"{len(regimes)} provincial merges, one after another", r1, total)
-                 + f"; slowest province {r1['slowest']:.1f} s; of which writing the {len(regimes)} TONG_HOP.xlsx "
+    lines.append(_line(f"{len(regimes)} provincial merges, one pool", r1, total)
+                 + f"; slowest province {r1['slowest']:.1f} s (between two results); of which writing the {len(regimes)} TONG_HOP.xlsx "
                  f"{r1['writing']:.1f} s; returns used {r1['used']}; parent RSS held after the first province "
                  f"{r1['first_rss'] / 1024:.0f} MB, after the last {r1['last_rss'] / 1024:.0f} MB: {grow:+.2f} KiB a file")
     rc = _child(

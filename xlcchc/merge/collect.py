@@ -293,61 +293,31 @@ def read_all(
     jobs: list[tuple[str, str, str, float, str | None]],
     *,
     workers: int | None = None,
+    pool=None,
 ) -> Iterator[FileResult]:
-    """Results in the order of `jobs`; a pool of processes (fork where available) when there are many."""
+    """Results in the order of `jobs`: read here one after another, or by worker processes when there are
+    many (`pool`: a `ReadPool` kept by the caller for several folders; its reads are submitted at once)."""
+    if pool is not None and pool.workers > 1:
+        return pool.start(jobs)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(jobs) >= POOL_MIN_FILES else 1
     if workers <= 1:
-        for j in jobs:
-            yield read_one(*j)
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    from ..catalog.load import DEFAULT_REGIME, load_catalog, registry_of
-    from ..check import check_return  # noqa: F401 - imported once here, inherited by forked workers
-
-    # Forked workers inherit what the parent has loaded: load it once here, not once per worker.
-    for regime in sorted({j[4] or DEFAULT_REGIME for j in jobs}):
-        try:
-            cat = load_catalog(regime)
-            cat.fingerprint, registry_of(cat).by_code  # noqa: B018 - computed once, cached on the objects
-        except Exception:  # noqa: BLE001 - a worker reports a bad regime per file
-            pass
-
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    # Small chunks: the last one decides when the pool is done (a 32-file chunk idles a core ~0.15 s).
-    chunk = max(1, min(8, len(jobs) // (workers * 4) or 1))
-    from concurrent.futures.process import BrokenProcessPool
-
-    done = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for res in pool.map(_read_star, jobs, chunksize=chunk):
-                done += 1
-                yield res
-    except BrokenProcessPool:
-        # A worker died (killed, out of memory): which file it was reading is unknown, so every file not
-        # yet answered is read again alone, each in a process of its own; only a file that kills that one too
-        # is lost (Không hợp lệ, with the reason), and the merge completes.
-        for j in jobs[done:]:
-            yield _read_alone(j, ctx)
+        return (read_one(*j) for j in jobs)
+    return _pooled(jobs, workers)
 
 
-def _read_alone(job: tuple, ctx) -> FileResult:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+def _pooled(jobs: list[tuple], workers: int) -> Iterator[FileResult]:
+    """A pool of its own for one folder: its reads submitted now (the caller may work meanwhile), the
+    pool ended after the last answer."""
+    from .pool import ReadPool
 
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            return pool.submit(_read_star, job).result()
-    except BrokenProcessPool:
-        rel = job[1]
-        return FileResult(
-            rel=rel, sha256=_sha256_or_blank(job[0]), mtime=job[3], error_code="doc.worker_died",
-            error=f"Đọc tệp “{rel}” làm chương trình đọc bị dừng đột ngột (hết bộ nhớ hoặc bị tắt); tệp không được "
-            "tổng hợp — hãy mở và lưu lại bằng Excel rồi gửi lại",
-        )
+    pool = ReadPool(workers)
+    return _closing(pool, pool.start(jobs))
+
+
+def _closing(pool, results: Iterator[FileResult]) -> Iterator[FileResult]:
+    with pool:
+        yield from results
 
 
 @dataclass
@@ -365,6 +335,16 @@ class Collected:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass
+class Reading:
+    """A folder scanned and its reads under way (`start_collect`); `finish_collect` takes the answers."""
+
+    results: Iterator[FileResult]
+    unreadable: list[FileResult]  # files whose `stat` failed, in folder order (never read)
+    ignored: list[tuple[str, str]]
+    total: int
+
+
 def collect(
     folder: Path,
     *,
@@ -373,24 +353,44 @@ def collect(
     workers: int | None = None,
     skip: Path | None = None,
     trust: tuple | None = None,
+    pool=None,
 ) -> Collected:
+    """Read and check every workbook under `folder`; the newest return of each (regime, period, unit)."""
+    return finish_collect(start_collect(folder, regime=regime, workers=workers, skip=skip, trust=trust, pool=pool),
+                          progress)
+
+
+def start_collect(
+    folder: Path,
+    *,
+    regime: str | None,
+    workers: int | None = None,
+    skip: Path | None = None,
+    trust: tuple | None = None,
+    pool=None,
+) -> Reading:
+    """Scan `folder` and start reading its workbooks (at once with a shared `pool`, else when asked)."""
     scan = scan_folder(folder, skip)
     jobs: list[tuple] = []
-    invalid: list[FileResult] = []
-    total = len(scan.workbooks)
-    done = 0
+    unreadable: list[FileResult] = []
     for path, rel, mtime, error in scan.workbooks:
         if error is not None:
-            invalid.append(FileResult(rel=rel, sha256="", mtime=0.0, error_code="doc.unreadable",
-                                      error=f"Không đọc được tệp “{rel}”: {error.strerror or error}"))
-            done += 1
-            if progress:
-                progress(done, total, rel)
+            unreadable.append(FileResult(rel=rel, sha256="", mtime=0.0, error_code="doc.unreadable",
+                                         error=f"Không đọc được tệp “{rel}”: {error.strerror or error}"))
             continue
         jobs.append((path, rel, "", mtime, regime, trust))
-    ignored = scan.ignored
+    total, ignored = len(scan.workbooks), scan.ignored
     del scan  # its list of every file is not needed while they are read
+    return Reading(read_all(jobs, workers=workers, pool=pool), unreadable, ignored, total)
 
+
+def finish_collect(reading: Reading, progress: Callable[[int, int, str], None] | None = None) -> Collected:
+    """Take a folder's answers as they come: keep the newest return of each unit, a summary of the others."""
+    total, invalid, done = reading.total, list(reading.unreadable), 0
+    if progress:
+        for res in invalid:  # the files that could not even be `stat`ed come first, as the scan met them
+            done += 1
+            progress(done, total, res.rel)
     best: dict[tuple[str, str, str], FileResult] = {}
     finals: dict[tuple[str, str, str], list[str]] = {}
     others: list[FileResult] = []
@@ -398,7 +398,7 @@ def collect(
     seen: set[str] = set()  # SHA-256 of every file read so far
     dup_of: dict[str, list[str]] = {}  # SHA-256 → identical copies skipped (only for bytes seen twice)
     shared: dict[str, str] = {}  # a few distinct codes and cover dates over hundreds of files: one string each
-    for res in read_all(jobs, workers=workers):
+    for res in reading.results:
         done += 1
         if progress:
             progress(done, total, res.rel)
@@ -431,7 +431,7 @@ def collect(
     if dup_of:  # the first copy of each (whichever list it ended in) names the others
         for res in (*best.values(), *others, *invalid):
             res.duplicates = dup_of.get(res.sha256, res.duplicates)
-    return Collected(best, finals, others, invalid, ignored, total, sorted(skipped))
+    return Collected(best, finals, others, invalid, reading.ignored, total, sorted(skipped))
 
 
 def _one(shared: dict[str, str], text: str) -> str:

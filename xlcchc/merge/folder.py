@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..catalog.load import load_catalog, registry_of
@@ -18,7 +18,7 @@ from ..findings import WARNING, Finding
 from ..periods import PeriodError, parse_period
 from ..provincial import Adjustment, ProvincialFigures, UnitStatus
 from .aggregate import base_values, finalize, lead_notes
-from .collect import Collected, FileResult, collect, read_expected
+from .collect import Collected, FileResult, Reading, finish_collect, read_expected, start_collect
 from .model import Merged, Source
 
 Progress = Callable[[int, int, str], None]
@@ -51,36 +51,128 @@ def merge_folder(
     With the consolidating office's signing `key`, each return's signature is verified (a mismatch is
     Không hợp lệ; an unsigned template a warning, or Không hợp lệ with `unsigned="error"`).
     """
+    job = _Job.prepare(folder, output, period=period, expected=expected, regime=regime, workers=workers,
+                       history=history, key=key, unsigned=unsigned)
+    reading = job.start(None)
+    _writer_modules()  # while the workers (if any) read their first files
+    return job.finish(finish_collect(reading, progress))
+
+
+#: Runs whose reads are started while an earlier one is consumed and written: with one, the workers read
+#: the next province while the parent writes this one's TONG_HOP.xlsx.
+AHEAD = 1
+
+
+def merge_folders(runs: Iterable[dict], *, workers: int | None = None) -> Iterator[ProvincialFigures]:
+    """`merge_folder(**run)` for each run, one after another, with one pool of workers for all of them.
+
+    The next run's folder is scanned and its reads started before this one's returns are chosen and its
+    TONG_HOP.xlsx written, so the workers read while the parent writes (34 provinces merged in a row).
+    Each result is the one `merge_folder` alone gives: a run whose folder holds the output of a run before
+    it waits until that output is written (the scan must see it, as one merge after another would); only an
+    output reached from another run's folder through a link is seen as it was when that folder was scanned.
+    A MergeError is raised where `merge_folder` would have raised it, after the results before it. The
+    runs' `progress` is not called (their files are read interleaved)."""
+    from collections import deque
+
+    from .pool import ReadPool
+
+    pending = iter(runs)
+    nxt = next(pending, None)
+    begun: deque = deque()  # (job, reading) of the runs started, in order
+    with ReadPool(workers) as pool:
+        while begun or nxt is not None:
+            while (nxt is not None and len(begun) <= AHEAD
+                   and not any(_inside(job.output, Path(nxt["folder"])) for job, _ in begun)):
+                begun.append(_begin(nxt, pool))
+                nxt = next(pending, None)
+            job, reading = begun.popleft()
+            yield job.finish(finish_collect(reading) if reading is not None else None)
+
+
+def _begin(run: dict, pool) -> tuple:
+    """The run prepared and its reads started; a MergeError it raises waits for its turn (`_Raise`)."""
+    try:
+        job = _Job.prepare(**{k: v for k, v in run.items() if k != "progress"})
+    except MergeError as e:
+        return _Raise(e), None
+    return job, job.start(pool)
+
+
+class _Raise:
+    """A run that could not start: its error is raised when the runs before it are done."""
+
+    output = None
+
+    def __init__(self, error: MergeError):
+        self.error = error
+
+    def finish(self, col) -> ProvincialFigures:
+        raise self.error
+
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    if path is None:
+        return False
+    p, f = path.resolve(), folder.resolve()
+    return p == f or f in p.parents
+
+
+def _writer_modules() -> None:
+    """Import what the choice, aggregation and writing need (xlsxwriter, the sheets): after the workers
+    are forked (they never need them), and while they read."""
+    from ..check import check_values  # noqa: F401
+    from . import plan, readback, workbook  # noqa: F401
+
+
+class _Job:
+    """One merge's arguments, checked; `start` scans the folder and starts its reads, `finish` the rest."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    @classmethod
+    def prepare(cls, folder, output, *, period=None, expected=None, regime=None, workers=None, history=None,
+                key=None, unsigned="warning") -> "_Job":
+        folder, output = Path(folder), Path(output)
+        if not folder.is_dir():
+            raise MergeError(f"không tìm thấy thư mục báo cáo “{folder}”")
+        if output.exists() and output.is_dir():
+            raise MergeError(f"“{output}” là một thư mục; hãy cho tên tệp kết quả, ví dụ TONG_HOP.xlsx")
+        out_dir = output.parent if str(output.parent) else Path(".")
+        if not out_dir.is_dir():
+            raise MergeError(f"không có thư mục “{out_dir}” để ghi kết quả")
+        if not os.access(out_dir, os.W_OK):
+            raise MergeError(f"không có quyền ghi vào thư mục “{out_dir}”")
+        want_period = None
+        if period:
+            try:
+                want_period = parse_period(period)
+            except PeriodError as e:
+                raise MergeError(str(e)) from None
+        if regime:
+            load_catalog(regime)  # a CatalogError names the regimes there are
+        if history is not None and not Path(history).is_file():
+            raise MergeError(f"chưa có tệp lịch sử “{history}”; hãy thêm các kỳ trước bằng: xlcchc history add TONG_HOP.xlsx")
+        expected_codes = None
+        if expected is not None:
+            expected_codes = read_expected(expected) if isinstance(expected, (str, Path)) else list(expected)
+        return cls(folder=folder, output=output, want_period=want_period, regime=regime, workers=workers,
+                   history=history, expected_codes=expected_codes, key=key, unsigned=unsigned)
+
+    def start(self, pool) -> Reading:
+        return start_collect(self.folder, regime=self.regime, workers=self.workers, skip=self.output.resolve(),
+                             trust=(self.key, self.unsigned) if self.key is not None else None, pool=pool)
+
+    def finish(self, col: Collected) -> ProvincialFigures:
+        return _consolidate(col, self.output, regime=self.regime, want_period=self.want_period,
+                            expected_codes=self.expected_codes, history=self.history)
+
+
+def _consolidate(col: Collected, output: Path, *, regime, want_period, expected_codes, history) -> ProvincialFigures:
+    """Choose the regime, period and return of each unit, aggregate, check, and write TONG_HOP.xlsx."""
     from ..check import check_values
-    from .readback import ProvincialError, read_adjustments
     from .workbook import write_provincial
-
-    folder, output = Path(folder), Path(output)
-    if not folder.is_dir():
-        raise MergeError(f"không tìm thấy thư mục báo cáo “{folder}”")
-    if output.exists() and output.is_dir():
-        raise MergeError(f"“{output}” là một thư mục; hãy cho tên tệp kết quả, ví dụ TONG_HOP.xlsx")
-    out_dir = output.parent if str(output.parent) else Path(".")
-    if not out_dir.is_dir():
-        raise MergeError(f"không có thư mục “{out_dir}” để ghi kết quả")
-    if not os.access(out_dir, os.W_OK):
-        raise MergeError(f"không có quyền ghi vào thư mục “{out_dir}”")
-    want_period = None
-    if period:
-        try:
-            want_period = parse_period(period)
-        except PeriodError as e:
-            raise MergeError(str(e)) from None
-    if regime:
-        load_catalog(regime)  # a CatalogError names the regimes there are
-    if history is not None and not Path(history).is_file():
-        raise MergeError(f"chưa có tệp lịch sử “{history}”; hãy thêm các kỳ trước bằng: xlcchc history add TONG_HOP.xlsx")
-    expected_codes = None
-    if expected is not None:
-        expected_codes = read_expected(expected) if isinstance(expected, (str, Path)) else list(expected)
-
-    col = collect(folder, regime=regime, progress=progress, workers=workers, skip=output.resolve(),
-                  trust=(key, unsigned) if key is not None else None)
 
     regime, want_period, choice = _regime_and_period(col, regime, want_period)
     catalog = load_catalog(regime)
@@ -102,17 +194,7 @@ def merge_folder(
         key=lambda c: (order.get(c, len(order)), c),
     )
 
-    adjustments: dict = {}
-    adj_problems: list[Finding] = []
-    if output.exists():
-        try:
-            adjustments, adj_problems = read_adjustments(output, regime=regime, period=period_code)
-        except ProvincialError as e:
-            raise MergeError(
-                f"tệp kết quả “{output.name}” đã có và không đọc được như một bảng tổng hợp ({e}); "
-                "để không ghi đè mất dữ liệu, hãy chọn tên tệp khác hoặc xóa tệp đó"
-            ) from None
-
+    adjustments, adj_problems = _previous_adjustments(output, regime, period_code)
     from .plan import plan_progress, target_findings
 
     progress = plan_progress(catalog, registry, period_code, {u: r.tasks for u, r in used.items()},
@@ -125,15 +207,7 @@ def merge_folder(
                            *target_findings(catalog, period_code, final, output.name)]
     unit_findings = [f for u in columns if u in used for f in used[u].findings]
     unit_findings += copied
-    for key, files in sorted(col.finals.items()):
-        if key[0] == regime and key[1] == period_code and len(files) > 1 and key[2] in used:
-            chosen = used[key[2]].rel
-            unit_findings.append(Finding(
-                file=chosen, unit=key[2], severity=WARNING, rule="merge.conflict",
-                message=f"{registry.label(key[2])} có {len(files)} báo cáo cùng ghi “Chính thức” "
-                f"({', '.join(sorted(files))}); chương trình dùng bản gửi sau cùng “{chosen}” — "
-                "hãy xác nhận với đơn vị",
-            ))
+    unit_findings += _conflicts(col, used, registry, regime, period_code)
 
     trend: list = []
     if history is not None and period_code:
@@ -166,6 +240,36 @@ def merge_folder(
         findings=[*unit_findings, *provincial_findings], skipped=col.skipped,
         plan=progress.summary(registry) if progress else None, regime_choice=choice,
     )
+
+
+def _previous_adjustments(output: Path, regime: str, period_code: str) -> tuple[dict, list[Finding]]:
+    """The adjustments typed in an earlier TONG_HOP.xlsx of the same regime and period (kept on a re-run)."""
+    from .readback import ProvincialError, read_adjustments
+
+    if not output.exists():
+        return {}, []
+    try:
+        return read_adjustments(output, regime=regime, period=period_code)
+    except ProvincialError as e:
+        raise MergeError(
+            f"tệp kết quả “{output.name}” đã có và không đọc được như một bảng tổng hợp ({e}); "
+            "để không ghi đè mất dữ liệu, hãy chọn tên tệp khác hoặc xóa tệp đó"
+        ) from None
+
+
+def _conflicts(col: Collected, used: dict[str, FileResult], registry, regime: str, period_code: str) -> list[Finding]:
+    """A Cảnh báo for each unit used that sent several returns marked “Chính thức”."""
+    found = []
+    for key, files in sorted(col.finals.items()):
+        if key[0] == regime and key[1] == period_code and len(files) > 1 and key[2] in used:
+            chosen = used[key[2]].rel
+            found.append(Finding(
+                file=chosen, unit=key[2], severity=WARNING, rule="merge.conflict",
+                message=f"{registry.label(key[2])} có {len(files)} báo cáo cùng ghi “Chính thức” "
+                f"({', '.join(sorted(files))}); chương trình dùng bản gửi sau cùng “{chosen}” — "
+                "hãy xác nhận với đơn vị",
+            ))
+    return found
 
 
 def _regime_and_period(col: Collected, regime: str | None, want_period) -> tuple[str, object, str]:
