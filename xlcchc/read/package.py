@@ -10,11 +10,15 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zipfile
 import zlib
 
 from ..digest import blake2b
 from .model import ReturnError
+from .zipdir import ZIP_DEFLATED, ZIP_STORED, central_directory
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    import zipfile
 
 # Caps against zip bombs: checked on the declared sizes before inflating and again while inflating.
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
@@ -41,9 +45,16 @@ class _Package:
 
     def __init__(self, name: str, data: bytes):
         self.name = name
+        self.data = data
+        self._zf = None
         try:
-            self.zf = zipfile.ZipFile(io.BytesIO(data))
-            infos = self.zf.infolist()
+            # The plain archive every spreadsheet program writes is listed without importing zipfile
+            # (zipdir: exactly zipfile's listing, or None); any other goes to zipfile, as before.
+            plain = central_directory(data)
+            if plain is None:
+                infos, stop = self.zf.infolist(), self.zf.start_dir
+            else:
+                infos, stop = plain
         except Exception:  # noqa: BLE001 - whatever the zip module raises on a broken archive
             raise ReturnError("doc.damaged", f"Tệp “{name}” bị hỏng (không giải nén được); hãy lưu lại từ Excel và gửi lại") from None
         if len(infos) > MAX_MEMBERS:
@@ -59,12 +70,19 @@ class _Package:
         self._lower = {k.lower(): k for k in self.members}
         if len(self._lower) != len(infos):
             raise _duplicate_part(name, infos)
-        self.data = data
         # Where each member's data must end: the next member's header (a zip whose entries overlap is a
         # bomb; newer `zipfile` versions refuse it, so the fast path below leaves it to them).
         offsets = sorted({i.header_offset for i in infos})
-        stop = getattr(self.zf, "start_dir", len(data))
         self._end = {o: e for o, e in zip(offsets, [*offsets[1:], stop])}
+
+    @property
+    def zf(self):
+        """The archive opened by `zipfile` (imported then), for what the plain paths leave to it."""
+        if self._zf is None:
+            import zipfile
+
+            self._zf = zipfile.ZipFile(io.BytesIO(self.data))
+        return self._zf
 
     def _stored(self, info: zipfile.ZipInfo) -> bytes | None:
         """The member's compressed bytes in the plain case `_inflate` reads itself, or None.
@@ -72,7 +90,7 @@ class _Package:
         The plain case every spreadsheet program writes: stored or deflated, not encrypted, local header
         agreeing with the directory, data ending before the next member's header.
         """
-        if info.flag_bits & ~0x80E or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if info.flag_bits & ~0x80E or info.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
             return None
         data, off = self.data, info.header_offset
         head = data[off : off + 30]
@@ -100,7 +118,7 @@ class _Package:
         raw = self._stored(info)
         if raw is None:
             return None
-        if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_type == ZIP_STORED:
             out = raw
         else:
             try:
