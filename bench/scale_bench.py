@@ -10,7 +10,8 @@
   return per unit (the 2026 sample generator's figures, split by size), ≈3,300 returns in all; then each
   province merged on its own (its TONG_HOP.xlsx; the 34 merges one after another in one process by
   `merge_folders`: one pool of workers, the next province read while this one is written), each TONG_HOP turned into its national return
-  (`national returns`), and the 34 national returns merged nationally.
+  (`national returns`: the first here, the others on two processes), and the 34 national returns merged
+  nationally.
 Generation is not measured. Each measured stage is a fresh process (interpreter start and imports
 included); printed: wall seconds, returns per second, peak RSS of the process and its workers, and the
 machine's load average (the machine is shared: compare figures taken side by side).
@@ -236,11 +237,11 @@ def case_national(work: Path, n_provinces: int) -> list[str]:
         if d:
             lines.append(f"  {regime}: {len(d)} rows differ ({', '.join(d[:8])})")
     r2 = _child(
-        "from pathlib import Path\nfrom xlcchc.national import national_return\n"
+        "from pathlib import Path\nfrom xlcchc.national import national_returns\n"
         f"work=Path({str(work)!r})\n"
-        "templates={}\n"
-        "for p in sorted((work/'tong-hop').glob('TONG_HOP_*.xlsx')):\n"
-        "    national_return(p, work/'quoc-gia', templates=templates)\n",
+        # as `xlcchc national returns`: the first here, the others on two forked processes
+        "for f, path, why, _ in national_returns(sorted((work/'tong-hop').glob('TONG_HOP_*.xlsx')), work/'quoc-gia'):\n"
+        "    assert path is not None, why\n",
         env,
     )
     lines.append(_line("national returns from the TONG_HOP.xlsx files", r2, len(regimes)))

@@ -222,6 +222,31 @@ def test_a_provinces_tong_hop_becomes_its_national_return(bundle, tmp_path):
     assert st["THANH-HOA"] in ("Đã nộp", "Có lỗi") and st["HA-NOI"] == "Chưa nộp" and len(st) == 34
 
 
+@pytest.mark.parametrize("first_good", [True, False])
+def test_national_returns_on_two_processes_are_the_returns_made_one_by_one(bundle, tmp_path, first_good):
+    """`national returns` makes the first file here (building the national template), the others on two
+    forked processes: the same files, the same refusals in the same order, as `national_return` alone —
+    whether the good workbook is the parent's (its template inherited) or a worker's."""
+    from xlcchc.national import NationalError, national_return, national_returns
+
+    out, returns, _ = bundle
+    good = out / "TONG_HOP_2026.xlsx"
+    bad = sorted(returns.glob("*.xlsx"))[:4]  # units' returns, not provincial workbooks
+    files = [good, *bad] if first_good else [bad[0], good, *bad[1:]]
+    alone, pooled = tmp_path / "alone", tmp_path / "pooled"
+    expected = []
+    for f in files:
+        try:
+            expected.append((f, national_return(f, alone).name, ""))
+        except NationalError as e:
+            expected.append((f, None, str(e)))
+    got = [(f, path.name if path else None, why) for f, path, why, _ in national_returns(files, pooled, workers=2)]
+    assert got == expected
+    assert sum(1 for _, name, _ in got if name) == 1
+    name = next(name for _, name, _ in got if name)
+    assert (pooled / name).read_bytes() == (alone / name).read_bytes()
+
+
 def test_a_province_without_an_official_code_is_not_guessed():
     from xlcchc.national import NationalError, province_unit
 
