@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import xlsxwriter
@@ -125,14 +127,14 @@ def _write(merged: Merged, path: Path, output_name: str, tmpdir: str | None = No
         write_plan_sheet(plan_ws, fm, merged.plan, registry, heading)
         write_follow_up(follow_ws, fm, merged.plan, registry, heading)
     write_dashboard(wb, dashboard, fm, merged, heading)
-    _write_meta(wb, meta_ws, merged)
+    _write_meta(wb, meta_ws, merged, tmpdir)
     dashboard.activate()
     print_areas(wb)
     check_drawings(wb)  # a row RowWriter wrote has no height left to place a drawing by
     wb.close()
 
 
-def _write_meta(wb, ws, merged: Merged) -> None:
+def _write_meta(wb, ws, merged: Merged, tmpdir: str | None = None) -> None:
     """Key/value metadata (column A/B), very hidden; row 1 holds the row count, long JSON values are
     split over rows `key#0`, `key#1`, … (a cell holds at most 32,767 characters)."""
     catalog, registry = merged.catalog, merged.registry
@@ -152,20 +154,26 @@ def _write_meta(wb, ws, merged: Merged) -> None:
         return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     # The status list holds a line per file, each turned into JSON alone (the same text as the whole list at
-    # once). Row 1 gives the row count and rows are written in order (constant memory), so the lists are
-    # made twice: once to count their chunks, once to write the chunks as they are cut. The text of every
-    # status line never exists at once — as a list of chunks it was ~0.5 KiB a file at the merge's peak
-    # (issue 17: the parent ≤ 1 KiB a file); making a line again costs ~20 µs.
-    units = dumps(merged.units)
-    plan = dumps(merged.plan.to_json()) if merged.plan is not None else None
-    blobs = {
-        "units": lambda: [units],
-        "status": lambda: _json_list(dumps(s.model_dump(mode="json")) for s in merged.status),
-        "unit_findings": lambda: _json_list(dumps(f.model_dump(mode="json")) for f in merged.unit_findings),
-    }
-    if plan is not None:
-        blobs["plan"] = lambda: [plan]
-    chunks = sum(max(1, -(-sum(map(len, make())) // CHUNK)) for make in blobs.values())  # as `_chunks` cuts
+    # once). Row 1 gives the row count and rows are written in order (constant memory), so the lists' text
+    # is made first, into a work file of the private folder (where xlsxwriter keeps the sheets' rows), and
+    # cut into chunks from there. It never exists whole in memory (as a list of chunks it was ~0.5 KiB a
+    # file at the merge's peak; issue 17: the parent ≤ 1 KiB a file), and each line is made once (making
+    # the lists twice, once to count their chunks, cost ~20 µs a line).
+    with ExitStack() as files:
+        blobs = {
+            "units": _Text(dumps(merged.units)),
+            "status": _spool(files, tmpdir, _json_list(dumps(s.model_dump(mode="json")) for s in merged.status)),
+            "unit_findings": _spool(files, tmpdir,
+                                    _json_list(dumps(f.model_dump(mode="json")) for f in merged.unit_findings)),
+        }
+        if merged.plan is not None:
+            blobs["plan"] = _Text(dumps(merged.plan.to_json()))
+        _write_meta_rows(wb, ws, pairs, blobs)
+
+
+def _write_meta_rows(wb, ws, pairs: list[tuple[str, str]], blobs: dict) -> None:
+    """Row 1 the row count, then the pairs (the defined names point at some), then each blob's chunks."""
+    chunks = sum(max(1, -(-blob.length // CHUNK)) for blob in blobs.values())  # as `_chunks` cuts
     # A row at a time (sheet_rows.RowWriter; cells without a format, as the API wrote them): xlsxwriter's
     # own cell path ran two control-character expressions and a whitespace one over every 30,000-character
     # chunk, ~2 ms each.
@@ -176,12 +184,44 @@ def _write_meta(wb, ws, merged: Merged) -> None:
         if key in ("format", "regime", "fingerprint", "unit", "period", "kind"):
             wb.define_name(meta_name(key), f"='{META_SHEET}'!$B${r + 1}")
     r = len(pairs) + 1
-    for key, make in blobs.items():
-        for i, chunk in enumerate(_chunks(make(), CHUNK)):
+    for key, blob in blobs.items():
+        for i, chunk in enumerate(_chunks(blob.parts(), CHUNK)):
             out.row(r, [(f"{key}#{i}", None), (chunk, None)])
             r += 1
     out.done()
     ws.very_hidden()
+
+
+class _Text:
+    """A metadata value held as one text."""
+
+    def __init__(self, text: str):
+        self.text, self.length = text, len(text)
+
+    def parts(self, size: int = CHUNK):
+        return [self.text]
+
+
+class _Spooled:
+    """A metadata value written to a work file as its parts came; `parts()` reads it back a chunk at a time."""
+
+    def __init__(self, fh, length: int):
+        self.fh, self.length = fh, length
+
+    def parts(self, size: int = CHUNK):
+        self.fh.seek(0)
+        return iter(lambda: self.fh.read(size), "")  # `size` characters at a time (text mode)
+
+
+def _spool(files: ExitStack, tmpdir: str | None, parts) -> _Spooled:
+    """The parts' text in a temporary file of `tmpdir` (closed, and so removed, with `files`). No newline
+    translation (newline=""): the chunks read back are the characters written."""
+    fh = files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=tmpdir))
+    length = 0
+    for part in parts:
+        fh.write(part)
+        length += len(part)
+    return _Spooled(fh, length)
 
 
 def _json_list(items):
