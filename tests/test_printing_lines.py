@@ -19,6 +19,8 @@ ALPHABET = st.sampled_from(list("iIl.,;:!|'W%Mmwé ẶđĐ…—–\u200b\u00a0 
 )
 def test_lines_fast_path_agrees_with_the_measure(text, width_px, size_pt, bold):
     assert lines(text, width_px, size_pt, bold=bold) == _lines(text, width_px, size_pt, bold=bold)
+    # a text not kept (TONG_HOP's row heights), its long words measured outside the cache: the same count
+    assert lines(text, width_px, size_pt, bold=bold, keep=False) == _lines(text, width_px, size_pt, bold=bold)
 
 
 def test_widest_characters_just_below_and_above_the_bound():
@@ -28,3 +30,17 @@ def test_widest_characters_just_below_and_above_the_bound():
     for width in (300.0, 310.0, 317.9, 318.0, 318.1, 319.0, 330.0):
         assert lines(text, width, 11) == _lines(text, width, 11)
     assert lines("BC_CCHC_2026_P-QUANG-TRUNG.xlsx", 42 * 7 + 5, 11) == 1
+
+
+def test_a_measure_not_kept_leaves_nothing_in_the_cache():
+    """`keep=False` (TONG_HOP's row heights keep their own measures per workbook) measures the same and
+    leaves no unit's text in the shared cache."""
+    from xlcchc.printing import text_px
+
+    text = "Báo cáo của đơn vị gửi muộn, số liệu kiểm tra lại theo tệp BC_CCHC_2026_X-DONG-TIEN_v3.xlsx"
+    before, words = _lines.cache_info().currsize, text_px.cache_info().currsize
+    alone = lines(text, 120, 11, keep=False)
+    assert _lines.cache_info().currsize == before
+    assert text_px.cache_info().currsize <= words + len(text.split()) - 1  # not the file name
+    assert alone == lines(text, 120, 11) > 1
+    assert _lines.cache_info().currsize == before + 1

@@ -134,7 +134,7 @@ def text_px(text: str, size_pt: float, bold: bool) -> float:
 WIDEST = 1000
 
 
-def lines(text: str, width_px: float, size_pt: float, *, bold: bool = False) -> int:
+def lines(text: str, width_px: float, size_pt: float, *, bold: bool = False, keep: bool = True) -> int:
     """How many lines `text` takes in a wrapped cell `width_px` wide (word wrap, Times metrics).
 
     Neither Excel nor LibreOffice reliably fits row heights of a generated file when it opens it (and
@@ -144,16 +144,30 @@ def lines(text: str, width_px: float, size_pt: float, *, bold: bool = False) -> 
     measuring it (the measure's words and spaces are never wider): TONG_HOP measures a file name per
     file, and each distinct text kept in the measure's cache was ~0.7 KiB a file for the merge (issue 17).
     The bound keeps a margin of 1e-9 so that rounding never makes it say 1 where the measure says 2.
+    With `keep=False` the text, and any long word of it, is measured without entering the caches: a caller
+    that keeps its own measures (TONG_HOP's row heights, forgotten after each workbook) would otherwise
+    leave every unit's file name and detail here (~0.4 KiB a file in the merge's parent, issue 17).
     """
     if type(text) is str and "\n" not in text:
         if len(text) * WIDEST * (size_pt * 96 / 72) / 1000 * SAFETY < max(width_px - CELL_PAD_PX, 1.0) * (1 - 1e-9):
             return 1
-    return _lines(text, width_px, size_pt, bold=bold)
+    if keep:
+        return _lines(text, width_px, size_pt, bold=bold)
+    return _measure(text, width_px, size_pt, bold=bold, word_px=_passing_word_px)
 
 
-@functools.lru_cache(maxsize=16384)  # the same labels are measured again in every form sheet and workbook
-def _lines(text: str, width_px: float, size_pt: float, *, bold: bool = False) -> int:
-    """`lines` measured word by word."""
+#: Words up to this long are measured through `text_px`'s cache when a text is not kept: the vocabulary
+#: recurs (a Vietnamese syllable is at most 7 letters), a file name or a hash is one word per file.
+_KEPT_WORD = 12
+
+
+def _passing_word_px(word: str, size_pt: float, bold: bool) -> float:
+    """`text_px` of a word of a text not kept: a long word is measured without entering the cache."""
+    return text_px(word, size_pt, bold) if len(word) <= _KEPT_WORD else text_px.__wrapped__(word, size_pt, bold)
+
+
+def _measure(text: str, width_px: float, size_pt: float, *, bold: bool = False, word_px=text_px) -> int:
+    """`lines` measured word by word (each word by `word_px`, `text_px` or one that keeps fewer words)."""
     usable = max(width_px - CELL_PAD_PX, 1.0)
     space = text_px(" ", size_pt, bold)
     total = 0
@@ -165,7 +179,7 @@ def _lines(text: str, width_px: float, size_pt: float, *, bold: bool = False) ->
             continue
         lines, cur = 1, 0.0
         for w in words:
-            wlen = text_px(w, size_pt, bold)
+            wlen = word_px(w, size_pt, bold)
             while wlen > usable:  # a word longer than the cell is broken by the spreadsheet
                 if cur > 0:
                     lines += 1
@@ -180,6 +194,9 @@ def _lines(text: str, width_px: float, size_pt: float, *, bold: bool = False) ->
                 cur += add
         total += lines
     return total
+
+
+_lines = functools.lru_cache(maxsize=16384)(_measure)  # the same labels are measured in every sheet and workbook
 
 
 def balanced(text: str, width_px: float, size_pt: float, bold: bool) -> str:

@@ -119,7 +119,7 @@ def _cell_lines(text: str, width: float, bold: bool) -> int:
     3,000 rows repeats its unit names and task paragraphs on row after row. Emptied after each workbook
     (`forget_measures`): the texts are the units' (file names, details), and the merge's parent keeps
     nothing per file once TONG_HOP is written (issue 17)."""
-    return lines(text, width * 7 + 5, 11, bold=bold)
+    return lines(text, width * 7 + 5, 11, bold=bold, keep=False)  # kept here, and only for one workbook
 
 
 def forget_measures() -> None:
