@@ -55,6 +55,7 @@ def merge_folder(
                        history=history, key=key, unsigned=unsigned)
     reading = job.start(None)
     _writer_modules()  # while the workers (if any) read their first files
+    job.open_previous()
     return job.finish(finish_collect(reading, progress))
 
 
@@ -87,6 +88,8 @@ def merge_folders(runs: Iterable[dict], *, workers: int | None = None) -> Iterat
                 begun.append(_begin(nxt, pool))
                 nxt = next(pending, None)
             job, reading = begun.popleft()
+            if reading is not None:
+                job.open_previous()  # now, not when the run was begun: an earlier run may write that file
             yield job.finish(finish_collect(reading) if reading is not None else None)
 
 
@@ -160,16 +163,25 @@ class _Job:
         return cls(folder=folder, output=output, want_period=want_period, regime=regime, workers=workers,
                    history=history, expected_codes=expected_codes, key=key, unsigned=unsigned)
 
+    previous = None
+
+    def open_previous(self) -> None:
+        """Open the previous output now (while the workers read), not after the reads."""
+        self.previous = _Previous(self.output)
+
     def start(self, pool) -> Reading:
         return start_collect(self.folder, regime=self.regime, workers=self.workers, skip=self.output.resolve(),
                              trust=(self.key, self.unsigned) if self.key is not None else None, pool=pool)
 
     def finish(self, col: Collected) -> ProvincialFigures:
-        return _consolidate(col, self.output, regime=self.regime, want_period=self.want_period,
+        """Everything after the reads; the previous output is opened now if `open_previous` did not."""
+        previous = self.previous if self.previous is not None else _Previous(self.output)
+        return _consolidate(col, self.output, previous, regime=self.regime, want_period=self.want_period,
                             expected_codes=self.expected_codes, history=self.history)
 
 
-def _consolidate(col: Collected, output: Path, *, regime, want_period, expected_codes, history) -> ProvincialFigures:
+def _consolidate(col: Collected, output: Path, previous: _Previous, *, regime, want_period, expected_codes,
+                 history) -> ProvincialFigures:
     """Choose the regime, period and return of each unit, aggregate, check, and write TONG_HOP.xlsx."""
     from ..check import check_values
     from .workbook import write_provincial
@@ -194,7 +206,7 @@ def _consolidate(col: Collected, output: Path, *, regime, want_period, expected_
         key=lambda c: (order.get(c, len(order)), c),
     )
 
-    adjustments, adj_problems = _previous_adjustments(output, regime, period_code)
+    adjustments, adj_problems = previous.adjustments(regime, period_code)
     from .plan import plan_progress, target_findings
 
     progress = plan_progress(catalog, registry, period_code, {u: r.tasks for u, r in used.items()},
@@ -242,19 +254,36 @@ def _consolidate(col: Collected, output: Path, *, regime, want_period, expected_
     )
 
 
-def _previous_adjustments(output: Path, regime: str, period_code: str) -> tuple[dict, list[Finding]]:
-    """The adjustments typed in an earlier TONG_HOP.xlsx of the same regime and period (kept on a re-run)."""
-    from .readback import ProvincialError, read_adjustments
+class _Previous:
+    """The TONG_HOP.xlsx already at the output path, opened while the workers read (opening it needs
+    nothing of the returns). What opening it raised is raised when its adjustments are asked for: where
+    the merge raised it when it opened the file after the reads."""
 
-    if not output.exists():
-        return {}, []
-    try:
-        return read_adjustments(output, regime=regime, period=period_code)
-    except ProvincialError as e:
-        raise MergeError(
-            f"tệp kết quả “{output.name}” đã có và không đọc được như một bảng tổng hợp ({e}); "
-            "để không ghi đè mất dữ liệu, hãy chọn tên tệp khác hoặc xóa tệp đó"
-        ) from None
+    def __init__(self, output: Path):
+        from .readback import open_provincial
+
+        self.output, self.opened, self.error = output, None, None
+        if output.exists():
+            try:
+                self.opened = open_provincial(output)
+            except Exception as e:  # noqa: BLE001 - raised below, at its old place
+                self.error = e
+
+    def adjustments(self, regime: str, period_code: str) -> tuple[dict, list[Finding]]:
+        """The adjustments typed in it, when it is of the same regime and period (kept on a re-run)."""
+        from .readback import ProvincialError, adjustments_of
+
+        try:
+            if self.error is not None:
+                raise self.error
+            if self.opened is None:
+                return {}, []
+            return adjustments_of(self.opened, regime=regime, period=period_code)
+        except ProvincialError as e:
+            raise MergeError(
+                f"tệp kết quả “{self.output.name}” đã có và không đọc được như một bảng tổng hợp ({e}); "
+                "để không ghi đè mất dữ liệu, hãy chọn tên tệp khác hoặc xóa tệp đó"
+            ) from None
 
 
 def _conflicts(col: Collected, used: dict[str, FileResult], registry, regime: str, period_code: str) -> list[Finding]:

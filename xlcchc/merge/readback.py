@@ -222,7 +222,16 @@ class _Provincial:
 
 def read_adjustments(path: Path | str, *, regime: str, period: str) -> tuple[dict[str, tuple[Value, str]], list[Finding]]:
     """Adjustments of a previous output of the same regime and period (kept on a re-run); none otherwise."""
-    prov = _Provincial(Path(path))
+    return adjustments_of(open_provincial(path), regime=regime, period=period)
+
+
+def open_provincial(path: Path | str) -> _Provincial:
+    """A provincial workbook parsed (metadata, catalog), its figures not read yet: the merge opens its
+    previous output while the workers read, and asks `adjustments_of` once it knows regime and period."""
+    return _Provincial(Path(path))
+
+
+def adjustments_of(prov: _Provincial, *, regime: str, period: str) -> tuple[dict[str, tuple[Value, str]], list[Finding]]:
     if prov.catalog.regime != regime or prov.meta.get("period") != period:
         return {}, []
     return prov.adjustments()
