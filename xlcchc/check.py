@@ -521,9 +521,9 @@ def cli_check(args) -> int:
         per_file.append((name, fs))
         all_findings.extend(fs)
     if args.json:
-        import json  # only for --json: a plain `check` does not pay for importing it
+        from .jsontext import dumps  # json.dumps' text without importing json (a cold check, issue 17)
 
-        print(json.dumps([_row(f) for f in all_findings], ensure_ascii=False, indent=1))
+        print(dumps([_row(f) for f in all_findings], indent=1))
     else:
         for name, fs in per_file:
             _print_table(name, fs)

@@ -98,7 +98,8 @@ class _Package:
             return None
         name_len, extra_len = struct.unpack_from("<HH", head, 26)
         start = off + 30 + name_len + extra_len
-        enc = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        # An ASCII name is the same bytes in both encodings: "ascii" spares loading the cp437 codec (1.5 M).
+        enc = "ascii" if info.orig_filename.isascii() else "utf-8" if info.flag_bits & 0x800 else "cp437"
         try:
             if data[off + 30 : off + 30 + name_len] != info.orig_filename.encode(enc):
                 return None
