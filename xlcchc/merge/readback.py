@@ -187,26 +187,24 @@ class _Provincial:
 
         first = _col_number(self.meta.get("unit_col", "J"))
         cols = {u: _col_letters(first + i) for i, u in enumerate(self.units)}
-        rows: dict[str, tuple[str, str]] = {}
+        rows: list[tuple[str, str, str]] = []  # (indicator key, sheet, row number): worked out once, not per unit
         by_sheet: dict[str, set[str]] = {}
         for ind in self.catalog.value_indicators():
             sheet, addr = self.ref(adjustment_name(ind.form, ind.code))
             row = "".join(ch for ch in addr if ch.isdigit())
-            rows[ind.key] = (sheet, row)
-            by_sheet.setdefault(sheet, set()).update(f"{c}{row}" for c in cols.values())
-        # Each sheet's cells found once (not again per cell): the appendix reads ~6,000 of them.
+            rows.append((ind.key, sheet, row))
+            by_sheet.setdefault(sheet, set()).update(c + row for c in cols.values())
+        # Each sheet's cells found once (not again per cell): the appendix reads ~6,000 of them, a national
+        # return ~18,000 (140 units).
         got = {sheet: self.book.cells(sheet, addrs) for sheet, addrs in sorted(by_sheet.items())}
         raw_value = self.book.raw_value
-        inds = self.catalog.value_indicators()
         out: dict[str, dict[str, Value]] = {}
         for u, col in cols.items():
             vals: dict[str, Value] = {}
-            for ind in inds:
-                sheet, row = rows[ind.key]
-                raw, _ = raw_value(got[sheet][f"{col}{row}"])
-                v = _number_or_text(raw)
+            for key, sheet, row in rows:
+                v = _number_or_text(raw_value(got[sheet][col + row])[0])
                 if v is not None:
-                    vals[ind.key] = v
+                    vals[key] = v
             out[u] = vals
         return out
 
