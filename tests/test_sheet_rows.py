@@ -45,8 +45,9 @@ _ROW = st.tuples(st.integers(0, 3),  # gap before the row
 #: rows; an API row before them; an API cell in the first row before the writer takes it; API cells after;
 #: a column with a format (column B) and a row with a format (the second row), which a cell without a
 #: format of its own takes
-_SHEET = st.tuples(st.lists(_ROW, max_size=6), st.booleans(), st.booleans(), st.booleans(), st.booleans(),
-                   st.booleans())
+_SHEET = st.tuples(st.lists(_ROW, max_size=6), st.booleans(),
+                   st.sampled_from([None, "text", "number", "blank", "date", "formula", "merge"]),
+                   st.booleans(), st.booleans(), st.booleans())
 
 
 def _api_cell(ws, r, c, value, fmt):
@@ -56,6 +57,23 @@ def _api_cell(ws, r, c, value, fmt):
     by_type = [(type(None), ws.write_blank), (str, ws.write_string), ((dt.date, dt.time), ws.write_datetime),
                ((int, float), ws.write_number)]
     return next(m for t, m in by_type if isinstance(value, t))(r, c, value, fmt)
+
+
+def _api_first(ws, r, kind, fmt) -> None:
+    """Cells the API writes in a row before the writer takes it (they join the writer's row, which wins a
+    column both write; a formula makes the row go through the API)."""
+    if kind == "merge":
+        ws.merge_range(r, 7, r, 9, "ô gộp", fmt(6))
+    elif kind == "number":
+        ws.write_number(r, 9, 12.5, fmt(3))
+        ws.write_number(r, 8, 3, None)
+    elif kind == "blank":
+        ws.write_blank(r, 9, None, fmt(6))
+    elif kind == "date":
+        ws.write_datetime(r, 9, dt.datetime(2026, 1, 2, 3, 4), fmt(3))
+    elif kind == "formula":
+        ws.write_formula(r, 9, "=A1", fmt(2), 1)
+    ws.write_string(r, 10, "ô ghi trước", fmt(2))
 
 
 def _book(path, sheets, fast: bool) -> None:
@@ -83,7 +101,7 @@ def _book(path, sheets, fast: bool) -> None:
         for i, (gap, first, cells, height) in enumerate(rows):
             r += gap
             if shared and i == 0:
-                ws.write_string(r, 9, "ô ghi trước", fmt(2))
+                _api_first(ws, r, shared, fmt)
             if row_format and i == 1:
                 ws.set_row(r, height, fmt(6))
                 height = None

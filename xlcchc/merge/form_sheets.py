@@ -146,11 +146,11 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     help_text = ADJUST_HELP + (OFFICIAL_HELP if official else "")
     ws.merge_range(2, 0, 2, COL_NOTE, help_text, fm.note)
     names = {u: registry.label(u, short=True) for u in unit_cols}
-    for u, col in unit_cols.items():
-        ws.write_string(2, col, names[u], fm.header)
-    ws.set_row(2, max(44, row_pt((help_text, sum(WIDTHS)), *((n, UNIT_WIDTH) for n in names.values()), bold=True)))
     out = RowWriter(ws)  # 150 rows × (9 + one column per unit): a row at a time (xlcchc.merge.sheet_rows)
-    # unit_cols holds consecutive columns from UNIT_COL in the units' order (workbook._write)
+    # unit_cols holds consecutive columns from UNIT_COL in the units' order (workbook._write); the merged
+    # help's cells, which merge_range wrote, join the names' row
+    out.row(2, [(names[u], fm.header) for u in unit_cols], first_col=UNIT_COL,
+            height=max(44, row_pt((help_text, sum(WIDTHS)), *((n, UNIT_WIDTH) for n in names.values()), bold=True)))
     if official:
         out.row(3, [(official.get(u), fm.header) for u in unit_cols], first_col=UNIT_COL)
     else:

@@ -13,7 +13,15 @@ from ..plan.track import tracking_due
 from ..printing import text_px
 from .plan import FOLLOW_UP_DAYS, PlanProgress
 from .sheet_rows import RowWriter
-from .sheet_style import official_cell, official_codes, print_setup, row_pt, with_official_column, write_official
+from .sheet_style import (
+    cell_lines,
+    lines_pt,
+    official_cell,
+    official_codes,
+    print_setup,
+    row_pt,
+    with_official_column,
+)
 
 PLAN_SHEET = "Kế hoạch"
 FOLLOW_UP_SHEET = "Nhắc việc"
@@ -76,6 +84,7 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
     print_setup(ws, repeat=(r, r), last_col=len(PLAN_HEADERS) - 2)
     r += 1
     rows = RowWriter(ws)  # ~3,300 rows × 14 cells: written a row at a time (xlcchc.merge.sheet_rows)
+    unit_lines: dict[str, tuple[str, int]] = {}  # unit → (its short name, the lines the name takes)
     for tp in progress.tasks:
         t = tp.task
         due = tracking_due(t)
@@ -84,10 +93,17 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
         deadline = " ".join(t.deadline_text.split())
         short = (one_line(content, widths[1]), one_line(leads, widths[2]), one_line(deadline, widths[3]))
         share, task_situation = tp.share_text, tp.situation
+        # Row heights: the task's own cells (whole, then cut to one line) and each unit's name are measured
+        # once; `lines_pt` of the tallest cell is `row_pt` of the five wrapped cells of the row.
+        whole_n = max(cell_lines(content, widths[1]), cell_lines(leads, widths[2]), cell_lines(deadline, widths[3]))
+        short_n = max(cell_lines(short[0], widths[1]), cell_lines(short[1], widths[2]), cell_lines(short[2], widths[3]))
         for n, lr in enumerate(tp.leads):
             rep = lr.report
             own = (content, leads, deadline) if n == 0 else short
-            unit = registry.label(lr.unit, short=True)
+            if lr.unit not in unit_lines:
+                name = registry.label(lr.unit, short=True)
+                unit_lines[lr.unit] = (name, cell_lines(name, widths[7]))
+            unit, unit_n = unit_lines[lr.unit]
             product = rep.product if rep else ""
             cells = [(t.id, fm.cell), (own[0], fm.text), (own[1], fm.text), (own[2], fm.text),
                      (due_text, fm.center), (share, fm.center), (task_situation, fm.cell), (unit, fm.text),
@@ -96,8 +112,8 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
                      (product, fm.text), (lr.situation, fm.cell), (lr.file or "", fm.text)]
             if codes:
                 cells.append(official_cell(codes, lr.unit, fm))
-            rows.row(r, cells, height=row_pt((own[0], widths[1]), (own[1], widths[2]), (own[2], widths[3]),
-                                             (unit, widths[7]), (product, widths[10])))
+            rows.row(r, cells, height=lines_pt(max(whole_n if n == 0 else short_n, unit_n,
+                                                   cell_lines(product, widths[10]))))
             r += 1
     rows.done()
     if r > 5:
@@ -125,21 +141,20 @@ def write_follow_up(ws, fm, progress: PlanProgress, registry: Registry, heading:
         return place[id(task)]
 
     rows = sorted(progress.follow_up(), key=lambda lr: (order.get(lr.unit, 10**6), lr.unit, task_place(lr.task)))
+    out = RowWriter(ws)  # a row at a time (xlcchc.merge.sheet_rows): ~100 rows × 8 cells for 182 units
     for lr in rows:
         t, due = lr.task, tracking_due(lr.task)
         rep = lr.report
-        ws.set_row(r, row_pt((registry.label(lr.unit), widths[0]), (" ".join(t.content.split()), widths[2]),
-                             (t.deadline_text, widths[3])))
-        ws.write_string(r, 0, registry.label(lr.unit), fm.text)
-        ws.write_string(r, 1, t.id, fm.cell)
-        ws.write_string(r, 2, " ".join(t.content.split()), fm.text)
-        ws.write_string(r, 3, t.deadline_text, fm.text)
-        ws.write_string(r, 4, f"{due:%d/%m/%Y}" if due else "—", fm.center)
-        ws.write_string(r, 5, lr.situation if lr.situation == "Quá hạn" else "Sắp đến hạn", fm.cell)
-        ws.write_string(r, 6, (rep.status or rep.bad_status or "") if rep else "Chưa báo cáo", fm.cell)
+        unit, content = registry.label(lr.unit), " ".join(t.content.split())
+        cells = [(unit, fm.text), (t.id, fm.cell), (content, fm.text), (t.deadline_text, fm.text),
+                 (f"{due:%d/%m/%Y}" if due else "—", fm.center),
+                 (lr.situation if lr.situation == "Quá hạn" else "Sắp đến hạn", fm.cell),
+                 ((rep.status or rep.bad_status or "") if rep else "Chưa báo cáo", fm.cell)]
         if codes:
-            write_official(ws, r, 7, codes, lr.unit, fm)
+            cells.append(official_cell(codes, lr.unit, fm))
+        out.row(r, cells, height=row_pt((unit, widths[0]), (content, widths[2]), (t.deadline_text, widths[3])))
         r += 1
+    out.done()
     if len(rows) == 0:
         ws.write_string(r, 0, "Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", fm.text)
     else:

@@ -24,9 +24,10 @@ paragraph on many rows) is done once per distinct text. The bytes cannot change,
   itself, which is forgotten once the row is in the file: nothing reads it again unless something is
   drawn over the sheet, which `check_drawings` refuses before the workbook is closed;
 - whatever this module does not reproduce goes through the public API instead, for the whole row:
-  a cell without a format in a row or column that has one, a text xlsxwriter would truncate or treat as a rich string, NaN or infinity,
-  a dynamic-array or array formula, a row with a comment or with cells already in xlsxwriter's table,
-  a workbook not in constant-memory mode, or an xlsxwriter other than 3.x.
+  a cell without a format in a row or column that has one, a text xlsxwriter would truncate or treat as
+  a rich string, NaN or infinity, a dynamic-array or array formula, a row with a comment or with cells
+  other than texts, numbers, dates and blanks already in xlsxwriter's table (those join the row: a merged
+  range, say), a workbook not in constant-memory mode, or an xlsxwriter other than 3.x.
 
 `tests/test_sheet_rows.py` writes random rows both ways and compares the files byte for byte.
 """
@@ -80,7 +81,8 @@ class RowWriter:
     A cell is `(value, format)`: None is a blank cell with that format, a str a text, an int or float a
     number, a date or time (datetime, date, time, timedelta) a date cell, a `Formula` a formula with its
     cached value. `row()` takes them for consecutive columns from `first_col`; a None in place of a cell
-    leaves that column empty. While a RowWriter is in use nothing else writes to its worksheet or (until
+    leaves that column empty; a list of cells is kept as given (not copied) until the next row is
+    given. While a RowWriter is in use nothing else writes to its worksheet or (until
     `done()`) to another one: the API may have written earlier rows, or cells of the first row.
     """
 
@@ -90,6 +92,7 @@ class RowWriter:
         self._pending: tuple[int, int, list] | None = None
         self._text: dict[str, str | bool] = {}  # text → its XML after the `s` attribute (False: not ours)
         self._style: dict[object, str] = {}  # format (hashed by identity) → ' s="N"'
+        self._number: dict[float, str] = {}  # a non-zero number → its XML after the `s` attribute
         self._cols: list[str] = []  # column letters by index
 
     def row(self, r: int, cells, first_col: int = 0, height: float | None = None) -> None:
@@ -103,7 +106,8 @@ class RowWriter:
             raise ValueError(f"RowWriter: row {r} after row {self._pending[0]}")  # a bug in the caller
         if height is not None:  # before the row's cells, as the sheets always did
             self._set_height(r, height)
-        cells = list(cells)
+        if type(cells) is not list:  # a list is kept as given until the next row
+            cells = list(cells)
         lo, hi = 0, len(cells) - 1  # the first and the last cell xlsxwriter would write
         while lo <= hi and not _writes(cells[lo]):
             lo += 1
@@ -137,15 +141,21 @@ class RowWriter:
         if r > ws.previous_row:
             ws._write_single_row(r)  # what xlsxwriter holds (an earlier row) goes out first, as before
         xml = None
-        if (next_row is not None and not ws.table.get(r) and r not in ws.comments
-                and 0 <= r < ws.xls_rowmax and 0 <= first_col and first_col + len(cells) <= ws.xls_colmax):
+        start, row, held = first_col, cells, ws.table.get(r)
+        if held and next_row is not None:  # cells the API wrote in this row (a merged range, say) join it
+            joined = _joined(held, first_col, cells)
+            if joined is not None:
+                (start, row), held = joined, None
+        if (next_row is not None and not held and r not in ws.comments
+                and 0 <= r < ws.xls_rowmax and 0 <= start and start + len(row) <= ws.xls_colmax):
             # The row tag first: `_write_row` asks a row format's index before the cells' (styles.xml order).
             tag = self._row_tag(r)
-            xml = self._xml(r, first_col, cells)
-        if xml is None:
+            xml = self._xml(r, start, row)
+        if xml is None:  # the row's own cells through the API, beside what it holds already
             self._api(r, first_col, cells)
             return
         ws.fh.write(tag + xml + "</row>")
+        ws.table.pop(r, None)  # what it held of the row is written (xlsxwriter clears its table on a flush)
         ws.previous_row = next_row  # as xlsxwriter leaves it once the next row's first cell is written
         # The row is final: its height is never looked at again (see `check_drawings`), ~0.27 KiB a row.
         ws.row_info.pop(r, None)
@@ -202,7 +212,7 @@ class RowWriter:
         The innermost loop of the writing: names bound locally, the text of a cell after its reference
         kept per distinct text, a format's ` s="N"` per format."""
         out: list[str] = []
-        append, row, texts, styles = out.append, str(r + 1), self._text, self._style
+        append, row, texts, styles, numbers = out.append, str(r + 1), self._text, self._style, self._number
         cols = self._cols
         while len(cols) < first_col + len(cells):
             cols.append(xl_col_to_name(len(cols)))
@@ -234,9 +244,15 @@ class RowWriter:
             elif value is None:
                 body = "/>"
             elif kind is float or kind is int:
-                if kind is float and not math.isfinite(value):
-                    return None
-                body = f"><v>{value:.16G}</v></c>"
+                # per value (equal numbers print alike: an int as the float it equals), but a zero: 0.0 and
+                # -0.0 are one key and print "0" and "-0"
+                body = numbers.get(value) if value else None
+                if body is None:
+                    if kind is float and not math.isfinite(value):
+                        return None
+                    body = f"><v>{value:.16G}</v></c>"
+                    if value:
+                        numbers[value] = body
             elif kind is Formula:
                 body = self._formula(value)
                 if body is None:
@@ -286,6 +302,33 @@ class RowWriter:
         elif isinstance(value, str) and value != "":
             kind = ' t="e"' if value in _ERRORS else ' t="str"'
         return f"{kind}><f>{formula}</f><v>{ws._escape_data(value)}</v></c>"
+
+
+def _joined(held: dict, first_col: int, cells: list) -> tuple[int, list] | None:
+    """The row's cells with those xlsxwriter holds for it (`table[r]`: column → cell tuple) in their columns,
+    the writer's own cell winning a column both have (it was written last); None when a held cell is not
+    a text, a number, a date or a blank (a formula, a rich string …: the row then goes through the API).
+
+    The held cells were checked by the API when written (dimensions, truncation): a text is the text
+    `_write_cell` writes, a date its serial number, so the row's XML and the order in which its formats
+    are first asked (column order, as `_write_single_row`) are the same as xlsxwriter's."""
+    lo = min(first_col, min(held))
+    hi = max(first_col + len(cells), max(held) + 1)
+    out: list = [None] * (hi - lo)
+    for c, cell in held.items():
+        kind = type(cell).__name__
+        if kind == "String":
+            out[c - lo] = (cell.string, cell.format)
+        elif kind in ("Number", "Datetime"):  # `_write_cell` writes both as the number
+            out[c - lo] = (cell.number, cell.format)
+        elif kind == "Blank":
+            out[c - lo] = (None, cell.format)
+        else:
+            return None
+    for i, cell in enumerate(cells):
+        if _writes(cell):  # a blank without a format writes nothing, and leaves a held cell as it is
+            out[first_col - lo + i] = cell
+    return lo, out
 
 
 #: Where a worksheet keeps what is drawn over its cells; each is placed at the workbook's close from the

@@ -113,6 +113,17 @@ def row_pt(*cells: tuple[str, float], bold: bool = False) -> float:
     return height(n, 11)
 
 
+def cell_lines(text, width: float) -> int:
+    """The lines one cell of `row_pt` needs (0 for an empty one), for a sheet that works out the lines of
+    cells repeated on many rows once: `lines_pt(max(...))` is then `row_pt` of the row."""
+    return _cell_lines(text if type(text) is str else str(text), width, False) if text else 0
+
+
+def lines_pt(n: int) -> float:
+    """`row_pt` of a row whose tallest cell takes `n` lines (`cell_lines`)."""
+    return height(n if n > 1 else 1, 11)
+
+
 @functools.lru_cache(maxsize=65536)
 def _cell_lines(text: str, width: float, bold: bool) -> int:
     """`lines` of a cell `width` characters wide at 11 pt, asked once per text and width: a sheet of
@@ -163,15 +174,6 @@ def official_cell(codes: dict[str, int], unit: str | None, fm: Formats) -> tuple
     if unit is not None and unit in codes:
         return codes[unit], fm.center
     return None, fm.cell
-
-
-def write_official(ws, row: int, col: int, codes: dict[str, int], unit: str | None, fm: Formats) -> None:
-    """`official_cell` written on its own."""
-    value, fmt = official_cell(codes, unit, fm)
-    if value is None:
-        ws.write_blank(row, col, None, fmt)
-    else:
-        ws.write_number(row, col, value, fmt)
 
 
 def print_setup(ws, *, repeat: tuple[int, int] | None, last_col: int | None = None, landscape: bool = True,
