@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Iterable
 
 from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_of
 from .catalog.models import Catalog, Indicator, Rule, Unit
@@ -41,6 +40,10 @@ from .numbers import fmt_percent, fmt_vn
 from .periods import Period, parse_period
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
 from .rule_plan import RulePlan, rule_plan
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 __all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL"]
 

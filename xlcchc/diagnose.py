@@ -18,12 +18,15 @@ most two) explains it.
 
 from __future__ import annotations
 
-from typing import Any
 
 from .record import Record, record
 from .catalog.models import Catalog, Rule
 from .formulas import is_number, percent_accepted, percent_shown, units_count
 from .rule_plan import RulePlan
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 FAIL = ("Lỗi", "Cảnh báo")
 

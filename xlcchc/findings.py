@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .catalog.models import ERROR, WARNING, Severity
+from .catalog.models import ERROR, WARNING
 from .record import Record, record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .catalog.models import Severity
+
 __all__ = ["Finding", "ERROR", "WARNING", "Severity", "count_errors"]
+
+
+def __getattr__(name: str):
+    # Severity is catalog.models' Literal alias, made there on first use (typing is not imported by a
+    # cold check); re-exported here, where Finding's annotation names it.
+    if name == "Severity":
+        from .catalog import models
+
+        return models.Severity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @record(forbid=False, slots=True)

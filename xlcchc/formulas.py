@@ -54,9 +54,15 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import Any, Callable, Iterable, Mapping
 
 from .catalog.models import Catalog, Indicator, Rule, Unit
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Mapping
+
+    Ref = Callable[[str], str]  # indicator key → cell reference usable in a formula
+    StatusFn = Callable[[Mapping[str, Any]], str]
 
 STATUS_OK = "OK"
 STATUS_SKIPPED = "—"
@@ -73,8 +79,6 @@ MULTIPLE_TOL = 1e-6
 #: Defined names of the two counts at the top of the check sheet (the Excel layer reads them).
 ERROR_COUNT_NAME = "KT_SO_LOI"
 WARNING_COUNT_NAME = "KT_SO_CANH_BAO"
-
-Ref = Callable[[str], str]  # indicator key → cell reference usable in a formula
 
 
 # --- value helpers (the Python mirror of ISNUMBER / LEN) -------------------------------------------
@@ -429,8 +433,6 @@ def rule_status(rule: Rule, values: Mapping[str, Any], catalog: Catalog, unit: U
     """
     return status_function(rule, catalog, unit)(values)
 
-
-StatusFn = Callable[[Mapping[str, Any]], str]
 
 #: (id(rule), id(catalog), what of the unit the status depends on) → (rule, catalog, status function). The
 #: entry holds the rule and the catalog, so neither id can be reused by another object while it is cached.

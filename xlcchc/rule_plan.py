@@ -11,10 +11,14 @@ catalog stays the only source: nothing here is written per rule.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Iterable, Mapping
-
 from .catalog.models import Catalog, Rule, Unit
-from .formulas import StatusFn, domain_test, operand_reader, status_function
+from .formulas import domain_test, operand_reader, status_function
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Mapping
+
+    from .formulas import StatusFn
 
 __all__ = ["RulePlan", "rule_plan"]
 

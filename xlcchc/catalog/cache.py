@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
 
 from ..digest import blake2b
 
@@ -32,7 +31,11 @@ try:
 except ImportError:  # pragma: no cover - not CPython
     from pickle import loads as _loads
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # xlcchc/
 _DATA = ("catalog/data", "catalog/units", "plan/data")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..errors import XlcchcError
 from ..record import Invalid, valid
@@ -30,6 +29,10 @@ from .models import (
     Rule,
     Unit,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_REGIME = "tinh-2022"
 

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import Literal
 
-from ..record import Record, field, record
+from ..record import Record, field, literal_aliases, record
 
-Kind = Literal["heading", "count", "decimal", "percent", "money", "choice", "text"]
-Severity = Literal["Lỗi", "Cảnh báo"]
-Method = Literal["sum", "total", "ratio", "lead", "share_yes", "none", "plan_tasks", "plan_done"]
+# The values a field may take, by the name its annotation gives (`kind: Kind`): typing.Literal aliases,
+# made on first use by the module's __getattr__ (pydantic and the records' exact checks ask for them), so
+# that importing the catalog's models does not import typing (a cold `check`, issue 17).
+_LITERALS = {
+    "Kind": ("heading", "count", "decimal", "percent", "money", "choice", "text"),
+    "Severity": ("Lỗi", "Cảnh báo"),
+    "Method": ("sum", "total", "ratio", "lead", "share_yes", "none", "plan_tasks", "plan_done"),
+    "UnitKind": ("tw", "tinh", "so", "huyen", "xa"),  # tw: the national level (ministry)
+}
+__getattr__ = literal_aliases(globals(), _LITERALS)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Literal
+
 #: Methods whose figure is the lead unit's (the plan methods fall back to it in a period without a plan).
 LEAD_METHODS = frozenset({"lead", "plan_tasks", "plan_done"})
-UnitKind = Literal["tw", "tinh", "so", "huyen", "xa"]  # tw: the national level (ministry)
 
 #: Kinds that hold a number (the rest: headings have no value, text is free text).
 NUMERIC_KINDS = frozenset({"count", "decimal", "percent", "money", "choice"})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..catalog.load import CatalogError, load_catalog, load_registry, read_toml
 from ..catalog.models import Registry
@@ -20,6 +19,10 @@ from ..periods import Period
 from ..record import Invalid, valid
 from .deadline import TEXT
 from .models import LEAD_KINDS, Annex, Plan, Target, Task
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _data_dir() -> Path:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import Literal
 
 from ..periods import Period
 from ..record import Record, field, record
 from .deadline import Deadline, parse_deadline
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Literal
 
 LEAD_KINDS = ("so", "huyen", "xa")
 #: How a unit kind is named for people (lead columns, follow-up lists).

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from ..record import Record, record
 from .models import Task
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 DONE, DOING, NOT_STARTED, NOT_APPLICABLE = "Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Không phát sinh"
 STATUSES = (DONE, DOING, NOT_STARTED, NOT_APPLICABLE)

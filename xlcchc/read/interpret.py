@@ -10,7 +10,6 @@ from __future__ import annotations
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .. import layout
 from ..digest import sha256
@@ -25,7 +24,10 @@ from .normalise import _jsonable, normalise
 from .package import MAX_FILE_BYTES, _Package, _sniff, _which_zip, is_lock_file
 from .workbook import _Book
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..signing import SigningKey
 
 LONG_NOTE = 2000  # a note longer than this is kept, with a warning (likely pasted by mistake)

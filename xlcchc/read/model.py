@@ -8,13 +8,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..catalog.load import load_catalog, registry_of
 from ..catalog.models import Catalog, Unit
 from ..errors import XlcchcError
 from ..findings import Finding
 from ..record import Record, field, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ReturnError(XlcchcError):

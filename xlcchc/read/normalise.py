@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
 
 from ..catalog.models import Catalog, Indicator, Unit
 from ..findings import ERROR, Finding
 from ..formulas import computed_ratio
 from ..numbers import fmt_vn, parse_vn
 from .model import CellError, Return
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_MAGNITUDE = 1e15  # no count or amount in these forms comes near it
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .package import _damaged, _local, _parse_xml
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 _ADDR = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
