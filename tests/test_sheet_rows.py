@@ -232,3 +232,35 @@ def test_whitespace_to_preserve_of_random_texts(text):
     from xlcchc.merge.sheet_rows import _preserved
 
     assert _preserved(text) == bool(_preserve_whitespace(text))
+
+
+def test_a_sheet_that_keeps_its_heights_places_a_chart_as_the_api(tmp_path):
+    """`keep_heights` (the dashboard): tall rows written by the writer, then a chart below them, placed by
+    their heights at the close: the same file as the API's, and `check_drawings` lets it through."""
+    from xlcchc.merge.sheet_rows import check_drawings
+
+    books = []
+    for fast in (False, True):
+        path = tmp_path / f"{fast}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        wb.set_properties({"created": FIXED})
+        ws = wb.add_worksheet("Tổng quan")
+        f = wb.add_format({"border": 1, "text_wrap": True})
+        rows = [(r, [(f"chỉ tiêu {r}", f), (float(r), f)], 15 + 10 * r) for r in range(6)]
+        if fast:
+            w = RowWriter(ws, keep_heights=True)
+            for r, cells, h in rows:
+                w.row(r, cells, height=h)
+            w.done()
+        else:
+            for r, cells, h in rows:
+                ws.set_row(r, h)
+                ws.write_string(r, 0, cells[0][0], f)
+                ws.write_number(r, 1, cells[1][0], f)
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({"values": "='Tổng quan'!$B$1:$B$6"})
+        ws.insert_chart(3, 3, chart, {"y_offset": 50})
+        check_drawings(wb)
+        wb.close()
+        books.append(path.read_bytes())
+    assert books[0] == books[1]

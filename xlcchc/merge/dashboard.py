@@ -10,7 +10,8 @@ from collections import Counter
 from .aggregate import contributors, per_unit_ratio
 from .model import Merged
 from ..numformat import PERCENT_FORMAT
-from .sheet_style import DASHBOARD_SHEET, Formats, print_setup, row_pt, write_value
+from .sheet_rows import RowWriter, cell_value
+from .sheet_style import DASHBOARD_SHEET, Formats, print_setup, row_pt
 
 STATUS_ORDER = ["Đã nộp", "Có lỗi", "Chưa nộp", "Chưa nhập số liệu", "Không hợp lệ", "Trùng", "Sai kỳ báo cáo"]
 
@@ -29,14 +30,24 @@ def write_dashboard(wb, ws, fm: Formats, merged: Merged, heading: str) -> None:
         charts = _trend_chart(wb, grid, fm, merged, col, charts)
     tall = _plan_targets(grid, fm, merged, 4 + len(STATUS_ORDER) + 1)
     _columns(ws)
-    for (r, c) in sorted(grid):
-        if c == 0 and r in tall:
-            ws.set_row(r, tall[r] * 0.75)  # before the row's first cell: constant-memory mode
-        value, fmt = grid[(r, c)]
-        write_value(ws, r, c, value, fmt)
+    _write_grid(ws, grid, tall)
     charts = _charts_on_pages(ws, charts, tall)
     for r, c, ch, opts in charts:
         ws.insert_chart(r, c, ch, opts)
+
+
+def _write_grid(ws, grid: dict, tall: dict[int, float]) -> None:
+    """The gathered cells in row order, a row at a time (xlcchc.merge.sheet_rows, keeping the rows' heights
+    for the charts); a tall row's height is set when its first cell is in column A, as it always was."""
+    by_row: dict[int, dict[int, tuple]] = {}
+    for (r, c), (value, fmt) in grid.items():
+        by_row.setdefault(r, {})[c] = (cell_value(value), fmt)  # as write_value writes it
+    out = RowWriter(ws, keep_heights=True)
+    for r in sorted(by_row):
+        cells = by_row[r]
+        height = tall[r] * 0.75 if 0 in cells and r in tall else None
+        out.row(r, [cells.get(c) for c in range(max(cells) + 1)], height=height)
+    out.done()
 
 
 def _status_chart(wb, ws, grid, fm: Formats, merged: Merged) -> tuple:

@@ -82,12 +82,15 @@ class RowWriter:
     number, a date or time (datetime, date, time, timedelta) a date cell, a `Formula` a formula with its
     cached value. `row()` takes them for consecutive columns from `first_col`; a None in place of a cell
     leaves that column empty; a list of cells is kept as given (not copied) until the next row is
-    given. While a RowWriter is in use nothing else writes to its worksheet or (until
-    `done()`) to another one: the API may have written earlier rows, or cells of the first row.
+    given. A row's height is forgotten once the row is in the file, unless `keep_heights` (a sheet that
+    gets charts: they are placed by the heights of the rows above them). While a RowWriter is in use
+    nothing else writes to its worksheet or (until `done()`) to another one: the API may have written
+    earlier rows, or cells of the first row.
     """
 
-    def __init__(self, ws):
+    def __init__(self, ws, *, keep_heights: bool = False):
         self.ws = ws
+        self.keep_heights = keep_heights  # a sheet with charts over its cells keeps its rows' heights
         self.fast = _SUPPORTED and bool(getattr(ws, "constant_memory", False))
         self._pending: tuple[int, int, list] | None = None
         self._text: dict[str, str | bool] = {}  # text → its XML after the `s` attribute (False: not ours)
@@ -157,10 +160,10 @@ class RowWriter:
         ws.fh.write(tag + xml + "</row>")
         ws.table.pop(r, None)  # what it held of the row is written (xlsxwriter clears its table on a flush)
         ws.previous_row = next_row  # as xlsxwriter leaves it once the next row's first cell is written
-        # The row is final: its height is never looked at again (see `check_drawings`), ~0.27 KiB a row.
-        ws.row_info.pop(r, None)
-        ws.row_sizes.pop(r, None)
-        ws.xlcchc_forgot_sizes = True
+        if not self.keep_heights:  # the row is final: its height is not looked at again (`check_drawings`)
+            ws.row_info.pop(r, None)  # ~0.27 KiB a row with row_sizes'
+            ws.row_sizes.pop(r, None)
+            ws.xlcchc_forgot_sizes = True
 
     def _set_height(self, r: int, height: float) -> None:
         """`set_row(r, height)`: what `set_row_pixels` stores for a height alone (no format, no options)."""
