@@ -202,14 +202,11 @@ class _PlainSheet:
         piece = self.starts.get(addr.encode("ascii"))
         if piece is None:
             return None
-        fast = _C_TYPED.match(piece)
-        if fast is not None:  # the usual shape of a typed or empty cell: the same tuple as below, sooner
-            style, kind, close, v = fast.groups()
-            try:
-                return (kind.decode("ascii") if kind else "n", int(style) if style else 0,
-                        None if close else v.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), None, None)
-            except UnicodeDecodeError:
-                pass  # the general path below reports the part as damaged
+        fast = _typed_cell(piece)
+        return fast if fast is not None else self._cell(piece)
+
+    def _cell(self, piece: bytes) -> tuple:
+        """The cell tuple of a cell's piece, any plain shape (the general path `_typed_cell` short-cuts)."""
         m = _C_REST.match(piece)
         if m is None:
             raise _damaged(self.name, self.member)
@@ -257,8 +254,37 @@ class _PlainSheet:
 
 _C_REST = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"([^>]*?)(/?)>')
 # What `get` reads through `_C_REST`, `_ATTRS` and `_BODY` for the cells programs write most: at most
-# ` s="…"` then ` t="…"`, and either nothing (`/>`) or just a value without references (`<v>…</v></c>`).
-_C_TYPED = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?:(/)>|><v>([^<&]*)</v></c>)')
+# ` s="…"` then ` t="…"`, and either nothing (`/>`), just a value without references (`<v>…</v></c>`),
+# a formula and its value (`<f>…</f><v>…</v></c>`), or an inline string of one run
+# (`<is><t>…</t></is></c>`, `xml:space="preserve"` or not). None of these holds a `<` inside, so each
+# ends at the cell's first `</c>`, as `get`'s general path reads it.
+_C_TYPED = re.compile(
+    rb'[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    rb'(?:(/)>|><v>([^<&]*)</v></c>|><f>([^<]*)</f><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
+)
+
+
+def _typed_cell(piece: bytes) -> tuple | None:
+    """The cell tuple of a piece in one of `_C_TYPED`'s shapes, the same as `get`'s general path gives
+    (its `_text` on the value, formula and run: line ends and references alike), or None to take that path
+    (another shape, or bytes that are not UTF-8, which that path reports as damage). A reference `_text`
+    does not resolve raises `_NotPlain` here as it does there (tests/test_read_fast_paths.py)."""
+    m = _C_TYPED.match(piece)
+    if m is None:
+        return None
+    style, kind, close, v, f, fv, run = m.groups()
+    kind = kind.decode("ascii") if kind else "n"
+    style = int(style) if style else 0
+    try:
+        if v is not None:  # the usual value cell, without references: no need for `_text`'s search
+            return (kind, style, v.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), None, None)
+        if fv is not None:
+            return (kind, style, _text(fv), _text(f) if f else "", None)
+        if run is not None:
+            return (kind, style, None, None, _text(run))
+    except UnicodeDecodeError:
+        return None
+    return (kind, style, None, None, None)  # `/>`: an empty cell
 _C_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
 _TAG_OPEN = re.compile(rb"<[A-Za-z_]")
 
