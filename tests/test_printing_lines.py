@@ -44,3 +44,12 @@ def test_a_measure_not_kept_leaves_nothing_in_the_cache():
     assert text_px.cache_info().currsize <= words + len(text.split()) - 1  # not the file name
     assert alone == lines(text, 120, 11) > 1
     assert _lines.cache_info().currsize == before + 1
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.text(max_size=40), st.booleans())
+def test_a_text_is_as_wide_as_its_characters(text, bold):
+    """`text_px` sums the advances it keeps per character: the sum of `char_width` of each character."""
+    from xlcchc.printing import SAFETY, char_width, text_px
+
+    assert text_px.__wrapped__(text, 11, bold) == sum(char_width(c, bold) for c in text) * (11 * 96 / 72) / 1000 * SAFETY
