@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import skeleton
 from .package import _damaged, _local, _parse_xml
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
@@ -39,7 +40,7 @@ _RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
 _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 # Characters no XML parser accepts, a prefixed element, a namespace declaration or an extension block:
 # each means the part is not in the plain form (some make it damaged; the strict parser decides).
-_KEEP_CONTROL = bytes(b for b in range(256) if b not in (*range(0, 9), 11, 12, *range(14, 32)))
+_KEEP_CONTROL = skeleton.KEEP_CONTROL
 _PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*+:")
 _PREFIXED_NAME = re.compile(rb"/?[A-Za-z_][\w.-]*+")
 _COLONS_WALKED = 256  # more colons than this in a part: one regular-expression pass instead of the walk
@@ -123,9 +124,14 @@ def _plain_form(data: bytes, root: bytes) -> bool:
     pis = data.count(b"<?")
     if pis > 1 or (pis == 1 and not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml ")):
         return False
-    if not (data[-64:].rstrip().endswith(b"</" + root + b">") and (b"<" + root + b" ") in data[:400]):
+    if not _rooted(data, root):
         return False
     return not data.translate(None, _KEEP_CONTROL)  # what is left are the control bytes
+
+
+def _rooted(data: bytes, root: bytes) -> bool:
+    """The root's start tag in the first 400 bytes, its end tag closing the part (a `_plain_form` check)."""
+    return data[-64:].rstrip().endswith(b"</" + root + b">") and (b"<" + root + b" ") in data[:400]
 
 
 def _xml_char(n: int) -> bool:
@@ -167,16 +173,29 @@ class _PlainSheet:
     """A plain-form sheet part: one split at the cells' starts, then each asked cell read alone.
 
     Only the worksheet's own `sheetData` is split; a cell written twice is refused (`_DuplicateCell`).
-    A cell whose body is not plain (a nested cell) means the part is damaged.
+    A cell whose body is not plain (a nested cell) means the part is damaged. `pieces` are the region's
+    split at `<c r="` (the first one before any cell), `index` maps a cell's address to its piece; a
+    sheet laid out as one scanned before shares that sheet's `index` (`skeleton.fit`).
     """
 
-    __slots__ = ("data", "name", "member", "starts")
+    __slots__ = ("data", "name", "member", "pieces", "index")
 
-    def __init__(self, data: bytes, name: str, member: str, starts: dict[bytes, bytes]):
-        self.data, self.name, self.member, self.starts = data, name, member, starts
+    def __init__(self, data: bytes, name: str, member: str, pieces: list[bytes], index: dict[bytes, int]):
+        self.data, self.name, self.member, self.pieces, self.index = data, name, member, pieces, index
 
     @classmethod
     def scan(cls, data: bytes, name: str, member: str) -> "_PlainSheet | None":
+        """The full scan's answer, through the skeleton of a sheet laid out the same way when there is one."""
+        seen = skeleton.fit(data)
+        if seen is not None and _rooted(data, b"worksheet"):  # the checks `fit` leaves to its caller
+            return cls(data, name, member, *seen)
+        sheet = cls.full_scan(data, name, member)
+        if sheet is not None:
+            skeleton.keep(data, sheet.pieces, sheet.index)
+        return sheet
+
+    @classmethod
+    def full_scan(cls, data: bytes, name: str, member: str) -> "_PlainSheet | None":
         """Each cell's text from its address to the next cell; None unless every cell starts `<c r="A1"`."""
         if not _plain_form(data, b"worksheet"):
             return None
@@ -188,20 +207,21 @@ class _PlainSheet:
             return None
         # Every `<c…` of the sheet data is a `<c r="A1"` with a valid address (one `bytes.count`, not a
         # second pattern over the rows): no other tag named like a cell.
-        pieces = region.split(b'<c r="')[1:]
+        pieces = region.split(b'<c r="')
         addrs = _C_START.findall(region)
-        if not (len(addrs) == len(pieces) == region.count(b"<c")):
+        if not (len(addrs) == len(pieces) - 1 == region.count(b"<c")):
             return None
-        starts = dict(zip(addrs, pieces))
-        if len(starts) != len(addrs):
+        index = dict(zip(addrs, range(1, len(pieces))))
+        if len(index) != len(addrs):
             seen: set[bytes] = set()
             raise _DuplicateCell(next(a for a in addrs if a in seen or seen.add(a)).decode("ascii"))
-        return cls(data, name, member, starts)
+        return cls(data, name, member, pieces, index)
 
     def get(self, addr: str) -> tuple | None:
-        piece = self.starts.get(addr.encode("ascii"))
-        if piece is None:
+        i = self.index.get(addr.encode("ascii"))
+        if i is None:
             return None
+        piece = self.pieces[i]
         fast = _typed_cell(piece)
         return fast if fast is not None else self._cell(piece)
 

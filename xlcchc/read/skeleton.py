@@ -1,0 +1,213 @@
+"""Skeletons of sheets already scanned: a sheet laid out like one seen before is checked where it differs.
+
+Returns of one template differ from each other in their values, not in their layout, yet the full scan
+(`sheet._PlainSheet.full_scan`) pays ~4,700 instructions for each of a sheet's ~150 cells: the patterns
+over every row and cell, the address of every cell, the translate over every byte. After the full scan
+has accepted a sheet S0, its *skeleton* is kept: the cells' pieces (`region.split(b'<c r="')`) and the
+address → piece index, keyed by the bytes of S0 before `<sheetData` themselves (an exact comparison of
+the bytes, never a hash, a size or a name). A later sheet D whose bytes before `<sheetData` are the same
+is split the same way; `map(operator.ne, …)` finds the pieces that differ at C speed, and only those are
+looked at. `fit` answers (pieces, index) only when the full scan would accept D and give the same
+addresses with these same pieces; anything else is left to the full scan, which has the last word.
+
+Why the answer is the full scan's (S0 accepted by the full scan; the proof follows its checks in order).
+Write S0 = H0 · R0 · T0 and D = H · R · T, where H ends with `<sheetData>`, R is the region (the inside of
+sheetData) and T starts at the last `</sheetData>`. `fit` requires:
+  (a) H = H0 (the key, plus the literal `<sheetData>`); T starts with `</sheetData>`, and T is T0 but for
+      a stretch that, with `_REACH` bytes on each side, holds no `<!`, `<?`, `<sheetData` nor control byte;
+  (b) R.split(b'<c r="') has as many pieces as R0's, the first one (before any cell) the same, and each
+      piece i that differs is `a_i"` · u_i where the skeleton's piece is `a_i"` · u0_i with the same
+      address a_i, and u_i, u0_i are both a *unit*: either a cell `_CELL` followed by the same bytes
+      in both, or a cell followed by a row boundary `_NEXT_ROW` (`</row><row r="N" …>`) in both
+      (`_same_unit` may take a shortcut: the part of a cell before its last text run the same as the
+      skeleton's, which is a `_CELL`'s, and that run a `_RUN`: together, again a `_CELL`);
+  (c) no `xmlns` in R (the full scan's own check);
+and the caller checks the conditions of `_plain_form` on D's first 400 and last 64 bytes itself.
+A unit holds no control byte, no `"` outside attribute values, and its every `<` begins `<v>`, `</v>`,
+`<f>`, `</f>`, `<is>`, `</is>`, `<t`, `</t>`, `</c>`, `</row>` or `<row ` (text excludes `<`).
+
+Lemma. Let w be a literal that starts with `<`, holds no `"` and does not begin like one of those tags
+(`<!`, `<?`, `<c`, `<extLst`, `<sheetData`, `</sheetData>` qualify). Then w occurs in R exactly as often
+as in R0. An occurrence starts at a `<`, so not inside a unit; were it to overlap a unit it would hold
+the byte just before it, the `"` closing a_i. So it lies in a stretch outside every differing unit, and
+those stretches are the same bytes in R and R0 (in the same order), and conversely.
+Likewise in T: an occurrence of a literal of at most `_REACH` + 1 bytes lies in T's first or last bytes
+shared with T0 (which has none of those of (a): S0's one `<sheetData` is before T0, its `<?` if any at
+its start), or within the changed stretch widened by `_REACH` on each side, which (a) looked at.
+
+The full scan's checks on D:
+- `_plain_form`: no `<!` in H (= H0), in R (lemma, none in R0) or T (a); none across the seams either
+  (H ends with `>`, T starts with `</`). No control byte: H, T (a), R outside the units (from R0), the
+  units (their grammar). `<?`: S0 has at most one, at its start (after a BOM), so inside H0; R0 has none,
+  hence R none (lemma), T none (a): D has the same count and starts with the same bytes. The first
+  400 and last 64 bytes: checked by the caller.
+- `_sheet_data`: D's first `<sheetData` is at the end of H, the key's end; no second one in H (=H0), R
+  (lemma) or T (a), nor across a seam (its only `<` is its first byte, `>` ends H, `<` starts T). The
+  prefix is S0's, so the `<extLst` and depth checks answer as for S0. After `<sheetData>`, the first
+  `</sheetData>` is T's first (none in R by the lemma, none across the seam, its only `<` being first),
+  and it is the last one (`rfind`): the region is R.
+- `xmlns` in R: (c). `<extLst` in R: the lemma (none in R0).
+- `_ROWS.fullmatch(R)`: `_ROWS` accepts the language of the backtracking pattern (tests/test_read_scanner.py).
+  In R0 every `<c r="` begins a cell token (a `<c` followed by a space can stand nowhere else: tags hold
+  no `<`, cell bodies no `<c\\s`), and the token beginning `<c r="a_i"u0_i` ends where the cell of u0_i
+  ends (the first `>` of a self-closing tag, else the body's first `</c>`, and `_CELL` has no other
+  `</c>` nor text `<`). After it, the same bytes follow in R and R0, or a row boundary that must close
+  the row (`</row>`: no cell starts there) and open the next row (`<row r="N" …>` whose attributes hold
+  no `<`, `>` or `/`) in both. `<c r="a_i"` + D's cell is a cell token of the same kind, so the parse of
+  R0 with R's units in place of R0's is a parse of R.
+- The cells: `region.count(b"<c")` is R0's (lemma), which equals the pieces' count; every piece i
+  starts with a valid address a_i and `"`, so `_C_START.findall` gives S0's addresses, in order (the
+  occurrences of `<c r="` cannot overlap), with no duplicate, and the same index addr → piece.
+So the full scan accepts D, with the pieces `fit` returns; `_PlainSheet.get` reads only its piece.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from itertools import compress
+
+# Bytes no XML parser accepts (all below 0x20 except tab, line feed and carriage return).
+CONTROL = bytes((*range(0, 9), 11, 12, *range(14, 32)))
+KEEP_CONTROL = bytes(b for b in range(256) if b not in CONTROL)
+_TEXT = rb"[^<\x00-\x08\x0b\x0c\x0e-\x1f]*+"
+# A cell after `<c r="A1"`: at most ` s` then ` t`, and nothing, a value, a formula and its value, or one
+# inline run: the shapes programs write. Text holds no `<` and no control byte. The last text run is a
+# group (1, 2 or 3), closed by `_CLOSING[group]`.
+_CELL = re.compile(
+    rb'(?: s="[0-9]++")?+(?: t="[A-Za-z]++")?+'
+    rb"(?:/>|><v>(" + _TEXT + rb")</v></c>|><f>" + _TEXT + rb"</f><v>(" + _TEXT + rb")</v></c>"
+    rb'|><is><t(?: xml:space="preserve")?+>(' + _TEXT + rb")</t></is></c>)"
+)
+_VALUE_RUN = re.compile(_TEXT + rb"</v></c>")
+_RUN = {1: _VALUE_RUN, 2: _VALUE_RUN, 3: re.compile(_TEXT + rb"</t></is></c>")}  # a last run and its close
+_ADDRESS = re.compile(rb'[A-Z]{1,3}+[1-9][0-9]{0,6}+"')
+# One row ends and the next begins (row heights follow the notes' lengths, so they change).
+_NEXT_ROW = re.compile(rb'</row><row r="[0-9]++"(?: [A-Za-z]++="[^"<>/\x00-\x08\x0b\x0c\x0e-\x1f]*+")*+>')
+_REACH = len(b"<sheetData") - 1  # bytes on each side of a changed stretch a literal looked for may reach
+_KEPT = 64  # skeletons kept in a process (a regime's sheets, a few variants each); the oldest goes first
+
+
+# What `fit` knows of a skeleton's piece that is a unit: its address and `"`; its bytes up to its last text
+# run (b"" for a cell without text) and the pattern of that run and its closing tags; the bytes after
+# its cell, and whether they are a row boundary.
+_Unit = tuple[bytes, bytes, "re.Pattern[bytes] | None", bytes, bool]
+
+
+class _Skeleton:
+    """A sheet the full scan accepted: its region, pieces, index, the bytes after its cells, and the
+    units (module doc) of its pieces, worked out when a later sheet's piece differs."""
+
+    __slots__ = ("region", "pieces", "index", "tail", "units")
+
+    def __init__(self, region: bytes, pieces: list[bytes], index: dict[bytes, int], tail: bytes):
+        self.region, self.pieces, self.index, self.tail = region, pieces, index, tail
+        self.units: dict[int, _Unit | None] = {}
+
+    def unit(self, i: int) -> _Unit | None:
+        """What `fit` knows of piece i when it is a unit (`_Unit`), else None."""
+        if i in self.units:
+            return self.units[i]
+        old, u = self.pieces[i], None
+        a = _ADDRESS.match(old)
+        m = _CELL.match(old, a.end()) if a else None
+        if m is not None:
+            g = m.lastindex
+            fixed, run = (old[: m.start(g)], _RUN[g]) if g else (b"", None)
+            u = (old[: a.end()], fixed, run, old[m.end() :], _NEXT_ROW.fullmatch(old, m.end()) is not None)
+        self.units[i] = u
+        return u
+
+
+_SKELETONS: dict[bytes, _Skeleton] = {}
+
+
+def keep(data: bytes, pieces: list[bytes], index: dict[bytes, int]) -> None:
+    """Remember a sheet the full scan accepted (its region split into `pieces`, `index` addr → piece)."""
+    start = data.find(b"<sheetData>")
+    end = data.rfind(b"</sheetData>")
+    if start < 0 or end < 0 or len(pieces) < 2:
+        return  # an empty sheetData costs the full scan nothing worth skipping
+    key = data[:start]
+    if _SKELETONS.pop(key, None) is None and len(_SKELETONS) >= _KEPT:
+        del _SKELETONS[next(iter(_SKELETONS))]
+    _SKELETONS[key] = _Skeleton(data[start + 11 : end], pieces, index, data[end:])
+
+
+def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
+    """(pieces, index) of a sheet laid out as a kept skeleton, as the full scan would give them; else None.
+
+    The caller still checks `_plain_form`'s conditions on the first 400 and last 64 bytes (module doc).
+    """
+    start = data.find(b"<sheetData")
+    skel = _SKELETONS.get(data[:start]) if start > 0 else None
+    if skel is None or not data.startswith(b"<sheetData>", start):
+        return None
+    body, end = start + 11, data.rfind(b"</sheetData>")
+    if end < body or not _plain_tail(data[end:], skel.tail):
+        return None
+    region = data[body:end]
+    if b"xmlns" in region:
+        return None
+    if region == skel.region:
+        return skel.pieces, skel.index
+    pieces, old = region.split(b'<c r="'), skel.pieces
+    if len(pieces) != len(old) or pieces[0] != old[0]:
+        return None
+    for i in compress(range(len(old)), map(operator.ne, pieces, old)):
+        if not _same_unit(pieces[i], skel.unit(i)):
+            return None
+    return pieces, skel.index
+
+
+def _same_unit(new: bytes, unit: _Unit | None) -> bool:
+    """The piece is the skeleton piece's address and a unit (module doc).
+
+    A cell that is the skeleton's up to its last text run (same attributes, same formula: the usual
+    change is a value) is a `_CELL` when that run and its closing tags are (`_RUN`); only they are
+    looked at. Any other cell is matched whole.
+    """
+    if unit is None:
+        return False
+    head, fixed, run, after, boundary = unit
+    m = run.match(new, len(fixed)) if fixed and new.startswith(fixed) else None
+    if m is None:
+        m = _CELL.match(new, len(head)) if new.startswith(head) else None
+        if m is None:
+            return False
+    e = m.end()
+    if len(new) - e == len(after) and new.endswith(after):
+        return True
+    return boundary and _NEXT_ROW.fullmatch(new, e) is not None
+
+
+def _plain_tail(tail: bytes, old: bytes) -> bool:
+    """No `<!`, `<?`, `<sheetData` nor control byte in the bytes after the cells, where they differ from
+    the skeleton's (which have none): looked for only in the changed stretch and `_REACH` bytes around."""
+    if tail == old:
+        return True
+    p, q = _common_ends(tail, old, 256)
+    stretch = tail[max(0, p - _REACH) : len(tail) - q + _REACH]
+    return not (b"<!" in stretch or b"<?" in stretch or b"<sheetData" in stretch or stretch.translate(None, KEEP_CONTROL))
+
+
+def _common_ends(a: bytes, b: bytes, grain: int = 1) -> tuple[int, int]:
+    """(p, q): a and b have the same first p bytes and the same last q, not overlapping in the shorter one,
+    each less than `grain` short of the longest such (binary searches comparing halving slices at C
+    speed: about 2·log2(n / grain) calls over n bytes in all; every C call costs, the bytes little)."""
+    n, la, lb = min(len(a), len(b)), len(a), len(b)
+    lo, hi = 0, n
+    while hi - lo >= grain and lo < hi:  # a[:lo] == b[:lo], the longest such lo ≤ hi: compare only [lo, mid)
+        mid = (lo + hi + 1) // 2
+        if a.startswith(b[lo:mid], lo):
+            lo = mid
+        else:
+            hi = mid - 1
+    p, lo, hi = lo, 0, n - lo
+    while hi - lo >= grain and lo < hi:  # the same from the ends: a[la - lo:] == b[lb - lo:]
+        mid = (lo + hi + 1) // 2
+        if a.endswith(b[lb - mid : lb - lo], 0, la - lo):
+            lo = mid
+        else:
+            hi = mid - 1
+    return p, lo
