@@ -45,26 +45,58 @@ def read_tasks(name: str, book: _Book, ret: Return, catalog: Catalog, unit: Unit
             f"({claimed[:40]}), không phải {plan.title} hiện hành; hãy dùng biểu mẫu mới",
         )
     ret.plan = plan.id
-    for t in mine:
-        values = []
-        for field in FIELDS:
-            ref = book.ref(layout.task_name(t.id, field))
-            if not ref or ref[0] not in book.sheets:
+    ids = _task_ids(plan, unit)
+    key = (plan.id, plan.fingerprint, ids)
+    memo = book.part_memo("task_cells")
+    where = memo.get(key)
+    if where is None:
+        where = memo[key] = _task_cells(book, ids)
+    for tid, cells in zip(ids, where):
+        values, labels = [], {}
+        ret.task_cells[tid] = labels
+        for field, at in zip(FIELDS, cells):
+            if at is None:
                 raise ReturnError(
                     "doc.names_missing",
-                    f"Tệp “{name}” thiếu ô của nhiệm vụ {t.id} trên trang “{layout.TASK_SHEET}”: tên ô hoặc dòng "
+                    f"Tệp “{name}” thiếu ô của nhiệm vụ {tid} trên trang “{layout.TASK_SHEET}”: tên ô hoặc dòng "
                     "đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
                 )
-            cell = book.cell(*ref)
+            sheet, addr, label = at
+            cell = book.cell(sheet, addr)
             raw, _ = book.raw_value(cell)
-            label = cell_label(*ref)
-            ret.task_cells.setdefault(t.id, {})[field] = label
+            labels[field] = label
             if cell[3] is not None:  # a formula typed into an input cell: not used
                 ret.problems.append(Finding(
                     file=name, cell=label, severity=ERROR, rule="cell.formula", unit=unit.code,
-                    message=f"Nhiệm vụ {t.id}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
+                    message=f"Nhiệm vụ {tid}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
                     actual="=" + str(cell[3])[:60],
                 ))
                 raw = None
             values.append(raw)
-        ret.tasks[t.id] = report_from_values(t.id, *values)
+        ret.tasks[tid] = report_from_values(tid, *values)
+
+
+_IDS: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
+
+
+def _task_ids(plan, unit: Unit) -> tuple[str, ...]:
+    """The ids of the tasks a unit leads, in the plan's order: once per plan and unit, not once per return."""
+    key = (plan.id, plan.fingerprint, unit.code, unit.kind)
+    ids = _IDS.get(key)
+    if ids is None:
+        ids = _IDS[key] = tuple(t.id for t in plan.tasks_of(unit.code, unit.kind))
+    return ids
+
+
+def _task_cells(book: _Book, ids: tuple[str, ...]) -> tuple[tuple, ...]:
+    """For each task, its four input cells as `(sheet, addr, label)`, None where the workbook's names do not
+    give one on a sheet of the file. Only the workbook part's names decide it, so it is kept with that part;
+    `read_tasks` still reads the cells in the same order and refuses at the same first missing cell."""
+    out = []
+    for tid in ids:
+        cells = []
+        for field in FIELDS:
+            ref = book.ref(layout.task_name(tid, field))
+            cells.append((*ref, cell_label(*ref)) if ref and ref[0] in book.sheets else None)
+        out.append(tuple(cells))
+    return tuple(out)

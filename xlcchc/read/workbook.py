@@ -80,6 +80,7 @@ class _WorkbookPart:
         self.refs: dict[str, tuple[str, str] | None] = {}
         self.layout_hash: str | None = None
         self.located: dict[tuple[str, str], tuple] = {}  # (regime, fingerprint) → `_Book.locate`
+        self.task_cells: dict[tuple, tuple] = {}  # (plan, its fingerprint, task ids) → `tasks._task_cells`
 
 
 class _Styles:
@@ -206,6 +207,10 @@ class _Book:
                 return ("moved", ind)
             refs[n] = sr
         return ("ok", refs)
+
+    def part_memo(self, memo: str) -> dict:
+        """A memo kept with the workbook part (what only its names decide), shared by its returns."""
+        return getattr(self._wb, memo)
 
     def layout_hash(self) -> str:
         if self._wb.layout_hash is None:
