@@ -24,21 +24,19 @@ from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
 from .diagnose import diagnose_plan, suggestion_text
 from .findings import ERROR, WARNING, Finding, count_errors
-from .catalog.load import side_words
 from .formulas import (
     RATIO_TOLERANCE,
     STATUS_MISSING,
     STATUS_OK,
     STATUS_SKIPPED,
     is_blank,
-    operand_values,
     percent_shown,
-    side_value,
     units_count,
 )
 from .numbers import fmt_percent, fmt_vn
 from .periods import Period, parse_period
 from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
+from .record import maker
 from .rule_plan import RulePlan, rule_plan
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
@@ -120,7 +118,7 @@ def check_values(
             ))
     found: list[Finding] = []
     status: dict[str, str] = {}  # rule id → status, kept for the diagnosis (the same values)
-    where = _Where(addr, file, unit.code)
+    where = _Where(addr, file, unit.code, plan)
     for rule, status_fn in zip(plan.rules, plan.status):
         if rule.kind in ("domain", "required"):
             if rule.target in skip:  # the cell's reading problem is already reported; one finding per cell
@@ -160,20 +158,38 @@ def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, plan: RulePlan
 
 
 class _Where:
-    """Where the findings of one return go: cell addresses by key, the file's name, the unit's code."""
+    """Where the findings of one return go: cell addresses by key, the file's name, the unit's code; and
+    what words them: the fill key's compiled plan, and `make`, a Finding from every field in order
+    (`record.maker`: a class call with keywords costs twice as much)."""
 
-    __slots__ = ("addr", "file", "unit")
+    __slots__ = ("addr", "file", "unit", "plan", "make")
 
-    def __init__(self, addr: dict[str, Any], file: str, unit: str):
-        self.addr, self.file, self.unit = addr, file, unit
+    def __init__(self, addr: dict[str, Any], file: str, unit: str, plan: RulePlan):
+        self.addr, self.file, self.unit, self.plan = addr, file, unit, plan
+        self.make = maker(Finding)
 
 
 def _finding(rule: Rule, key: str, where: _Where, message: str, *, severity=None, expected=None, actual=None) -> Finding:
-    return Finding(
-        file=where.file, form=int(key.split(":")[0]), code=_code(key), cell=where.addr.get(key),
-        severity=severity or rule.severity, rule=rule.id, message=message, expected=expected, actual=actual,
-        unit=where.unit,
-    )
+    form, code = _key_parts(key)
+    # Finding's fields in order: file, form, code, cell, severity, rule, message, expected, actual, unit,
+    # suspect, suggested (tests/test_check_fast_paths.py holds this list to `Finding._fields`).
+    return where.make(where.file, form, code, where.addr.get(key), severity or rule.severity, rule.id, message,
+                      expected, actual, where.unit, None, None)
+
+
+def _key_parts(key: str) -> tuple[int, str]:
+    """(form, code) of an indicator key `form:code`, split once per key (a check words findings of a few
+    hundred distinct keys, a merge thousands of times)."""
+    got = _KEY_PARTS.get(key)
+    if got is None:
+        f, c = key.split(":", 1)
+        got = (int(f), c)
+        if len(_KEY_PARTS) < 20_000:  # keys come from catalogs: bounded all the same
+            _KEY_PARTS[key] = got
+    return got
+
+
+_KEY_PARTS: dict[str, tuple[int, str]] = {}
 
 
 def _row_finding(rule: Rule, vals, catalog: Catalog, unit: Unit, where: _Where) -> Finding | None:
@@ -191,7 +207,7 @@ def _relation_finding(rule: Rule, status: str, vals, catalog: Catalog, unit: Uni
     ops = rule.operands
     anchor = rule.target or rule.left[0]
     head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
-    x = {k: _num(v) for k, v in operand_values(rule, vals, catalog).items()}
+    x = {k: _num(v) for k, v in where.plan.read(rule, vals).items()}  # `formulas.operand_values`, compiled once
     derived = _derived_notes(rule, vals, x, catalog, home)
     if status == STATUS_MISSING:
         blank = [k for k in ops if x[k] is None]
@@ -259,17 +275,17 @@ def _relation_finding(rule: Rule, status: str, vals, catalog: Catalog, unit: Uni
             f"{head}: tỷ lệ {fmt_percent(t)} trên {of} không ứng với một số nguyên đơn vị (gần nhất: {near}){derived}",
             actual=t,
         )
-    lt, rt = side_words(rule, "left", home), side_words(rule, "right", home)
+    # `formulas.side_value` and `catalog.load.side_words` of each side, worked out once per rule (`RulePlan.side`)
+    (left, lt), (right, rt) = where.plan.side(rule, "left"), where.plan.side(rule, "right")
     if rule.kind == "between":
-        lo, hi, t = side_value(rule, "left", x, catalog), side_value(rule, "right", x, catalog), x[rule.target]
+        lo, hi, t = left(x), right(x), x[rule.target]
         return _finding(
             rule, rule.target, where,
             f"{head}: {rule.message.rstrip('.')} — nhưng {_code(rule.target)} = {_n(t)} nằm ngoài khoảng "
             f"{lt} = {_n(lo)} đến {rt} = {_n(hi)}{derived}",
             expected=hi if t > hi else lo, actual=t,
         )
-    lv = side_value(rule, "left", x, catalog)
-    rv = side_value(rule, "right", x, catalog)
+    lv, rv = left(x), right(x)
     sym = {"<=": ">", ">=": "<", "=": "≠"}[rule.op or "="]
     right = f"{rt} = {_n(rv)}" if rule.right else _n(rv)  # a constant or a count needs no “= …”
     return _finding(
@@ -292,16 +308,13 @@ def _derived_notes(rule: Rule, vals, x, catalog: Catalog, home: int) -> str:
 
 
 def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Finding | None:
-    kind = ind.unit_kind_of_value(unit.kind)
+    kind, head, codes, lst = _domain_words(ind, unit, where.plan)
     x = _num(v)
-    head = f"Biểu mẫu {ind.form}, mục {ind.code}"
     if x is None:  # text kept in a numeric row (only from a values file that bypassed normalising)
         return _finding(rule, ind.key, where, f"{head}: “{_short(str(v))}” không phải một số", actual=str(v))
     if kind == "choice":
-        choices = ind.unit_choices()
-        if x in [c.value for c in choices]:
+        if x in codes:
             return None
-        lst = "; ".join(f"{c.label} = {c.value}" for c in choices)
         return _finding(rule, ind.key, where, f"{head}: {_n(x)} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
     if kind == "count":
         if x >= 0 and float(x).is_integer():
@@ -315,6 +328,20 @@ def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Fi
     if x >= 0:
         return None
     return _finding(rule, ind.key, where, f"{head}: {_n(x)} là số âm; mục này phải là số không âm", actual=x)
+
+
+def _domain_words(ind: Indicator, unit: Unit, plan: RulePlan) -> tuple[str, str, list, str]:
+    """(value kind the unit types, “Biểu mẫu f, mục c”, the codes of a choice row, their list in words) of a row:
+    the same for every return of a fill key (the plan's), so worked out once per row and plan."""
+    got = plan.words.get(ind.key)
+    if got is None:
+        kind = ind.unit_kind_of_value(unit.kind)
+        codes, lst = [], ""
+        if kind == "choice":
+            choices = ind.unit_choices()
+            codes, lst = [c.value for c in choices], "; ".join(f"{c.label} = {c.value}" for c in choices)
+        got = plan.words[ind.key] = (kind, f"Biểu mẫu {ind.form}, mục {ind.code}", codes, lst)
+    return got
 
 
 def _short(s: str, n: int = 70) -> str:
@@ -344,15 +371,21 @@ def blank_return_finding(file: str, unit: str | None = None) -> Finding:
     )
 
 
-def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
-    """The reader's problems plus every rule's findings, computed rows recomputed from their inputs."""
+def check_return(ret: Return, catalog: Catalog | None = None, *, values: dict[str, Any] | None = None) -> list[Finding]:
+    """The reader's problems plus every rule's findings, computed rows recomputed from their inputs.
+
+    `values`: `read.values_of(ret)` when the caller has it already (the merge keeps it): the same
+    recomputed values, not worked out twice (used only with the return's own catalog: it is made from it)."""
+    own = catalog is None
     catalog = catalog or ret.catalog
     unit = registry_of(catalog).by_code[ret.unit]
     if is_blank_return(ret):
         return [*sorted(ret.problems, key=Finding.sort_key), blank_return_finding(ret.path.name, ret.unit)]
-    vals = recompute({k: c.value for k, c in ret.cells.items()}, catalog, unit)
+    if values is None or not own:
+        values = recompute({k: c.value for k, c in ret.cells.items()}, catalog, unit)
+    vals = values
     skip = [k for k, c in ret.cells.items() if c.problem is not None and c.problem.rule != "cell.overwritten"]
-    period = parse_period(ret.period)
+    period = _period(ret.period)
     found = check_values(vals, catalog, unit, cells=ret.cells, file=ret.path.name, skip_domain=skip, period=period)
     # the reader's problems, said for the unit (most already are: a copy only where the unit differs)
     problems = [p if p.unit == ret.unit else p.model_copy(update={"unit": ret.unit}) for p in ret.problems]
@@ -364,6 +397,19 @@ def check_return(ret: Return, catalog: Catalog | None = None) -> list[Finding]:
         tasks = task_findings(catalog.regime, unit, period, ret.tasks, file=ret.path.name,
                               cells=ret.task_cells, today=as_of(ret.cover.get("BIA_NGAY_GUI")))
     return sorted([*problems, *found, *tasks], key=Finding.sort_key)
+
+
+def _period(code: str) -> Period:
+    """`parse_period` of a return's period text, once per text (a merge's returns share a few periods)."""
+    got = _PERIODS.get(code)
+    if got is None:
+        got = parse_period(code)  # raises as it did for a text it cannot read (nothing kept then)
+        if len(_PERIODS) < 1_000:
+            _PERIODS[code] = got
+    return got
+
+
+_PERIODS: dict[str, Period] = {}
 
 
 def _regime_of_period(period: str | None) -> str:

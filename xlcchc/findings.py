@@ -58,9 +58,20 @@ class Finding(Record):
 
 
 def _code_key(code: str | None) -> tuple:
+    """An indicator code's sort key (`2.10` after `2.9`), worked out once per code text: a check sorts its
+    findings twice and a merge sorts thousands over a few hundred distinct codes (9 K instructions each)."""
     if not code:
         return ()
-    return tuple(int(p) if p.isdigit() else 10**6 for p in code.split("."))
+    key = _CODE_KEYS.get(code)
+    if key is None:
+        key = tuple(int(p) if p.isdigit() else 10**6 for p in code.split("."))
+        if len(_CODE_KEYS) < _CODE_KEYS_MAX:  # codes come from catalogs and returns: bounded all the same
+            _CODE_KEYS[code] = key
+    return key
+
+
+_CODE_KEYS: dict[str, tuple] = {}
+_CODE_KEYS_MAX = 10_000
 
 
 def count_errors(findings: list[Finding]) -> int:

@@ -87,6 +87,20 @@ def is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def count_numbers(xs: Iterable[Any]) -> int:
+    """How many of `xs` are numbers (`is_number`), in order: a float, what a reader gives, is tested inline
+    (`v - v == 0.0` is `math.isfinite` for a float: inf and nan give nan), anything else by `is_number`
+    itself (so a bool, a float subclass or an int too large for a float behave exactly as there)."""
+    n = 0
+    for v in xs:
+        if v.__class__ is float:
+            if v - v == 0.0:
+                n += 1
+        elif is_number(v):
+            n += 1
+    return n
+
+
 def is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and len(v) == 0)
 
@@ -311,7 +325,7 @@ def operand_reader(rule: Rule, catalog: Catalog) -> Callable[[Mapping[str, Any]]
     parts = catalog.partitions
     if any(k in parts for k in ops):
         return lambda values: {k: derived_value(k, values, catalog) for k in ops}
-    return lambda values: {k: values.get(k) for k in ops}
+    return lambda values: dict(zip(ops, map(values.get, ops)))  # {k: values.get(k) for k in ops}, at C speed
 
 
 _SIDE_FNS: dict[str, Callable[[list], float]] = {"max": max, "min": min, "sum": math.fsum}
@@ -585,10 +599,7 @@ def _relation(rule: Rule, catalog: Catalog, read, tol: float, fail: str) -> Stat
 
     def relation(values: Mapping[str, Any]) -> str:
         x = read(values)
-        present = 0
-        for k in ops:
-            if is_number(x[k]):
-                present += 1
+        present = count_numbers(x.values())  # x holds exactly the operands, in their order (deduplicated)
         if present == 0:
             return STATUS_SKIPPED
         if present < n_ops:

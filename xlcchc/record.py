@@ -175,7 +175,45 @@ def _compiled_init(cls: type) -> Callable[..., None]:
     exec("\n".join(lines), env)  # noqa: S102 - our own field names, never data
     init = env["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.compiled = True  # `maker` compiles its positional twin only for such a class
     return init
+
+
+def maker(cls: type) -> Callable[..., Any]:
+    """A function making an instance of record class `cls` from the value of every field, given in field
+    order: the instance `cls(**dict(zip(cls._fields, values)))` makes (each field stored as `__init__`
+    stores it, then `__post_init__`), without the keyword dict a class call builds and unpacks again
+    (a finding costs half). For code that has every field at hand (the check's findings, findings
+    travelling from a merge worker as tuples); compiled once the class is made often (as `__init__` is) and
+    kept on the class, until then the class call itself."""
+    got = cls.__dict__.get("_maker")
+    if got is not None:
+        return got
+    hot = getattr(cls.__dict__.get("__init__"), "compiled", False) or (
+        cls._positional and "__init__" not in cls.__dict__ and cls.__dict__.get("_made", 0) >= _HOT)
+    if not hot:  # not made often yet (`_HOT`): a short run compiles nothing (and a class with an `__init__`
+        # of its own is always made by calling it)
+        fields = cls._fields
+        return lambda *values: cls(**dict(zip(fields, values)))
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    params = ", ".join(f"_v{i}" for i in range(len(cls._fields)))
+    lines = [f"def make({params}):", "    self = _new(_cls)"]
+    if cls.__dictoffset__ != 0:
+        lines.append("    _d = self.__dict__")
+    for i, (f, put) in enumerate(cls._stores):
+        if put is None:
+            lines.append(f"    _d[{f!r}] = _v{i}")
+        else:
+            env[f"_s{i}"] = put
+            lines.append(f"    _s{i}(self, _v{i})")
+    if cls._post is not None:
+        lines.append("    self._post()")
+    lines.append("    return self")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from our own field count, never data
+    got = env["make"]
+    got.__qualname__ = f"{cls.__qualname__}.make"
+    type.__setattr__(cls, "_maker", got)
+    return got
 
 
 def _setstate(self, state: Any) -> None:

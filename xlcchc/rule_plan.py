@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from .catalog.models import Catalog, Rule, Unit
-from .formulas import domain_test, operand_reader, status_function
+from .formulas import domain_test, operand_reader, side_function, status_function
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ class RulePlan:
         self._domain: dict[str, Callable[[Any], bool]] = {}
         self._computed: dict[str, bool] = {}
         self._readers: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {}
+        self._sides: dict = {}  # (rule id, "left" / "right") → (side function, side in words)
+        #: What the check words a row's findings with, by key (`check._domain_words`): the same for the fill key.
+        self.words: dict = {}
         self._catalog, self._unit = catalog, unit
 
     @cached_property
@@ -77,6 +80,17 @@ class RulePlan:
         if reader is None:
             reader = self._readers[rule.id] = operand_reader(rule, self._catalog)
         return reader(values)
+
+    def side(self, rule: Rule, which: str) -> tuple:
+        """(`formulas.side_function`, `catalog.load.side_words` in the rule's own form) of one side ("left" or
+        "right") of a comparison, made on first use: the check words a failing comparison with both."""
+        got = self._sides.get((rule.id, which))
+        if got is None:
+            from .catalog.load import side_words
+
+            got = self._sides[(rule.id, which)] = (side_function(rule, which, self._catalog),
+                                                    side_words(rule, which, rule.form))
+        return got
 
     def domain_ok(self, key: str, v: Any) -> bool:
         """`formulas.domain_ok` of row `key` for this unit (its kind and codes worked out on first use)."""
