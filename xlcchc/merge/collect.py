@@ -16,9 +16,10 @@ import os
 import stat
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
+from operator import attrgetter as _attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -64,19 +65,44 @@ class FileResult:
     #: Identical copies skipped (set by `collect`); a shared empty tuple until there is one: an empty list
     #: per file was 56 bytes the merge kept for each of thousands of files.
     duplicates: Sequence[str] = ()
-    #: The findings as tuples of their fields while the result travels from a pool worker (`_read_star`):
-    #: unpickling records costs ~4x plain tuples (47 µs a return in the merge's parent), and only the
-    #: returns finally chosen need them back as findings (`unpack_findings`, at the end of `collect`).
+    #: The findings and the task reports as tuples of their fields while the result travels from a pool worker
+    #: (`_read_star`): (findings, (task id, report)…). Pickling and unpickling records costs several times
+    #: plain tuples (a record's state is a dict of its slots, set back one by one in the parent; a return of
+    #: the two-tier province has ~40 task reports), and only the returns finally chosen need them back
+    #: (`unpack_findings`, at the end of `collect`).
     packed: tuple | None = None
 
     def pack_findings(self) -> "FileResult":
-        self.packed, self.findings = tuple(f._values() for f in self.findings), []
+        """The findings and task reports packed for the trip to the merge's parent (`packed`)."""
+        tasks: tuple = ()
+        if self.tasks:
+            from ..plan.track import TaskReport
+
+            if all(type(r) is TaskReport for r in self.tasks.values()):  # what the reader makes (else kept)
+                report = _fields_of(TaskReport)
+                tasks, self.tasks = tuple((task, report(r)) for task, r in self.tasks.items()), {}
+        self.packed, self.findings = (tuple(map(_fields_of(Finding), self.findings)), tasks), []
         return self
 
     def unpack_findings(self) -> None:
+        """The findings and task reports back as records (`record.maker`: the records the class call makes)."""
         if self.packed is not None:
-            fields = Finding._fields
-            self.findings, self.packed = [Finding(**dict(zip(fields, values))) for values in self.packed], None
+            from ..record import maker
+
+            findings, tasks = self.packed
+            make = maker(Finding)
+            self.findings, self.packed = [make(*values) for values in findings], None
+            if tasks:
+                from ..plan.track import TaskReport
+
+                make = maker(TaskReport)
+                self.tasks = {task: make(*values) for task, values in tasks}
+
+    def __reduce__(self):
+        """Pickled as the values of its fields in order (the pool sends every result to the parent):
+        dataclasses' own state functions walk `fields()` per object, on both sides; unpickling calls
+        `FileResult(*values)`, the same object."""
+        return FileResult, _FILE_RESULT_FIELDS(self)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +129,12 @@ class FileResult:
         )
 
 
+def _fields_of(cls: type) -> Callable[[Any], tuple]:
+    """A record's field values as a tuple, read at C speed: `Record._values` (a record of two fields or more)."""
+    return _attrgetter(*cls._fields)
+
+
+_FILE_RESULT_FIELDS = _attrgetter(*(f.name for f in fields(FileResult)))
 _NO_FIGURES = MappingProxyType({})
 _NO_FINDINGS: tuple = ()
 
@@ -222,18 +254,17 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None, tr
 
     res = FileResult(rel=rel, sha256="", mtime=mtime)
     try:
-        open(path, "rb").close()  # read-only; an unreadable file is said so in the merge's own words
-    except OSError as e:
-        res.error_code, res.error = "doc.unreadable", f"Không đọc được tệp “{rel}”: {e.strerror or e}"
-        return res
-    try:
         key, unsigned = trust if trust is not None else (None, "warning")
         ret = read_return(path, regime=regime, key=key, unsigned=unsigned)
     except ReturnError as e:
+        if _unreadable(path, rel, res):
+            return res
         res.error_code, res.error = e.code, str(e)
         res.sha256 = _sha256_or_blank(path)
         return res
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the merge
+        if _unreadable(path, rel, res):
+            return res
         res.error_code = "doc.unexpected"
         res.error = f"Tệp “{rel}” không đọc được (lỗi không mong đợi: {type(e).__name__}); hãy mở và lưu lại bằng Excel rồi gửi lại"
         res.sha256 = _sha256_or_blank(path)
@@ -251,7 +282,8 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None, tr
         res.notes = dict(ret.notes)
         res.cells = {k: c.cell for k, c in ret.cells.items()}
         res.tasks = dict(ret.tasks)
-        res.findings = [f.model_copy(update={"file": rel}) if f.file != rel else f for f in check_return(ret)]
+        found = check_return(ret, values=res.values)  # the values just recomputed, not recomputed again
+        res.findings = [f.model_copy(update={"file": rel}) if f.file != rel else f for f in found]
         res.errors = count_errors(res.findings)
         res.warnings = len(res.findings) - res.errors
     except Exception as e:  # noqa: BLE001
@@ -259,6 +291,18 @@ def read_one(path: str, rel: str, sha: str, mtime: float, regime: str | None, tr
         res.error = f"Tệp “{rel}” không kiểm tra được (lỗi không mong đợi: {type(e).__name__}); hãy gửi tệp cho bộ phận hỗ trợ"
         res.values, res.findings, res.tasks = {}, [], {}
     return res
+
+
+def _unreadable(path: str, rel: str, res: FileResult) -> bool:
+    """Whether a file the reader could not use cannot even be opened: then it is said so in the merge's own
+    words (`doc.unreadable`), as before reading was tried. Asked only once the reader failed: a file
+    that opens costs no second `open` (a file the reader read was readable)."""
+    try:
+        open(path, "rb").close()  # read-only
+    except OSError as e:
+        res.error_code, res.error = "doc.unreadable", f"Không đọc được tệp “{rel}”: {e.strerror or e}"
+        return True
+    return False
 
 
 def _sha256_or_blank(path: str) -> str:
