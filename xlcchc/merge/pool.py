@@ -47,11 +47,13 @@ class ReadPool:
         # Small chunks: the last one decides when the folder is done (a 32-file chunk idles a core ~0.15 s).
         chunk = max(1, min(8, len(jobs) // (self.workers * 4) or 1))
         try:
-            answers = self._pool(jobs).map(_read_star, jobs, chunksize=chunk)
+            pool = self._pool(jobs)
+            answers = pool.map(_read_star, jobs, chunksize=chunk)
         except BrokenProcessPool:  # broken by an earlier folder's reads: a new pool for this one
             self.close()
-            answers = self._pool(jobs).map(_read_star, jobs, chunksize=chunk)
-        return self._results(jobs, answers)
+            pool = self._pool(jobs)
+            answers = pool.map(_read_star, jobs, chunksize=chunk)
+        return self._results(jobs, answers, pool)
 
     def _pool(self, jobs: list[tuple]):
         if self._executor is None:
@@ -63,7 +65,8 @@ class ReadPool:
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
         return self._executor
 
-    def _results(self, jobs: list[tuple], answers: Iterator[FileResult]) -> Iterator[FileResult]:
+    def _results(self, jobs: list[tuple], answers: Iterator[FileResult], pool) -> Iterator[FileResult]:
+        from concurrent.futures import CancelledError
         from concurrent.futures.process import BrokenProcessPool
 
         done = 0
@@ -71,10 +74,13 @@ class ReadPool:
             for res in answers:
                 done += 1
                 yield res
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):
             # Which file the dead worker was reading is unknown: every file not yet answered is read again
-            # alone; the pool is replaced for the next folder.
-            self.close()
+            # alone. The broken pool is ended (which cancels the reads it still held for the next folder:
+            # those are read alone too) and the next folder started gets a new one; a pool started since
+            # for a later folder is not this one's to end.
+            if pool is self._executor:
+                self.close()
             for j in jobs[done:]:
                 yield _read_alone(j, self._ctx)
 
