@@ -142,6 +142,40 @@ def test_a_garbled_signature_is_refused(tmp_path, garbage):
     assert err.code == "doc.signature"
 
 
+def _forged(sig: str, part: int, char: str) -> str:
+    """The signature with the first character of its part `part` (2: the MAC, 3: the field tags) replaced."""
+    parts = sig.split(".")
+    parts[part] = char + parts[part][1:]
+    return ".".join(parts)
+
+
+def _other(text: str) -> str:
+    return "0" if text[0] != "0" else "1"
+
+
+@pytest.mark.parametrize("part", [2, 3])
+def test_a_signature_part_with_a_non_ascii_character_gets_the_verdict_of_an_ascii_forgery(part):
+    """compare_digest raises TypeError on a str holding a non-ASCII character; the tags are compared only
+    when the MAC does not match, so a field is changed too."""
+    meta = {k: f"v-{k}" for k in SIGNED_KEYS}
+    sig = sign(meta, KEY)
+    edited = {**meta, SIGNED_KEYS[0]: "x"}
+    for m in (meta, edited):
+        ascii_forgery = verify(m, _forged(sig, part, _other(sig.split(".")[part])), KEY)
+        assert verify(m, _forged(sig, part, "é"), KEY) == ascii_forgery
+    assert not verify(edited, _forged(sig, 3, "é"), KEY).ok
+
+
+def test_a_return_whose_mac_holds_a_non_ascii_character_is_refused_as_forged(tmp_path):
+    """Such a return was reported as unreadable "(TypeError)" instead of as a forged signature."""
+    data = filled()
+    strings = zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml").decode()
+    real = re.search(r"v1\.[0-9a-f]+\.[0-9a-f]+\.[0-9a-f]+", strings).group(0)
+    ascii_forgery = _refused(_write(tmp_path, _meta_edit(data, "signature", _forged(real, 2, _other(real.split(".")[2])))))
+    err = _refused(_write(tmp_path, _meta_edit(data, "signature", _forged(real, 2, "é"))))
+    assert ascii_forgery.code == err.code == "doc.signature" and str(err) == str(ascii_forgery)
+
+
 def test_every_signed_field_changes_the_verdict():
     meta = {k: f"v-{k}" for k in SIGNED_KEYS}
     sig = sign(meta, KEY)

@@ -167,6 +167,13 @@ class Verdict(Record):
     key_id: str = ""
 
 
+def _utf8(text: str) -> bytes:
+    """The bytes `compare_digest` compares for a signature's part: on a str holding a non-ASCII character it
+    raises TypeError (a crafted return was then "unreadable (TypeError)"), on bytes it never does, so such a
+    part is a mismatch like any other forgery; an ASCII part is the same comparison as before."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def verify(meta: dict[str, str], signature: str, key: SigningKey) -> Verdict:
     parts = signature.strip().split(".")
     if len(parts) != 4 or parts[0] != VERSION or len(parts[3]) != _TAG_HEX * len(SIGNED_KEYS):
@@ -175,11 +182,11 @@ def verify(meta: dict[str, str], signature: str, key: SigningKey) -> Verdict:
     if kid != key.key_id:
         return Verdict(False, "other_key", key_id=kid)
     want = hmac_sha256(key.secret, _message(meta))
-    if compare_digest(want, mac):
+    if compare_digest(want.encode("ascii"), _utf8(mac)):
         return Verdict(True, key_id=kid)
     changed = tuple(
         k for i, k in enumerate(SIGNED_KEYS)
-        if not compare_digest(tags[i * _TAG_HEX : (i + 1) * _TAG_HEX], _tag(key, k, meta.get(k) or ""))
+        if not compare_digest(_utf8(tags[i * _TAG_HEX : (i + 1) * _TAG_HEX]), _tag(key, k, meta.get(k) or "").encode("ascii"))
     )
     return Verdict(False, "mismatch", changed=changed, key_id=kid)
 
