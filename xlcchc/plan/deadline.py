@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import cached_property
 
 from ..lazy_pattern import LazyPattern
 from ..record import Record, field, record
@@ -54,12 +55,13 @@ class Deadline(Record):
     due: date | None
     milestones: list[Milestone] = field(default_factory=list)
 
-    @property
+    @cached_property
     def tracked_due(self) -> date | None:
         """The date that can make the task overdue: its latest dated milestone, also when the cell mixes it
         with recurring or conditional parts (“Kế hoạch: quý I; báo cáo: định kỳ hàng quý”): the dated part
         is what the task delivers by then. Recurring and conditional parts have no date to miss; they are
-        followed by the status only (`untracked`)."""
+        followed by the status only (`untracked`). Worked out once per deadline (a record is frozen): the
+        check asks it for every task of every return."""
         dues = [m.due for m in self.milestones if m.kind == DATE and m.due]
         return max(dues) if dues else None
 

@@ -165,7 +165,7 @@ def check_report(task: Task, report: TaskReport | None, period_end: date, today:
     tid = f"Nhiệm vụ {task.id}"
     due = tracking_due(task)
     out: list[TaskProblem] = []
-    r = report or TaskReport(task=task.id)
+    r = report or _NO_REPORT  # a row left blank (only its fields, all blank, are read below; not its task id)
     if r.bad_status is not None:
         out.append(TaskProblem(task.id, "status", "Lỗi", "task.status",
                                f"{tid}: trạng thái “{_short(r.bad_status)}” không hợp lệ; chọn một trong: {', '.join(STATUSES)}"))
@@ -189,6 +189,9 @@ def check_report(task: Task, report: TaskReport | None, period_end: date, today:
         out.append(TaskProblem(task.id, "done_on", "Lỗi", "task.future",
                                f"{tid}: ngày hoàn thành {r.done_on:%d/%m/%Y} là ngày sau {today:%d/%m/%Y} (ngày gửi báo cáo, hoặc hôm nay khi chưa ghi ngày gửi)"))
     return out
+
+
+_NO_REPORT = TaskReport(task="")
 
 
 def sheet_status(problems: list[TaskProblem], report: TaskReport | None) -> str:
