@@ -13,6 +13,7 @@ import struct
 import zlib
 
 from ..digest import blake2b
+from ..lazy_pattern import LazyPattern
 from .model import ReturnError
 from .zipdir import ZIP_DEFLATED, ZIP_STORED, central_directory
 
@@ -178,7 +179,7 @@ class _Package:
 # Any markup declaration (`<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`…) other than a comment or CDATA section.
 # Entities can only be declared inside a DOCTYPE, so a part without one cannot expand or fetch anything.
 _DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
-_DECLARATION_TEXT = re.compile(r"<!(?!--|\[CDATA\[)")
+_DECLARATION_TEXT = LazyPattern(r"<!(?!--|\[CDATA\[)")  # UTF-16 parts only: compiled when one comes
 
 
 def _declares_dtd(data: bytes) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..lazy_pattern import LazyPattern
 from . import skeleton
 from .package import _damaged, _local, _parse_xml
 
@@ -11,7 +12,9 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type che
 if TYPE_CHECKING:
     from typing import Any
 
-_ADDR = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# Patterns of the general and the damaged paths are LazyPatterns: a cold `check` of a plain return never
+# uses them, and compiling them cost it 4 M instructions (issue 17).
+_ADDR = LazyPattern(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
 # --- the plain-form scanner ---------------------------------------------------------------------
@@ -31,17 +34,17 @@ MAIN_NS = frozenset({
     "http://purl.oclc.org/ooxml/spreadsheetml/main",  # strict OOXML
 })
 
-_ATTR = re.compile(rb'\s+([A-Za-z_][\w.:-]*)="([^"<&]*)"')
-_ATTRS = re.compile(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<&]*")*\s*')
-_BODY = re.compile(
+_ATTR = LazyPattern(rb'\s+([A-Za-z_][\w.:-]*)="([^"<&]*)"')
+_ATTRS = LazyPattern(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<&]*")*\s*')
+_BODY = LazyPattern(
     rb"\s*(?:<f(\s[^>]*)?(?:/>|>([^<]*)</f>))?\s*(?:<v>([^<]*)</v>|(<v/>))?\s*(?:<is>(.*?)</is>)?\s*", re.S
 )
-_RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_RPH = LazyPattern(rb"<rPh\b.*?</rPh>", re.S)
 _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 # Characters no XML parser accepts, a prefixed element, a namespace declaration or an extension block:
 # each means the part is not in the plain form (some make it damaged; the strict parser decides).
 _KEEP_CONTROL = skeleton.KEEP_CONTROL
-_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*+:")
+_PREFIXED = LazyPattern(rb"</?[A-Za-z_][\w.-]*+:")
 _PREFIXED_NAME = re.compile(rb"/?[A-Za-z_][\w.-]*+")
 _COLONS_WALKED = 256  # more colons than this in a part: one regular-expression pass instead of the walk
 
@@ -272,7 +275,7 @@ class _PlainSheet:
         return (kind, style, v, f, inline)
 
 
-_C_REST = re.compile(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"([^>]*?)(/?)>')
+_C_REST = LazyPattern(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"([^>]*?)(/?)>')
 # What `get` reads through `_C_REST`, `_ATTRS` and `_BODY` for the cells programs write most: at most
 # ` s="…"` then ` t="…"`, and either nothing (`/>`), just a value without references (`<v>…</v></c>`),
 # a formula and its value (`<f>…</f><v>…</v></c>`), or an inline string of one run
