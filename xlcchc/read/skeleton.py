@@ -74,16 +74,25 @@ _TEXT = rb"[^<\x00-\x08\x0b\x0c\x0e-\x1f]*+"
 # A cell after `<c r="A1"`: at most ` s` then ` t`, and nothing, a value, a formula and its value, or one
 # inline run: the shapes programs write. Text holds no `<` and no control byte. The last text run is a
 # group (1, 2 or 3), closed by `_CLOSING[group]`.
-_CELL = re.compile(
+_CELL_SHAPE = (
     rb'(?: s="[0-9]++")?+(?: t="[A-Za-z]++")?+'
     rb"(?:/>|><v>(" + _TEXT + rb")</v></c>|><f>" + _TEXT + rb"</f><v>(" + _TEXT + rb")</v></c>"
     rb'|><is><t(?: xml:space="preserve")?+>(' + _TEXT + rb")</t></is></c>)"
 )
-_VALUE_RUN = re.compile(_TEXT + rb"</v></c>")
-_RUN = {1: _VALUE_RUN, 2: _VALUE_RUN, 3: re.compile(_TEXT + rb"</t></is></c>")}  # a last run and its close
-_ADDRESS = re.compile(rb'[A-Z]{1,3}+[1-9][0-9]{0,6}+"')
+_ADDRESS_SHAPE = rb'[A-Z]{1,3}+[1-9][0-9]{0,6}+"'
 # One row ends and the next begins (row heights follow the notes' lengths, so they change).
-_NEXT_ROW = re.compile(rb'</row><row r="[0-9]++"(?: [A-Za-z]++="[^"<>/\x00-\x08\x0b\x0c\x0e-\x1f]*+")*+>')
+_NEXT_ROW_SHAPE = rb'</row><row r="[0-9]++"(?: [A-Za-z]++="[^"<>/\x00-\x08\x0b\x0c\x0e-\x1f]*+")*+>'
+# The compiled patterns (~5 M instructions to compile), made by `keep` with the first skeleton, not when
+# the module is imported: a cold `check` of one return never has a sheet laid out like another one.
+_CELL = _VALUE_RUN = _ADDRESS = _NEXT_ROW = None
+_RUN: dict = {}
+
+
+def _compile() -> None:
+    global _CELL, _VALUE_RUN, _ADDRESS, _NEXT_ROW
+    _CELL, _VALUE_RUN = re.compile(_CELL_SHAPE), re.compile(_TEXT + rb"</v></c>")
+    _RUN.update({1: _VALUE_RUN, 2: _VALUE_RUN, 3: re.compile(_TEXT + rb"</t></is></c>")})  # a last run, its close
+    _ADDRESS, _NEXT_ROW = re.compile(_ADDRESS_SHAPE), re.compile(_NEXT_ROW_SHAPE)
 _REACH = len(b"<sheetData") - 1  # bytes on each side of a changed stretch a literal looked for may reach
 _KEPT = 64  # skeletons kept in a process (a regime's sheets, a few variants each); the oldest goes first
 
@@ -128,6 +137,8 @@ def keep(data: bytes, pieces: list[bytes], index: dict[bytes, int]) -> None:
     end = data.rfind(b"</sheetData>")
     if start < 0 or end < 0 or len(pieces) < 2:
         return  # an empty sheetData costs the full scan nothing worth skipping
+    if _CELL is None:
+        _compile()
     key = data[:start]
     if _SKELETONS.pop(key, None) is None and len(_SKELETONS) >= _KEPT:
         del _SKELETONS[next(iter(_SKELETONS))]
