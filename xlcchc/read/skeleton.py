@@ -95,6 +95,13 @@ def _compile() -> None:
     _ADDRESS, _NEXT_ROW = re.compile(_ADDRESS_SHAPE), re.compile(_NEXT_ROW_SHAPE)
 _REACH = len(b"<sheetData") - 1  # bytes on each side of a changed stretch a literal looked for may reach
 _KEPT = 64  # skeletons kept in a process (a regime's sheets, a few variants each); the oldest goes first
+# Bytes the kept skeletons may hold in all. They outlive their return: the zip caps bound one return's sheets
+# (32 MB each), not 64 returns' together (an attacker's 64 returns with a big sheet each, laid out a little
+# differently: ~4 GB held by a worker). A skeleton costs about its sheet's bytes twice (key, region and tail;
+# the pieces), ~90 bytes a piece (measured with tracemalloc), and once a later sheet's piece differs, that
+# piece's unit (a tuple of slices: its bytes again, ~200 more); a real return's sheets ~0.8 MB in all so.
+_KEPT_BYTES = 32 << 20
+_PIECE_BYTES = 300
 
 
 # What `fit` knows of a skeleton's piece that is a unit: its address and `"`; its bytes up to its last text
@@ -107,11 +114,12 @@ class _Skeleton:
     """A sheet the full scan accepted: its region, pieces, index, the bytes after its cells, and the
     units (module doc) of its pieces, worked out when a later sheet's piece differs."""
 
-    __slots__ = ("region", "pieces", "index", "tail", "units")
+    __slots__ = ("region", "pieces", "index", "tail", "units", "size")
 
-    def __init__(self, region: bytes, pieces: list[bytes], index: dict[bytes, int], tail: bytes):
+    def __init__(self, region: bytes, pieces: list[bytes], index: dict[bytes, int], tail: bytes, size: int):
         self.region, self.pieces, self.index, self.tail = region, pieces, index, tail
         self.units: dict[int, _Unit | None] = {}
+        self.size = size  # the bytes it holds, about (`_KEPT_BYTES`)
 
     def unit(self, i: int) -> _Unit | None:
         """What `fit` knows of piece i when it is a unit (`_Unit`), else None."""
@@ -137,12 +145,17 @@ def keep(data: bytes, pieces: list[bytes], index: dict[bytes, int]) -> None:
     end = data.rfind(b"</sheetData>")
     if start < 0 or end < 0 or len(pieces) < 2:
         return  # an empty sheetData costs the full scan nothing worth skipping
+    size = 3 * len(data) + _PIECE_BYTES * len(pieces)
+    if size > _KEPT_BYTES // 4:
+        return  # far larger than any real sheet: not worth a quarter of the budget
     if _CELL is None:
         _compile()
     key = data[:start]
-    if _SKELETONS.pop(key, None) is None and len(_SKELETONS) >= _KEPT:
-        del _SKELETONS[next(iter(_SKELETONS))]
-    _SKELETONS[key] = _Skeleton(data[start + 11 : end], pieces, index, data[end:])
+    _SKELETONS.pop(key, None)
+    held = sum(s.size for s in _SKELETONS.values())  # at most `_KEPT` of them, once per full scan
+    while _SKELETONS and (len(_SKELETONS) >= _KEPT or held + size > _KEPT_BYTES):
+        held -= _SKELETONS.pop(next(iter(_SKELETONS))).size
+    _SKELETONS[key] = _Skeleton(data[start + 11 : end], pieces, index, data[end:], size)
 
 
 def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
