@@ -18,7 +18,7 @@ from xlcchc.read.sheet import _NotPlain, _PlainSheet, _typed_cell
 
 from .conftest import ROOT
 
-_SHEET = _PlainSheet(b"", "x.xlsx", "xl/worksheets/sheet1.xml", {})
+_SHEET = _PlainSheet(b"", "x.xlsx", "xl/worksheets/sheet1.xml", [], {})
 
 
 def _outcome(read, piece: bytes):
