@@ -140,6 +140,17 @@ class _Package:
         (or the same refusal) — a cache of parsed parts keyed by it never mixes two parts. The CRC and size
         are in it only because `read` checks them; the bytes are what is keyed.
         """
+        claims = self.claims(member)
+        if claims is None:
+            return None
+        h = blake2b(claims[0], digest_size=20)
+        h.update(struct.pack("<HIQ", *claims[1:]))
+        return h.digest()
+
+    def claims(self, member: str) -> tuple[bytes, int, int, int] | None:
+        """What decides what `read(member)` gives, without inflating: the compressed bytes themselves and
+        the directory's method, CRC-32 and size (`digest` hashes them; a key made of them compares the bytes
+        exactly). None when the member is absent or not in the plain case."""
         real = self._lower.get(member.lower())
         if real is None:
             return None
@@ -147,9 +158,7 @@ class _Package:
         raw = self._stored(info)
         if raw is None:
             return None
-        h = blake2b(raw, digest_size=20)
-        h.update(struct.pack("<HIQ", info.compress_type, info.CRC, info.file_size))
-        return h.digest()
+        return raw, info.compress_type, info.CRC, info.file_size
 
     def has(self, member: str) -> bool:
         return member.lower() in self._lower

@@ -118,20 +118,31 @@ def _shared(kind: str, data: bytes, build):
     return _shared_by_key((kind, blake2b(data, digest_size=20).digest()), build)
 
 
-def _shared_by_key(key: tuple[str, bytes], build):
+# Shared-string parts, split into their items, by their compressed bytes and zip claims: apart from the
+# parsed parts (one per unit, not per template: ~40-60 KB each), so that a folder with one return per unit
+# never pushes a template's parsed workbook part out; copies of one return (a unit's resends, the copies
+# benchmark) come together in a folder's order, so a few suffice.
+_SST_CACHE: dict[tuple, Any] = {}
+_SST_MAX = 16
+
+
+def _shared_by_key(key: tuple, build, cache: dict = _SHARED_CACHE, bound: int = _SHARED_MAX):
     """The part `build` makes, once per key: a BLAKE2b digest of the inflated bytes (`_shared`) or of the
-    compressed ones with what they inflate to (`_Package.digest`, under kinds of their own)."""
-    hit = _SHARED_CACHE.get(key)
+    compressed ones with what they inflate to (`_Package.digest`, under kinds of their own), or those
+    compressed bytes and claims themselves (`_Package.claims`, compared exactly). A part that
+    `build` refuses (raises) is not kept: the next file with those bytes is refused again, with its name."""
+    hit = cache.get(key)
     if hit is None:
         hit = build()
-        if len(_SHARED_CACHE) >= _SHARED_MAX:
-            _SHARED_CACHE.pop(next(iter(_SHARED_CACHE)))
-        _SHARED_CACHE[key] = hit
+        if len(cache) >= bound:
+            cache.pop(next(iter(cache)))
+        cache[key] = hit
     return hit
 
 
 _EMPTY_CELL = ("n", 0, None, None, None)
 _WB, _WB_RELS, _STYLES = "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"
+_SST = "xl/sharedStrings.xml"
 
 
 def _utf16_dtd(data: bytes) -> bool:
@@ -223,16 +234,27 @@ class _Book:
         return [self._string(i) for i in range(len(self._sst))]
 
     def _load_sst(self) -> None:
+        """The part's items (`<si>` inner bytes, or elements when not plain), shared between returns whose
+        compressed part and its zip claims are the same (`_Package.claims`): the same bytes give the same
+        items, so a copy is neither inflated nor scanned again. Only the items are shared; each return still
+        turns the ones it asks for into text itself (`_string`), with its own fall-back to the strict parser."""
         if self._sst is None:
             self._sst = []
-            if self.pkg.has("xl/sharedStrings.xml"):
-                data = self.pkg.read("xl/sharedStrings.xml")
-                items = _scan_sst(data) if not _utf16_dtd(data) else None
-                self._sst = items if items is not None else self._strict_sst()
+            if self.pkg.has(_SST):
+                claims = self.pkg.claims(_SST)
+                if claims is None:
+                    self._sst = self._sst_items()
+                else:  # keyed by the compressed bytes themselves: hashing them costs less than a digest
+                    self._sst = _shared_by_key(("sst.z", *claims), self._sst_items, _SST_CACHE, _SST_MAX)
+
+    def _sst_items(self) -> list:
+        data = self.pkg.read(_SST)
+        items = _scan_sst(data) if not _utf16_dtd(data) else None
+        return items if items is not None else self._strict_sst()
 
     def _strict_sst(self) -> list:
         """The `<si>` elements by the strict parser (also refuses DTDs and reports damaged XML)."""
-        root = self.pkg.xml("xl/sharedStrings.xml")
+        root = self.pkg.xml(_SST)
         ns = _ns(root.tag)
         if ns not in MAIN_NS or _local(root.tag) != "sst":
             raise _damaged(self.pkg.name, "xl/sharedStrings.xml")
