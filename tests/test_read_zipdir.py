@@ -96,3 +96,50 @@ def test_damage_anywhere_is_listed_alike_or_declined(data, start, junk):
     pos = start % len(data)
     assert _same_or_declined(data[:pos] + junk + data[pos + len(junk) :])
     assert _same_or_declined(data[:pos] + junk + data[pos:])
+
+
+def _patched(data: bytes, entry: int, field: str, value) -> bytes:
+    """The archive with one field of its `entry`-th central directory record set (offset, flags, name)."""
+    import struct
+
+    offset = struct.unpack_from("<L", data, len(data) - 6)[0]
+    pos = offset
+    for _ in range(entry):
+        pos += 46 + sum(struct.unpack_from("<3H", data, pos + 28))
+    out = bytearray(data)
+    if field == "offset":
+        struct.pack_into("<L", out, pos + 42, value)
+    elif field == "flags":
+        struct.pack_into("<H", out, pos + 8, value)
+    else:  # a name of the same length
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        assert len(value) == n
+        out[pos + 46 : pos + 46 + n] = value
+    return bytes(out)
+
+
+def _two(first: str, second: str) -> bytes:
+    import warnings
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a name written twice: that is the point here
+        for name in (first, second):
+            zf.writestr(zipfile.ZipInfo(name), b"<x/>" * 50)
+    return buf.getvalue()
+
+
+def test_hostile_plain_archives_are_listed_as_zipfile_lists_them():
+    """What an attacker can put in a plain directory — names twice, climbing or absolute names, the
+    encryption or data-descriptor flag, two entries on one local header, a local header that names
+    another part — is listed by zipdir exactly as by zipfile (the reader's own checks then refuse it)."""
+    base = _two("xl/a.xml", "xl/b.xml")
+    hostile = [
+        _two("xl/a.xml", "xl/a.xml"), _two("xl/a.xml", "XL/A.XML"), _two("../../a.xml", "/etc/passwd"),
+        _two("xl/./a.xml", "xl//b.xml"), _patched(base, 1, "flags", 0x1), _patched(base, 0, "flags", 0x8 | 0x800),
+        _patched(base, 1, "offset", 0), _patched(base, 1, "offset", 7), _patched(base, 0, "name", b"xl/b.xml"),
+    ]
+    for data in hostile:
+        plain = central_directory(data)
+        assert plain is not None and _zipfile_listing(data) is not None
+        assert _same_or_declined(data)
