@@ -74,3 +74,32 @@ def test_a_shared_string_part_claiming_another_crc_is_refused_after_the_good_one
     with pytest.raises(ReturnError) as e:
         read_return(bad)
     assert e.value.code == "doc.damaged" and re.search(re.escape(_SST), str(e.value))
+
+
+def test_the_kept_shared_strings_hold_a_bounded_number_of_bytes(tmp_path):
+    """The kept items outlive their return: 16 crafted returns with a big shared-string part each (here a
+    comment, so the strict parser's elements: ~15-30× the part's bytes) would stay in a worker together,
+    so only a part of a real return's size is kept (real ones are ~20-50 KB)."""
+    import gc
+    import os
+    import tracemalloc
+
+    good = GOOD.read_bytes()
+    W._SST_CACHE.clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(W._SST_MAX + 2):
+            filler = b"<si><t>" + os.urandom(150_000).hex().encode() + b"</t></si><!-- %d -->" % i
+            data = rewrite_zip(good, {_SST: lambda b: b.replace(b"</sst>", filler + b"</sst>")})
+            path = tmp_path / f"r{i}.xlsx"
+            path.write_bytes(data)
+            assert _outcome(path)[0] == "ok"
+            del data
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        W._SST_CACHE.clear()
+    assert held <= 8 << 20, held

@@ -124,6 +124,10 @@ def _shared(kind: str, data: bytes, build):
 # benchmark) come together in a folder's order, so a few suffice.
 _SST_CACHE: dict[tuple, Any] = {}
 _SST_MAX = 16
+# Only a part of a real return's size is kept (those are ~20-50 KB): the items outlive their return, and
+# 16 crafted returns' parts of up to 32 MB (the strict parser's elements of an 8 MB part: ~15-30× that)
+# would otherwise stay in a worker together.
+_SST_KEPT_BYTES = 256 * 1024
 
 
 def _shared_by_key(key: tuple, build, cache: dict = _SHARED_CACHE, bound: int = _SHARED_MAX):
@@ -242,7 +246,7 @@ class _Book:
             self._sst = []
             if self.pkg.has(_SST):
                 claims = self.pkg.claims(_SST)
-                if claims is None:
+                if claims is None or claims[3] > _SST_KEPT_BYTES:  # claims[3]: the size it inflates to
                     self._sst = self._sst_items()
                 else:  # keyed by the compressed bytes themselves: hashing them costs less than a digest
                     self._sst = _shared_by_key(("sst.z", *claims), self._sst_items, _SST_CACHE, _SST_MAX)
