@@ -163,6 +163,12 @@ class _Package:
     def has(self, member: str) -> bool:
         return member.lower() in self._lower
 
+    def size(self, member: str) -> int:
+        """The size the directory says `member` inflates to (0 when absent): `read` refuses a part that
+        inflates to another size, so once it has been read this is its size."""
+        real = self._lower.get(member.lower())
+        return 0 if real is None else self.members[real].file_size
+
     def read(self, member: str) -> bytes:
         real = self._lower.get(member.lower())
         if real is None:

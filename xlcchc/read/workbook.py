@@ -112,6 +112,10 @@ class _Styles:
 # Parsed parts keyed by a digest of their bytes: a merge reads many versions of few templates. Bounded.
 _SHARED_CACHE: dict[tuple[str, bytes], Any] = {}
 _SHARED_MAX = 256
+# Only a workbook part of a real return's size is kept (a template's is ~20 KB): the parsed parts outlive
+# their return, and 256 crafted returns' workbook parts of up to 1 MB of defined
+# names, parsed into dicts and memos, would otherwise stay in a worker together (~a gigabyte).
+_PART_KEPT_BYTES = 256 * 1024
 
 
 def _shared(kind: str, data: bytes, build):
@@ -182,6 +186,8 @@ class _Book:
         """
         pkg = self.pkg
         has_rels = pkg.has(_WB_RELS)
+        if max(pkg.size(_WB), pkg.size(_WB_RELS)) > _PART_KEPT_BYTES:
+            return _WorkbookPart(pkg, *self._workbook_bytes())  # not a real return's: read, not kept
         z_wb = pkg.digest(_WB)
         z_rels = pkg.digest(_WB_RELS) if has_rels else b"-"
         if z_wb is not None and z_rels is not None:
