@@ -11,8 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlcchc import layout
-from xlcchc.findings import ERROR, WARNING, Finding
-from xlcchc.plan import plan_for
 from xlcchc.plan.track import report_from_values
 from xlcchc.read import ReturnError, read_return, tasks
 from xlcchc.read.model import cell_label
@@ -24,47 +22,23 @@ SAMPLE = ROOT / "samples" / "bao-cao-2023-9thang" / "BC_CCHC_9thang-2023_SCT.xls
 
 
 def _read_tasks_before(name, book, ret, catalog, unit, period) -> None:
-    """`read_tasks` as it was before issue 17 (each task's names looked up and checked, cell by cell)."""
-    plan = plan_for(catalog.regime, period)
-    mine = plan.tasks_of(unit.code, unit.kind) if plan else []
-    sr = book.ref(layout.meta_name(layout.PLAN_META))
-    claimed = None
-    if sr and sr[0] in book.sheets:
-        raw, _ = book.raw_value(book.cell(*sr))
-        claimed = None if raw is None else str(raw).strip()
-    if not mine:
+    """`read_tasks` as it was before issue 17: after the same plan check, each task's names looked up and
+    checked, cell by cell (the memo of `tasks._task_cells` is what is compared)."""
+    plan = tasks.claimed_plan(name, book, ret, catalog, unit, period)
+    if plan is None:
         return
-    if claimed is None:
-        ret.problems.append(Finding(
-            file=name, severity=WARNING, rule="doc.no_tasks", unit=unit.code,
-            message=f"Tệp “{name}” không có trang “{layout.TASK_SHEET}” dù {unit.short_name} chủ trì "
-            f"{len(mine)} nhiệm vụ của {plan.title}; tình hình nhiệm vụ không được đọc — hãy dùng biểu mẫu mới",
-        ))
-        return
-    if claimed != f"{plan.id}:{plan.fingerprint}":
-        raise ReturnError("doc.plan", f"Tệp “{name}”: trang “{layout.TASK_SHEET}” được tạo từ một phiên bản khác của kế hoạch "
-                          f"({claimed[:40]}), không phải {plan.title} hiện hành; hãy dùng biểu mẫu mới")
-    ret.plan = plan.id
-    for t in mine:
+    for t in plan.tasks_of(unit.code, unit.kind):
         values = []
         for field in tasks.FIELDS:
             ref = book.ref(layout.task_name(t.id, field))
             if not ref or ref[0] not in book.sheets:
-                raise ReturnError(
-                    "doc.names_missing",
-                    f"Tệp “{name}” thiếu ô của nhiệm vụ {t.id} trên trang “{layout.TASK_SHEET}”: tên ô hoặc dòng "
-                    "đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
-                )
+                raise tasks.missing_cell(name, t.id)
             cell = book.cell(*ref)
             raw, _ = book.raw_value(cell)
             label = cell_label(*ref)
             ret.task_cells.setdefault(t.id, {})[field] = label
             if cell[3] is not None:
-                ret.problems.append(Finding(
-                    file=name, cell=label, severity=ERROR, rule="cell.formula", unit=unit.code,
-                    message=f"Nhiệm vụ {t.id}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
-                    actual="=" + str(cell[3])[:60],
-                ))
+                ret.problems.append(tasks.typed_formula(name, label, unit, t.id, cell[3]))
                 raw = None
             values.append(raw)
         ret.tasks[t.id] = report_from_values(t.id, *values)

@@ -22,29 +22,9 @@ FIELDS = ("TT", "NGAY", "SP", "GC")
 
 
 def read_tasks(name: str, book: _Book, ret: Return, catalog: Catalog, unit: Unit, period: Period) -> None:
-    plan = plan_for(catalog.regime, period)
-    mine = plan.tasks_of(unit.code, unit.kind) if plan else []
-    sr = book.ref(layout.meta_name(layout.PLAN_META))
-    claimed = None
-    if sr and sr[0] in book.sheets:
-        raw, _ = book.raw_value(book.cell(*sr))
-        claimed = None if raw is None else str(raw).strip()
-    if not mine:
+    plan = claimed_plan(name, book, ret, catalog, unit, period)
+    if plan is None:
         return
-    if claimed is None:
-        ret.problems.append(Finding(
-            file=name, severity=WARNING, rule="doc.no_tasks", unit=unit.code,
-            message=f"Tệp “{name}” không có trang “{layout.TASK_SHEET}” dù {unit.short_name} chủ trì "
-            f"{len(mine)} nhiệm vụ của {plan.title}; tình hình nhiệm vụ không được đọc — hãy dùng biểu mẫu mới",
-        ))
-        return
-    if claimed != f"{plan.id}:{plan.fingerprint}":
-        raise ReturnError(
-            "doc.plan",
-            f"Tệp “{name}”: trang “{layout.TASK_SHEET}” được tạo từ một phiên bản khác của kế hoạch "
-            f"({claimed[:40]}), không phải {plan.title} hiện hành; hãy dùng biểu mẫu mới",
-        )
-    ret.plan = plan.id
     ids = _task_ids(plan, unit)
     key = (plan.id, plan.fingerprint, ids)
     memo = book.part_memo("task_cells")
@@ -56,24 +36,63 @@ def read_tasks(name: str, book: _Book, ret: Return, catalog: Catalog, unit: Unit
         ret.task_cells[tid] = labels
         for field, at in zip(FIELDS, cells):
             if at is None:
-                raise ReturnError(
-                    "doc.names_missing",
-                    f"Tệp “{name}” thiếu ô của nhiệm vụ {tid} trên trang “{layout.TASK_SHEET}”: tên ô hoặc dòng "
-                    "đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
-                )
+                raise missing_cell(name, tid)
             sheet, addr, label = at
             cell = book.cell(sheet, addr)
             raw, _ = book.raw_value(cell)
             labels[field] = label
             if cell[3] is not None:  # a formula typed into an input cell: not used
-                ret.problems.append(Finding(
-                    file=name, cell=label, severity=ERROR, rule="cell.formula", unit=unit.code,
-                    message=f"Nhiệm vụ {tid}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
-                    actual="=" + str(cell[3])[:60],
-                ))
+                ret.problems.append(typed_formula(name, label, unit, tid, cell[3]))
                 raw = None
             values.append(raw)
         ret.tasks[tid] = report_from_values(tid, *values)
+
+
+def claimed_plan(name: str, book: _Book, ret: Return, catalog: Catalog, unit: Unit, period: Period):
+    """The plan whose tasks the return's sheet holds, or None when there are none to read (the unit leads
+    no task, or the sheet is missing: a warning). A sheet made from another version of the plan is refused."""
+    plan = plan_for(catalog.regime, period)
+    mine = plan.tasks_of(unit.code, unit.kind) if plan else []
+    sr = book.ref(layout.meta_name(layout.PLAN_META))
+    claimed = None
+    if sr and sr[0] in book.sheets:
+        raw, _ = book.raw_value(book.cell(*sr))
+        claimed = None if raw is None else str(raw).strip()
+    if not mine:
+        return None
+    if claimed is None:
+        ret.problems.append(Finding(
+            file=name, severity=WARNING, rule="doc.no_tasks", unit=unit.code,
+            message=f"Tệp “{name}” không có trang “{layout.TASK_SHEET}” dù {unit.short_name} chủ trì "
+            f"{len(mine)} nhiệm vụ của {plan.title}; tình hình nhiệm vụ không được đọc — hãy dùng biểu mẫu mới",
+        ))
+        return None
+    if claimed != f"{plan.id}:{plan.fingerprint}":
+        raise ReturnError(
+            "doc.plan",
+            f"Tệp “{name}”: trang “{layout.TASK_SHEET}” được tạo từ một phiên bản khác của kế hoạch "
+            f"({claimed[:40]}), không phải {plan.title} hiện hành; hãy dùng biểu mẫu mới",
+        )
+    ret.plan = plan.id
+    return plan
+
+
+def missing_cell(name: str, tid: str) -> ReturnError:
+    """The refusal of a return whose task `tid` has lost one of its input cells' names."""
+    return ReturnError(
+        "doc.names_missing",
+        f"Tệp “{name}” thiếu ô của nhiệm vụ {tid} trên trang “{layout.TASK_SHEET}”: tên ô hoặc dòng "
+        "đã bị xóa; hãy dùng biểu mẫu gốc đã được gửi",
+    )
+
+
+def typed_formula(name: str, label: str, unit: Unit, tid: str, formula) -> Finding:
+    """The error of a formula typed into a task's input cell (its result is not used)."""
+    return Finding(
+        file=name, cell=label, severity=ERROR, rule="cell.formula", unit=unit.code,
+        message=f"Nhiệm vụ {tid}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
+        actual="=" + str(formula)[:60],
+    )
 
 
 _IDS: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
