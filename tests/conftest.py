@@ -33,3 +33,20 @@ def pytest_sessionstart(session):
 
     if os.environ.get("CI") and not soffice_available():
         raise pytest.UsageError("CI: LibreOffice (soffice) is missing; ./dev test should have installed it")
+
+
+def bytes_held(run) -> int:
+    """Bytes still allocated (tracemalloc, after a collection) once `run()` is done: what a cache keeps
+    beyond the call that filled it."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()

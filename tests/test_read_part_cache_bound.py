@@ -4,12 +4,10 @@ kept (real ones are ~20 KB; the cache keeps up to 256 parts)."""
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 from xlcchc.read import workbook as W
 
 from .bad_inputs.make_corpus import rewrite_zip
+from .conftest import bytes_held
 from .test_read_shared_sst import GOOD, _outcome
 
 
@@ -17,19 +15,17 @@ def _held_after(tmp_path, edit, n: int = 8) -> int:
     """Bytes still allocated after reading `n` returns, each with its own big part (`edit(bytes, i)`)."""
     good = GOOD.read_bytes()
     assert _outcome(GOOD)[0] == "ok"  # what a first read loads once (catalog, patterns, skeletons) is not counted
-    W._SHARED_CACHE.clear()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+
+    def read_crafted():
         for i in range(n):
             path = tmp_path / f"r{i}.xlsx"
             path.write_bytes(edit(good, i))
             assert _outcome(path)[0] == "ok"
-        gc.collect()
-        return tracemalloc.get_traced_memory()[0] - before
+
+    W._SHARED_CACHE.clear()
+    try:
+        return bytes_held(read_crafted)
     finally:
-        tracemalloc.stop()
         W._SHARED_CACHE.clear()
 
 

@@ -19,7 +19,7 @@ from xlcchc.read import ReturnError, read_return
 from xlcchc.read import workbook as W
 
 from .bad_inputs.make_corpus import rewrite_zip
-from .conftest import ROOT
+from .conftest import ROOT, bytes_held
 from .test_read_fast_paths import _claim_other_crc
 
 SAMPLES = ROOT / "samples" / "bao-cao-2022"
@@ -80,16 +80,11 @@ def test_the_kept_shared_strings_hold_a_bounded_number_of_bytes(tmp_path):
     """The kept items outlive their return: 16 crafted returns with a big shared-string part each (here a
     comment, so the strict parser's elements: ~15-30× the part's bytes) would stay in a worker together,
     so only a part of a real return's size is kept (real ones are ~20-50 KB)."""
-    import gc
     import os
-    import tracemalloc
 
     good = GOOD.read_bytes()
-    W._SST_CACHE.clear()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+
+    def read_crafted():
         for i in range(W._SST_MAX + 2):
             filler = b"<si><t>" + os.urandom(150_000).hex().encode() + b"</t></si><!-- %d -->" % i
             data = rewrite_zip(good, {_SST: lambda b: b.replace(b"</sst>", filler + b"</sst>")})
@@ -97,9 +92,10 @@ def test_the_kept_shared_strings_hold_a_bounded_number_of_bytes(tmp_path):
             path.write_bytes(data)
             assert _outcome(path)[0] == "ok"
             del data
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0] - before
+
+    W._SST_CACHE.clear()
+    try:
+        held = bytes_held(read_crafted)
     finally:
-        tracemalloc.stop()
         W._SST_CACHE.clear()
     assert held <= 8 << 20, held

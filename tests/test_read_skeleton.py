@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from xlcchc.read import ReturnError, read_return, skeleton
 from xlcchc.read.sheet import _DuplicateCell, _NotPlain, _PlainSheet, _rooted
 
-from .conftest import ROOT
+from .conftest import ROOT, bytes_held
 
 _RETURNS = [ROOT / "samples" / d / f for d, f in (
     ("bao-cao-2022", "BC_CCHC_2022_SNV.xlsx"), ("bao-cao-2022", "BC_CCHC_2022_H-BA-THUOC.xlsx"),
@@ -188,26 +188,19 @@ def test_the_kept_skeletons_hold_a_bounded_number_of_bytes(fresh_skeletons):
     """The skeletons outlive the return they come from, so what they hold is bounded in bytes, not only in
     number: a return's caps bound its own sheets (32 MB each), but 64 returns with a big sheet each, laid
     out a little differently, would otherwise stay in a worker's memory together (~4 GB)."""
-    import gc
-    import tracemalloc
-
     first = _PAIRS[0][1]
     start, end = first.find(b"<sheetData>") + 11, first.rfind(b"</sheetData>")
     big = b'<row r="1"><c r="A1" t="str"><v>' + b"7" * (1 << 20) + b"</v></c></row>"
-    skeleton._SKELETONS.clear()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+
+    def scan_crafted():
         for i in range(skeleton._KEPT + 6):
             prefix = first[: start - 11].replace(b"<worksheet ", b'<worksheet xml:lang="%d" ' % i, 1)
             data = prefix + b"<sheetData>" + big + first[end:]  # ~1 MB; another prefix each time
             sheet = _PlainSheet.scan(data, "x.xlsx", "xl/worksheets/sheet1.xml")
             assert sheet is not None and sheet.get("A1") == ("str", 0, "7" * (1 << 20), None, None)
             del sheet, data
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+
+    skeleton._SKELETONS.clear()
+    held = bytes_held(scan_crafted)
     assert held <= skeleton._KEPT_BYTES + (4 << 20), held
     assert len(skeleton._SKELETONS) >= 2  # still kept, within the budget
