@@ -120,8 +120,8 @@ def cell_lines(text, width: float) -> int:
 
 
 def lines_pt(n: int) -> float:
-    """`row_pt` of a row whose tallest cell takes `n` lines (`cell_lines`)."""
-    return height(n if n > 1 else 1, 11)
+    """`row_pt` of a row whose tallest cell takes `n` lines (`cell_lines`; `height` counts at least one)."""
+    return height(n, 11)
 
 
 @functools.lru_cache(maxsize=65536)
