@@ -55,8 +55,7 @@ def merge_folder(
                        history=history, key=key, unsigned=unsigned)
     reading = job.start(None)
     _writer_modules()  # while the workers (if any) read their first files
-    job.open_previous()
-    return job.finish(finish_collect(reading, progress))
+    return job.finish(reading, progress)
 
 
 #: Runs whose reads are started while an earlier one is consumed and written: with one, the workers read
@@ -88,9 +87,7 @@ def merge_folders(runs: Iterable[dict], *, workers: int | None = None) -> Iterat
                 begun.append(_begin(nxt, pool))
                 nxt = next(pending, None)
             job, reading = begun.popleft()
-            if reading is not None:
-                job.open_previous()  # now, not when the run was begun: an earlier run may write that file
-            yield job.finish(finish_collect(reading) if reading is not None else None)
+            yield job.finish(reading)  # the previous output opened now, not when begun: an earlier run may write it
 
 
 def _begin(run: dict, pool) -> tuple:
@@ -110,7 +107,7 @@ class _Raise:
     def __init__(self, error: MergeError):
         self.error = error
 
-    def finish(self, col) -> ProvincialFigures:
+    def finish(self, reading, progress=None) -> ProvincialFigures:
         raise self.error
 
 
@@ -163,19 +160,15 @@ class _Job:
         return cls(folder=folder, output=output, want_period=want_period, regime=regime, workers=workers,
                    history=history, expected_codes=expected_codes, key=key, unsigned=unsigned)
 
-    previous = None
-
-    def open_previous(self) -> None:
-        """Open the previous output now (while the workers read), not after the reads."""
-        self.previous = _Previous(self.output)
-
     def start(self, pool) -> Reading:
         return start_collect(self.folder, regime=self.regime, workers=self.workers, skip=self.output.resolve(),
                              trust=(self.key, self.unsigned) if self.key is not None else None, pool=pool)
 
-    def finish(self, col: Collected) -> ProvincialFigures:
-        """Everything after the reads; the previous output is opened now if `open_previous` did not."""
-        previous = self.previous if self.previous is not None else _Previous(self.output)
+    def finish(self, reading: Reading, progress: Progress | None = None) -> ProvincialFigures:
+        """Everything after the reads started: the previous output opened first (while the workers read),
+        then the answers taken, the returns chosen, aggregated and written."""
+        previous = _Previous(self.output)
+        col = finish_collect(reading, progress)
         return _consolidate(col, self.output, previous, regime=self.regime, want_period=self.want_period,
                             expected_codes=self.expected_codes, history=self.history)
 
