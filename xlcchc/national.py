@@ -105,8 +105,6 @@ def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | 
 
 #: Below this many provinces a second process costs more than it saves (a national return takes ~0.2 s).
 POOL_MIN_RETURNS = 4
-#: What forked processes inherit (set by the parent before its pool starts): out_dir, regime, templates.
-_JOB: tuple | None = None
 
 
 def national_returns(files: list[Path], out_dir: Path | str, *, regime: str | None = None,
@@ -116,8 +114,7 @@ def national_returns(files: list[Path], out_dir: Path | str, *, regime: str | No
 
     The first is made here (it builds the national template); the others, when there are several, on
     two forked processes that inherit that template. A killed process's files are made here."""
-    global _JOB
-    import multiprocessing as mp
+    from .forked import forked_map
 
     templates: dict = {}  # the national template built once for all the provinces
     if not files:
@@ -126,28 +123,7 @@ def national_returns(files: list[Path], out_dir: Path | str, *, regime: str | No
     rest = files[1:]
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(rest) >= POOL_MIN_RETURNS else 1
-    done = 0
-    if workers > 1 and "fork" in mp.get_all_start_methods():
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        _JOB = (out_dir, regime, templates)
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-                for got in pool.map(_forked_return, rest):
-                    done += 1
-                    yield got
-        except BrokenProcessPool:  # a process was killed (out of memory…): the rest is made here
-            pass
-        finally:
-            _JOB = None
-    for f in rest[done:]:
-        yield _one_return(f, out_dir, regime, templates)
-
-
-def _forked_return(f: Path) -> tuple:
-    out_dir, regime, templates = _JOB
-    return _one_return(f, out_dir, regime, templates)
+    yield from forked_map(lambda f: _one_return(f, out_dir, regime, templates), rest, workers)
 
 
 def _one_return(f: Path, out_dir, regime: str | None, templates: dict) -> tuple[Path, Path | None, str, set[str]]:

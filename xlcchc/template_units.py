@@ -58,45 +58,14 @@ def _holder(unit: Unit) -> Unit:
     })
 
 
-#: What forked build processes inherit (set by the parent before the pool starts): catalog, period, key, units.
-_JOB: tuple | None = None
-
-
-def _build(index: int) -> bytes:
-    from .template import template_bytes
-
-    catalog, period, key, builds = _JOB
-    return template_bytes(catalog, builds[index], period, key=key)
-
-
 def _built(catalog: Catalog, period: Period, key, builds: list[Unit], workers: int | None) -> Iterator[bytes]:
     """Template bytes of `builds`, in their order: on a pool of forked processes when there are many."""
-    global _JOB
-    import multiprocessing as mp
-
+    from .forked import forked_map
     from .template import template_bytes
 
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(builds) >= POOL_MIN_BUILDS else 1
-    if workers <= 1 or "fork" not in mp.get_all_start_methods():
-        for unit in builds:
-            yield template_bytes(catalog, unit, period, key=key)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    _JOB = (catalog, period, key, builds)
-    done = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-            for data in pool.map(_build, range(len(builds))):
-                done += 1
-                yield data
-    except BrokenProcessPool:  # a worker was killed (out of memory…): the rest is built here
-        for unit in builds[done:]:
-            yield template_bytes(catalog, unit, period, key=key)
-    finally:
-        _JOB = None
+    return forked_map(lambda unit: template_bytes(catalog, unit, period, key=key), builds, workers)
 
 
 def templates_for_units(catalog: Catalog, units: list[Unit], period: Period, *, key=None,
