@@ -25,7 +25,7 @@ def read_tasks(name: str, book: _Book, ret: Return, catalog: Catalog, unit: Unit
     plan = claimed_plan(name, book, ret, catalog, unit, period)
     if plan is None:
         return
-    ids = _task_ids(plan, unit)
+    ids = tuple(t.id for t in plan.tasks_of(unit.code, unit.kind))  # Plan.tasks_of: memoised per plan
     key = (plan.id, plan.fingerprint, ids)
     memo = book.part_memo("task_cells")
     where = memo.get(key)
@@ -93,18 +93,6 @@ def typed_formula(name: str, label: str, unit: Unit, tid: str, formula) -> Findi
         message=f"Nhiệm vụ {tid}: ô nhập liệu chứa công thức; kết quả công thức không được dùng — hãy gõ trực tiếp",
         actual="=" + str(formula)[:60],
     )
-
-
-_IDS: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
-
-
-def _task_ids(plan, unit: Unit) -> tuple[str, ...]:
-    """The ids of the tasks a unit leads, in the plan's order: once per plan and unit, not once per return."""
-    key = (plan.id, plan.fingerprint, unit.code, unit.kind)
-    ids = _IDS.get(key)
-    if ids is None:
-        ids = _IDS[key] = tuple(t.id for t in plan.tasks_of(unit.code, unit.kind))
-    return ids
 
 
 def _task_cells(book: _Book, ids: tuple[str, ...]) -> tuple[tuple, ...]:
