@@ -359,3 +359,53 @@ def test_a_copy_that_lost_a_layout_name_is_never_written_as_annotated(tmp_path):
         with pytest.raises(AnnotateError) as ei:
             _same_structure("r.xlsx", src, broken)
         assert "không giữ được trang hoặc tên ô" in str(ei.value)
+
+
+#: A file name that is not UTF-8 (Linux keeps the bytes; Python hands them over as lone surrogates, and a
+#: Windows name may hold an unpaired surrogate itself): printing it raised UnicodeEncodeError, an English
+#: traceback message, and stopped the whole merge.
+NOT_UTF8_NAME = os.fsdecode(b"bao-cao-\xff\xfe.xlsx")
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlcchc", *args], capture_output=True, text=True,
+                          encoding="utf-8", cwd=ROOT, timeout=300)
+
+
+def test_check_of_a_file_whose_name_is_not_utf8_shows_the_bytes_as_escapes(tmp_path):
+    src = tmp_path / NOT_UTF8_NAME
+    src.write_bytes(filled())
+    r = _run_cli("check", str(src))
+    out = r.stdout + r.stderr
+    assert r.returncode in (0, 1), out
+    assert "UnicodeEncodeError" not in out and "\\xff\\xfe" in out, out[:500]
+
+
+def test_merge_with_a_file_whose_name_is_not_utf8_merges_it_and_the_others(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / NOT_UTF8_NAME).write_bytes(filled())
+    (folder / "hai.xlsx").write_bytes(set_values(filled(), {}, {}))
+    out = tmp_path / "TONG_HOP.xlsx"
+    r = _run_cli("merge", str(folder), "-o", str(out))
+    text = r.stdout + r.stderr
+    assert r.returncode in (0, 1) and out.exists(), text[-800:]
+    assert "UnicodeEncodeError" not in text and "lỗi không mong đợi" not in text, text[-800:]
+
+
+def test_merge_into_and_history_of_a_provincial_workbook_whose_name_is_not_utf8(tmp_path):
+    """The output's name goes into TONG_HOP (its findings and metadata) and the history keeps the file name:
+    both raised UnicodeEncodeError for a name holding bytes that are not UTF-8."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "mot.xlsx").write_bytes(filled())
+    out = tmp_path / NOT_UTF8_NAME
+    r = _run_cli("merge", str(folder), "-o", str(out))
+    assert r.returncode in (0, 1) and out.exists(), (r.stdout + r.stderr)[-800:]
+    db = tmp_path / "lich_su.sqlite"
+    r = _run_cli("history", "add", str(out), "--db", str(db))
+    assert r.returncode == 0, (r.stdout + r.stderr)[-800:]
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        assert [f for (f,) in con.execute("SELECT file FROM load")] == ["bao-cao-\\xff\\xfe.xlsx"]

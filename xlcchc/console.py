@@ -10,12 +10,32 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Control characters, bidirectional overrides and lone surrogates. A surrogate cannot be encoded at all: it
+#: is what Python makes of a file name's bytes that are not UTF-8 (U+DC80-U+DCFF for byte 0x80-0xFF, PEP 383),
+#: or an unpaired one in a Windows name; written raw it raised UnicodeEncodeError and stopped the command.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte the file system name held
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def name_text(name: str) -> str:
+    """A file name as text that can be written anywhere (a workbook, JSON, SQLite): its undecodable bytes
+    as `\\xff`-style escapes, like `visible` shows them; any other name is returned as it is."""
+    return _SURROGATE.sub(lambda m: _escape(m.group()), name)
 
 
 def visible(text: str) -> str:
-    """`text` with control, escape and bidirectional-override characters shown as escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    """`text` with control, escape and bidirectional-override characters (and a name's undecodable bytes)
+    shown as escapes."""
+    return _CONTROL.sub(lambda m: _escape(m.group()), text)
 
 
 class VisibleStream:

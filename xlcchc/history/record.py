@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..console import name_text
 from ..provincial import ProvincialFigures, Value
 from .store import Load, Store, now_text, xlcchc_version
 
@@ -96,4 +97,4 @@ def add_provincial(store: Store, path: Path | str) -> Added:
     path = Path(path)
     fig = read_provincial(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    return add_figures(store, fig, file=path.name, sha256=sha)
+    return add_figures(store, fig, file=name_text(path.name), sha256=sha)  # SQLite text: no undecodable bytes

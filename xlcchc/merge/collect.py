@@ -23,6 +23,7 @@ from operator import attrgetter as _attrgetter
 from types import MappingProxyType
 from typing import Any
 
+from ..console import name_text
 from ..findings import Finding, count_errors
 from ..fileio import TEMP_PREFIX
 from ..layout import STATUS_FINAL
@@ -166,7 +167,7 @@ def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
         prefix = sub.replace(os.sep, "/") + "/" if sub else ""
         for f in sorted(files):
             path = os.path.join(root, f)
-            rel = prefix + f
+            rel = name_text(prefix + f)  # shown, and written to TONG_HOP: never a name's raw undecodable bytes
             try:
                 st, error = os.stat(path), None  # follows links; a stat never opens the file
             except OSError as e:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..catalog.load import load_catalog, registry_of
+from ..console import name_text
 from ..errors import XlcchcError
 from ..findings import WARNING, Finding
 from ..periods import PeriodError, parse_period
@@ -208,8 +209,9 @@ def _consolidate(col: Collected, output: Path, previous: _Previous, *, regime, w
     computed, final = finalize(catalog, base, {k: v for k, (v, _) in adjustments.items()})
     notes = lead_notes(catalog, notes_by_unit)
     top = registry.by_code[registry.top]
-    provincial_findings = [*adj_problems, *check_values(final, catalog, top, file=output.name),
-                           *target_findings(catalog, period_code, final, output.name)]
+    shown = name_text(output.name)  # goes into TONG_HOP: a name's undecodable bytes as escapes
+    provincial_findings = [*adj_problems, *check_values(final, catalog, top, file=shown),
+                           *target_findings(catalog, period_code, final, shown)]
     unit_findings = [f for u in columns if u in used for f in used[u].findings]
     unit_findings += copied
     unit_findings += _conflicts(col, used, registry, regime, period_code)
@@ -220,7 +222,7 @@ def _consolidate(col: Collected, output: Path, previous: _Previous, *, regime, w
 
         found, status, trend = merge_history(
             history, catalog, registry, period_code, {u: by_unit[u] for u in columns if u in by_unit}, final, status,
-            files={u: r.rel for u, r in used.items()}, output_name=output.name,
+            files={u: r.rel for u, r in used.items()}, output_name=shown,
         )
         unit_findings += found
     merged = Merged(

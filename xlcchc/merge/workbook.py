@@ -26,6 +26,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from ..console import name_text
 from ..fileio import atomic_path, private_tmpdir
 from ..layout import META_SHEET, form_sheet, meta_name
 from .aggregate import sum_rule_terms
@@ -69,7 +70,7 @@ def write_provincial(merged: Merged, output: Path | str) -> Path:
     output = Path(output)
     try:
         with private_tmpdir() as work, atomic_path(output, suffix=".xlsx") as tmp:  # both removed even on failure
-            _write(merged, tmp, output.name, work)
+            _write(merged, tmp, name_text(output.name), work)  # a name's undecodable bytes as escapes
     finally:
         forget_measures()  # the row heights' measures of this workbook's texts are not kept after it
     return output
