@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,17 +72,81 @@ def load_values_file(path: Path | str) -> ValuesDoc:
         raise ValuesError(f"không đọc được tệp số liệu “{path.name}”: {e.strerror}") from None
     text = raw.decode("utf-8-sig", errors="replace")
     if path.suffix.lower() == ".csv":
-        return _from_csv(path.name, text)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValuesError(f"tệp “{path.name}” không phải JSON hợp lệ (dòng {e.lineno}, cột {e.colno})") from None
+        try:
+            return _from_csv(path.name, text)
+        except csv.Error as e:  # a field over csv's 128 KiB limit, a stray quote in strict places
+            raise ValuesError(f"tệp “{path.name}” không phải bảng CSV hợp lệ ({_csv_problem(e)})") from None
+    data = _json_data(path.name, text)
     try:
         return ValuesDoc.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ValuesError(f"tệp “{path.name}” sai cấu trúc ở “{where}”: {err['msg']}") from None
+        raise ValuesError(f"tệp “{path.name}” sai cấu trúc ở “{_where(err['loc'])}”: {_shape_problem(err)}") from None
+
+
+def _json_data(name: str, text: str) -> Any:
+    """The file's JSON, refusing what JSON (RFC 8259) has no number for: Python's reader takes NaN, Infinity
+    and 1e400 (as infinity), which no spreadsheet cell holds; and its own limits (an integer over 4300
+    digits, nesting deeper than the stack) raise ValueError/RecursionError, not a sentence for the user."""
+
+    def finite(token: str) -> float:
+        x = float(token)
+        if not math.isfinite(x):
+            raise _NotJsonNumber(token)
+        return x
+
+    def constant(token: str) -> Any:
+        raise _NotJsonNumber(token)
+
+    try:
+        return json.loads(text, parse_float=finite, parse_constant=constant)
+    except json.JSONDecodeError as e:
+        raise ValuesError(f"tệp “{name}” không phải JSON hợp lệ (dòng {e.lineno}, cột {e.colno})") from None
+    except _NotJsonNumber as e:
+        raise ValuesError(f"tệp “{name}” có giá trị “{e.args[0][:20]}” không phải là một số hữu hạn; "
+                          "hãy ghi số liệu bằng chữ số") from None
+    except ValueError:  # int() of a literal longer than sys.get_int_max_str_digits()
+        raise ValuesError(f"tệp “{name}” có một số quá dài (hàng nghìn chữ số), không thể là số liệu thống kê") from None
+    except RecursionError:
+        raise ValuesError(f"tệp “{name}” lồng quá nhiều tầng, không phải tệp số liệu") from None
+
+
+class _NotJsonNumber(ValueError):
+    """NaN, Infinity or a float literal beyond the largest double, met while the JSON is decoded."""
+
+
+#: pydantic's English messages, by error type, for the shape of a values file (the first error is said).
+_SHAPE_PROBLEMS = {
+    "model_type": "cần một đối tượng JSON {…}", "dict_type": "cần một đối tượng JSON {…}",
+    "list_type": "cần một danh sách JSON […]", "missing": "thiếu trường bắt buộc này",
+    "string_type": "cần một chuỗi văn bản", "int_parsing": "cần một số nguyên", "int_type": "cần một số nguyên",
+    "int_from_float": "cần một số nguyên", "extra_forbidden": "trường không có trong mẫu",
+}
+#: The branch names pydantic adds to the location of an error inside a union (`value` is number, text or null).
+_UNION_BRANCHES = {"float", "int", "str", "none", "function-after", "lax-or-strict"}
+
+
+def _shape_problem(err: dict) -> str:
+    if err["type"] in _SHAPE_PROBLEMS:
+        return _SHAPE_PROBLEMS[err["type"]]
+    if err["loc"] and err["loc"][-1] in _UNION_BRANCHES:
+        return "cần một số, một chuỗi văn bản hoặc null"
+    return "giá trị không đúng kiểu"
+
+
+def _where(loc: tuple) -> str:
+    """`values[3].form`: the JSON path of the error (positions from 1, as a person counts the rows)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        elif part not in _UNION_BRANCHES:
+            out += f".{part}" if out else str(part)
+    return out or "toàn bộ tệp"
+
+
+def _csv_problem(e: csv.Error) -> str:
+    return "có ô dài hơn giới hạn 131.072 ký tự" if "field limit" in str(e) else "dấu ngoặc kép hoặc ký tự lạ"
 
 
 _TASK_HEADER = ["task", "status", "done_on", "product", "note"]
@@ -125,16 +191,24 @@ def _values_csv(name: str, text: str) -> ValuesDoc:
     return ValuesDoc(values=rows)
 
 
+#: A plain machine number as `float()` reads it, minus what a spreadsheet opens as text: `nan`, `inf`,
+#: `infinity`, digit-group underscores (`1_000`) and non-ASCII digits (`٥٩`), which `float` and `int` accept.
+_MACHINE_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def _csv_number(text: str) -> float | int | str:
-    """CSV has no types: a plain machine number (`518549`, `99.99`) is a number, anything else stays text."""
+    """CSV has no types: a plain machine number (`518549`, `99.99`) is a number, anything else stays text
+    (also a number beyond the largest double, `1e400`, which `float` makes infinite)."""
     t = text.strip()
+    if not _MACHINE_NUMBER.fullmatch(t):
+        return text
     try:
         if t.lstrip("-").isdigit():
             return int(t)
-        f = float(t)
-        return f
-    except ValueError:
+    except ValueError:  # over sys.get_int_max_str_digits(): text, which the check says is too large
         return text
+    f = float(t)
+    return f if math.isfinite(f) else text
 
 
 #: What a spreadsheet runs when a CSV cell starts with it (OWASP "CSV injection"): such text is written
