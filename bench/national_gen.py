@@ -5,7 +5,7 @@ The national benchmark needs ≈3,800 distinct returns (one per unit of the 34 p
 this machine. Units that fill the same rows share one template (xlcchc.template_units: built for a
 placeholder unit), so here the template of a group is built and parsed once, and each unit's return
 is that template with, in the sheet XML, the unit's figures, notes, cover and task statuses written
-and the formula results cached (the same `_patch_sheet` and `_cached_results` as `fill_template`), the
+and the formula results cached (the same `patch_sheet` and `_cached_results` as `fill_template`), the
 placeholder strings replaced by the unit's and the metadata re-signed for it; members that did not
 change keep their compressed bytes (`template_zip.rezip`). Units named by code in the catalog (lead
 agencies), which have a template of their own, go through `fill_template` itself.
@@ -54,13 +54,16 @@ def province_returns(regime: str, seed: int, *, key=None):
 
 
 class _memo:
-    """Within a group, cells of the blank template are read again for every unit (`_read_cells`,
-    `_check_rows`: pure functions of the part's bytes): read them once. Benchmark generation only."""
+    """Within a group, cells of the blank template are read again for every unit (`read_cells`,
+    `rule_rows`: pure functions of the part's bytes): read them once. Benchmark generation only.
+    Patched in both modules that call them (xlcchc.template_book defines them, template_fill imports them)."""
 
     def __enter__(self):
-        import xlcchc.template as T
+        import xlcchc.template_book as B
+        import xlcchc.template_fill as F
 
-        self.T, self.saved = T, (T._read_cells, T._check_rows)
+        self.modules = (B, F)
+        self.saved = (B.read_cells, B.rule_rows)
         read, rows = self.saved
         cache: dict = {}
 
@@ -70,23 +73,26 @@ class _memo:
                 cache[k] = (xml, strings, read(xml, strings, refs))  # the objects kept alive: ids stay theirs
             return dict(cache[k][2])
 
-        def check_rows(xml, strings):
+        def rule_rows(xml, strings):
             k = ("r", id(xml), id(strings))
             if k not in cache:
                 cache[k] = (xml, strings, rows(xml, strings))
             return dict(cache[k][2])
 
-        T._read_cells, T._check_rows = read_cells, check_rows
+        for m in self.modules:
+            m.read_cells, m.rule_rows = read_cells, rule_rows
         return self
 
     def __exit__(self, *exc):
-        self.T._read_cells, self.T._check_rows = self.saved
+        for m in self.modules:
+            m.read_cells, m.rule_rows = self.saved
 
 
 def _group(cat, period, key, sig, members, plan, rets, covers, out) -> None:
     """The returns of one group of units that fill the same rows (see the module's docstring)."""
     from xlcchc import layout
-    from xlcchc.template import _cached_results, _excel_date, load_book_bytes, template_bytes, template_meta, template_names
+    from xlcchc.template import load_book_bytes, template_bytes, template_meta, template_names
+    from xlcchc.template_fill import _cached_results, _excel_date
     from xlcchc.template_units import _CODE, _NAME, _OFFICIAL, _SHORT, _holder, _SharedStrings, _signature, _xml, unit_pairs
 
     holder = _holder(members[0])
@@ -137,7 +143,7 @@ def _group(cat, period, key, sig, members, plan, rets, covers, out) -> None:
 def _tasks(book, cat, unit, period, put, writes):
     """Task statuses of the sample generator, written like `fill_template` does (a period with a plan)."""
     from xlcchc.samples_tasks import sample_tasks
-    from xlcchc.template import _current
+    from xlcchc.template_fill import _current
     from xlcchc.template_tasks import fill_tasks
     from xlcchc.values import ValuesDoc
 
@@ -150,14 +156,14 @@ def _tasks(book, cat, unit, period, put, writes):
 
 
 def _patched(data: bytes, book, writes: dict, cached: dict, marked: set[str], pairs: list) -> bytes:
-    from xlcchc.template import _patch_sheet, _write_zip
-    from xlcchc.template_zip import rezip
+    from xlcchc.template_book import patch_sheet
+    from xlcchc.template_zip import rezip, write_zip
 
     bodies = {}
     for part in sorted(set(writes) | set(cached) | marked):
         body = book.parts[part]
         if part in writes or part in cached:
-            body, done = _patch_sheet(body, writes.get(part, {}), cached.get(part, {}))
+            body, done = patch_sheet(body, writes.get(part, {}), cached.get(part, {}))
             if set(writes.get(part, {})) - done:
                 raise RuntimeError(f"input cells not written in {part}")
         if part in marked:
@@ -168,7 +174,7 @@ def _patched(data: bytes, book, writes: dict, cached: dict, marked: set[str], pa
     if fast is not None:
         return fast
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return _write_zip(z.infolist(), {**book.parts, **bodies})
+        return write_zip(z.infolist(), {**book.parts, **bodies})
 
 
 def _filled_alone(cat, unit, period, ret, cover, key) -> bytes:

@@ -244,9 +244,9 @@ def write_task_sheet(ws, fmt, tl: TaskLayout, page_setup) -> None:
     page_setup(ws, last_col, last_row, (HEADER_ROW, HEADER_ROW))
     ws.set_landscape()
     _page_breaks(ws, printed)
-    from .template import _PROTECT
+    from .template_sheets import PROTECT
 
-    ws.protect("", _PROTECT)  # locked like the forms: only the four input columns take typing
+    ws.protect("", PROTECT)  # locked like the forms: only the four input columns take typing
 
 
 def _page_breaks(ws, printed: list) -> None:
@@ -265,7 +265,7 @@ def _page_breaks(ws, printed: list) -> None:
         ws.set_h_pagebreaks(breaks)
 
 
-#: The template's print margins (left, right, top and bottom), inches (`xlcchc.template._page_setup`).
+#: The template's print margins (left, right, top and bottom), inches (`xlcchc.template_sheets.page_setup`).
 MARGINS_IN = (1.18, 0.59, 0.79)
 
 
@@ -346,7 +346,8 @@ def _validations(ws, tl: TaskLayout, first: int, last: int) -> None:
 
 
 def _conditional(ws, fmt, first: int, last: int) -> None:
-    from .template import ERROR_FILL, OK_FILL, WARNING_FILL, wb_format
+    from .template_geometry import ERROR_FILL, OK_FILL, WARNING_FILL
+    from .template_sheets import wb_format
 
     rng = f"J{first + 1}:J{last + 1}"
     for text, fill, font in ((OVERDUE, ERROR_FILL, "#9C0006"), ("Hoàn thành quá hạn", WARNING_FILL, "#9C5700"),

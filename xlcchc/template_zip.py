@@ -1,8 +1,9 @@
-"""Zips of templates re-written without compressing again what did not change.
+"""Templates' zips: written deterministically (`write_zip`), and re-written without compressing again
+what did not change (`rewrite_zip`, `rezip`, `ZipPatcher`).
 
 `template --all-units` derives ~190 templates from a dozen built ones by replacing a placeholder
 unit's strings (xlcchc.template_units), and every built template is re-zipped once to lock its
-structure (xlcchc.template._lock_structure). Re-compressing every member each time was a quarter of
+structure (`lock_structure` below). Re-compressing every member each time was a quarter of
 the command's time, though most members are the same bytes and, in the members that differ, the
 unit's strings come late (the sheets' page footers, the cover's strings). So:
 - `rezip` replaces some members of a zip and copies the others' compressed bytes verbatim;
@@ -11,18 +12,22 @@ unit's strings come late (the sheets' page footers, the cover's strings). So:
   compression of its tail.
 Headers and the central directory are copied with only CRCs, sizes and offsets rewritten.
 
-Both only take a zip in the exact form `zipfile` writes from xlcchc.template._write_zip (deflated
+Both only take a zip in the exact form `zipfile` writes from `write_zip` below (deflated
 members at the default level, no data descriptor, extra field or comment, members contiguous) — else
 they return None / raise ValueError and the caller writes the zip the plain way. The result is then
-byte for byte what `_write_zip` writes for the same members: deflate's output does not depend on how
+byte for byte what `write_zip` writes for the same members: deflate's output does not depend on how
 its input is split, and tests compare derived templates with the ones built on their own.
 """
 
 from __future__ import annotations
 
+import io
+import re
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
@@ -44,7 +49,7 @@ class _Member:
 
 
 def _members(data: bytes) -> tuple[list[_Member], bytes]:
-    """The members of a zip in `_write_zip`'s form, and its end record; ValueError for any other form."""
+    """The members of a zip in `write_zip`'s form, and its end record; ValueError for any other form."""
     end = data.rfind(_END)
     if end < 0 or len(data) - end != 22:
         raise ValueError("zip end record")
@@ -99,7 +104,7 @@ def _assemble(data: bytes, members: list[_Member], end_record: bytes, new: dict[
 
 def rezip(data: bytes, parts: dict[str, bytes]) -> bytes | None:
     """`data` with the members named in `parts` replaced by those bytes; None if `data` is not in the
-    form `_write_zip` writes (the caller then re-writes every member)."""
+    form `write_zip` writes (the caller then re-writes every member)."""
     try:
         members, end_record = _members(data)
     except (ValueError, struct.error, UnicodeDecodeError):
@@ -128,7 +133,7 @@ class ZipPatcher:
     def __init__(self, data: bytes, bodies: dict[str, bytes], markers: list[bytes]):
         """`bodies`: uncompressed bytes of the members that will change; `markers`: every byte string the
         replacements will touch (nothing before the first of them in a member changes).
-        ValueError if `data` is not in `_write_zip`'s form."""
+        ValueError if `data` is not in `write_zip`'s form."""
         self._data = data
         self._members, self._end = _members(data)
         self._tails: dict[str, _Tail] = {}
@@ -147,3 +152,45 @@ class ZipPatcher:
             comp = t.state.copy()
             new[name] = (t.head + comp.compress(tail) + comp.flush(), zlib.crc32(tail, t.crc), t.cut + len(tail))
         return _assemble(self._data, self._members, self._end, new)
+
+
+_WB_PR = re.compile(rb"(<workbookPr\b[^>]*/>)")
+
+
+def lock_structure(data: bytes) -> bytes:
+    """Add workbook-structure protection (xlsxwriter cannot): users cannot rename, add or unhide sheets.
+
+    The zip is rewritten member by member with the original names, order and (fixed) timestamps, so
+    the result stays byte-identical for identical inputs.
+    """
+    return rewrite_zip(data, {"xl/workbook.xml": lambda x: _WB_PR.sub(rb'\1<workbookProtection lockStructure="1"/>', x, count=1)})
+
+
+def rewrite_zip(data: bytes, edits: dict[str, Any]) -> bytes:
+    """`data` with the members in `edits` (name → function of their bytes) edited, as `write_zip` writes it.
+
+    A zip already in that form (ours: xlsxwriter's and `write_zip`'s) keeps the other members'
+    compressed bytes (`rezip`): the same bytes as re-compressing them, at a fraction."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    edited = {name: edit(src.read(name)) for name, edit in edits.items()}
+    fast = rezip(data, edited)
+    if fast is not None:
+        return fast
+    infos = src.infolist()
+    parts = {i.filename: src.read(i.filename) for i in infos}
+    return write_zip(infos, {**parts, **edited})
+
+
+def write_zip(infos: list[zipfile.ZipInfo], parts: dict[str, bytes]) -> bytes:
+    """Zip `parts` in the order of `infos`, keeping their names and (fixed) timestamps: deterministic."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in infos:
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            zi.create_system = info.create_system
+            dst.writestr(zi, parts[info.filename])
+    return out.getvalue()
+
+
