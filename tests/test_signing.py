@@ -271,3 +271,41 @@ def test_a_commune_leading_plan_tasks_keeps_its_official_code_and_signature(tmp_
             sheet, ref = next(iter(wb.defined_names[layout.meta_name(key)].destinations))
             got = wb[sheet][ref.replace("$", "")].value
             assert got == want if want else (got and ":" in got)
+
+
+def _key_file_refusal(path) -> str:
+    """The sentence `read_key_file` refuses `path` with, read in a child with a timeout and 1 GiB of memory:
+    the old reader read /dev/zero until memory ran out and blocked forever on a FIFO."""
+    import subprocess
+    import sys
+
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))\n"
+            "from xlcchc.signing import SigningKeyError, read_key_file\n"
+            "try:\n    read_key_file(sys.argv[1])\nexcept SigningKeyError as e:\n    print(e)\n")
+    try:
+        r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, encoding="utf-8",
+                           cwd=ROOT, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading the key file {path} blocked")
+    assert r.returncode == 0, r.stderr[-500:]
+    return r.stdout.strip()
+
+
+def test_a_key_file_that_is_a_device_a_fifo_or_a_directory_is_refused_without_reading_it(tmp_path):
+    import os
+
+    fifo = tmp_path / "khoa.key"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", fifo, tmp_path):
+        said = _key_file_refusal(path)
+        assert said == f"tệp khóa ký “{path}” không phải tệp dữ liệu thông thường", said
+
+
+def test_a_key_file_that_is_binary_or_huge_is_refused_in_vietnamese(tmp_path):
+    binary = tmp_path / "khoa.key"
+    binary.write_bytes((ROOT / "samples" / "bao-cao-2022" / "BC_CCHC_2022_SNV.xlsx").read_bytes())
+    huge = tmp_path / "lon.key"
+    huge.write_text(sample_key().secret.hex() + "\n" + "#" * 10_000_000 + "\n", encoding="utf-8")
+    for path in (binary, huge):
+        said = _key_file_refusal(path)
+        assert said == f"tệp khóa ký “{path}” không đúng dạng (cần một dòng 64 chữ số thập lục phân)", said

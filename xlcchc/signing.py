@@ -93,22 +93,49 @@ def profile_key_path() -> Path:
     return base / "xlcchc" / KEY_FILE_NAME
 
 
+#: A key file is one comment line and 64 hex digits (~150 bytes): reading stops past this many.
+KEY_FILE_MAX_BYTES = 4096
+
+
 def read_key_file(path: Path | str) -> SigningKey:
+    """The key in `path`, read the way the reader reads a return: never a device or FIFO (`--key /dev/zero`
+    read until memory ran out, a FIFO blocked forever), never more than `KEY_FILE_MAX_BYTES`, and bytes
+    that are not UTF-8 are a malformed key (their decoder's English message reached the user)."""
     path = Path(path)
+    malformed = SigningKeyError(f"tệp khóa ký “{path}” không đúng dạng (cần một dòng 64 chữ số thập lục phân)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = _key_bytes(path)
     except FileNotFoundError:
         raise SigningKeyError(f"không tìm thấy tệp khóa ký “{path}”") from None
-    except (OSError, UnicodeError) as e:
-        raise SigningKeyError(f"không đọc được tệp khóa ký “{path}”: {getattr(e, 'strerror', None) or e}") from None
+    except OSError as e:
+        raise SigningKeyError(f"không đọc được tệp khóa ký “{path}”: {e.strerror or e}") from None
+    if raw is None:
+        raise SigningKeyError(f"tệp khóa ký “{path}” không phải tệp dữ liệu thông thường")
+    try:
+        text = raw.decode("utf-8-sig") if len(raw) <= KEY_FILE_MAX_BYTES else ""
+    except UnicodeDecodeError:
+        raise malformed from None
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     try:
         secret = bytes.fromhex(lines[0]) if len(lines) == 1 else b""
     except ValueError:
         secret = b""
     if len(secret) < 16:
-        raise SigningKeyError(f"tệp khóa ký “{path}” không đúng dạng (cần một dòng 64 chữ số thập lục phân)")
+        raise malformed
     return SigningKey(secret, path=str(path))
+
+
+def _key_bytes(path: Path) -> bytes | None:
+    """Up to one byte more than `KEY_FILE_MAX_BYTES` of a regular file; None for anything else. Opened
+    non-blocking (a FIFO opens at once) and checked with `fstat` on the open descriptor, not the name."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(KEY_FILE_MAX_BYTES + 1)
 
 
 def find_key(path: Path | str | None = None) -> SigningKey | None:
