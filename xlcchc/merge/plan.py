@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, timedelta
-from typing import Mapping
+from typing import Callable, Iterator, Mapping
 
 from ..catalog.models import Catalog, Registry
 from ..findings import WARNING, Finding
@@ -121,10 +121,44 @@ class PlanProgress:
         """The merge's own record of the task rows (metadata of TONG_HOP.xlsx), recomputed on read-back."""
         return {
             "plan": self.plan.id, "fingerprint": self.plan.fingerprint, "period": self.period,
-            "reports": {f"{r.unit}|{tp.task.id}": [r.report.status or r.report.bad_status, _iso(r.report.done_on),
-                                                   r.report.product, r.file or ""]
-                        for tp in self.tasks for r in tp.leads if r.report is not None},
+            "reports": {_report_key(r): _report_json(r) for tp in self.tasks for r in tp.leads if r.report is not None},
         }
+
+    def json_parts(self, dumps: Callable[[object], str]) -> Iterator[str]:
+        """The text `dumps(self.to_json())` in parts, one unit's reports at a time (`dumps`: json.dumps with
+        sort_keys and no spaces, as TONG_HOP's metadata writes it).
+
+        Why: the whole record (a list per report) and json's own list of pieces for it were ~14 KiB a
+        unit at the two-tier merge's memory peak; the parts go to a work file as they come. The text is
+        the same because the keys are `unit|task`: when no unit code has a `|`, a key's unit is the text
+        before its first `|`, so two units never share a key, and the sorted keys are the units sorted by
+        `unit + "|"` (where two keys first differ is inside that prefix), each unit's own keys in order
+        (its dict sorted by `dumps`, a repeated key keeping its last report as the whole dict does). A unit
+        code with a `|` (never in a registry) takes the whole record."""
+        by_unit: dict[str, list[LeadRow]] = {}
+        for tp in self.tasks:
+            for r in tp.leads:
+                if r.report is not None:
+                    by_unit.setdefault(r.unit, []).append(r)
+        if any("|" in unit for unit in by_unit):
+            yield dumps(self.to_json())
+            return
+        head = dumps({"plan": self.plan.id, "fingerprint": self.plan.fingerprint, "period": self.period, "reports": {}})
+        yield head[:-2]  # up to the reports' "{": they come last (sorted keys), then "}}"
+        sep = ""
+        for unit in sorted(by_unit, key=lambda u: u + "|"):
+            yield sep + dumps({_report_key(r): _report_json(r) for r in by_unit[unit]})[1:-1]
+            sep = ","
+        yield "}}"
+
+
+def _report_key(r: LeadRow) -> str:
+    return f"{r.unit}|{r.task.id}"
+
+
+def _report_json(r: LeadRow) -> list:
+    """A lead row's report as TONG_HOP's metadata keeps it: status (or the text typed), date, product, file."""
+    return [r.report.status or r.report.bad_status, _iso(r.report.done_on), r.report.product, r.file or ""]
 
 
 def _iso(d: date | None) -> str | None:

@@ -168,7 +168,7 @@ def _write_meta(wb, ws, merged: Merged, tmpdir: str | None = None) -> None:
                                     _json_list(dumps(f.model_dump(mode="json")) for f in merged.unit_findings)),
         }
         if merged.plan is not None:
-            blobs["plan"] = _Text(dumps(merged.plan.to_json()))
+            blobs["plan"] = _spool(files, tmpdir, merged.plan.json_parts(dumps))  # a unit at a time (plan.py)
         _write_meta_rows(wb, ws, pairs, blobs)
 
 
