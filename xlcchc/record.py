@@ -161,22 +161,38 @@ def _compiled_init(cls: type) -> Callable[..., None]:
     given = ", ".join(f"({f!r}, {f})" for f in fields)
     lines = [f"def __init__(self, *_args, {params}, **_extra):",
              "    if _args or _extra:",
-             f"        return _generic(self, *_args, **{{k: v for k, v in ({given},) if v is not _R}}, **_extra)"]
-    if cls.__dictoffset__ != 0:
-        lines.append("    _d = self.__dict__")
-    for i, (f, put) in enumerate(cls._stores):
-        lines.append(f"    if {f} is _R: {f} = self._default({f!r})")
-        if put is None:
-            lines.append(f"    _d[{f!r}] = {f}")
-        else:
-            env[f"_s{i}"] = put
-            lines.append(f"    _s{i}(self, {f})")
-    lines += ["    if self._post is not None:", "        self._post()"]
-    exec("\n".join(lines), env)  # noqa: S102 - our own field names, never data
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
+             f"        return _generic(self, *_args, **{{k: v for k, v in ({given},) if v is not _R}}, **_extra)",
+             *_storing(cls, env, "{f}", defaults=True),
+             "    if self._post is not None:", "        self._post()"]
+    init = _compiled(cls, "__init__", lines, env)
     init.compiled = True  # `maker` compiles its positional twin only for such a class
     return init
+
+
+def _storing(cls: type, env: dict[str, Any], value: str, *, defaults: bool) -> list[str]:
+    """The generated statements storing every field of `cls` as `_generic_init` stores it: into its slot by
+    the slot's own setter (bound in `env` as `_s<i>`) or into the instance's dict. `value` spells the
+    field's value from its name `f` and index `i` ("{f}": the `__init__` parameter, "_v{i}": `maker`'s);
+    with `defaults`, a field left at the marker `_R` takes its default first (`Record._default`)."""
+    lines = ["    _d = self.__dict__"] if cls.__dictoffset__ != 0 else []
+    for i, (f, put) in enumerate(cls._stores):
+        v = value.format(f=f, i=i)
+        if defaults:
+            lines.append(f"    if {v} is _R: {v} = self._default({f!r})")
+        if put is None:
+            lines.append(f"    _d[{f!r}] = {v}")
+        else:
+            env[f"_s{i}"] = put
+            lines.append(f"    _s{i}(self, {v})")
+    return lines
+
+
+def _compiled(cls: type, name: str, lines: list[str], env: dict[str, Any]) -> Callable[..., Any]:
+    """The function `name` defined by `lines`, named as a method of `cls` (tracebacks, profiles)."""
+    exec("\n".join(lines), env)  # noqa: S102 - generated from our own field names and count, never data
+    fn = env[name]
+    fn.__qualname__ = f"{cls.__qualname__}.{name}"
+    return fn
 
 
 def maker(cls: type) -> Callable[..., Any]:
@@ -197,21 +213,11 @@ def maker(cls: type) -> Callable[..., Any]:
         return lambda *values: cls(**dict(zip(fields, values)))
     env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     params = ", ".join(f"_v{i}" for i in range(len(cls._fields)))
-    lines = [f"def make({params}):", "    self = _new(_cls)"]
-    if cls.__dictoffset__ != 0:
-        lines.append("    _d = self.__dict__")
-    for i, (f, put) in enumerate(cls._stores):
-        if put is None:
-            lines.append(f"    _d[{f!r}] = _v{i}")
-        else:
-            env[f"_s{i}"] = put
-            lines.append(f"    _s{i}(self, _v{i})")
+    lines = [f"def make({params}):", "    self = _new(_cls)", *_storing(cls, env, "_v{i}", defaults=False)]
     if cls._post is not None:
         lines.append("    self._post()")
     lines.append("    return self")
-    exec("\n".join(lines), env)  # noqa: S102 - generated from our own field count, never data
-    got = env["make"]
-    got.__qualname__ = f"{cls.__qualname__}.make"
+    got = _compiled(cls, "make", lines, env)
     type.__setattr__(cls, "_maker", got)
     return got
 
