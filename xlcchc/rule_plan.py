@@ -123,24 +123,5 @@ def rule_plan(catalog: Catalog, unit: Unit, excluded: frozenset = frozenset()) -
     key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit), excluded)  # same rules for one fill key
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = RulePlan(catalog, unit, _applying(catalog, unit, excluded))
+        plan = _PLANS[key] = RulePlan(catalog, unit, catalog.rules_applying(unit, excluded))
     return plan
-
-
-def _applying(catalog: Catalog, unit: Unit, excluded: frozenset) -> list[Rule]:
-    """`Catalog.rule_applies` of every rule, by the set of rows the unit fills (`Catalog.applies` once a row,
-    not once a rule and operand) and each rule's operand set made once per catalog."""
-    fills = frozenset(k for k, ind in catalog.indicators.items() if catalog.applies(ind, unit))
-    return [r for r, ops in _operand_sets(catalog) if ops <= fills and excluded.isdisjoint(ops)]
-
-
-_OPERAND_SETS: dict[tuple, tuple[tuple[Rule, frozenset[str]], ...]] = {}
-
-
-def _operand_sets(catalog: Catalog) -> tuple[tuple[Rule, frozenset[str]], ...]:
-    """Each rule with the set of its operands (a set against a set is one C-level test), once per catalog."""
-    key = (catalog.regime, catalog.fingerprint)
-    got = _OPERAND_SETS.get(key)
-    if got is None:
-        got = _OPERAND_SETS[key] = tuple((r, frozenset(r.operands)) for r in catalog.rules)
-    return got

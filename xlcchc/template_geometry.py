@@ -129,8 +129,7 @@ def make_plan(catalog: Catalog, unit: Unit, period: Period) -> Plan:
     for f in catalog.forms:
         for i, ind in enumerate(f.indicators):
             plan.rows[ind.key] = FIRST_ROW + i
-    plan.rules = [r for r in catalog.rules
-                  if catalog.rule_applies(r, unit) and not plan.plan_computed.keys() & set(r.operands)]
+    plan.rules = catalog.rules_applying(unit, frozenset(plan.plan_computed))
     for i, r in enumerate(plan.rules):
         plan.status_row[r.id] = CHECK_FIRST_ROW + i
     return plan

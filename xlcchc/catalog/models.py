@@ -354,7 +354,19 @@ class Catalog(Record):
         return bool(num and den and self.applies(num, unit) and self.applies(den, unit))
 
     def rule_applies(self, rule: Rule, unit: Unit) -> bool:
+        """Whether `rule` is the unit's: every row it reads is one the unit fills."""
         return all(self.applies(self.indicators[k], unit) for k in rule.operands)
+
+    def rules_applying(self, unit: Unit, excluded: frozenset[str] = frozenset()) -> list[Rule]:
+        """The rules for which `rule_applies`, in catalog order, less those reading a row in `excluded` (the
+        rows the period's plan computes: a rule reading one is not the unit's). The template's check sheet
+        and `xlcchc check` both take their rules from here.
+
+        Worked out by sets, the rows the unit fills (`applies` once a row, not once a rule and operand)
+        against each rule's operands (a set made once per catalog): `rule_applies` of every rule, since a
+        catalog's rules read only its own rows (refused otherwise when it is compiled)."""
+        fills = frozenset(k for k, ind in self.indicators.items() if self.applies(ind, unit))
+        return [r for r, ops in _operand_sets(self) if ops <= fills and excluded.isdisjoint(ops)]
 
     # --- identity -------------------------------------------------------------------------------
     @cached_property
@@ -406,3 +418,16 @@ class Catalog(Record):
             "rules": [r.model_dump(exclude_none=True, exclude_defaults=False) for r in self.rules],
             **({"changes": [c.model_dump() for c in self.changes]} if self.extends else {}),
         }
+
+
+_OPERAND_SETS: dict[tuple, tuple[tuple[Rule, frozenset[str]], ...]] = {}
+
+
+def _operand_sets(catalog: Catalog) -> tuple[tuple[Rule, frozenset[str]], ...]:
+    """Each rule of `catalog` with the set of its operands, once per catalog. Kept here, not as a cached
+    property: `record.warm` would store it in the catalog's cached pickle, which a cold check loads whole."""
+    key = (catalog.regime, catalog.fingerprint)
+    got = _OPERAND_SETS.get(key)
+    if got is None:
+        got = _OPERAND_SETS[key] = tuple((r, frozenset(r.operands)) for r in catalog.rules)
+    return got
