@@ -409,3 +409,39 @@ def test_merge_into_and_history_of_a_provincial_workbook_whose_name_is_not_utf8(
 
     with sqlite3.connect(db) as con:
         assert [f for (f,) in con.execute("SELECT file FROM load")] == ["bao-cao-\\xff\\xfe.xlsx"]
+
+
+@pytest.mark.parametrize("command", [
+    ["merge", "{folder}", "-o", "{tmp}/TONG_HOP.xlsx", "--expected", "{device}"],
+    ["appendix", "{device}", "-o", "{tmp}/PHU_LUC.xlsx"],
+    ["history", "add", "{device}", "--db", "{tmp}/ls.sqlite"],
+    ["national", "returns", "{device}", "-o", "{tmp}/tw"],
+    ["values", "import", "{device}", "{values}", "-o", "{tmp}/ra.xlsx"],
+    ["values", "import", "{template}", "{device}", "-o", "{tmp}/ra.xlsx"],
+    ["check", "{device_json}"],
+    ["check", "{template}", "--key", "{device}"],
+])
+def test_a_device_or_fifo_named_on_the_command_line_is_refused_without_reading_it(tmp_path, command):
+    """Every file a command line names is read like a return: /dev/zero was read until memory ran out
+    (“lỗi không mong đợi (MemoryError)”), a FIFO blocked the command forever."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    template = tmp_path / "mau.xlsx"
+    template.write_bytes(filled())
+    (folder / "mot.xlsx").write_bytes(filled())
+    values = tmp_path / "so_lieu.json"
+    values.write_text(dump_values(export_values(template)), encoding="utf-8")
+    fifo = tmp_path / "ong.json"
+    os.mkfifo(fifo)
+    zero_json = tmp_path / "zero.json"
+    zero_json.symlink_to("/dev/zero")
+    for device, device_json in (("/dev/zero", zero_json), (fifo, fifo)):
+        args = [a.format(folder=folder, tmp=tmp_path, device=device, device_json=device_json, values=values,
+                         template=template) for a in command]
+        try:
+            r = _run_capped(["-m", "xlcchc", *args], timeout=120)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{args} blocked on {device}")
+        out = r.stdout + r.stderr
+        assert "không phải tệp dữ liệu thông thường" in out and "không mong đợi" not in out, (args, out[-600:])
+        assert r.returncode != 0, (args, out[-600:])

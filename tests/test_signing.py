@@ -296,9 +296,10 @@ def test_a_key_file_that_is_a_device_a_fifo_or_a_directory_is_refused_without_re
 
     fifo = tmp_path / "khoa.key"
     os.mkfifo(fifo)
-    for path in ("/dev/zero", fifo, tmp_path):
+    for path in ("/dev/zero", fifo):
         said = _key_file_refusal(path)
         assert said == f"tệp khóa ký “{path}” không phải tệp dữ liệu thông thường", said
+    assert _key_file_refusal(tmp_path) == f"“{tmp_path}” là một thư mục, không phải tệp khóa ký"
 
 
 def test_a_key_file_that_is_binary_or_huge_is_refused_in_vietnamese(tmp_path):

@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 
 from .digest import compare_digest, hmac_sha256, sha256
+from .regular_file import NotRegularFile, regular_bytes
 from .record import Record, record
 from .errors import XlcchcError
 
@@ -104,13 +105,15 @@ def read_key_file(path: Path | str) -> SigningKey:
     path = Path(path)
     malformed = SigningKeyError(f"tệp khóa ký “{path}” không đúng dạng (cần một dòng 64 chữ số thập lục phân)")
     try:
-        raw = _key_bytes(path)
+        raw = regular_bytes(path, KEY_FILE_MAX_BYTES)
     except FileNotFoundError:
         raise SigningKeyError(f"không tìm thấy tệp khóa ký “{path}”") from None
+    except NotRegularFile:
+        raise SigningKeyError(f"tệp khóa ký “{path}” không phải tệp dữ liệu thông thường") from None
+    except IsADirectoryError:
+        raise SigningKeyError(f"“{path}” là một thư mục, không phải tệp khóa ký") from None
     except OSError as e:
         raise SigningKeyError(f"không đọc được tệp khóa ký “{path}”: {e.strerror or e}") from None
-    if raw is None:
-        raise SigningKeyError(f"tệp khóa ký “{path}” không phải tệp dữ liệu thông thường")
     try:
         text = raw.decode("utf-8-sig") if len(raw) <= KEY_FILE_MAX_BYTES else ""
     except UnicodeDecodeError:
@@ -123,19 +126,6 @@ def read_key_file(path: Path | str) -> SigningKey:
     if len(secret) < 16:
         raise malformed
     return SigningKey(secret, path=str(path))
-
-
-def _key_bytes(path: Path) -> bytes | None:
-    """Up to one byte more than `KEY_FILE_MAX_BYTES` of a regular file; None for anything else. Opened
-    non-blocking (a FIFO opens at once) and checked with `fstat` on the open descriptor, not the name."""
-    import stat
-
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read(KEY_FILE_MAX_BYTES + 1)
 
 
 def find_key(path: Path | str | None = None) -> SigningKey | None:

@@ -43,8 +43,10 @@ class Book:
 
 
 def load_book(path: Path) -> Book:
+    from .regular_file import regular_bytes
+
     try:
-        data = path.read_bytes()
+        data = regular_bytes(path)  # never a device or FIFO (`values import /dev/zero …` read until memory ran out)
     except OSError as e:
         raise TemplateError(f"Không đọc được tệp mẫu “{path.name}”: {e.strerror}") from None
     return load_book_bytes(data, path.name)

@@ -22,6 +22,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from .errors import XlcchcError
 from .fileio import write_text
+from .regular_file import regular_bytes
+
+#: A unit's values file is some 10-40 KB (a few hundred rows); reading stops past this.
+MAX_VALUES_BYTES = 16 * 2**20
 
 
 class ValuesError(XlcchcError):
@@ -67,9 +71,14 @@ def load_values_file(path: Path | str) -> ValuesDoc:
     """Read a JSON or CSV values file; a bad file raises ValuesError with a Vietnamese message."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = regular_bytes(path, MAX_VALUES_BYTES)
+    except IsADirectoryError:
+        raise ValuesError(f"“{path}” là một thư mục, không phải tệp số liệu") from None
     except OSError as e:
         raise ValuesError(f"không đọc được tệp số liệu “{path.name}”: {e.strerror}") from None
+    if len(raw) > MAX_VALUES_BYTES:
+        raise ValuesError(f"tệp số liệu “{path.name}” quá lớn (trên {MAX_VALUES_BYTES // 2**20} MB); tệp số liệu của "
+                          "một đơn vị chỉ vài chục KB")
     text = raw.decode("utf-8-sig", errors="replace")
     if path.suffix.lower() == ".csv":
         try:

@@ -484,6 +484,10 @@ def _one(shared: dict[str, str], text: str) -> str:
     return shared.setdefault(text, text)
 
 
+#: A list of the units that must report: a line each, a few thousand at most.
+MAX_EXPECTED_BYTES = 4 * 2**20
+
+
 def read_expected(path: Path | str) -> list[str]:
     """Unit codes, one per line, or a CSV with a `code` column (`ma`/`mã` accepted); `#` starts a comment."""
     import csv
@@ -491,11 +495,16 @@ def read_expected(path: Path | str) -> list[str]:
 
     from ..errors import XlcchcError
 
+    from ..regular_file import regular_bytes
+
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        data = regular_bytes(path, MAX_EXPECTED_BYTES)  # never a device or FIFO (--expected /dev/zero)
     except OSError as e:
         raise XlcchcError(f"không đọc được danh sách đơn vị phải nộp “{path.name}”: {e.strerror or e}") from None
+    if len(data) > MAX_EXPECTED_BYTES:
+        raise XlcchcError(f"danh sách đơn vị phải nộp “{path.name}” quá lớn (trên {MAX_EXPECTED_BYTES // 2**20} MB)")
+    text = data.decode("utf-8-sig", errors="replace")
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise XlcchcError(f"danh sách đơn vị phải nộp “{path.name}” không có mã đơn vị nào")

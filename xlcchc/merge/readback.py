@@ -34,9 +34,11 @@ class ProvincialError(XlcchcError):
 def _open(path: Path):
     from ..read import ReturnError, _Book, _Package, _sniff
 
+    from ..regular_file import regular_bytes
+
     name = path.name
     try:
-        data = path.read_bytes()
+        data = regular_bytes(path)  # never a device or FIFO (`appendix /dev/zero` read until memory ran out)
     except FileNotFoundError:
         raise ProvincialError(f"không tìm thấy bảng tổng hợp “{path}”") from None
     except OSError as e:
