@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..lazy_pattern import LazyPattern
-from . import skeleton
+from . import skeleton, wellformed
 from .package import _damaged, _local, _parse_xml
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
@@ -27,12 +27,10 @@ _ADDR = LazyPattern(r"([A-Z]{1,3})([0-9]{1,7})")
 # The plain path must read exactly what the strict path (and a spreadsheet program) reads, or decline:
 # cells only from the worksheet's own `sheetData` (never from `extLst` or any other wrapper), no
 # namespace tricks, no entity a parser would refuse. Whenever a promise of the plain form is broken it
-# declines (`None` or `_NotPlain`) and the part is parsed strictly, which has the last word.
+# declines (`None` or `_NotPlain`) and the part is parsed strictly, which has the last word. What no
+# cell asked for is checked too (`wellformed`): a part the strict parser refuses is never read here.
 
-MAIN_NS = frozenset({
-    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",  # transitional (what Excel writes)
-    "http://purl.oclc.org/ooxml/spreadsheetml/main",  # strict OOXML
-})
+MAIN_NS = wellformed.MAIN_NS
 
 _ATTR = LazyPattern(rb'\s+([A-Za-z_][\w.:-]*)="([^"<&]*)"')
 _ATTRS = LazyPattern(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<&]*")*\s*')
@@ -43,7 +41,7 @@ _RPH = LazyPattern(rb"<rPh\b.*?</rPh>", re.S)
 _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 # Characters no XML parser accepts, a prefixed element, a namespace declaration or an extension block:
 # each means the part is not in the plain form (some make it damaged; the strict parser decides).
-_KEEP_CONTROL = skeleton.KEEP_CONTROL
+_KEEP_CONTROL = wellformed.KEEP_CONTROL
 _PREFIXED = LazyPattern(rb"</?[A-Za-z_][\w.-]*+:")
 _PREFIXED_NAME = re.compile(rb"/?[A-Za-z_][\w.-]*+")
 _COLONS_WALKED = 256  # more colons than this in a part: one regular-expression pass instead of the walk
@@ -88,7 +86,7 @@ _ROW_TAG = rb"<row(?:\s[^<>]*+)?+(?<!/)>"
 _PLAIN_ROW_TAG = rb'<row r="[0-9]++"(?: [A-Za-z]++="[^"<>/]*+")*+>'
 _CELL = rb"\s*+<c\s[^<>]*+(?:(?<=/)>|(?<!/)>[^<]*+(?:<(?!c[\s/>]|/row>|/c>)[^<]*+)*+</c>)"
 _PLAIN_CELL = (
-    rb'<c r="[A-Z]{1,3}+[1-9][0-9]{0,6}+"(?: s="[0-9]++")?+(?: t="[A-Za-z]++")?+'
+    rb'<c r="' + wellformed.ADDRESS + rb'"(?: s="[0-9]++")?+(?: t="[A-Za-z]++")?+'
     rb"(?:/>|><v>[^<]*+</v></c>|><f>[^<]*+</f><v>[^<]*+</v></c>)"
 )
 _ROWS = re.compile(
@@ -103,6 +101,22 @@ _STRING = re.compile(
     rb"(?:<rPh\b[^>]*>.*?</rPh>\s*)*(?:<phoneticPr\b[^>]*/>\s*)?",
     re.S,
 )
+# The strict form of a shared string's item (`_scan_sst` checks every item, asked or not, against it):
+# `_STRING`'s shapes with each tag's attributes fixed (so none twice), text `wellformed.TEXT`, no prefix
+# but `xml:`. Each piece is one of `_STRING`'s (`_T_EL`, `_RPR`'s empty elements, an `rPh` run, a
+# `phoneticPr`), so an item of this grammar is one `_rich_text_bytes` reads.
+_VALUE = rb'="[^"<&>' + wellformed.CONTROL_CLASS + rb']*+"'
+_T_STRICT = rb'(?:<t(?: xml:space="preserve")?+>' + wellformed.TEXT + rb"</t>|<t/>)"
+_RPR_STRICT = (
+    rb"<rPr>(?:\s*+(?:<color(?: auto" + _VALUE + rb")?+(?: indexed" + _VALUE + rb")?+(?: rgb" + _VALUE
+    + rb")?+(?: theme" + _VALUE + rb")?+(?: tint" + _VALUE + rb")?+/>|<[A-Za-z]++(?: val" + _VALUE + rb")?+/>))*+\s*+</rPr>"
+)
+_ITEM_STRICT = (
+    rb"\s*+(?:" + _T_STRICT + rb"\s*+)?+(?:<r>\s*+(?:" + _RPR_STRICT + rb"\s*+)?+" + _T_STRICT + rb"\s*+</r>\s*+)*+"
+    rb'(?:<rPh sb="[0-9]++" eb="[0-9]++"><t>' + wellformed.TEXT + rb"</t></rPh>\s*+)*+"
+    rb'(?:<phoneticPr fontId="[0-9]++"(?: type="[A-Za-z]++")?+(?: alignment="[A-Za-z]++")?+/>\s*+)?+'
+)
+_SST_BODY = LazyPattern(rb"(?:\s*+<si>" + _ITEM_STRICT + rb"</si>)*+\s*+")
 _REF = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 KINDS = frozenset({"n", "s", "str", "inlineStr", "b", "e", "d"})
@@ -137,15 +151,11 @@ def _rooted(data: bytes, root: bytes) -> bool:
     return data[-64:].rstrip().endswith(b"</" + root + b">") and (b"<" + root + b" ") in data[:400]
 
 
-def _xml_char(n: int) -> bool:
-    return n in (0x9, 0xA, 0xD) or 0x20 <= n <= 0xD7FF or 0xE000 <= n <= 0xFFFD or 0x10000 <= n <= 0x10FFFF
-
-
 def _resolve(m: re.Match) -> str:
     if m.group(1):
         return _ENTITIES[m.group(1)]
     n = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
-    if not _xml_char(n):
+    if not wellformed.xml_char(n):
         raise _NotPlain
     return chr(n)
 
@@ -200,7 +210,9 @@ class _PlainSheet:
     @classmethod
     def full_scan(cls, data: bytes, name: str, member: str) -> "_PlainSheet | None":
         """Each cell's text from its address to the next cell; None unless every cell starts `<c r="A1"`."""
-        if not _plain_form(data, b"worksheet"):
+        if not _plain_form(data, b"worksheet") or wellformed.prolog(data, b"worksheet") is None:
+            return None
+        if b":sheetData" in data:  # a prefixed sheetData: the strict reader's second one (or its only one)
             return None
         region = _sheet_data(data)
         if region is None:
@@ -213,6 +225,9 @@ class _PlainSheet:
         pieces = region.split(b'<c r="')
         addrs = _C_START.findall(region)
         if not (len(addrs) == len(pieces) - 1 == region.count(b"<c")):
+            return None
+        # What no cell is asked for must be well-formed too (`wellformed`); last, as the costliest check.
+        if not wellformed.well_formed(data):
             return None
         index = dict(zip(addrs, range(1, len(pieces))))
         if len(index) != len(addrs):
@@ -275,14 +290,14 @@ class _PlainSheet:
         return (kind, style, v, f, inline)
 
 
-_C_REST = LazyPattern(rb'[A-Z]{1,3}[1-9][0-9]{0,6}"([^>]*?)(/?)>')
+_C_REST = LazyPattern(wellformed.ADDRESS + rb'"([^>]*?)(/?)>')
 # What `get` reads through `_C_REST`, `_ATTRS` and `_BODY` for the cells programs write most: at most
 # ` s="…"` then ` t="…"`, and either nothing (`/>`), just a value without references (`<v>…</v></c>`),
 # a formula and its value (`<f>…</f><v>…</v></c>`), or an inline string of one run
 # (`<is><t>…</t></is></c>`, `xml:space="preserve"` or not). None of these holds a `<` inside, so each
 # ends at the cell's first `</c>`, as `get`'s general path reads it.
 _C_TYPED = re.compile(
-    rb'[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    wellformed.ADDRESS + rb'"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
     rb'(?:(/)>|><v>([^<&]*)</v></c>|><f>([^<]*)</f><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
 )
 
@@ -308,8 +323,10 @@ def _typed_cell(piece: bytes) -> tuple | None:
     except UnicodeDecodeError:
         return None
     return (kind, style, None, None, None)  # `/>`: an empty cell
-_C_START = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
-_TAG_OPEN = re.compile(rb"<[A-Za-z_]")
+_C_START = re.compile(rb'<c r="(' + wellformed.ADDRESS + rb')"')
+# A start tag, its attributes' values in quotes (which may hold `/>` or `>`); group 1 is `/` when it is
+# an empty element.
+_START_TAG = re.compile(rb'<(?![/!?])[^\s/>]*+(?:\s++[^\s=/>]++\s*+=\s*+(?:"[^"]*+"|\'[^\']*+\'))*+\s*+(/?)>')
 
 
 def _sheet_data(data: bytes) -> bytes | None:
@@ -321,7 +338,11 @@ def _sheet_data(data: bytes) -> bytes | None:
     if b"<extLst" in prefix:
         return None
     # Depth at sheetData: every element opened before it is closed again, except the worksheet itself.
-    if len(_TAG_OPEN.findall(prefix)) - prefix.count(b"</") - prefix.count(b"/>") != 1:
+    # Each `<` opens a tag (the part is well-formed, or declined): an end tag, the declaration, or a start
+    # tag, every one of which `_START_TAG` must see (a `/>` or `>` inside a value does not end one).
+    tags = _START_TAG.findall(prefix)
+    ends = prefix.count(b"</")
+    if len(tags) != prefix.count(b"<") - ends - prefix.count(b"<?") or len(tags) - tags.count(b"/") - ends != 1:
         return None
     if data.startswith(b"<sheetData/>", start):
         return b""
@@ -341,8 +362,16 @@ def _scan_sst(data: bytes) -> list[bytes] | None:
     """
     if not _plain_form(data, b"sst") or b"<si/>" in data or b"<si " in data:
         return None
-    body = data[data.find(b">", data.find(b"<sst ")) + 1 :]
+    start = wellformed.prolog(data, b"sst")
+    if start is None:
+        return None
+    body = data[start:]
     if _foreign(body):
+        return None
+    # Every item, asked or not, in the strict form, and the bytes what expat takes: a part the strict
+    # parser refuses is not read here (`wellformed`). `_plain_form` saw `</sst>` end it (spaces after).
+    end = len(data.rstrip()) - len(b"</sst>")
+    if not _SST_BODY.fullmatch(data, start, end) or not wellformed.chars_ok(body):
         return None
     items = body.split(b"<si>")[1:]
     if len(items) != body.count(b"</si>"):

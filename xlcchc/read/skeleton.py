@@ -14,7 +14,13 @@ Why the answer is the full scan's (S0 accepted by the full scan; the proof follo
 Write S0 = H0 · R0 · T0 and D = H · R · T, where H ends with `<sheetData>`, R is the region (the inside of
 sheetData) and T starts at the last `</sheetData>`. `fit` requires:
   (a) H = H0 (the key, plus the literal `<sheetData>`); T starts with `</sheetData>`, and T is T0 but for
-      a stretch that, with `_REACH` bytes on each side, holds no `<!`, `<?`, `<sheetData` nor control byte;
+      a stretch (`_plain_tail`) that, taken from the last `<` before the change to the first `<` after it
+      (tags start there in T0, being WF: well-formed, and the same bytes in T), is a sequence of plain
+      tokens (`_TOKENS`: names without prefix, double-quoted values, text, `TEXT`'s references) holding no
+      `xmlns`, no `sheetData` (but T's first tag) and no control byte, whose bytes pass `chars_ok`, and
+      whose markup (names of tags and attributes, values and text taken out) is T0's stretch's, or has no
+      attribute twice in a tag and, once the elements wholly inside each stretch are taken out, leaves
+      the same markup as T0's (`_residue`: it closes and opens the same elements);
   (b) R.split(b'<c r="') has as many pieces as R0's, the first one (before any cell) the same, and each
       piece i that differs is `a_i"` · u_i where the skeleton's piece is `a_i"` · u0_i with the same
       address a_i, and u_i, u0_i are both a *unit*: either a cell `_CELL` followed by the same bytes
@@ -22,20 +28,24 @@ sheetData) and T starts at the last `</sheetData>`. `fit` requires:
       (`_same_unit` may take a shortcut: the part of a cell before its last text run the same as the
       skeleton's, which is a `_CELL`'s, and that run a `_RUN`: together, again a `_CELL`);
   (c) no `xmlns` in R (the full scan's own check);
+  (d) the differing pieces' bytes pass `wellformed.chars_ok` (UTF-8, no U+FFFE/U+FFFF, no `]]>`);
 and the caller checks the conditions of `_plain_form` on D's first 400 and last 64 bytes itself.
 A unit holds no control byte, no `"` outside attribute values, and its every `<` begins `<v>`, `</v>`,
-`<f>`, `</f>`, `<is>`, `</is>`, `<t`, `</t>`, `</c>`, `</row>` or `<row ` (text excludes `<`).
+`<f>`, `</f>`, `<is>`, `</is>`, `<t`, `</t>`, `</c>`, `</row>` or `<row ` (text excludes `<`); its `&`
+begins one of the five predefined entities; its tags have fixed attributes, each at most once.
 
 Lemma. Let w be a literal that starts with `<`, holds no `"` and does not begin like one of those tags
 (`<!`, `<?`, `<c`, `<extLst`, `<sheetData`, `</sheetData>` qualify). Then w occurs in R exactly as often
 as in R0. An occurrence starts at a `<`, so not inside a unit; were it to overlap a unit it would hold
 the byte just before it, the `"` closing a_i. So it lies in a stretch outside every differing unit, and
 those stretches are the same bytes in R and R0 (in the same order), and conversely.
-Likewise in T: an occurrence of a literal of at most `_REACH` + 1 bytes lies in T's first or last bytes
-shared with T0 (which has none of those of (a): S0's one `<sheetData` is before T0, its `<?` if any at
-its start), or within the changed stretch widened by `_REACH` on each side, which (a) looked at.
+Likewise in T: an occurrence of a literal holding at most one `<`, its first byte (`<!`, `<?`, `sheetData`,
+`:sheetData`), lies in T's first or last bytes shared with T0 (which has none of them: S0's one
+`<sheetData` is before T0, its `<?` if any at its start) or wholly within the stretch of (a), which starts
+and ends at a `<`; there (a) excludes them (`_TOKENS` has no `<!`, `<?`).
 
 The full scan's checks on D:
+- `wellformed.prolog` (declaration, root): H = H0. `:sheetData` in D: not in H, R (lemma), T (above).
 - `_plain_form`: no `<!` in H (= H0), in R (lemma, none in R0) or T (a); none across the seams either
   (H ends with `>`, T starts with `</`). No control byte: H, T (a), R outside the units (from R0), the
   units (their grammar). `<?`: S0 has at most one, at its start (after a BOM), so inside H0; R0 has none,
@@ -58,6 +68,14 @@ The full scan's checks on D:
 - The cells: `region.count(b"<c")` is R0's (lemma), which equals the pieces' count; every piece i
   starts with a valid address a_i and `"`, so `_C_START.findall` gives S0's addresses, in order (the
   occurrences of `<c r="` cannot overlap), with no duplicate, and the same index addr → piece.
+- `wellformed.well_formed(D)` (expat): D's tokens are S0's with each differing unit's tokens replaced
+  and T0's stretch replaced. A unit is a whole `c` element of fixed attributes and lexically valid text
+  (its grammar, (d)), or that and `</row><row …>` in both, closing and opening the same element: the
+  open elements around it, and the namespaces in scope (no `xmlns` in R, no prefix in a unit) are S0's.
+  T's stretch has T0's markup, or closes and opens the same elements as T0's, all of its tags with each
+  attribute once and no prefix, its text and values valid tokens ((a): `_TOKENS`, `chars_ok`). So every
+  element is closed in order, no tag has an attribute twice, every reference and character is allowed:
+  D is WF as S0 is.
 So the full scan accepts D, with the pieces `fit` returns; `_PlainSheet.get` reads only its piece.
 """
 
@@ -67,10 +85,11 @@ import operator
 import re
 from itertools import compress
 
-# Bytes no XML parser accepts (all below 0x20 except tab, line feed and carriage return).
-CONTROL = bytes((*range(0, 9), 11, 12, *range(14, 32)))
-KEEP_CONTROL = bytes(b for b in range(256) if b not in CONTROL)
-_TEXT = rb"[^<\x00-\x08\x0b\x0c\x0e-\x1f]*+"
+from .wellformed import ADDRESS, CONTROL_CLASS, KEEP_CONTROL, REF, chars_ok
+
+# Text of a unit: no `<`, no control byte, `&` only in one of the five predefined entities (a character
+# reference, which `chars_ok` would have to look at, is left to the full scan).
+_TEXT = rb"(?:[^<&" + CONTROL_CLASS + rb"]++|&(?:lt|gt|amp|quot|apos);)*+"
 # A cell after `<c r="A1"`: at most ` s` then ` t`, and nothing, a value, a formula and its value, or one
 # inline run: the shapes programs write. Text holds no `<` and no control byte. The last text run is a
 # group (1, 2 or 3), closed by `_CLOSING[group]`.
@@ -79,21 +98,41 @@ _CELL_SHAPE = (
     rb"(?:/>|><v>(" + _TEXT + rb")</v></c>|><f>" + _TEXT + rb"</f><v>(" + _TEXT + rb")</v></c>"
     rb'|><is><t(?: xml:space="preserve")?+>(' + _TEXT + rb")</t></is></c>)"
 )
-_ADDRESS_SHAPE = rb'[A-Z]{1,3}+[1-9][0-9]{0,6}+"'
-# One row ends and the next begins (row heights follow the notes' lengths, so they change).
-_NEXT_ROW_SHAPE = rb'</row><row r="[0-9]++"(?: [A-Za-z]++="[^"<>/\x00-\x08\x0b\x0c\x0e-\x1f]*+")*+>'
+_ADDRESS_SHAPE = ADDRESS + rb'"'
+# One row ends and the next begins (row heights follow the notes' lengths, so they change): the row's
+# attributes in the schema's order (the order programs write them), so none twice; values without `<`,
+# `>`, `/`, `&` or control byte.
+_ROW_VALUE = rb'="[^"<>/&' + CONTROL_CLASS + rb']*+"'
+_NEXT_ROW_SHAPE = rb'</row><row r="[0-9]++"' + b"".join(
+    rb"(?: " + name + _ROW_VALUE + rb")?+"
+    for name in (b"spans", b"s", b"customFormat", b"ht", b"hidden", b"customHeight", b"outlineLevel",
+                 b"collapsed", b"thickTop", b"thickBot", b"ph")
+) + rb">"
+# Where the bytes after the cells differ from the skeleton's: XML tokens of a plain form (tags whose
+# names are ASCII, attributes in double quotes, text, the references `TEXT` allows), and what is left of
+# them when the attribute values and the text are taken out (`_MARKUP.sub(b"", …)`: the tags' names, their
+# attributes' names, in order), which must be the skeleton's — or, once every element wholly inside the
+# stretch is taken out (`_PAIR`, innermost first), what is left must be (`_residue`). `_REPEATED` finds an
+# attribute named twice in one tag of that markup (a tag's markup holds no `<`).
+_NAME = rb"[A-Za-z_][\w.-]*+"  # no prefix: nothing there depends on the namespaces in scope
+_TOKENS_SHAPE = (
+    rb"(?:<" + _NAME + rb'(?:\s++' + _NAME + rb'="(?:[^"<&' + CONTROL_CLASS + rb"]++|" + REF + rb')*+")*+\s*+/?>'
+    rb"|</" + _NAME + rb"\s*+>|[^<&" + CONTROL_CLASS + rb"]++|" + REF + rb")*+"
+)
 # The compiled patterns (~5 M instructions to compile), made by `keep` with the first skeleton, not when
 # the module is imported: a cold `check` of one return never has a sheet laid out like another one.
-_CELL = _VALUE_RUN = _ADDRESS = _NEXT_ROW = None
+_CELL = _VALUE_RUN = _ADDRESS = _NEXT_ROW = _TOKENS = _MARKUP = _PAIR = _REPEATED = None
 _RUN: dict = {}
 
 
 def _compile() -> None:
-    global _CELL, _VALUE_RUN, _ADDRESS, _NEXT_ROW
+    global _CELL, _VALUE_RUN, _ADDRESS, _NEXT_ROW, _TOKENS, _MARKUP, _PAIR, _REPEATED
     _CELL, _VALUE_RUN = re.compile(_CELL_SHAPE), re.compile(_TEXT + rb"</v></c>")
     _RUN.update({1: _VALUE_RUN, 2: _VALUE_RUN, 3: re.compile(_TEXT + rb"</t></is></c>")})  # a last run, its close
     _ADDRESS, _NEXT_ROW = re.compile(_ADDRESS_SHAPE), re.compile(_NEXT_ROW_SHAPE)
-_REACH = len(b"<sheetData") - 1  # bytes on each side of a changed stretch a literal looked for may reach
+    _TOKENS, _MARKUP = re.compile(_TOKENS_SHAPE), re.compile(rb'"[^"]*+"|>[^<]*+')
+    _PAIR = re.compile(rb"<(" + _NAME + rb")(?:\s[^<>]*+)?+(?<!/)>[^<]*+</\1\s*+>|<" + _NAME + rb"[^<>]*+(?<=/)>")
+    _REPEATED = re.compile(rb"\s(" + _NAME + rb")=(?=[^<]*?\s\1=)")
 _KEPT = 64  # skeletons kept in a process (a regime's sheets, a few variants each); the oldest goes first
 # Bytes the kept skeletons may hold in all. They outlive their return: the zip caps bound one return's sheets
 # (32 MB each), not 64 returns' together (an attacker's 64 returns with a big sheet each, laid out a little
@@ -178,9 +217,12 @@ def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
     pieces, old = region.split(b'<c r="'), skel.pieces
     if len(pieces) != len(old) or pieces[0] != old[0]:
         return None
-    for i in compress(range(len(old)), map(operator.ne, pieces, old)):
+    differ = list(map(operator.ne, pieces, old))
+    for i in compress(range(len(old)), differ):
         if not _same_unit(pieces[i], skel.unit(i)):
             return None
+    if not chars_ok(b"".join(compress(pieces, differ))):  # the units' text: what expat takes (module doc)
+        return None
     return pieces, skel.index
 
 
@@ -206,13 +248,33 @@ def _same_unit(new: bytes, unit: _Unit | None) -> bool:
 
 
 def _plain_tail(tail: bytes, old: bytes) -> bool:
-    """No `<!`, `<?`, `<sheetData` nor control byte in the bytes after the cells, where they differ from
-    the skeleton's (which have none): looked for only in the changed stretch and `_REACH` bytes around."""
+    """The bytes after the cells are as well-formed as the skeleton's, and hold no `<!`, `<?`, `sheetData`
+    but their first tag, nor control byte (module doc): looked at only from the last `<` before the bytes
+    where they differ to the first `<` after them (the skeleton's bytes too, so tags begin there in both)."""
     if tail == old:
         return True
     p, q = _common_ends(tail, old, 256)
-    stretch = tail[max(0, p - _REACH) : len(tail) - q + _REACH]
-    return not (b"<!" in stretch or b"<?" in stretch or b"<sheetData" in stretch or stretch.translate(None, KEEP_CONTROL))
+    lo, hi = max(tail.rfind(b"<", 0, p), 0), tail.find(b"<", len(tail) - q)
+    hi = len(tail) if hi < 0 else hi
+    stretch, was = tail[lo:hi], old[lo : hi - len(tail) + len(old)]
+    if _TOKENS.fullmatch(stretch) is None or b"xmlns" in stretch or stretch.find(b"sheetData", 0 if lo else 3) >= 0:
+        return False
+    if stretch.translate(None, KEEP_CONTROL) or not chars_ok(stretch):
+        return False
+    markup = _MARKUP.sub(b"", stretch)
+    if markup == _MARKUP.sub(b"", was):  # the usual change: a value or a text (the unit's name in a footer)
+        return True
+    return _REPEATED.search(markup) is None and _residue(stretch) == _residue(was)
+
+
+def _residue(stretch: bytes) -> bytes:
+    """The markup of what is left of a stretch of tokens once every element wholly inside it is taken out:
+    the end tags of elements opened before it, then the start tags of those it leaves open (their names
+    and their attributes' names). Two stretches with the same residue close and open the same elements."""
+    n = 1
+    while n:
+        stretch, n = _PAIR.subn(b"", stretch)
+    return _MARKUP.sub(b"", stretch)
 
 
 def _common_ends(a: bytes, b: bytes, grain: int = 1) -> tuple[int, int]:
