@@ -445,3 +445,30 @@ def test_a_device_or_fifo_named_on_the_command_line_is_refused_without_reading_i
         out = r.stdout + r.stderr
         assert "không phải tệp dữ liệu thông thường" in out and "không mong đợi" not in out, (args, out[-600:])
         assert r.returncode != 0, (args, out[-600:])
+
+
+@pytest.mark.parametrize("key,text", [
+    ("units#0", "không phải JSON"), ("units#0", "5"), ("units#0", '{"SNV": 1}'),
+    ("status#0", "[{"), ("status#0", '[{"x": 1}]'), ("status#0", "[1]"),
+    ("unit_findings#0", '[{"severity": "?"}]'), ("unit_findings#0", "[" * 50_000 + "]" * 50_000),
+])
+def test_an_edited_metadata_blob_of_a_provincial_workbook_is_a_clear_refusal(tmp_path, key, text):
+    """The very hidden sheet's JSON, retyped: json's, pydantic's or a TypeError's English reached the user
+    (“lỗi không mong đợi (JSONDecodeError: Expecting value …)”) from appendix, history and national."""
+    import openpyxl
+
+    from xlcchc.merge import ProvincialError, read_provincial
+
+    out = _tong_hop(tmp_path)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["_xlcchc"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == key)
+    ws.cell(row, 2).value = text
+    wb.save(out)
+    with pytest.raises(ProvincialError) as ei:
+        read_provincial(out)
+    blob = key.split("#")[0]
+    assert str(ei.value) == (f"“TONG_HOP.xlsx”: thông tin bảng tổng hợp bị sửa hoặc hỏng (mục “{blob}”); "
+                             "hãy chạy lại lệnh tổng hợp vào một tệp mới")
+    r = _run_capped(["-m", "xlcchc", "appendix", str(out), "-o", str(tmp_path / "PHU_LUC.xlsx")])
+    assert r.returncode == 2 and r.stderr == f"Lỗi: {ei.value}\n", r.stderr[-500:]

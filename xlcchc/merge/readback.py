@@ -87,13 +87,35 @@ def _meta(book, name: str) -> dict[str, str]:
     return meta
 
 
-def _blob(meta: dict[str, str], key: str) -> Any:
+def _blob(meta: dict[str, str], key: str, name: str, shape: type = list) -> Any:
+    """The JSON list (the plan: object) the merge spooled under `key#0`, `key#1`…; anything else means the very hidden sheet
+    was edited (a cell of it retyped, cut at Excel's 32,767 characters): refused with the sentence of a
+    damaged metadata sheet, not json's or pydantic's English (“lỗi không mong đợi (JSONDecodeError …)”)."""
     parts = []
     i = 0
     while f"{key}#{i}" in meta:
         parts.append(meta[f"{key}#{i}"])
         i += 1
-    return json.loads("".join(parts)) if parts else []
+    try:
+        got = json.loads("".join(parts)) if parts else shape()
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        raise _damaged(name, key) from None
+    if not isinstance(got, shape):
+        raise _damaged(name, key)
+    return got
+
+
+def _records(meta: dict[str, str], key: str, name: str, model: type) -> list:
+    """`_blob`'s items as `model` records (pydantic's ValidationError is a ValueError)."""
+    try:
+        return [model.model_validate(item) for item in _blob(meta, key, name)]
+    except (ValueError, TypeError):
+        raise _damaged(name, key) from None
+
+
+def _damaged(name: str, key: str) -> ProvincialError:
+    return ProvincialError(f"“{name}”: thông tin bảng tổng hợp bị sửa hoặc hỏng (mục “{key}”); "
+                           "hãy chạy lại lệnh tổng hợp vào một tệp mới")
 
 
 def _number_or_text(raw: Any) -> Value:
@@ -124,7 +146,7 @@ class _Provincial:
                 f"“{path.name}” được tổng hợp theo một phiên bản khác của danh mục chỉ tiêu "
                 f"“{self.catalog.regime}”; hãy chạy lại lệnh tổng hợp"
             )
-        self.units = [str(u) for u in _blob(self.meta, "units")]
+        self.units = [str(u) for u in _blob(self.meta, "units", path.name)]
 
     def ref(self, name: str) -> tuple[str, str]:
         target = self.book.names.get(name)
@@ -247,13 +269,17 @@ def read_provincial(path: Path | str) -> ProvincialFigures:
     by_unit = prov.by_unit()
     from .plan import progress_from_json, target_findings
 
-    progress = progress_from_json(catalog, registry, _blob(prov.meta, "plan") or None)
+    plan = _blob(prov.meta, "plan", prov.path.name, dict) or None
+    try:
+        progress = progress_from_json(catalog, registry, plan)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # task rows of another shape: edited
+        raise _damaged(prov.path.name, "plan") from None
     base = base_values(catalog, registry, by_unit, progress.counts() if progress else None)
     computed, final = finalize(catalog, base, {k: v for k, (v, _) in adjustments.items()})
     top = registry.by_code[registry.top]
     provincial_findings = check_values(final, catalog, top, file=prov.path.name)
     provincial_findings += target_findings(catalog, prov.meta.get("period", ""), final, prov.path.name)
-    unit_findings = [Finding.model_validate(f) for f in _blob(prov.meta, "unit_findings")]
+    unit_findings = _records(prov.meta, "unit_findings", prov.path.name, Finding)
     return ProvincialFigures(
         regime=catalog.regime,
         period=prov.meta.get("period", ""),
@@ -261,7 +287,7 @@ def read_provincial(path: Path | str) -> ProvincialFigures:
         values=final,
         notes=prov.notes(),
         by_unit=by_unit,
-        status=[UnitStatus.model_validate(s) for s in _blob(prov.meta, "status")],
+        status=_records(prov.meta, "status", prov.path.name, UnitStatus),
         adjustments=[
             Adjustment(key=k, value=v, reason=reason, computed=computed.get(k))
             for k, (v, reason) in sorted(adjustments.items(), key=lambda kv: _key_order(catalog, kv[0]))
