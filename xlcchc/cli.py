@@ -435,13 +435,42 @@ def _silence_stdout() -> None:
 
 
 def _prepare_outputs(args: argparse.Namespace) -> None:
-    """One rule for every `-o` (and `--pdf`): a missing folder on the way is created, and the user told so."""
-    for attr in ("output", "pdf"):
+    """One rule for every `-o` (and `--pdf`): a missing folder on the way is created, and the user told so;
+    and no output is one of the command's own input files (`_not_an_input`)."""
+    for attr in ("output", "pdf"):  # (check --annotate has its own rule and folder: annotate.py)
         value = getattr(args, attr, None)
         if isinstance(value, str) and value and value != "-":
+            _not_an_input(args, value)
             from .fileio import announce_parent  # only then: it imports tempfile and shutil
 
             announce_parent(value)
+
+
+#: The arguments that name a file a command reads.
+_INPUT_ARGS = ("file", "files", "template", "values", "provincial", "db", "history", "expected", "key")
+
+
+def _not_an_input(args: argparse.Namespace, output: str) -> None:
+    """Refuse an output that is (the same file as) an input: `values export X.xlsx -o X.xlsx` wrote its JSON
+    over the unit's return, `history export --db H -o H` its CSV over every period of the history. Compared
+    with `os.path.samefile`, so a link or another spelling of the path is caught too; only when both exist.
+    An output folder (`national returns DIR -o DIR`) gets files named by the command, never an input's name."""
+    from .errors import XlcchcError
+
+    if os.path.isdir(output):
+        return
+    for attr in _INPUT_ARGS:
+        given = getattr(args, attr, None)
+        for name in given if isinstance(given, list) else [given]:
+            if not isinstance(name, str) or not name:
+                continue
+            try:
+                same = os.path.samefile(output, name)
+            except (OSError, ValueError):  # one of them does not exist (yet): not the same file
+                continue
+            if same:
+                raise XlcchcError(f"tệp kết quả “{output}” chính là tệp đầu vào “{name}”; hãy chọn tên tệp khác "
+                                  "(tệp đầu vào không bao giờ bị ghi đè)")
 
 
 def user_message(e: BaseException) -> str:
