@@ -82,11 +82,11 @@ class RulePlan:
         return reader(values)
 
     def side(self, rule: Rule, which: str) -> tuple:
-        """(`formulas.side_function`, `catalog.load.side_words` in the rule's own form) of one side ("left" or
+        """(`formulas.side_function`, `catalog.rules.side_words` in the rule's own form) of one side ("left" or
         "right") of a comparison, made on first use: the check words a failing comparison with both."""
         got = self._sides.get((rule.id, which))
         if got is None:
-            from .catalog.load import side_words
+            from .catalog.rules import side_words
 
             got = self._sides[(rule.id, which)] = (side_function(rule, which, self._catalog),
                                                     side_words(rule, which, rule.form))

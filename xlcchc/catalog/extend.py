@@ -35,9 +35,8 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
-from .load import RULE_KEYS, rule_text
+from .rules import REF, RULE_KEYS, rule_text
 
-_REF = r"(?:\d+:)?\d+(?:\.[0-9a-z]+)*"
 #: Scalar keys an extension may set for itself (everything else comes from the base).
 OWN_KEYS = {"regime", "title", "level", "usage", "registry", "periods", "value_header", "in_force", "source"}
 EXT_KEYS = OWN_KEYS | {"extends", "remap", "drop", "change", "drop_rule", "rule", "cross"}
@@ -209,7 +208,7 @@ def _norm(text: Any) -> str:
 
 def _refs(text: str, form: int | None) -> list[str]:
     out = []
-    for ref in re.findall(_REF, str(text)):
+    for ref in re.findall(REF, str(text)):
         out.append(ref if ":" in ref else f"{form}:{ref}")
     return out
 
