@@ -32,6 +32,7 @@ from xlcchc.read.sheet import (
 )
 
 from .conftest import ROOT
+from .test_read_skeleton import fresh_skeletons  # noqa: F401 - the fixture: each example's own skeletons
 
 _SAMPLES = ROOT / "samples"
 _RETURNS = [_SAMPLES / "bao-cao-2022" / "BC_CCHC_2022_SNV.xlsx", _SAMPLES / "bao-cao-2022" / "BC_CCHC_2022_H-BA-THUOC.xlsx"]
@@ -63,11 +64,11 @@ _PLACES = {  # where damage goes: just before a tag's end (attributes) or just a
 
 
 @st.composite
-def _damaged(draw, data: bytes) -> bytes:
-    """`data` with one to three insertions at places of the kinds above."""
+def _damaged(draw, data: bytes, kinds=tuple(sorted(_PLACES)), after: bytes = b"") -> bytes:
+    """`data` with one to three insertions at places of the kinds above (only after `after`, if given)."""
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(sorted(_PLACES)))
-        spots = [m.end() for m in re.finditer(_PLACES[kind], data)]
+        kind = draw(st.sampled_from(kinds))
+        spots = [m.end() for m in re.compile(_PLACES[kind]).finditer(data, data.find(after) if after else 0)]
         if not spots:
             continue
         at = draw(st.sampled_from(spots))
@@ -105,14 +106,6 @@ def _agrees(scan, data: bytes) -> None:
         assert got == _cell_tuple(el), addr
 
 
-@pytest.fixture
-def fresh_skeletons():
-    kept = dict(skeleton._SKELETONS)
-    yield
-    skeleton._SKELETONS.clear()
-    skeleton._SKELETONS.update(kept)
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_damaged_sheets_are_read_as_the_strict_parser_reads_them(fresh_skeletons, data):
@@ -123,6 +116,24 @@ def test_damaged_sheets_are_read_as_the_strict_parser_reads_them(fresh_skeletons
     skeleton._SKELETONS.clear()
     _PlainSheet.scan(data.draw(st.sampled_from([first, base])), "x.xlsx", "xl/worksheets/sheet1.xml")
     _agrees(_PlainSheet.scan, crafted)  # through the skeleton of the undamaged sheet or another unit's
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_damage_where_a_skeleton_answers_is_the_full_scans(fresh_skeletons, data):
+    """Another unit's sheet (other values, another footer, other validations), damaged in its values or
+    after its cells, where the skeleton path checks only what differs: whenever it answers, the full scan
+    (expat included) accepts with the same pieces, and both read what the strict parser reads."""
+    first, other = data.draw(st.sampled_from(_SHEETS))
+    kinds = data.draw(st.sampled_from([("value",), ("tag", "text")]))
+    crafted = data.draw(_damaged(other, kinds, b"</sheetData>" if kinds != ("value",) else b""))
+    skeleton._SKELETONS.clear()
+    _PlainSheet.scan(first, "x.xlsx", "xl/worksheets/sheet1.xml")
+    fitted = skeleton.fit(crafted)
+    if fitted is not None:
+        full = _PlainSheet.full_scan(crafted, "x.xlsx", "xl/worksheets/sheet1.xml")
+        assert full is not None and (full.pieces, full.index) == fitted
+    _agrees(_PlainSheet.scan, crafted)
 
 
 @settings(max_examples=300, deadline=None)
@@ -186,6 +197,27 @@ def test_crafted_sheets_are_declined_as_the_strict_parser_refuses_them(fresh_ske
     skeleton._SKELETONS.clear()
     assert _PlainSheet.scan(data, "x.xlsx", "m") is not None  # the undamaged sheet's skeleton is kept
     assert _PlainSheet.scan(crafted, "x.xlsx", "m") is None
+
+
+def test_a_sheet_data_the_strict_reader_does_not_read_is_not_read():
+    """A prefixed second sheetData (the strict reader's: it refuses the part), and the only sheetData inside
+    another element whose attribute holds `/>` (which once fooled the depth count: the strict reader sees
+    no cells there)."""
+    data = _sheet2()
+    main = b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    second = data.replace(b"</sheetData>", b"</sheetData><x:sheetData xmlns:x=" + main + b"/>", 1)
+    assert _strict(second) == "refused"
+    assert _PlainSheet.full_scan(second, "x.xlsx", "m") is None
+    nested = data.replace(b"<sheetData>", b'<foo a="/>"><sheetData>', 1).replace(b"</sheetData>", b"</sheetData></foo>", 1)
+    assert _strict(nested) == {}
+    assert _PlainSheet.full_scan(nested, "x.xlsx", "m") is None
+
+
+def test_shared_strings_of_another_namespace_are_left_to_the_strict_parser():
+    sst = _SSTS[0]
+    assert _scan_sst(sst) is not None
+    assert _scan_sst(sst.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', b'xmlns="urn:x"', 1)) is None
+    assert _scan_sst(sst.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"', 1)) is None
 
 
 def test_a_latin_1_sheet_is_left_to_the_strict_parser():
