@@ -59,9 +59,13 @@ def merge_folder(
     return job.finish(reading, progress)
 
 
-#: Runs whose reads are started while an earlier one is consumed and written: with one, the workers read
-#: the next province while the parent writes this one's TONG_HOP.xlsx.
-AHEAD = 1
+#: Runs whose reads are started while an earlier one is consumed and written. With one, the workers read
+#: the next province while the parent writes this one's TONG_HOP.xlsx, and then wait: writing a province
+#: costs the parent about 3.3 ms of CPU a return against 5.2 ms for the two workers together, so on two
+#: cores they finish the next province's reads before the write is done (longer still after a small
+#: province). With two queued they always have a province to read; the parent holds the answers of at
+#: most two provinces beyond the one it writes (bench/scale_bench.py prints its memory).
+AHEAD = 2
 
 
 def merge_folders(runs: Iterable[dict], *, workers: int | None = None) -> Iterator[ProvincialFigures]:
