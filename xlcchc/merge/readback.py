@@ -208,6 +208,7 @@ class _Provincial:
     def by_unit(self) -> dict[str, dict[str, Value]]:
         """Per-unit values from the unit columns (literal values the merge wrote, not formulas)."""
         from ..read import _col_letters, _col_number
+        from ..read.workbook import _EMPTY_CELL
 
         first = _col_number(self.meta.get("unit_col", "J"))
         cols = {u: _col_letters(first + i) for i, u in enumerate(self.units)}
@@ -226,7 +227,10 @@ class _Provincial:
         for u, col in cols.items():
             vals: dict[str, Value] = {}
             for key, sheet, row in rows:
-                v = _number_or_text(raw_value(got[sheet][col + row])[0])
+                cell = got[sheet][col + row]
+                if cell is _EMPTY_CELL:  # no cell there (a row the unit does not fill): blank, as raw_value says
+                    continue
+                v = _number_or_text(raw_value(cell)[0])
                 if v is not None:
                     vals[key] = v
             out[u] = vals

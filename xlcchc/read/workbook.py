@@ -344,10 +344,26 @@ class _Book:
         return got
 
     def cells(self, sheet: str, wanted: set[str]) -> dict[str, tuple]:
-        """addr → (type, style, value text, formula text or None, inline text) of the wanted cells of a sheet."""
-        for addr in wanted:
-            self.cell(sheet, addr)
-        return self._sheet_cells[sheet] if wanted else self._sheet_cells.setdefault(sheet, {})
+        """addr → (type, style, value text, formula text or None, inline text) of the wanted cells of a sheet.
+
+        The same cells, in the same order, as `cell` asked for each address, with the sheet's index looked up
+        once rather than per cell (a provincial workbook read back asks ~18,000 at once): a cell that breaks
+        a promise of the plain form switches the rest to the strict index, as `cell` does."""
+        cache = self._sheet_cells.setdefault(sheet, {})
+        todo = [addr for addr in wanted if addr not in cache]  # a cached cell is never None (see `cell`)
+        if todo:
+            try:
+                idx = self._index(sheet)
+            except _NotPlain:
+                idx = self._index_strict(sheet)
+            for addr in todo:
+                try:
+                    c = idx.get(addr)
+                except _NotPlain:
+                    idx = self._index_strict(sheet)
+                    c = idx.get(addr)
+                cache[addr] = _EMPTY_CELL if c is None else (c if isinstance(c, tuple) else _cell_tuple(c))
+        return cache
 
     def raw_value(self, cell: tuple) -> tuple[Any, bool]:
         """(stored value, is a date-styled number) of a cell tuple; text stays text, numbers float."""
