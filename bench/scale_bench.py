@@ -159,6 +159,21 @@ def _plan_rows(regime: str) -> set[str]:
                    if i.aggregate.method == "ratio" and {i.aggregate.numerator, i.aggregate.denominator} & rows}
 
 
+def _openpyxl_national(work: Path, regime: str, merged: dict, total: int, ours: float, env: dict) -> list[str]:
+    """The openpyxl baseline of the national case: the first OPENPYXL_MAX returns of one province read (at
+    ~0.1 s a file, all 3,766 would take minutes), extrapolated to every return; its figures compared with
+    the merge of those same files (rows counted from the plan's tasks apart: it reads no task sheet)."""
+    from bench.merge_bench import _child as bench_child, openpyxl_agreement
+
+    folder = work / "tinh" / regime
+    o = bench_child("openpyxl", {"folder": str(folder), "limit": OPENPYXL_MAX, "regime": regime, "period": "2026-N"}, env)
+    secs = o["per_file"] * total + (o["wall"] - o["seconds"])
+    _, said = openpyxl_agreement(folder, o, merged, work / "TONG_HOP_openpyxl.xlsx", None, env, ignore=_plan_rows(regime))
+    return [f"{'openpyxl baseline, 1 process':<44} {secs:8.1f} s  {total / secs:8.1f} returns/s  (extrapolated from "
+            f"{o['files']} returns of {regime}); xlcchc/openpyxl {ours / secs:.3f}x",
+            f"figures agree with openpyxl: {said}"]
+
+
 def case_national(work: Path, n_provinces: int) -> list[str]:
     cat_dir = work / "catalog"
     os.environ["XLCCHC_CATALOG_DIR"] = str(cat_dir)
@@ -220,9 +235,11 @@ def case_national(work: Path, n_provinces: int) -> list[str]:
     from bench.merge_bench import differing
     from xlcchc.merge import read_provincial
 
+    merged = {regime: read_provincial(work / "tong-hop" / f"TONG_HOP_{regime}.xlsx").values for regime, _ in regimes}
+    lines += _openpyxl_national(work, regimes[0][0], merged[regimes[0][0]], total, r1["process_wall"], env)
     diffs, planned = [], set()
     for regime, _ in regimes:
-        d = differing(read_provincial(work / "tong-hop" / f"TONG_HOP_{regime}.xlsx").values, rc["values"][regime])
+        d = differing(merged[regime], rc["values"][regime])
         # Rows counted from the plan's task statuses (Thanh Hóa's 2026–2030 plan; methods plan_tasks /
         # plan_done and the rate of the two): the baseline reads no task sheet, so they are listed apart.
         plan = _plan_rows(regime)
