@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -78,7 +79,8 @@ def _seed_path(exe: str) -> Path | None:
     A fresh profile makes LibreOffice register its extensions and run its graphics tests, then restart
     itself (exit code 81, restarted by the `soffice` launcher): ~0.25 s CPU of each conversion (issue 17:
     the appendix with PDF ≤ 2 s). Each run still gets its own private copy; the key names the installation
-    (path, size and time of its program) and our settings, so another version starts from scratch.
+    (path, size and time of its program) and our settings, so another version starts from scratch (and the
+    profile of one gone is removed once unused for `SEED_UNUSED_DAYS`: `_forget_stale_seeds`).
     """
     import hashlib
 
@@ -96,6 +98,48 @@ def _seed_path(exe: str) -> Path | None:
     return folder / f"libreoffice-profile-{key}"
 
 
+#: A kept profile not used for this long is another installation's that is gone (LibreOffice upgraded or
+#: moved: its key changed), removed by the next run that uses or keeps a profile. A profile in use is never
+#: that old: each run that copies one marks it used first (`_used`), so one still used weekly stays.
+SEED_UNUSED_DAYS = 7
+_SEED_NAME = re.compile(r"libreoffice-profile-[0-9a-f]{16}|\.libreoffice-profile-[0-9a-f]{16}\.[0-9]+\.(?:part|old)")
+
+
+def _used(seed: Path) -> None:
+    """Mark a kept profile used now (its folder's time), and remove the other installations' stale ones."""
+    with contextlib.suppress(OSError):  # a read-only cache: nothing is removed either
+        os.utime(seed)
+        _forget_stale_seeds(seed.parent, keep=seed.name)
+
+
+def _forget_stale_seeds(folder: Path, keep: str, now: float | None = None) -> list[str]:
+    """Remove the kept profiles of `folder` (and copies left by a killed run: `.part`, `.old`) not used for
+    `SEED_UNUSED_DAYS`, except `keep`; the names removed.
+
+    Only real folders whose name is one this module writes are touched: nothing else of the user's cache,
+    never a link. A profile is renamed away before it is removed, so a run never copies half of one (and a
+    run that did meet one would fall back to a fresh profile: the same result, slower)."""
+    import time
+
+    stale = (time.time() if now is None else now) - SEED_UNUSED_DAYS * 24 * 3600
+    removed = []
+    for entry in os.scandir(folder):
+        if entry.name == keep or not _SEED_NAME.fullmatch(entry.name) or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime >= stale:
+                continue
+            gone = folder / entry.name
+            if not entry.name.endswith((".part", ".old")):
+                gone = folder / f".{entry.name}.{os.getpid()}.old"
+                os.rename(folder / entry.name, gone)
+        except OSError:  # removed meanwhile by another run, or not ours to remove
+            continue
+        shutil.rmtree(gone, ignore_errors=True)
+        removed.append(entry.name)
+    return removed
+
+
 def _keep_seed(user: Path, seed: Path) -> None:
     """Keep the profile LibreOffice just initialised as the seed of later runs (first writer wins)."""
     part = seed.with_name(f".{seed.name}.{os.getpid()}.part")
@@ -106,6 +150,8 @@ def _keep_seed(user: Path, seed: Path) -> None:
         pass
     finally:
         shutil.rmtree(part, ignore_errors=True)
+    if seed.is_dir():
+        _used(seed)  # a new installation's first run: the one before it may be gone
 
 
 def convert(src: Path | str, outdir: Path | str, target: str, timeout: float = 180, infilter: str | None = None,
@@ -170,6 +216,8 @@ class Office:
 
             self._tmp = Path(self._stack.enter_context(private_tmpdir()))
             (self._tmp / "tmp").mkdir()
+            if self._seeded:
+                _used(self._seed)  # before copying it: a profile being copied is never stale
             self._profile = _profile(self._tmp / "profile", self._seed if self._seeded else None)
         return self._tmp
 
