@@ -177,6 +177,38 @@ def test_damaged_and_foreign_files_get_a_clear_message(tmp_path, merged, capsys)
     assert "bảng tổng hợp" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("edit,table", [
+    ("DROP TABLE value", "value"),
+    ("ALTER TABLE value RENAME TO value_cu; CREATE TABLE value (x)", "value"),
+    ("DROP TABLE adjustment; CREATE VIEW adjustment AS SELECT 1 AS load_id", "adjustment"),
+    ("ALTER TABLE value DROP COLUMN text", "value"),
+])
+def test_a_store_whose_tables_were_edited_is_refused_as_damaged(tmp_path, merged, capsys, edit, table):
+    """The version and marker say ours, the tables are not the migrations' (dropped, renamed, a view, a
+    column gone): every command said “lỗi không mong đợi (OperationalError: no such table: value)”."""
+    db = tmp_path / "ls.sqlite"
+    assert main(["history", "add", str(merged["full"]), "--db", str(db)]) == 0
+    with sqlite3.connect(db) as c:
+        c.executescript(edit)
+    before = db.read_bytes()
+    capsys.readouterr()
+    for args in (["history", "show", "--db", str(db), "--indicator", "3:3.1"], ["history", "export", "--db", str(db),
+                 "-o", str(tmp_path / "ra.csv")], ["history", "add", str(merged["half"]), "--db", str(db)]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err == (f"Lỗi: tệp lịch sử “ls.sqlite” bị hỏng (bảng {table} bị xóa hoặc sửa cấu trúc); "
+                       "hãy dùng bản sao lưu, hoặc chọn tệp khác bằng --db\n"), err
+    assert db.read_bytes() == before
+
+
+def test_a_table_of_its_own_in_the_store_is_no_damage(tmp_path, merged):
+    db = tmp_path / "ls.sqlite"
+    assert main(["history", "add", str(merged["full"]), "--db", str(db)]) == 0
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE ghi_chu_rieng (noi_dung TEXT)")
+    assert main(["history", "show", "--db", str(db), "--indicator", "3:3.1"]) == 0
+
+
 # --- concurrent and killed writers ------------------------------------------------------------
 
 _ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}

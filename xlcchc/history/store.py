@@ -295,6 +295,38 @@ def migrate(conn: sqlite3.Connection, path: Path, *, upto: int | None = None,
         raise
 
 
+def _columns(conn: sqlite3.Connection) -> dict[str, tuple]:
+    """Each table's columns as `PRAGMA table_info` lists them (name, type, not null, default, key)."""
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {t: tuple(tuple(c[1:]) for c in conn.execute(f"PRAGMA table_info(\"{t.replace(chr(34), chr(34) * 2)}\")"))
+            for t in names}
+
+
+_SCHEMAS: dict[tuple[str, ...], dict[str, tuple]] = {}
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path, steps: list[str]) -> None:
+    """Refuse a store whose tables are not the ones its migrations make (a table dropped, renamed or
+    replaced by a view, a column gone): its version says they are there, and the queries' SQLite errors
+    (“no such column: unit”) reached the user as “lỗi không mong đợi (OperationalError …)”. The tables
+    the migrations make on an empty in-memory database are the reference; tables of its own are allowed."""
+    key = tuple(steps)
+    if key not in _SCHEMAS:
+        mem = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            for script in steps:
+                for stmt in _statements(script):
+                    mem.execute(stmt)
+            _SCHEMAS[key] = _columns(mem)
+        finally:
+            mem.close()
+    got = _columns(conn)
+    wrong = sorted(t for t, cols in _SCHEMAS[key].items() if got.get(t) != cols)
+    if wrong:
+        raise HistoryError(f"tệp lịch sử “{path.name}” bị hỏng (bảng {', '.join(wrong)} bị xóa hoặc sửa cấu trúc); "
+                           "hãy dùng bản sao lưu, hoặc chọn tệp khác bằng --db")
+
+
 def _header(conn: sqlite3.Connection) -> tuple[int, int]:
     app = conn.execute("PRAGMA application_id").fetchone()[0]
     ver = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -328,6 +360,7 @@ def open_store(path: Path | str, *, create: bool = True, migrations: list[str] |
             raise _damaged(path, e) from None
         if ok != "ok":
             raise HistoryError(f"tệp lịch sử “{path.name}” bị hỏng ({ok}); hãy dùng bản sao lưu")
+        _check_schema(conn, path, MIGRATIONS if migrations is None else migrations)
         yield Store(path, conn)
     finally:
         conn.close()
