@@ -44,7 +44,12 @@ ROW_KEYS = {"label", "unit", "kind", "choices", "agg", "by", "why", "required", 
 
 
 def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]], fail) -> dict:
-    """The full TOML data of an extending regime: its base with the extension's differences applied."""
+    """The full TOML data of an extending regime: its base with the extension's differences applied.
+
+    In a fixed order, each step over what the previous left: drops (before remaps, so a dropped row is not
+    also listed as remapped), explicit changes, remaps of filling units, lead agencies and aggregation
+    methods over every remaining row, then rules dropped and added. Every difference is recorded with its
+    reason (`Catalog.changes`); a remap of a row changed explicitly is applied but not listed again."""
     extra = set(data) - EXT_KEYS
     if extra:
         raise fail(None, None, f"khóa không dùng được trong chế độ mở rộng: {', '.join(sorted(extra))}")
@@ -56,57 +61,86 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
         if k in data:
             out[k] = data[k]
     out["extends"] = base_name
-    forms = {int(f["number"]): f for f in out.get("form", [])}
     changes: list[dict] = []
-    record = _Recorder(changes)
+    ext = _Extension(base_name, {int(f["number"]): f for f in out.get("form", [])}, _Recorder(changes), fail)
+    ext.drop_rows(data.get("drop", []))
+    ext.change_rows(data.get("change", []))
+    remap = data.get("remap", {})
+    ext.remap_by(remap.get("by", {}))
+    ext.remap_lead(remap.get("lead", {}))
+    ext.remap_agg(remap.get("agg", []))
+    ext.drop_rules(data.get("drop_rule", []), out)
+    ext.add_rules(data.get("rule", []), data.get("cross", []), out)
+    _no_dangling(ext.forms, out.get("cross", []), ext.dropped, fail)
+    out["changes"] = changes
+    return out
 
-    def row_of(ref: str, what: str) -> tuple[int, dict]:
+
+class _Extension:
+    """The base regime's forms (`forms`: number → its TOML table, edited in place) as the steps of `resolve`
+    change them, with the rows dropped and changed explicitly so far."""
+
+    def __init__(self, base_name: str, forms: dict[int, dict], record: _Recorder, fail):
+        self.base_name, self.forms, self.record, self.fail = base_name, forms, record, fail
+        self.dropped: set[str] = set()
+        self.explicit: set[str] = set()
+
+    def row_of(self, ref: str, what: str) -> tuple[int, dict]:
         m = re.fullmatch(r"\s*(\d+):(\S+)\s*", str(ref))
         if not m:
-            raise fail(None, None, f"{what}: dòng phải ghi dạng “biểu:mã”, ví dụ “1:3.2”, không phải “{ref}”")
+            raise self.fail(None, None, f"{what}: dòng phải ghi dạng “biểu:mã”, ví dụ “1:3.2”, không phải “{ref}”")
         form, code = int(m.group(1)), m.group(2)
-        for row in forms.get(form, {}).get("row", []):
+        for row in self.forms.get(form, {}).get("row", []):
             if str(row.get("code")) == code:
                 return form, row
-        raise fail(form, code, f"{what}: chế độ gốc “{base_name}” không có dòng này")
+        raise self.fail(form, code, f"{what}: chế độ gốc “{self.base_name}” không có dòng này")
 
-    def reason_of(entry: dict, form: int | None, code: str | None, what: str) -> str:
+    def reason_of(self, entry: dict, form: int | None, code: str | None, what: str) -> str:
         reason = str(entry.get("reason", "")).strip()
         if not reason:
-            raise fail(form, code, f"{what} cần lý do (reason) một dòng")
+            raise self.fail(form, code, f"{what} cần lý do (reason) một dòng")
         return reason
 
-    # 1. drops (before remaps, so a dropped row is not also listed as remapped)
-    dropped: set[str] = set()
-    for entry in data.get("drop", []):
-        form, row = row_of(entry.get("row", ""), "[[drop]]")
-        code = str(row["code"])
-        reason = reason_of(entry, form, code, "bỏ dòng")
-        forms[form]["row"] = [r for r in forms[form]["row"] if r is not row]
-        dropped.add(f"{form}:{code}")
-        record.drop(form, code, _describe(row), reason)
-    # 2. explicit changes
-    explicit: set[str] = set()
-    for entry in data.get("change", []):
-        form, row = row_of(entry.get("row", ""), "[[change]]")
-        code = str(row["code"])
-        reason = reason_of(entry, form, code, "sửa dòng")
-        new = entry.get("set", {})
-        if not isinstance(new, dict) or not new:
-            raise fail(form, code, "[[change]] cần bảng set = { … } với các khóa thay đổi")
-        bad = set(new) - ROW_KEYS
-        if bad:
-            raise fail(form, code, f"[[change]] không đổi được khóa: {', '.join(sorted(bad))}")
-        before = _describe(row)
-        row.update(copy.deepcopy(new))
-        explicit.add(f"{form}:{code}")
-        record.change(form, code, before, _describe(row), reason)
-    # 3. remaps of filling units and lead agencies, over every remaining row
-    remap = data.get("remap", {})
-    for kind, target in sorted(remap.get("by", {}).items()):
-        to, why, reason = _target(target, fail, f"remap.by.{kind}")
-        for form, fr in sorted(forms.items()):
+    def rows(self):
+        """(form, row) of every remaining row, forms in order."""
+        for form, fr in sorted(self.forms.items()):
             for row in fr.get("row", []):
+                yield form, row
+
+    def remapped(self, form: int, row: dict, before: str, reason: str) -> None:
+        self.record.change(form, str(row["code"]), before, _describe(row), reason,
+                           quiet=f"{form}:{row['code']}" in self.explicit)
+
+    def drop_rows(self, entries: list[dict]) -> None:
+        for entry in entries:
+            form, row = self.row_of(entry.get("row", ""), "[[drop]]")
+            code = str(row["code"])
+            reason = self.reason_of(entry, form, code, "bỏ dòng")
+            self.forms[form]["row"] = [r for r in self.forms[form]["row"] if r is not row]
+            self.dropped.add(f"{form}:{code}")
+            self.record.drop(form, code, _describe(row), reason)
+
+    def change_rows(self, entries: list[dict]) -> None:
+        for entry in entries:
+            form, row = self.row_of(entry.get("row", ""), "[[change]]")
+            code = str(row["code"])
+            reason = self.reason_of(entry, form, code, "sửa dòng")
+            new = entry.get("set", {})
+            if not isinstance(new, dict) or not new:
+                raise self.fail(form, code, "[[change]] cần bảng set = { … } với các khóa thay đổi")
+            bad = set(new) - ROW_KEYS
+            if bad:
+                raise self.fail(form, code, f"[[change]] không đổi được khóa: {', '.join(sorted(bad))}")
+            before = _describe(row)
+            row.update(copy.deepcopy(new))
+            self.explicit.add(f"{form}:{code}")
+            self.record.change(form, code, before, _describe(row), reason)
+
+    def remap_by(self, remap: dict) -> None:
+        """A kind of filling unit replaced by another in every row's `by`."""
+        for kind, target in sorted(remap.items()):
+            to, why, reason = _target(target, self.fail, f"remap.by.{kind}")
+            for form, row in self.rows():
                 by = row.get("by", [])
                 if isinstance(by, str):
                     by = [b.strip() for b in by.split(",") if b.strip()]
@@ -115,12 +149,13 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
                     row["by"] = list(dict.fromkeys(to if b == kind else b for b in by))
                     if why is not None:
                         row["why"] = why
-                    record.change(form, str(row["code"]), before, _describe(row), reason,
-                                  quiet=f"{form}:{row['code']}" in explicit)
-    for lead, target in sorted(remap.get("lead", {}).items()):
-        to, why, reason = _target(target, fail, f"remap.lead.{lead}")
-        for form, fr in sorted(forms.items()):
-            for row in fr.get("row", []):
+                    self.remapped(form, row, before, reason)
+
+    def remap_lead(self, remap: dict) -> None:
+        """A lead agency replaced by another in the rows it leads."""
+        for lead, target in sorted(remap.items()):
+            to, why, reason = _target(target, self.fail, f"remap.lead.{lead}")
+            for form, row in self.rows():
                 agg = str(row.get("agg", ""))
                 method = agg.replace(" ", "").split(":", 1)[0]
                 if agg.replace(" ", "") == f"{method}:{lead}" and method in ("lead", "plan_tasks", "plan_done"):
@@ -128,17 +163,17 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
                     row["agg"] = f"{method}:{to}"
                     if why is not None:
                         row["why"] = why
-                    record.change(form, str(row["code"]), before, _describe(row), reason,
-                                  quiet=f"{form}:{row['code']}" in explicit)
-    # 3b. aggregation remapped by method (and kind of value): a level whose units are provinces
-    for entry in remap.get("agg", []):
-        frm, to = str(entry.get("from", "")), str(entry.get("to", ""))
-        kinds = entry.get("kinds")
-        reason = str(entry.get("reason", "")).strip()
-        if not frm or not to or not reason:
-            raise fail(None, None, "mỗi [[remap.agg]] cần from, to và reason (có thể thêm kinds, by)")
-        for form, fr in sorted(forms.items()):
-            for row in fr.get("row", []):
+                    self.remapped(form, row, before, reason)
+
+    def remap_agg(self, entries: list[dict]) -> None:
+        """Aggregation remapped by method (and kind of value): a level whose units are provinces."""
+        for entry in entries:
+            frm, to = str(entry.get("from", "")), str(entry.get("to", ""))
+            kinds = entry.get("kinds")
+            reason = str(entry.get("reason", "")).strip()
+            if not frm or not to or not reason:
+                raise self.fail(None, None, "mỗi [[remap.agg]] cần from, to và reason (có thể thêm kinds, by)")
+            for form, row in self.rows():
                 method = str(row.get("agg", "none")).split(":")[0].strip()
                 # the plan methods are the lead's figure wherever no plan of that level is tracked
                 method = "lead" if method in ("plan_tasks", "plan_done") else method
@@ -158,40 +193,40 @@ def resolve(path: Path, data: dict, read_base: Callable[[str], tuple[Path, dict]
                         row["plus"] = list(entry["plus"])
                     else:
                         row.pop("plus", None)
-                record.change(form, str(row["code"]), before, _describe(row), reason,
-                              quiet=f"{form}:{row['code']}" in explicit)
-    # 4. rules dropped and added
-    for entry in data.get("drop_rule", []):
-        form = entry.get("form")
-        kinds = [k for k in RULE_KEYS if k in entry]
-        if len(kinds) != 1:
-            raise fail(form, None, f"[[drop_rule]] cần đúng một trong {' / '.join(RULE_KEYS)}, viết như trong chế độ gốc")
-        text = _norm(entry[kinds[0]])
-        pool = forms.get(int(form), {}).get("rule", []) if form is not None else out.get("cross", [])
-        hit = [r for r in pool if _norm(r.get(kinds[0], "")) == text]
-        if not hit:
-            raise fail(form, None, f"[[drop_rule]]: chế độ gốc “{base_name}” không có quy tắc “{entry[kinds[0]]}”")
-        reason = reason_of(entry, form, None, f"bỏ quy tắc “{entry[kinds[0]]}”")
-        pool.remove(hit[0])
-        record.rule(form, entry[kinds[0]], "", reason)
-    for entry in data.get("rule", []):
-        entry = dict(entry)
-        form = entry.pop("form", None)
-        if int(form or 0) not in forms:
-            raise fail(form, None, "[[rule]] cần số biểu mẫu (form) có trong chế độ gốc")
-        reason = reason_of(entry, form, None, "thêm quy tắc")
-        entry.pop("reason")
-        forms[int(form)].setdefault("rule", []).append(entry)
-        record.rule(form, "", rule_text(entry), reason)
-    for entry in data.get("cross", []):
-        entry = dict(entry)
-        reason = reason_of(entry, None, None, "thêm quy tắc liên biểu")
-        entry.pop("reason")
-        out.setdefault("cross", []).append(entry)
-        record.rule(None, "", rule_text(entry), reason)
-    _no_dangling(forms, out.get("cross", []), dropped, fail)
-    out["changes"] = changes
-    return out
+                self.remapped(form, row, before, reason)
+
+    def drop_rules(self, entries: list[dict], out: dict) -> None:
+        for entry in entries:
+            form = entry.get("form")
+            kinds = [k for k in RULE_KEYS if k in entry]
+            if len(kinds) != 1:
+                raise self.fail(form, None, f"[[drop_rule]] cần đúng một trong {' / '.join(RULE_KEYS)}, viết như trong chế độ gốc")
+            text = _norm(entry[kinds[0]])
+            pool = self.forms.get(int(form), {}).get("rule", []) if form is not None else out.get("cross", [])
+            hit = [r for r in pool if _norm(r.get(kinds[0], "")) == text]
+            if not hit:
+                raise self.fail(form, None, f"[[drop_rule]]: chế độ gốc “{self.base_name}” không có quy tắc “{entry[kinds[0]]}”")
+            reason = self.reason_of(entry, form, None, f"bỏ quy tắc “{entry[kinds[0]]}”")
+            pool.remove(hit[0])
+            self.record.rule(form, entry[kinds[0]], "", reason)
+
+    def add_rules(self, rules: list[dict], cross: list[dict], out: dict) -> None:
+        """The extension's own rules of a form (`[[rule]]`, with `form`) and across forms (`[[cross]]`)."""
+        for entry in rules:
+            entry = dict(entry)
+            form = entry.pop("form", None)
+            if int(form or 0) not in self.forms:
+                raise self.fail(form, None, "[[rule]] cần số biểu mẫu (form) có trong chế độ gốc")
+            reason = self.reason_of(entry, form, None, "thêm quy tắc")
+            entry.pop("reason")
+            self.forms[int(form)].setdefault("rule", []).append(entry)
+            self.record.rule(form, "", rule_text(entry), reason)
+        for entry in cross:
+            entry = dict(entry)
+            reason = self.reason_of(entry, None, None, "thêm quy tắc liên biểu")
+            entry.pop("reason")
+            out.setdefault("cross", []).append(entry)
+            self.record.rule(None, "", rule_text(entry), reason)
 
 
 def _target(target: Any, fail, where: str) -> tuple[str, str | None, str]:
