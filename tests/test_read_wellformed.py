@@ -129,11 +129,31 @@ def test_damage_where_a_skeleton_answers_is_the_full_scans(fresh_skeletons, data
     crafted = data.draw(_damaged(other, kinds, b"</sheetData>" if kinds != ("value",) else b""))
     skeleton._SKELETONS.clear()
     _PlainSheet.scan(first, "x.xlsx", "xl/worksheets/sheet1.xml")
+    if data.draw(st.booleans()):  # the undamaged sheet first: its tail is kept, the nearest to the crafted one's
+        _PlainSheet.scan(other, "x.xlsx", "xl/worksheets/sheet1.xml")
     fitted = skeleton.fit(crafted)
     if fitted is not None:
         full = _PlainSheet.full_scan(crafted, "x.xlsx", "xl/worksheets/sheet1.xml")
         assert full is not None and (full.pieces, full.index) == fitted
     _agrees(_PlainSheet.scan, crafted)
+
+
+def test_a_skeleton_keeps_a_few_short_tails(fresh_skeletons):
+    """The tails of accepted sheets a skeleton keeps are bounded in number and length, and counted in its size."""
+    first, other = next((a, b) for a, b in _SHEETS if a[a.rfind(b"</sheetData>"):] != b[b.rfind(b"</sheetData>"):])
+    skeleton._SKELETONS.clear()
+    _PlainSheet.scan(first, "x.xlsx", "m")
+    (skel,) = skeleton._SKELETONS.values()
+    size = skel.size
+    end = other.rfind(b"</sheetData>")
+    for i in range(skeleton._TAILS + 3):
+        footer = other[:end] + other[end:].replace(b"</oddFooter>", b"%d</oddFooter>" % i, 1)
+        assert _PlainSheet.scan(footer, "x.xlsx", "m") is not None
+    assert len(skel.tails) == skeleton._TAILS and skel.tails[0] == first[first.rfind(b"</sheetData>"):]
+    assert skel.size == size + sum(map(len, skel.tails[1:]))
+    long = other[:end] + other[end:].replace(b"</oddFooter>", b"x" * skeleton._TAIL_BYTES + b"</oddFooter>", 1)
+    assert _PlainSheet.scan(long, "x.xlsx", "m") is not None
+    assert all(len(t) <= skeleton._TAIL_BYTES for t in skel.tails)
 
 
 @settings(max_examples=300, deadline=None)

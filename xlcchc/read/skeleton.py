@@ -13,7 +13,9 @@ addresses with these same pieces; anything else is left to the full scan, which 
 Why the answer is the full scan's (S0 accepted by the full scan; the proof follows its checks in order).
 Write S0 = H0 · R0 · T0 and D = H · R · T, where H ends with `<sheetData>`, R is the region (the inside of
 sheetData) and T starts at the last `</sheetData>`. `fit` requires:
-  (a) H = H0 (the key, plus the literal `<sheetData>`); T starts with `</sheetData>`, and T is T0 but for
+  (a) H = H0 (the key, plus the literal `<sheetData>`); T starts with `</sheetData>`, and T is T0 — or
+      the tail of a later sheet `fit` accepted (`_Skeleton.tails`; by induction what follows holds with
+      it in the place of T0: it is a WF document's tail after H0 and a region of balanced rows) — but for
       a stretch (`_plain_tail`) that, taken from the last `<` before the change to the first `<` after it
       (tags start there in T0, being WF: well-formed, and the same bytes in T), is a sequence of plain
       tokens (`_TOKENS`: names without prefix, double-quoted values, text, `TEXT`'s references) holding no
@@ -141,6 +143,7 @@ _KEPT = 64  # skeletons kept in a process (a regime's sheets, a few variants eac
 # piece's unit (a tuple of slices: its bytes again, ~200 more); a real return's sheets ~0.8 MB in all so.
 _KEPT_BYTES = 32 << 20
 _PIECE_BYTES = 300
+_TAILS, _TAIL_BYTES = 4, 16 << 10  # tails a skeleton keeps (`_Skeleton.keep_tail`), and the longest kept
 
 
 # What `fit` knows of a skeleton's piece that is a unit: its address and `"`; its bytes up to its last text
@@ -150,15 +153,33 @@ _Unit = tuple[bytes, bytes, "re.Pattern[bytes] | None", bytes, bool]
 
 
 class _Skeleton:
-    """A sheet the full scan accepted: its region, pieces, index, the bytes after its cells, and the
-    units (module doc) of its pieces, worked out when a later sheet's piece differs."""
+    """A sheet the full scan accepted: its region, pieces, index, the bytes after its cells (and those of
+    a few later sheets `fit` accepted: `tails`), and the units (module doc) of its pieces, worked out when
+    a later sheet's piece differs."""
 
-    __slots__ = ("region", "pieces", "index", "tail", "units", "size")
+    __slots__ = ("region", "pieces", "index", "tails", "units", "size")
 
     def __init__(self, region: bytes, pieces: list[bytes], index: dict[bytes, int], tail: bytes, size: int):
-        self.region, self.pieces, self.index, self.tail = region, pieces, index, tail
+        self.region, self.pieces, self.index, self.tails = region, pieces, index, [tail]
         self.units: dict[int, _Unit | None] = {}
         self.size = size  # the bytes it holds, about (`_KEPT_BYTES`)
+
+    def plain_tail(self, tail: bytes) -> bool:
+        """`_plain_tail` against the kept tail of the nearest length. Units of one kind share their data
+        validations and differ in a footer; another kind's validations differ from the first sheet's, and
+        checking that stretch (`_residue`) costs ~10× a footer's: keeping its tail makes it once a kind."""
+        tails = self.tails
+        return tail in tails or _plain_tail(tail, min(tails, key=lambda t: abs(len(t) - len(tail))))
+
+    def keep_tail(self, tail: bytes) -> None:
+        """Remember an accepted sheet's tail (at most `_TAILS`, the first sheet's always kept, each
+        counted in `size`; a tail past `_TAIL_BYTES` is not kept: real ones are ~5 KB)."""
+        if len(tail) > _TAIL_BYTES or tail in self.tails:
+            return
+        if len(self.tails) >= _TAILS:
+            self.size -= len(self.tails.pop(1))
+        self.tails.append(tail)
+        self.size += len(tail)
 
     def unit(self, i: int) -> _Unit | None:
         """What `fit` knows of piece i when it is a unit (`_Unit`), else None."""
@@ -207,12 +228,14 @@ def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
     if skel is None or not data.startswith(b"<sheetData>", start):
         return None
     body, end = start + 11, data.rfind(b"</sheetData>")
-    if end < body or not _plain_tail(data[end:], skel.tail):
+    tail = data[end:]
+    if end < body or not skel.plain_tail(tail):
         return None
     region = data[body:end]
     if b"xmlns" in region:
         return None
     if region == skel.region:
+        skel.keep_tail(tail)
         return skel.pieces, skel.index
     pieces, old = region.split(b'<c r="'), skel.pieces
     if len(pieces) != len(old) or pieces[0] != old[0]:
@@ -223,6 +246,7 @@ def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
             return None
     if not chars_ok(b"".join(compress(pieces, differ))):  # the units' text: what expat takes (module doc)
         return None
+    skel.keep_tail(tail)
     return pieces, skel.index
 
 
