@@ -173,110 +173,134 @@ def _caps(catalog: Catalog) -> dict[str, str]:
 def distribute(
     catalog: Catalog, registry: Registry, target: Target, *, seed: int = SEED, missing: str = MISSING_UNIT
 ) -> dict[str, UnitReturn]:
-    """Every reporting unit's figures such that the merge gives the printed figures (see module doc)."""
-    rng = random.Random(seed)
-    units = registry.reporting_units()
-    out = {u.code: UnitReturn(u.code) for u in units}
-    sizes = target.sizes
-    derived = _sum_targets(catalog)
-    caps = _caps(catalog)
+    """Every reporting unit's figures such that the merge gives the printed figures (see module doc).
 
-    def fillers(ind: Indicator) -> list[Unit]:
+    The steps draw from one random generator in a fixed order (the samples are byte-identical for a seed):
+    summed rows, rows derived from their parts, lead rows, own figures kept under their caps, shares of
+    units answering yes."""
+    d = _Distribution(catalog, registry.reporting_units(), target, random.Random(seed), missing)
+    d.summed_rows()
+    d.derived_rows()
+    d.lead_rows()
+    d.own_figures_capped()
+    d.share_yes_rows()
+    return d.out
+
+
+class _Distribution:
+    """The units' figures as `distribute` makes them, row family by row family."""
+
+    def __init__(self, catalog: Catalog, units: list[Unit], target: Target, rng: random.Random, missing: str):
+        self.catalog, self.units, self.target, self.rng, self.missing = catalog, units, target, rng, missing
+        self.out = {u.code: UnitReturn(u.code) for u in units}
+        self.sizes = target.sizes
+        self.derived = _sum_targets(catalog)
+        self.caps = _caps(catalog)
+
+    def fillers(self, ind: Indicator) -> list[Unit]:
         by = ind.aggregate.filled_by
-        return [u for u in units if u.kind in by or u.code in by]
+        return [u for u in self.units if u.kind in by or u.code in by]
 
-    def weight(u: Unit, ind: Indicator) -> float:
-        if u.code == missing:
+    def weight(self, u: Unit, ind: Indicator) -> float:
+        if u.code == self.missing:
             return 0.0
-        w = float(sizes.get(u.code, {}).get(_profile(ind), 1.0))
-        return w * math.exp(rng.gauss(0.0, 0.25)) if w > 0 else 0.0
+        w = float(self.sizes.get(u.code, {}).get(_profile(ind), 1.0))
+        return w * math.exp(self.rng.gauss(0.0, 0.25)) if w > 0 else 0.0
 
-    # Summed rows, caps (right-hand sides) before the rows they bound; parents of sum rules afterwards.
-    summed = [i for i in catalog.value_indicators() if i.aggregate.method == "sum" and i.key not in derived]
-    order: list[Indicator] = []
+    def summed_rows(self) -> None:
+        """Summed rows, caps (right-hand sides) before the rows they bound; parents of sum rules afterwards."""
+        catalog, caps, derived, out = self.catalog, self.caps, self.derived, self.out
+        summed = [i for i in catalog.value_indicators() if i.aggregate.method == "sum" and i.key not in derived]
+        order: list[Indicator] = []
 
-    def place(ind: Indicator, seen: tuple[str, ...] = ()) -> None:
-        if ind in order or ind.key in seen:
-            return
-        cap = caps.get(ind.key)
-        if cap and cap not in derived and catalog.indicator(cap).aggregate.method == "sum":
-            place(catalog.indicator(cap), seen + (ind.key,))
-        order.append(ind)
+        def place(ind: Indicator, seen: tuple[str, ...] = ()) -> None:
+            if ind in order or ind.key in seen:
+                return
+            cap = caps.get(ind.key)
+            if cap and cap not in derived and catalog.indicator(cap).aggregate.method == "sum":
+                place(catalog.indicator(cap), seen + (ind.key,))
+            order.append(ind)
 
-    for ind in summed:
-        place(ind)
-    for ind in order:
-        fl = fillers(ind)
-        printed = target.values.get(ind.key)
-        total = printed_number(printed)
-        if total is None:  # printed blank: nobody reports it
-            for u in fl:
-                out[u.code].values[ind.key] = None
-            continue
-        total_i = int(round(total))
-        cap_key = caps.get(ind.key)
+        for ind in summed:
+            place(ind)
+        for ind in order:
+            fl = self.fillers(ind)
+            total = printed_number(self.target.values.get(ind.key))
+            if total is None:  # printed blank: nobody reports it
+                for u in fl:
+                    out[u.code].values[ind.key] = None
+                continue
+            for u, p in zip(fl, self._parts(ind, fl, int(round(total)))):
+                out[u.code].values[ind.key] = p
+
+    def _parts(self, ind: Indicator, fl: list[Unit], total_i: int) -> list[int]:
+        """The fillers' shares of a summed row's printed total, each under its cap row's figure if it has one."""
+        cap_key = self.caps.get(ind.key)
         cap_vals = None
-        if cap_key and all(cap_key in out[u.code].values for u in fl):
-            cap_vals = [int(out[u.code].values[cap_key] or 0) for u in fl]
+        if cap_key and all(cap_key in self.out[u.code].values for u in fl):
+            cap_vals = [int(self.out[u.code].values[cap_key] or 0) for u in fl]
         if cap_vals is not None and sum(cap_vals) >= total_i:
             # left ≤ right per unit: share the shortfall (right − left) out, each unit's ≤ its right side.
             short = apportion(
                 sum(cap_vals) - total_i,
-                [c * math.exp(rng.gauss(0.0, 0.6)) if c > 0 else 0.0 for c in cap_vals],
+                [c * math.exp(self.rng.gauss(0.0, 0.6)) if c > 0 else 0.0 for c in cap_vals],
                 cap_vals,
             )
-            parts = [c - s for c, s in zip(cap_vals, short)]
-        else:
-            parts = apportion(total_i, [weight(u, ind) for u in fl])
-        for u, p in zip(fl, parts):
-            out[u.code].values[ind.key] = p
-    for key in _derived_order(derived):
-        ind = catalog.indicator(key)
-        for u in fillers(ind):
-            terms = [out[u.code].values.get(t) for t in derived[key]]
-            nums = [t for t in terms if isinstance(t, (int, float))]
-            out[u.code].values[key] = sum(nums) if nums else None
+            return [c - s for c, s in zip(cap_vals, short)]
+        return apportion(total_i, [self.weight(u, ind) for u in fl])
 
-    # Lead rows: the lead's return carries the printed figure and note; other fillers their own figures.
-    for ind in catalog.value_indicators():
-        agg = ind.aggregate
-        if not agg.lead_like:
-            continue
-        printed = target.values.get(ind.key)
-        lead = out.get(agg.lead or "")
-        if lead is not None:
-            lead.values[ind.key] = printed
-            if ind.key in target.notes:
-                lead.notes[ind.key] = target.notes[ind.key]
-        for u in fillers(ind):
-            if u.code == agg.lead:
-                continue
-            out[u.code].values[ind.key] = _own_figure(ind, printed, u, sizes, rng)
-    # Own figures respect `left <= right` too (tasks done ≤ tasks planned).
-    for ind in catalog.value_indicators():
-        right = caps.get(ind.key)
-        if not ind.aggregate.lead_like or not right:
-            continue
-        for u in fillers(ind):
-            if u.code == ind.aggregate.lead:
-                continue
-            lv, rv = out[u.code].values.get(ind.key), out[u.code].values.get(right)
-            if isinstance(lv, (int, float)) and isinstance(rv, (int, float)) and lv > rv:
-                out[u.code].values[ind.key] = rv - int(rv * rng.uniform(0.0, 0.1))
+    def derived_rows(self) -> None:
+        for key in _derived_order(self.derived):
+            ind = self.catalog.indicator(key)
+            for u in self.fillers(ind):
+                terms = [self.out[u.code].values.get(t) for t in self.derived[key]]
+                nums = [t for t in terms if isinstance(t, (int, float))]
+                self.out[u.code].values[key] = sum(nums) if nums else None
 
-    # Share of units answering yes.
-    for ind in catalog.value_indicators():
-        if ind.aggregate.method != "share_yes":
-            continue
-        fl = [u for u in fillers(ind) if u.code != missing]
-        p = printed_number(target.values.get(ind.key))
-        if p is None:
-            continue
-        yes = int(round(p * len(fl) / 100.0))
-        no = set(rng.sample(range(len(fl)), len(fl) - yes)) if yes < len(fl) else set()
-        for n, u in enumerate(fl):
-            out[u.code].values[ind.key] = 0 if n in no else 1
-    return out
+    def lead_rows(self) -> None:
+        """Lead rows: the lead's return carries the printed figure and note; other fillers their own figures."""
+        for ind in self.catalog.value_indicators():
+            agg = ind.aggregate
+            if not agg.lead_like:
+                continue
+            printed = self.target.values.get(ind.key)
+            lead = self.out.get(agg.lead or "")
+            if lead is not None:
+                lead.values[ind.key] = printed
+                if ind.key in self.target.notes:
+                    lead.notes[ind.key] = self.target.notes[ind.key]
+            for u in self.fillers(ind):
+                if u.code == agg.lead:
+                    continue
+                self.out[u.code].values[ind.key] = _own_figure(ind, printed, u, self.sizes, self.rng)
+
+    def own_figures_capped(self) -> None:
+        """Own figures respect `left <= right` too (tasks done ≤ tasks planned)."""
+        for ind in self.catalog.value_indicators():
+            right = self.caps.get(ind.key)
+            if not ind.aggregate.lead_like or not right:
+                continue
+            for u in self.fillers(ind):
+                if u.code == ind.aggregate.lead:
+                    continue
+                values = self.out[u.code].values
+                lv, rv = values.get(ind.key), values.get(right)
+                if isinstance(lv, (int, float)) and isinstance(rv, (int, float)) and lv > rv:
+                    values[ind.key] = rv - int(rv * self.rng.uniform(0.0, 0.1))
+
+    def share_yes_rows(self) -> None:
+        """Share of units answering yes."""
+        for ind in self.catalog.value_indicators():
+            if ind.aggregate.method != "share_yes":
+                continue
+            fl = [u for u in self.fillers(ind) if u.code != self.missing]
+            p = printed_number(self.target.values.get(ind.key))
+            if p is None:
+                continue
+            yes = int(round(p * len(fl) / 100.0))
+            no = set(self.rng.sample(range(len(fl)), len(fl) - yes)) if yes < len(fl) else set()
+            for n, u in enumerate(fl):
+                self.out[u.code].values[ind.key] = 0 if n in no else 1
 
 
 def _derived_order(derived: dict[str, list[str]]) -> list[str]:
@@ -607,7 +631,26 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     full = files[base + file_name(DAMAGED_UNIT)]
     files[base + DAMAGED_FILE] = full[: len(full) * 11 // 20]
     files[base + LOCK_FILE] = _lock_file_bytes("Nguyen Van Hung")
+    planted += _planted_extras(typed, den, true_text_value)
+    from .samples_periods import OUTLIER_UNIT
+
     planted += [
+        outlier_sample(RETURNS_DIR, file_name(OUTLIER_UNIT), out_typed, out_true, catalog),
+        *earlier_planted,
+        missing_unit_sample(MISSING_UNIT, registry.label(MISSING_UNIT)),
+        *plan_planted,
+    ]
+    from .signing import SAMPLE_KEY_FILE_NAME, sample_key_text
+
+    files["README.md"] = readme(planted, catalog, registry).encode("utf-8")
+    files[SAMPLE_KEY_FILE_NAME] = sample_key_text().encode("utf-8")
+    return files, planted
+
+
+def _planted_extras(typed: int, den: int, true_text_value: Any) -> list[Sample]:
+    """The planted problems besides the units' own returns: the typo, the text figure, the note starting with
+    “=”, and the extra files (another period, a damaged copy, Excel's lock file)."""
+    return [
         Sample(
             file_name(TYPO_UNIT), TYPO_UNIT,
             f"gõ nhầm: mục {TYPO_NUM.split(':')[1]} (đúng hạn) = {fmt_vn(typed)} lớn hơn mục {TYPO_DEN.split(':')[1]} (đã giải quyết) = {fmt_vn(den)} (đảo hai chữ số cuối)",
@@ -641,19 +684,6 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
             "Kiểm tra: doc.lock_file (tệp khóa tạm của Excel, không phải báo cáo); tổng hợp: bỏ qua (không phải báo cáo)",
         ),
     ]
-    from .samples_periods import OUTLIER_UNIT
-
-    planted += [
-        outlier_sample(RETURNS_DIR, file_name(OUTLIER_UNIT), out_typed, out_true, catalog),
-        *earlier_planted,
-        missing_unit_sample(MISSING_UNIT, registry.label(MISSING_UNIT)),
-        *plan_planted,
-    ]
-    from .signing import SAMPLE_KEY_FILE_NAME, sample_key_text
-
-    files["README.md"] = readme(planted, catalog, registry).encode("utf-8")
-    files[SAMPLE_KEY_FILE_NAME] = sample_key_text().encode("utf-8")
-    return files, planted
 
 
 def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:

@@ -21,6 +21,7 @@ import math
 import random
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .catalog.load import load_catalog, registry_of
 from .catalog.models import Catalog, Registry, Unit
@@ -220,7 +221,14 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
     full = files[base + file_name(DAMAGED_UNIT)]
     files[base + file_name(DAMAGED_UNIT, " (1)")] = full[: len(full) * 11 // 20]
     files[base + "~$" + file_name(LOCK_UNIT)] = _lock_file_bytes("Le Thi Lan")
-    planted += [
+    planted += _planted_extras(typed, den, true_text)
+    return files, planted
+
+
+def _planted_extras(typed: int, den: int, true_text: Any) -> list[Sample]:
+    """The planted problems besides the units' own returns: the typo, the text figure, the note starting with
+    “=”, and the extra files (another period, the 2022 template, a merged-away commune, a damaged copy, a lock file)."""
+    return [
         Sample(file_name(TYPO_UNIT), TYPO_UNIT,
                f"gõ nhầm: mục 3.3.2 (đúng hạn) = {fmt_vn(typed)} lớn hơn mục 3.3.1 (đã giải quyết) = {fmt_vn(den)}",
                "Kiểm tra: Lỗi 3-le-3.3.2-3.3.1; tổng hợp: đơn vị “Có lỗi”, số liệu vẫn được cộng"),
@@ -242,7 +250,6 @@ def generate(seed: int = SEED) -> tuple[dict[str, bytes], list[Sample]]:
                "Tổng hợp: “Không hợp lệ”, không làm dừng các tệp khác"),
         Sample("~$" + file_name(LOCK_UNIT), LOCK_UNIT, "tệp khóa “~$” do Excel để lại", "Tổng hợp: bỏ qua"),
     ]
-    return files, planted
 
 
 def readme(planted: list[Sample], catalog: Catalog, registry: Registry) -> str:
