@@ -85,8 +85,13 @@ class FileResult:
         self.packed, self.findings = (tuple(map(_fields_of(Finding), self.findings)), tasks), []
         return self
 
-    def unpack_findings(self) -> None:
-        """The findings and task reports back as records (`record.maker`: the records the class call makes)."""
+    def unpack_findings(self, shared: dict | None = None) -> None:
+        """The findings and task reports back as records (`record.maker`: the records the class call makes).
+
+        With `shared` (`finish_collect`'s), a report's task id, status and date are the equal objects met
+        before: every return arrives with its own copies (unpickled), and a two-tier return's ~18 reports
+        held ~2.5 KiB of them (a status is ~90 bytes of Vietnamese text), kept for each unit until TONG_HOP
+        is written; there are ~70 task ids, 4 statuses and a few dates over the whole folder."""
         if self.packed is not None:
             from ..record import maker
 
@@ -97,7 +102,14 @@ class FileResult:
                 from ..plan.track import TaskReport
 
                 make = maker(TaskReport)
-                self.tasks = {task: make(*values) for task, values in tasks}
+                if shared is None:
+                    self.tasks = {task: make(*values) for task, values in tasks}
+                else:
+                    self.tasks = {}
+                    for task, (tid, status, done_on, *rest) in tasks:  # TaskReport's fields, in order
+                        self.tasks[_one(shared, task)] = make(
+                            _one(shared, tid), None if status is None else _one(shared, status),
+                            None if done_on is None else _one(shared, done_on), *rest)
 
     def __reduce__(self):
         """Pickled as the values of its fields in order (the pool sends every result to the parent):
@@ -472,15 +484,16 @@ def finish_collect(reading: Reading, progress: Callable[[int, int, str], None] |
         else:
             others.append(res.summary())
     for res in (*best.values(), *invalid):  # the summaries of the others keep no findings
-        res.unpack_findings()
+        res.unpack_findings(shared)
     if dup_of:  # the first copy of each (whichever list it ended in) names the others
         for res in (*best.values(), *others, *invalid):
             res.duplicates = dup_of.get(res.sha256, res.duplicates)
     return Collected(best, finals, others, invalid, reading.ignored, total, sorted(skipped))
 
 
-def _one(shared: dict[str, str], text: str) -> str:
-    """`text`, or the equal string met before: one object for what hundreds of results repeat."""
+def _one(shared: dict, text):
+    """`text` (or another immutable value), or the equal one met before: one object for what hundreds of
+    results repeat."""
     return shared.setdefault(text, text)
 
 
