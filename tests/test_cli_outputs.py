@@ -67,3 +67,28 @@ def test_an_output_beside_its_input_is_written_as_before(history, tmp_path):
     out = tmp_path / "lich_su.csv"
     r = _cli("history", "export", "--db", history, "-o", out, cwd=tmp_path)
     assert r.returncode == 0 and out.read_text(encoding="utf-8-sig").startswith("Kỳ báo cáo,"), r.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["guide", "-o", "{out}"],
+    ["values", "export", str(SNV), "-o", "{out}"],
+    ["merge", "{folder}", "-o", "{out}.xlsx"],
+    ["template", "--unit", "SNV", "--period", "Năm 2022", "-o", "{out}.xlsx"],
+])
+def test_an_output_that_is_a_fifo_or_device_is_never_replaced(tmp_path, command):
+    """The atomic write renamed its work file over whatever the name was: `guide -o /dev/full`, run as an
+    administrator, replaced the device node with a HTML file (and said “Đã tạo hướng dẫn”); a FIFO is
+    replaced the same way. The node stays, the user gets one sentence."""
+    import stat
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(SNV, folder / SNV.name)
+    fifo = tmp_path / "ong"
+    target = fifo.with_name(fifo.name + ".xlsx") if command[-1].endswith(".xlsx") else fifo
+    os.mkfifo(target)
+    r = _cli(*[a.format(out=fifo, folder=folder) for a in command], cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"“{target}” không phải tệp dữ liệu thông thường" in r.stderr and "không mong đợi" not in r.stderr, r.stderr
+    assert stat.S_ISFIFO(os.lstat(target).st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~xlcchc")]

@@ -116,6 +116,21 @@ def _alive_windows(pid: int) -> bool:
         kernel32.CloseHandle(handle)
 
 
+def _replaceable(path: Path) -> None:
+    """Refuse an existing target that is not a regular file (what `atomic_path` may rename over)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode  # follows a link: a link to a device is refused too
+    except OSError:
+        return  # nothing there yet (or unreachable: the write itself says why)
+    if stat.S_ISDIR(mode):
+        raise XlcchcError(f"“{path}” là một thư mục, không phải tệp; hãy cho tên tệp kết quả")
+    if not stat.S_ISREG(mode):
+        raise XlcchcError(f"“{path}” không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới "
+                          "chúng); không ghi đè lên nó")
+
+
 @contextmanager
 def atomic_path(path: Path | str, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temporary path beside `path`; when the block ends normally it replaces `path`.
@@ -123,9 +138,12 @@ def atomic_path(path: Path | str, suffix: str = ".part") -> Iterator[Path]:
     For writers that want a file name (xlsxwriter, zipfile). On any exception the temporary file is
     removed and `path` is left as it was. The file gets ordinary permissions (mkstemp makes it 0600).
     Its name starts with `TEMP_PREFIX` and the process id (stale ones are cleaned on the next run); a
-    full disk becomes `DiskFullError` naming the path.
+    full disk becomes `DiskFullError` naming the path. A `path` that exists and is not a regular file
+    (a device, a FIFO, a socket, or a link to one) is refused before anything is written: the rename
+    would replace the node itself (`guide -o /dev/full` run as an administrator replaced the device).
     """
     path = Path(path)
+    _replaceable(path)
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     clean_stale(parent)
