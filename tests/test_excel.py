@@ -296,6 +296,12 @@ def test_tyle():
         assert isinstance(got, udf.XlError) and got == err, args
 
 
+def test_tyle_of_a_ratio_beyond_a_double_is_the_error_the_template_cell_shows():
+    got = udf.CCHC_TYLE(1, 5e-324)  # 1/5e-324 × 100 overflows: LibreOffice shows #NUM! (tests/test_ratio_overflow.py)
+    assert isinstance(got, udf.XlError) and got == "#NUM!"
+    assert udf.CCHC_TYLE(1, 1e-304) == 1e306  # finite: the same (absurd) figure the template's formula computes
+
+
 def test_giatri_reads_the_provincial_workbook(provincial):
     out, fig, _app = provincial
     key, value = next((k, v) for k, v in sorted(fig.values.items()) if isinstance(v, (int, float)))

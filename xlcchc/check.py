@@ -30,12 +30,14 @@ from .formulas import (
     STATUS_OK,
     STATUS_SKIPPED,
     is_blank,
+    is_number,
     percent_shown,
+    ratio_uncomputable,
     units_count,
 )
 from .numbers import fmt_percent, fmt_vn
 from .periods import Period, parse_period
-from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
+from .read import MAX_MAGNITUDE, CellRead, Return, ReturnError, normalise, read_return, recompute
 from .record import maker
 from .rule_plan import RulePlan, rule_plan
 
@@ -70,6 +72,18 @@ def _ref(key: str, home: int) -> str:
 
 def _n(x: float) -> str:
     return fmt_vn(round(x, 2) if not float(x).is_integer() else x)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _figure(x: float) -> str:
+    """`_n`, except a number so small that `_n` would print 0 (5e-324): 4,94 × 10⁻³²⁴. Used where such a
+    figure is the whole point of the sentence (a ratio that cannot be computed): never a false “0”."""
+    if x == 0 or abs(x) >= 0.005:
+        return _n(x)
+    mantissa, exponent = f"{x:.2e}".split("e")
+    return f"{mantissa.replace('.', ',')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def check_values(
@@ -119,6 +133,7 @@ def check_values(
     found: list[Finding] = []
     status: dict[str, str] = {}  # rule id → status, kept for the diagnosis (the same values)
     where = _Where(addr, file, unit.code, plan)
+    out += _uncomputable_ratios(vals, catalog, where)
     for rule, status_fn in zip(plan.rules, plan.status):
         if rule.kind in ("domain", "required"):
             if rule.target in skip:  # the cell's reading problem is already reported; one finding per cell
@@ -137,6 +152,26 @@ def check_values(
     if any(f.severity in (ERROR, WARNING) and not f.message.count("chưa đủ số liệu") for f in found):
         found = _with_diagnoses(found, vals, catalog, plan, status)
     return sorted([*out, *found], key=Finding.sort_key)
+
+
+def _uncomputable_ratios(vals, catalog: Catalog, where: _Where) -> list[Finding]:
+    """A computed percentage left blank although its numerator and denominator are numbers and den ≠ 0:
+    num/den × 100 is beyond a double (a crafted denominator like 5e-324, `formulas.percent_shown`). The
+    template's cell shows #NUM! there and every rule sees it as not a number (COUNT and ISNUMBER do
+    too), so this finding is the one that says why the percentage is missing. Only a blank row is
+    looked at: the usual case costs one dictionary read per computed row."""
+    out = []
+    for key, num, den in where.plan.ratio_rows:
+        if vals.get(key) is None and ratio_uncomputable(vals.get(num), vals.get(den)):
+            ind = catalog.indicators[key]
+            out.append(Finding(
+                file=where.file, form=ind.form, code=ind.code, cell=where.addr.get(key), severity=ERROR,
+                rule="cell.ratio_uncomputable", unit=where.unit, actual=vals[den], message=(
+                    f"Biểu mẫu {ind.form}, mục {ind.code}: không tính được tỷ lệ {_code(num)}/{_code(den)} = "
+                    f"{_n(vals[num])}/{_figure(vals[den])} vì mẫu số quá nhỏ so với tử số (ô tỷ lệ báo lỗi "
+                    f"#NUM!); hãy kiểm tra lại mục {_code(den)}"),
+            ))
+    return out
 
 
 def _with_diagnoses(found: list[Finding], vals, catalog: Catalog, plan: RulePlan, status) -> list[Finding]:
@@ -240,6 +275,13 @@ def _relation_finding(rule: Rule, status: str, vals, catalog: Catalog, unit: Uni
                 expected=None, actual=tgt,
             )
         want = percent_shown(num, den)
+        if want is None:  # num/den × 100 beyond a double: no percentage to compare with (see `percent_accepted`)
+            return _finding(
+                rule, rule.target, where,
+                f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_figure(den)}, một tỷ lệ "
+                f"không tính được vì mẫu số quá nhỏ so với tử số; hãy kiểm tra lại mục {_code(rule.denominator)}{derived}",
+                actual=tgt,
+            )
         return _finding(
             rule, rule.target, where,
             f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)} = {fmt_percent(want)}{derived}",
@@ -320,7 +362,8 @@ def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Fi
         if x >= 0 and float(x).is_integer():
             return None
         what = "số âm" if x < 0 else "số có phần thập phân"
-        return _finding(rule, ind.key, where, f"{head}: {_n(x)} là {what}; mục này phải là số nguyên không âm", actual=x)
+        shown = _figure(x)  # 0,0004 rounds to “0”, which is whole: the sentence would contradict itself
+        return _finding(rule, ind.key, where, f"{head}: {shown} là {what}; mục này phải là số nguyên không âm", actual=x)
     if kind == "percent":
         if 0 <= x <= 100:
             return None
@@ -436,6 +479,7 @@ def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding
         return [Finding(file=file, rule="doc.unit_unknown", message=f"Tệp “{file}” ghi mã đơn vị “{code}” không có trong danh mục đơn vị")]
     out: list[Finding] = []
     values: dict[str, Any] = {}
+    refused: list[str] = []  # rows whose figure is no figure (`cell.too_large`): one finding, not two
     for row in doc.values:
         ind = catalog.indicators.get(row.key)
         if ind is None or not ind.has_value:
@@ -456,6 +500,12 @@ def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding
                 )
             continue
         values[row.key] = row.value
+        if _beyond_figures(row.value):  # 1e300, inf, 10**400: what the reader refuses in a cell, refused alike
+            _, problem = normalise(ind, unit.kind, row.value, file=file)
+            if problem is not None:  # (a text row keeps what it was given)
+                out.append(problem.model_copy(update={"unit": unit.code}))
+                values[row.key] = None
+                refused.append(row.key)
         if len(row.note) > 2000:
             out.append(
                 Finding(
@@ -473,7 +523,15 @@ def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding
         reports, unknown = doc_reports(doc, catalog.regime, unit, period, file)
         out += unknown + task_findings(catalog.regime, unit, period, reports, file=file)
     period = parse_period(doc.period) if getattr(doc, "period", None) else None
-    return sorted([*out, *check_values(vals, catalog, unit, file=file, period=period)], key=Finding.sort_key)
+    found = check_values(vals, catalog, unit, file=file, period=period, skip_domain=refused)
+    return sorted([*out, *found], key=Finding.sort_key)
+
+
+def _beyond_figures(v: Any) -> bool:
+    """A number no statistical figure can be (`read.MAX_MAGNITUDE`, infinite, or beyond a double)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    return not is_number(v) or abs(v) >= MAX_MAGNITUDE
 
 
 def _recompute_given(values: dict[str, Any], catalog: Catalog, unit: Unit) -> dict[str, Any]:

@@ -18,6 +18,7 @@ most two) explains it.
 
 from __future__ import annotations
 
+import math
 
 from .record import Record, record
 from .catalog.models import Catalog, Rule
@@ -190,12 +191,14 @@ def _solutions(rule: Rule, k: str, values, catalog: Catalog, plan: RulePlan) -> 
         return []
     if rule.kind == "ratio":
         t, a, b = x[rule.target], x[rule.numerator], x[rule.denominator]
+        # A ratio beyond a double (1/5e-324: `formulas.percent_shown` is None) suggests nothing.
         if k == rule.target and b:
-            return [percent_shown(a, b)]
-        if k == rule.numerator and b and t is not None:
+            shown = percent_shown(a, b)
+            return [] if shown is None else [shown]
+        if k == rule.numerator and b and t is not None and math.isfinite(float(t) * b):
             c = round(t * b / 100)
             return [n for n in (c - 1, c, c + 1) if n >= 0 and percent_accepted(t, n, b)]
-        if k == rule.denominator and t:
+        if k == rule.denominator and t and math.isfinite(float(a) * 100 / t):
             c = round(a * 100 / t)
             return [n for n in range(max(c - 2, 1), c + 3) if percent_accepted(t, a, n)]
     return []

@@ -44,6 +44,13 @@ Computed percentage cells (`ratio_formula`, mirrored by `computed_ratio`): `perc
 (num/den×100 rounded half up to 2 decimals, but 99,99 rather than 100 when num < den and 0,01 rather
 than 0 when num > 0) when both are numbers and `den ≠ 0`, else blank (`""`).
 
+A ratio beyond a double (num/den × 100 × 10² overflows: 1/5e-324 of a crafted return, `scaled_finite`)
+has no percentage: the formula shows #NUM! (LibreOffice, on exactly the same inputs: IEEE arithmetic in
+the same order), `percent_shown` and `computed_ratio` give None, which every rule reads as COUNT and
+ISNUMBER read the error (not a number), and the check words it (`cell.ratio_uncomputable`). A printed
+percentage of such a ratio is never accepted (`percent_accepted` is False; the check sheet's status
+cell is #NUM! there, which counts as neither an error nor a warning).
+
 Cell marks on the form sheets (column F “Kiểm tra”, which drives the red/yellow conditional fill of the
 value cell): "Lỗi" when any applicable non-`required` rule reading the cell has status "Lỗi", else
 "Cảnh báo" when one has status "Cảnh báo", else blank. Required rules are left out on purpose: a blank
@@ -84,7 +91,14 @@ WARNING_COUNT_NAME = "KT_SO_CANH_BAO"
 # --- value helpers (the Python mirror of ISNUMBER / LEN) -------------------------------------------
 
 def is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """ISNUMBER's mirror: a finite int or float, not a bool; an int beyond any double (10**400 in a
+    values file) is not one either, since no cell can hold it (`math.isfinite` would raise on it)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def count_numbers(xs: Iterable[Any]) -> int:
@@ -121,13 +135,19 @@ def truncate(x: float, decimals: int = 2) -> float:
     return math.floor(x * p + EPS) / p
 
 
-def percent_shown(num: float, den: float, decimals: int = PERCENT_DECIMALS) -> float:
+def percent_shown(num: float, den: float, decimals: int = PERCENT_DECIMALS) -> float | None:
     """The percentage num/den × 100 as printed: rounded, but never 100 (or 0) unless it is exactly.
 
     518.549/518.562 = 99,9975 prints 99,99 (13 dossiers were late), and 1/100.000 prints 0,01: a
     rounding must not turn "almost all" into "all" or "a few" into "none".
+
+    None when the ratio is beyond what a spreadsheet computes (`scaled_finite`): 1/5e-324 of a crafted
+    return. The template's formula shows #NUM! there (LibreOffice), so the figure is not a number to the
+    rules either, and no infinite or made-up percentage reaches a check, a merge or an appendix.
     """
     x = num / den * 100
+    if not math.isfinite(x * 10.0 ** decimals):  # `scaled_finite` inline: x is a float here, it cannot raise
+        return None
     r = round_half_up(x, decimals)
     step = 1 / 10 ** decimals
     if r >= 100 and num < den:
@@ -137,10 +157,14 @@ def percent_shown(num: float, den: float, decimals: int = PERCENT_DECIMALS) -> f
     return r
 
 
-def percent_printed(x: float, decimals: int = PERCENT_DECIMALS) -> float:
-    """A percentage already computed (a lead agency's figure), as printed: the same never-100 rule."""
-    if not math.isfinite(x):
-        return x
+def percent_printed(x: float, decimals: int = PERCENT_DECIMALS) -> float | None:
+    """A percentage already computed (a lead agency's figure), as printed: the same never-100 rule.
+
+    None for what is not a printable figure (infinite, NaN, or too large to round: `scaled_finite`),
+    the policy of `percent_shown`: a document never prints "inf" or a made-up figure.
+    """
+    if not scaled_finite(x, decimals):
+        return None
     r = round_half_up(x, decimals)
     step = 1 / 10 ** decimals
     if r >= 100 and x < 100:
@@ -150,11 +174,31 @@ def percent_printed(x: float, decimals: int = PERCENT_DECIMALS) -> float:
     return r
 
 
+def scaled_finite(x: float, decimals: int = PERCENT_DECIMALS) -> bool:
+    """Whether x·10^decimals is a finite double, i.e. whether the rounding formulas (`_round_text`,
+    `_accepted_text`: INT(x*100+…)) compute a number for `x` rather than #NUM!.
+
+    Python's float arithmetic follows the same IEEE 754 steps as the spreadsheet (x = a/b*100, then
+    ×10^d), so it overflows on exactly the same inputs; `math.floor` of the infinity would raise.
+    """
+    try:
+        return math.isfinite(x * 10.0 ** decimals)  # x * 100.0 is x * 100 for a float: the same product
+    except OverflowError:  # an int beyond any double (a values file can carry one): no figure either
+        return False
+
+
 def computed_ratio(num: Any, den: Any) -> float | None:
-    """The value a computed percentage cell shows: None (blank) unless both are numbers and den ≠ 0."""
+    """The value a computed percentage cell shows: None (blank) unless both are numbers and den ≠ 0,
+    and None too when the ratio cannot be computed (`percent_shown`; the cell shows #NUM!)."""
     if is_number(num) and is_number(den) and den != 0:
         return percent_shown(num, den)
     return None
+
+
+def ratio_uncomputable(num: Any, den: Any) -> bool:
+    """Whether a ratio's operands are both numbers, den ≠ 0, and still no percentage follows (num/den
+    overflows: `percent_shown`): the one case where a blank computed cell is not explained by its inputs."""
+    return is_number(num) and is_number(den) and den != 0 and percent_shown(num, den) is None
 
 
 def _round_text(x: str, decimals: int) -> str:
@@ -195,6 +239,8 @@ def percent_accepted(t: float, num: float, den: float) -> bool:
     if abs(t) <= EPS and num != 0:
         return False
     x = num / den * 100
+    if not (scaled_finite(x) and scaled_finite(t)):
+        return False  # the formula is #NUM! there: no printed figure says a ratio beyond a double
     for d in (0, 1, 2):
         if not _multiple(t, d):
             continue
@@ -435,7 +481,11 @@ def rule_formula(rule: Rule, catalog: Catalog, unit: Unit, ref: Ref) -> str:
 # --- the Python mirror ----------------------------------------------------------------------------
 
 def fraction_fits(t: float, n: float) -> bool:
-    """Whether a percentage `t` of `n` units is k/n × 100 for a whole k (as printed: rounded or truncated)."""
+    """Whether a percentage `t` of `n` units is k/n × 100 for a whole k (as printed: rounded or truncated).
+
+    A `t` too large to round (`scaled_finite`) fits no k: the formula's INT(t*n/100…) is #NUM! there."""
+    if not scaled_finite(t):
+        return False
     k0 = math.floor(t * n / 100 + EPS)
     return percent_accepted(t, k0, n) or percent_accepted(t, k0 + 1, n)
 

@@ -34,7 +34,8 @@ class RulePlan:
     - for the diagnosis only (made on its first use: a return whose rules hold never needs them):
       `status_of` rule id → status function, `operands` rule id → operand keys (target first),
       `reading` key → the relations that read it (catalog order),
-      `is_computed(key)` whether a row is a formula for this unit (`Catalog.computed`).
+      `is_computed(key)` whether a row is a formula for this unit (`Catalog.computed`);
+    - `ratio_rows`: the computed percentages (the check's `cell.ratio_uncomputable`), made on first use.
     """
 
     def __init__(self, catalog: Catalog, unit: Unit, rules: Iterable[Rule]):
@@ -50,6 +51,14 @@ class RulePlan:
         #: What the check words a row's findings with, by key (`check._domain_words`): the same for the fill key.
         self.words: dict = {}
         self._catalog, self._unit = catalog, unit
+
+    @cached_property
+    def ratio_rows(self) -> tuple[tuple[str, str, str], ...]:
+        """(key, numerator, denominator) of the rows computed for this unit (`read.normalise.ratio_rows`),
+        looked up once per plan rather than by fill key once per return."""
+        from .read.normalise import ratio_rows
+
+        return ratio_rows(self._catalog, self._unit)
 
     @cached_property
     def status_of(self) -> dict[str, StatusFn]:

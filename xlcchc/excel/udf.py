@@ -147,7 +147,8 @@ def CCHC_TYLE(tu_so, mau_so):
         return excel_error("#NUM!")
     if den == 0:
         return excel_error("#DIV/0!")
-    return percent_shown(num, den)  # 99,99 rather than 100 when a few are missing
+    shown = percent_shown(num, den)  # 99,99 rather than 100 when a few are missing
+    return excel_error("#NUM!") if shown is None else shown  # 1/5e-324: what the template's own cell shows
 
 
 # --- CCHC_GIATRI ----------------------------------------------------------------------------------

@@ -52,7 +52,10 @@ def normalise(
     if isinstance(raw, bool):
         return bad("cell.boolean", "ô chứa giá trị đúng/sai (TRUE/FALSE), không phải một số")
     if isinstance(raw, (int, float)):
-        x = float(raw)
+        try:
+            x = float(raw)
+        except OverflowError:  # an int beyond any double (a values file's 10**400): refused as a stored 1e999
+            x = math.inf
         if is_date:
             return bad(
                 "cell.date",
@@ -74,6 +77,8 @@ def normalise(
 
 def _number(ind: Indicator, kind: str, x: float, bad, typed: str | None = None):
     if not math.isfinite(x) or abs(x) >= MAX_MAGNITUDE:
+        if typed is None and not math.isfinite(x):  # “inf” or “nan” would reach the user raw
+            return bad("cell.too_large", "giá trị không phải một số hữu hạn, không thể là số liệu thống kê; hãy kiểm tra lại")
         return bad("cell.too_large", f"số {typed or _plain(x)} quá lớn, không thể là số liệu thống kê; hãy kiểm tra lại")
     if kind in WHOLE_KINDS and typed is None and not float(x).is_integer():
         thousandths = x * 1000
@@ -117,7 +122,7 @@ def recompute(values: dict[str, Any], catalog: Catalog, unit: Unit, *, keep_give
     that the check can compare it with its inputs.
     """
     out = dict(values)
-    for key, num, den in _ratio_rows(catalog, unit):
+    for key, num, den in ratio_rows(catalog, unit):
         if keep_given and out.get(key) is not None:
             continue
         out[key] = computed_ratio(out.get(num), out.get(den))
@@ -127,7 +132,7 @@ def recompute(values: dict[str, Any], catalog: Catalog, unit: Unit, *, keep_give
 _RATIO_ROWS: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
 
-def _ratio_rows(catalog: Catalog, unit: Unit) -> tuple[tuple[str, str, str], ...]:
+def ratio_rows(catalog: Catalog, unit: Unit) -> tuple[tuple[str, str, str], ...]:
     """(key, numerator, denominator) of the unit's computed rows, in catalog order: once per fill key
     (`Catalog.fill_key`: what `computed` looks at), not once per return — twice a return in a merge."""
     key = (catalog.regime, catalog.fingerprint, *catalog.fill_key(unit))
