@@ -318,13 +318,41 @@ def _without_notes(cols: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: bool, last: bool) -> None:
+    """One form's sheet: its titles (the appendix's own above the first form), table, signatures below the
+    last (an official header given), page breaks where the printed rows allow."""
     form = ctx.catalog.form(number)
     if not any(ctx.fig.notes.get(ind.key) for ind in form.indicators):
         ctx = replace(ctx, cols=_without_notes(ctx.cols))
-    cat, fig, st, cols = ctx.catalog, ctx.fig, ctx.st, ctx.cols
+    cols = ctx.cols
     ws = wb.add_worksheet(form_sheet(number))
     for col, px in enumerate(cols):
         ws.set_column_pixels(col, col, px)
+    row, used = _form_titles(ws, ctx, form, first)
+    header = _table_header(ws, row, ctx)
+    head_pt = ctx.extra["header_pt"]
+    row = header[1] + 1
+    printed: list[Line] = []
+    for ind, (depth, keep) in zip(form.indicators, _row_levels(form)):
+        printed.append(Line(row, _form_row(ws, ctx, row, ind), depth, keep))
+        row += 1
+    end = row - 1
+    if last and ctx.header is not None:
+        h = _signatures(ws, ctx, row)
+        printed.append(Line(row, h, 0, False))
+        end = row + 1
+    landscape = bool(ctx.compare)
+    page_pt = BODY_PT_LANDSCAPE if landscape else BODY_PT_PORTRAIT
+    page_setup(ws, landscape=landscape, header_rows=header)
+    breaks = page_breaks(printed, first_page=page_pt - used - head_pt, other_pages=page_pt - head_pt)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    ws.print_area(0, 0, end, len(cols) - 1)
+
+
+def _form_titles(ws, ctx: _Context, form, first: bool) -> tuple[int, float]:
+    """The title rows above a form's table (the appendix's own too on the first form's sheet): the next row
+    and the points they take on the first page."""
+    cat, fig, st, cols = ctx.catalog, ctx.fig, ctx.st, ctx.cols
     width = sum(cols)
     row, used = 0, 0.0
     if first:
@@ -352,56 +380,42 @@ def _write_form(wb: xlsxwriter.Workbook, ctx: _Context, number: int, *, first: b
         len(cols),
         width,
     )
-    row, used = row + 1, used + h + DEFAULT_ROW_PT
-    header = _table_header(ws, row, ctx)
-    head_pt = ctx.extra["header_pt"]
-    row = header[1] + 1
-    printed: list[Line] = []
-    for ind, (depth, keep) in zip(form.indicators, _row_levels(form)):
-        bold = _is_bold(ind)
-        ws.write_string(row, 0, ind.printed_stt, st.cell(bold=bold, align="center"))
-        ws.write_string(row, 1, ind.label, st.cell(bold=bold))
-        ws.write_string(row, 2, ind.unit, st.cell(align="center"))
-        shown = [fig.values.get(ind.key)] + [vals.get(ind.key) for vals in ctx.compare.values()]
-        for j, v in enumerate(shown):
-            if ind.has_value:
-                _write_value(ws, row, 3 + j, _printed(ind, v), st, decimals=2 if ind.kind == "percent" else None)
-            else:
-                ws.write_blank(row, 3 + j, None, st.cell(align="center"))
-        note_col = len(cols) - 1
-        note = _note_text(fig.notes.get(ind.key, ""))
-        if note:
-            ws.write_string(row, note_col, note, st.cell(size=BODY_PT))
+    return row + 1, used + h + DEFAULT_ROW_PT
+
+
+def _form_row(ws, ctx: _Context, row: int, ind) -> float:
+    """One indicator's row of the table (the figure, the compared periods' figures, the note); its height."""
+    fig, st, cols = ctx.fig, ctx.st, ctx.cols
+    bold = _is_bold(ind)
+    ws.write_string(row, 0, ind.printed_stt, st.cell(bold=bold, align="center"))
+    ws.write_string(row, 1, ind.label, st.cell(bold=bold))
+    ws.write_string(row, 2, ind.unit, st.cell(align="center"))
+    shown = [fig.values.get(ind.key)] + [vals.get(ind.key) for vals in ctx.compare.values()]
+    for j, v in enumerate(shown):
+        if ind.has_value:
+            _write_value(ws, row, 3 + j, _printed(ind, v), st, decimals=2 if ind.kind == "percent" else None)
         else:
-            ws.write_blank(row, note_col, None, st.cell())
-        value = fig.values.get(ind.key) if ind.has_value else None
-        h = fit_row(
-            ws,
-            row,
-            [
-                (ind.printed_stt, cols[0], BODY_PT, bold),
-                (ind.label, cols[1], BODY_PT, bold),
-                (ind.unit, cols[2], BODY_PT, False),
-                (value if isinstance(value, str) else "", cols[3], BODY_PT, False),
-                *((v if isinstance(v, str) and ind.has_value else "", cols[4 + j], BODY_PT, False)
-                  for j, v in enumerate(shown[1:])),
-                (note, cols[note_col], BODY_PT, False),
-            ],
-        )
-        printed.append(Line(row, h, depth, keep))
-        row += 1
-    end = row - 1
-    if last and ctx.header is not None:
-        h = _signatures(ws, ctx, row)
-        printed.append(Line(row, h, 0, False))
-        end = row + 1
-    landscape = bool(ctx.compare)
-    page_pt = BODY_PT_LANDSCAPE if landscape else BODY_PT_PORTRAIT
-    page_setup(ws, landscape=landscape, header_rows=header)
-    breaks = page_breaks(printed, first_page=page_pt - used - head_pt, other_pages=page_pt - head_pt)
-    if breaks:
-        ws.set_h_pagebreaks(breaks)
-    ws.print_area(0, 0, end, len(cols) - 1)
+            ws.write_blank(row, 3 + j, None, st.cell(align="center"))
+    note_col = len(cols) - 1
+    note = _note_text(fig.notes.get(ind.key, ""))
+    if note:
+        ws.write_string(row, note_col, note, st.cell(size=BODY_PT))
+    else:
+        ws.write_blank(row, note_col, None, st.cell())
+    value = fig.values.get(ind.key) if ind.has_value else None
+    return fit_row(
+        ws,
+        row,
+        [
+            (ind.printed_stt, cols[0], BODY_PT, bold),
+            (ind.label, cols[1], BODY_PT, bold),
+            (ind.unit, cols[2], BODY_PT, False),
+            (value if isinstance(value, str) else "", cols[3], BODY_PT, False),
+            *((v if isinstance(v, str) and ind.has_value else "", cols[4 + j], BODY_PT, False)
+              for j, v in enumerate(shown[1:])),
+            (note, cols[note_col], BODY_PT, False),
+        ],
+    )
 
 
 def _when_vn(iso: str | None) -> str:
