@@ -125,23 +125,12 @@ def _pad(data: bytes, size: int) -> bytes:
 
 
 def write_cfb(root: Storage) -> bytes:
-    """The bytes of a compound file holding `root`'s tree (small streams go to the mini stream)."""
+    """The bytes of a compound file holding `root`'s tree (small streams go to the mini stream).
+
+    Layout, in sector order: the FAT, the directory, the mini FAT, the mini stream (the root entry's
+    stream), then each big stream; every chain is contiguous, so the FAT is written in one pass."""
     entries = _flatten(root)
-
-    # Mini stream: every stream under the cutoff, each rounded up to 64-byte mini sectors.
-    mini, minifat = bytearray(), []
-    for e in entries:
-        if e.kind == _STREAM and len(e.data) < MINI_CUTOFF:
-            e.size = len(e.data)
-            if not e.data:
-                e.start = ENDOFCHAIN
-                continue
-            n = -(-len(e.data) // MINI_SECTOR)
-            e.start = len(minifat)
-            minifat.extend([0] * n)
-            _chain(minifat, e.start, n)
-            mini += _pad(e.data, MINI_SECTOR)
-
+    mini, minifat = _mini_stream(entries)
     n_dir = -(-len(entries) // 4)
     n_minifat = -(-len(minifat) // (SECTOR // 4))
     n_mini = -(-len(mini) // SECTOR)
@@ -176,6 +165,37 @@ def write_cfb(root: Storage) -> bytes:
         pos += n
         body += _pad(e.data, SECTOR)
 
+    minifat_bytes = struct.pack(f"<{len(minifat)}I", *minifat) if minifat else b""
+    minifat_bytes += struct.pack("<I", FREESECT) * ((n_minifat * SECTOR - len(minifat_bytes)) // 4)
+    out = _header(n_fat, dir_start, minifat_start, n_minifat)
+    out += struct.pack(f"<{len(fat)}I", *fat)
+    out += _directory(entries, n_dir)
+    out += minifat_bytes
+    out += _pad(bytes(mini), SECTOR)
+    out += body
+    return bytes(out)
+
+
+def _mini_stream(entries: list[_Entry]) -> tuple[bytearray, list[int]]:
+    """The mini stream and its FAT: every stream under the cutoff, each rounded up to 64-byte mini sectors
+    (the entries' start and size set on the way)."""
+    mini, minifat = bytearray(), []
+    for e in entries:
+        if e.kind == _STREAM and len(e.data) < MINI_CUTOFF:
+            e.size = len(e.data)
+            if not e.data:
+                e.start = ENDOFCHAIN
+                continue
+            n = -(-len(e.data) // MINI_SECTOR)
+            e.start = len(minifat)
+            minifat.extend([0] * n)
+            _chain(minifat, e.start, n)
+            mini += _pad(e.data, MINI_SECTOR)
+    return mini, minifat
+
+
+def _header(n_fat: int, dir_start: int, minifat_start: int, n_minifat: int) -> bytearray:
+    """The 512-byte header of a version-3 compound file whose FAT sectors are the first `n_fat`."""
     header = bytearray(SECTOR)
     struct.pack_into(
         "<8s16sHHHHH6sIIIIIIIII",
@@ -201,7 +221,11 @@ def write_cfb(root: Storage) -> bytes:
     )
     difat = [i for i in range(n_fat)] + [FREESECT] * (_HEADER_DIFAT - n_fat)
     struct.pack_into("<109I", header, 76, *difat)
+    return header
 
+
+def _directory(entries: list[_Entry], n_dir: int) -> bytearray:
+    """The directory sectors: one 128-byte entry each, padded with empty entries to whole sectors."""
     directory = bytearray()
     for e in entries:
         name = (e.name + "\0").encode("utf-16-le")
@@ -224,13 +248,4 @@ def write_cfb(root: Storage) -> bytes:
     empty = struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, b"\0" * 16, 0, 0, 0, 0, 0)
     while len(directory) < n_dir * SECTOR:
         directory += empty
-
-    minifat_bytes = struct.pack(f"<{len(minifat)}I", *minifat) if minifat else b""
-    minifat_bytes += struct.pack("<I", FREESECT) * ((n_minifat * SECTOR - len(minifat_bytes)) // 4)
-    out = bytearray(header)
-    out += struct.pack(f"<{len(fat)}I", *fat)
-    out += directory
-    out += minifat_bytes
-    out += _pad(bytes(mini), SECTOR)
-    out += body
-    return bytes(out)
+    return directory
