@@ -15,6 +15,7 @@ from .plan import FOLLOW_UP_DAYS, PlanProgress
 from .sheet_rows import RowWriter
 from .sheet_style import (
     cell_lines,
+    cell_lines_once,
     lines_pt,
     official_cell,
     official_codes,
@@ -113,7 +114,7 @@ def write_plan_sheet(ws, fm, progress: PlanProgress, registry: Registry, heading
             if codes:
                 cells.append(official_cell(codes, lr.unit, fm))
             rows.row(r, cells, height=lines_pt(max(whole_n if n == 0 else short_n, unit_n,
-                                                   cell_lines(product, widths[10]))))
+                                                   cell_lines_once(product, widths[10]))))
             r += 1
     rows.done()
     if r > 5:

@@ -119,6 +119,12 @@ def cell_lines(text, width: float) -> int:
     return _cell_lines(text if type(text) is str else str(text), width, False) if text else 0
 
 
+def cell_lines_once(text, width: float) -> int:
+    """`cell_lines` of a text met on one row only (a unit's product for one task, on the plan sheet's ~3,300
+    rows): measured without being kept, as the cache would hold ~1.2 KiB a unit until TONG_HOP is closed."""
+    return _cell_lines.__wrapped__(text if type(text) is str else str(text), width, False) if text else 0
+
+
 def lines_pt(n: int) -> float:
     """`row_pt` of a row whose tallest cell takes `n` lines (`cell_lines`; `height` counts at least one)."""
     return height(n, 11)
