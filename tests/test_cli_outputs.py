@@ -92,3 +92,11 @@ def test_an_output_that_is_a_fifo_or_device_is_never_replaced(tmp_path, command)
     assert f"“{target}” không phải tệp dữ liệu thông thường" in r.stderr and "không mong đợi" not in r.stderr, r.stderr
     assert stat.S_ISFIFO(os.lstat(target).st_mode)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~xlcchc")]
+
+
+def test_an_output_that_cannot_be_created_is_named_not_its_work_file(tmp_path):
+    """A failed write named the hidden work file (“/proc/.~xlcchc-29606-x.xlsx.8rsjpwzn.part”), a name the user
+    never gave: the sentence names the output asked for."""
+    r = _cli("template", "--unit", "SNV", "--period", "Năm 2022", "-o", "/proc/khong_ghi_duoc.xlsx", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "“/proc/khong_ghi_duoc.xlsx”" in r.stderr and ".~xlcchc" not in r.stderr, r.stderr

@@ -147,19 +147,34 @@ def atomic_path(path: Path | str, suffix: str = ".part") -> Iterator[Path]:
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     clean_stale(parent)
-    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{path.name}.", suffix=suffix, dir=parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{path.name}.", suffix=suffix, dir=parent)
+    except OSError as e:
+        if _is_full(e):
+            raise DiskFullError(disk_full_message(path, _full_temp(path))) from None
+        raise _naming(e, path) from None
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:  # the target locked (open in Excel on Windows) or read-only; a full disk stays one
+            raise _naming(e, path) from None
     except Exception as e:
         if _is_full(e):
             raise DiskFullError(disk_full_message(path, _full_temp(path))) from None
         raise
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _naming(e: OSError, path: Path) -> OSError:
+    """The same error naming the output asked for: the work file's hidden name means nothing to the user
+    (the CLI's sentence shows `filename`). OSError(errno, …) is the matching subclass (PermissionError …),
+    with the same errno (so a full disk is still recognised as one)."""
+    return OSError(e.errno, e.strerror, str(path))
 
 
 @contextmanager
