@@ -242,7 +242,7 @@ def _relation_finding(rule: Rule, status: str, vals, catalog: Catalog, unit: Uni
     ops = rule.operands
     anchor = rule.target or rule.left[0]
     head = f"Biểu mẫu {home}, mục {_ref(anchor, home)}"
-    x = {k: _num(v) for k, v in where.plan.read(rule, vals).items()}  # `formulas.operand_values`, compiled once
+    x = {k: _num(v) for k, v in where.plan.read(rule, vals).items()}  # `formulas.operand_reader`, made once a rule
     derived = _derived_notes(rule, vals, x, catalog, home)
     if status == STATUS_MISSING:
         blank = [k for k in ops if x[k] is None]

@@ -359,14 +359,10 @@ def derived_value(key: str, values: Mapping[str, Any], catalog: Catalog) -> Any:
     return math.fsum(got) if all(is_number(g) for g in got) else v
 
 
-def operand_values(rule: Rule, values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
-    """What each operand of `rule` reads (derived totals included): the checker words its findings from it."""
-    return operand_reader(rule, catalog)(values)
-
-
 def operand_reader(rule: Rule, catalog: Catalog) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """`operand_values` of `rule` as a function of the values: a rule without a derived total among its
-    operands reads the cells as they are (`derived_value` of such a key is its value)."""
+    """What each operand of `rule` reads (derived totals included), as a function of the values: the status
+    functions and the checker's wording read the same. A rule without a derived total among its operands
+    reads the cells as they are (`derived_value` of such a key is its value)."""
     ops = tuple(rule.operands)
     parts = catalog.partitions
     if any(k in parts for k in ops):

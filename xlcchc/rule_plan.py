@@ -84,7 +84,7 @@ class RulePlan:
         return got
 
     def read(self, rule: Rule, values: Mapping[str, Any]) -> dict[str, Any]:
-        """`formulas.operand_values` of `rule` (its reader made on first use)."""
+        """What each operand of `rule` reads (`formulas.operand_reader`, made on first use)."""
         reader = self._readers.get(rule.id)
         if reader is None:
             reader = self._readers[rule.id] = operand_reader(rule, self._catalog)
