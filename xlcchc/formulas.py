@@ -63,6 +63,21 @@ import math
 from functools import partial
 
 from .catalog.models import Catalog, Indicator, Rule, Unit
+from .percent import (  # re-exported: `from xlcchc.formulas import percent_shown` and the like keep working
+    EPS,
+    MULTIPLE_TOL,
+    PERCENT_DECIMALS,
+    RATIO_TOLERANCE,
+    percent_accepted,
+    percent_printed,
+    percent_shown,
+    round_half_up,
+    scaled_finite,
+    shown_formula_text,
+    truncate,
+)
+from .percent import accepted_text as _accepted_text  # the name rule_formula uses and the parity tests import
+from .percent import number_text as _num  # a number as formula text, short: it is in every compiled rule
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
 if TYPE_CHECKING:
@@ -75,13 +90,6 @@ STATUS_OK = "OK"
 STATUS_SKIPPED = "—"
 STATUS_MISSING = "Thiếu số liệu"
 STATUSES = (STATUS_OK, STATUS_SKIPPED, STATUS_MISSING, "Lỗi", "Cảnh báo")
-
-EPS = 1e-9
-RATIO_TOLERANCE = 0.005
-#: Decimals a percentage is printed with (the appendix, computed cells, the merge).
-PERCENT_DECIMALS = 2
-#: How close t·10^d must be to a whole number for `t` to "have d decimals" (typed 99,99 is 9998,99999…).
-MULTIPLE_TOL = 1e-6
 
 #: Defined names of the two counts at the top of the check sheet (the Excel layer reads them).
 ERROR_COUNT_NAME = "KT_SO_LOI"
@@ -119,74 +127,6 @@ def is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and len(v) == 0)
 
 
-def round_half_up(x: float, decimals: int = 2) -> float:
-    """Round half away from zero (Excel's ROUND), shifted by EPS so binary noise never decides a half.
-
-    Written as floor(x·10^d + ½ + EPS) / 10^d, which is exactly what `_round_text` compiles to (INT
-    is floor in Excel and LibreOffice), so a workbook and Python agree to the last digit.
-    """
-    p = 10 ** decimals
-    return math.floor(x * p + 0.5 + EPS) / p
-
-
-def truncate(x: float, decimals: int = 2) -> float:
-    """Cut to `decimals` (a printed percentage may be truncated: 99,9975 → 99,99)."""
-    p = 10 ** decimals
-    return math.floor(x * p + EPS) / p
-
-
-def percent_shown(num: float, den: float, decimals: int = PERCENT_DECIMALS) -> float | None:
-    """The percentage num/den × 100 as printed: rounded, but never 100 (or 0) unless it is exactly.
-
-    518.549/518.562 = 99,9975 prints 99,99 (13 dossiers were late), and 1/100.000 prints 0,01: a
-    rounding must not turn "almost all" into "all" or "a few" into "none".
-
-    None when the ratio is beyond what a spreadsheet computes (`scaled_finite`): 1/5e-324 of a crafted
-    return. The template's formula shows #NUM! there (LibreOffice), so the figure is not a number to the
-    rules either, and no infinite or made-up percentage reaches a check, a merge or an appendix.
-    """
-    x = num / den * 100
-    if not math.isfinite(x * 10.0 ** decimals):  # `scaled_finite` inline: x is a float here, it cannot raise
-        return None
-    r = round_half_up(x, decimals)
-    step = 1 / 10 ** decimals
-    if r >= 100 and num < den:
-        return round(100 - step, decimals)
-    if r <= 0 and num > 0:
-        return step
-    return r
-
-
-def percent_printed(x: float, decimals: int = PERCENT_DECIMALS) -> float | None:
-    """A percentage already computed (a lead agency's figure), as printed: the same never-100 rule.
-
-    None for what is not a printable figure (infinite, NaN, or too large to round: `scaled_finite`),
-    the policy of `percent_shown`: a document never prints "inf" or a made-up figure.
-    """
-    if not scaled_finite(x, decimals):
-        return None
-    r = round_half_up(x, decimals)
-    step = 1 / 10 ** decimals
-    if r >= 100 and x < 100:
-        return round(100 - step, decimals)
-    if r <= 0 and x > 0:
-        return step
-    return r
-
-
-def scaled_finite(x: float, decimals: int = PERCENT_DECIMALS) -> bool:
-    """Whether x·10^decimals is a finite double, i.e. whether the rounding formulas (`_round_text`,
-    `_accepted_text`: INT(x*100+…)) compute a number for `x` rather than #NUM!.
-
-    Python's float arithmetic follows the same IEEE 754 steps as the spreadsheet (x = a/b*100, then
-    ×10^d), so it overflows on exactly the same inputs; `math.floor` of the infinity would raise.
-    """
-    try:
-        return math.isfinite(x * 10.0 ** decimals)  # x * 100.0 is x * 100 for a float: the same product
-    except OverflowError:  # an int beyond any double (a values file can carry one): no figure either
-        return False
-
-
 def computed_ratio(num: Any, den: Any) -> float | None:
     """The value a computed percentage cell shows: None (blank) unless both are numbers and den ≠ 0,
     and None too when the ratio cannot be computed (`percent_shown`; the cell shows #NUM!)."""
@@ -201,72 +141,10 @@ def ratio_uncomputable(num: Any, den: Any) -> bool:
     return is_number(num) and is_number(den) and den != 0 and percent_shown(num, den) is None
 
 
-def _round_text(x: str, decimals: int) -> str:
-    p = 10 ** decimals
-    return f"INT({x}*{p}+0.5+{_num(EPS)})/{p}"
-
-
-def shown_formula_text(a: str, b: str, decimals: int = PERCENT_DECIMALS) -> str:
-    """Excel text of `percent_shown` (a and b are references; b ≠ 0 is the caller's business)."""
-    r = _round_text(f"{a}/{b}*100", decimals)
-    step = _num(1 / 10 ** decimals)
-    top = _num(round(100 - 1 / 10 ** decimals, decimals))
-    return f"IF(AND({r}>=100,{a}<{b}),{top},IF(AND({r}<=0,{a}>0),{step},{r}))"
-
-
 def ratio_formula(num_ref: str, den_ref: str) -> str:
     """Formula of a computed percentage cell; blank when an operand is not a number or den = 0."""
     shown = shown_formula_text(num_ref, den_ref)
     return f'=IF(AND(ISNUMBER({num_ref}),ISNUMBER({den_ref})),IF({den_ref}=0,"",{shown}),"")'
-
-
-def _multiple(t: float, decimals: int) -> bool:
-    p = 10 ** decimals
-    return abs(t * p - round(t * p)) <= MULTIPLE_TOL
-
-
-def percent_accepted(t: float, num: float, den: float) -> bool:
-    """Whether a printed percentage `t` says num/den × 100 (den ≠ 0), as the check sheet decides.
-
-    Accepted: `t` has d ≤ 2 decimals and lies between the exact ratio truncated and rounded to d
-    decimals (99,99 and 100,00 both follow from 99,9975 by those rules), or `t` carries more decimals
-    and is within 0,005 of the exact ratio (a value copied unrounded). Never accepted: 100 when
-    num ≠ den, 0 when num ≠ 0 — whatever the rounding, those print a falsehood. Between 0 and the
-    first step up (0 < x < 0,005) the printed step (0,01) is accepted, since 0 is not.
-    """
-    if abs(t - 100) <= EPS and num != den:
-        return False
-    if abs(t) <= EPS and num != 0:
-        return False
-    x = num / den * 100
-    if not (scaled_finite(x) and scaled_finite(t)):
-        return False  # the formula is #NUM! there: no printed figure says a ratio beyond a double
-    for d in (0, 1, 2):
-        if not _multiple(t, d):
-            continue
-        step = 1 / 10 ** d
-        lo = truncate(x, d)
-        hi = max(round_half_up(x, d), step if num > 0 else 0.0)
-        if lo - EPS <= t <= hi + EPS:
-            return True
-    return abs(t - x) <= RATIO_TOLERANCE + EPS
-
-
-def _accepted_text(t: str, a: str, b: str) -> str:
-    """Excel text of `percent_accepted` (TRUE/FALSE), b ≠ 0."""
-    x = f"({a}/{b}*100)"
-    e = _num(EPS)
-    branches = []
-    for d in (0, 1, 2):
-        p = 10 ** d
-        step = _num(1 / p)
-        lo = f"INT({x}*{p}+{e})/{p}"
-        hi = f"MAX({_round_text(x, d)},IF({a}>0,{step},0))"
-        mult = f"ABS({t}*{p}-ROUND({t}*{p},0))<={_num(MULTIPLE_TOL)}"
-        branches.append(f"AND({mult},{t}>={lo}-{e},{t}<={hi}+{e})")
-    branches.append(f"ABS({t}-{x})<={_num(RATIO_TOLERANCE + EPS)}")
-    bad = f"OR(AND(ABS({t}-100)<={e},{a}<>{b}),AND(ABS({t})<={e},{a}<>0))"
-    return f"AND(NOT({bad}),OR({','.join(branches)}))"
 
 
 # --- domain -----------------------------------------------------------------------------------------
@@ -308,10 +186,6 @@ def _domain_condition(kind: str, codes: list[int], v: str) -> str:
 
 def _q(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
-
-
-def _num(x: float) -> str:
-    return repr(float(x)).upper() if not float(x).is_integer() else str(int(x))
 
 
 def units_count(catalog: Catalog, kind: str) -> int:
