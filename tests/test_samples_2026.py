@@ -247,6 +247,35 @@ def test_national_returns_on_two_processes_are_the_returns_made_one_by_one(bundl
     assert (pooled / name).read_bytes() == (alone / name).read_bytes()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_two_tong_hop_of_one_province_and_period_make_one_return_said_so(bundle, tmp_path, workers):
+    """Two provincial workbooks of the same province and period (an old and a corrected one, or one file named
+    twice) would write the same national return: the first given makes it, the second is not used and says
+    which one was, whichever process finished first; no temporary file is left; the command counts one."""
+    from xlcchc.cli import main
+    from xlcchc.fileio import TEMP_PREFIX
+    from xlcchc.national import national_returns
+
+    out, returns, _ = bundle
+    good = out / "TONG_HOP_2026.xlsx"
+    again = tmp_path / "sua" / "TONG_HOP_2026.xlsx"
+    again.parent.mkdir()
+    again.write_bytes(good.read_bytes())
+    bad = sorted(returns.glob("*.xlsx"))[:3]  # units' returns: refused, and enough files for two processes
+    files = [good, bad[0], again, bad[1], good, bad[2]]
+    got = list(national_returns(files, tmp_path / "qg", workers=workers))
+    assert [f for f, path, _, _ in got if path is not None] == [good]
+    for f, path, why, _ in (got[2], got[4]):
+        assert path is None and f"cùng tỉnh và cùng kỳ báo cáo với “{good}”" in why and "THANH-HOA_2026-N.xlsx" in why
+    assert sorted(p.name for p in (tmp_path / "qg").iterdir()) == ["THANH-HOA_2026-N.xlsx"]
+    alone = tmp_path / "alone"
+    next(national_returns([good], alone))
+    assert (tmp_path / "qg" / "THANH-HOA_2026-N.xlsx").read_bytes() == (alone / "THANH-HOA_2026-N.xlsx").read_bytes()
+    assert main(["national", "returns", str(good), str(again), "-o", str(tmp_path / "cli")]) == 1
+    assert [p.name for p in (tmp_path / "cli").iterdir()] == ["THANH-HOA_2026-N.xlsx"]
+    assert not any(p.name.startswith(TEMP_PREFIX) for d in (tmp_path / "qg", tmp_path / "cli") for p in d.iterdir())
+
+
 def test_a_province_without_an_official_code_is_not_guessed():
     from xlcchc.national import NationalError, province_unit
 

@@ -14,6 +14,7 @@ them unchanged; a TONG_HOP that cannot be recognised gets a Vietnamese sentence 
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -52,12 +53,15 @@ def province_unit(provincial_regime: str, national_regime: str = NATIONAL_REGIME
 
 
 def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | None = None,
-                    said: Callable[[str], None] | None = None, templates: dict | None = None) -> Path:
+                    said: Callable[[str], None] | None = None, templates: dict | None = None,
+                    staged: Callable[[Path], Path] | None = None) -> Path:
     """Write the province's national return from its TONG_HOP.xlsx; the path written.
 
     Without `regime`, the national regime in force for the workbook's period (`said` is told which).
     `templates`: a dict the caller keeps across provinces, so that the national template (the same for
-    every province but its strings) is built once, not once per province (xlcchc.template_units)."""
+    every province but its strings) is built once, not once per province (xlcchc.template_units).
+    `staged(path)`: where to write the return meant for `path` instead (`national_returns` moves it there
+    itself); the path returned is the one meant."""
     from .merge import read_provincial
     from .merge.readback import ProvincialError
     from .periods import parse_period
@@ -97,8 +101,9 @@ def national_return(tong_hop: Path | str, out_dir: Path | str, *, regime: str | 
             source = templates[(catalog.regime, period.code)] = TemplateSource(catalog, period)
         tpl = write_bytes(Path(tmp) / "mau.xlsx", source.template(unit))
         cover = {"BIA_NGUOI_LAP": f"Tổng hợp từ {tong_hop.name}", "BIA_TRANG_THAI": STATUS_FINAL}
-        report = fill_template(tpl, doc, out, cover=cover)
+        report = fill_template(tpl, doc, staged(out) if staged is not None else out, cover=cover)
     if report.skipped:
+        report.output = out  # the sentence names the return, not where it was staged
         raise NationalError(f"“{tong_hop.name}”: {report.summary()}")
     return out
 
@@ -113,23 +118,64 @@ def national_returns(files: list[Path], out_dir: Path | str, *, regime: str | No
     provincial workbook, in the order given; the same files as `national_return` one after another.
 
     The first is made here (it builds the national template); the others, when there are several, on
-    two forked processes that inherit that template. A killed process's files are made here."""
+    two forked processes that inherit that template. A killed process's files are made here. Each return
+    is written under a temporary name and given its own here, in the order of `files`: a second workbook
+    of the same province and period (an old and a corrected one, the same file twice) is not used — said
+    so, naming the first —, whichever process finished first; the temporary files never outlive the call."""
+    from .fileio import TEMP_PREFIX
     from .forked import forked_map
 
     templates: dict = {}  # the national template built once for all the provinces
     if not files:
         return
-    yield _one_return(files[0], out_dir, regime, templates)
-    rest = files[1:]
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if len(rest) >= POOL_MIN_RETURNS else 1
-    yield from forked_map(lambda f: _one_return(f, out_dir, regime, templates), rest, workers)
-
-
-def _one_return(f: Path, out_dir, regime: str | None, templates: dict) -> tuple[Path, Path | None, str, set[str]]:
-    said: set[str] = set()
+    owner = f"{TEMP_PREFIX}{os.getpid()}-"  # the forked processes stage under this process's id (see clean_stale)
+    out_dir = Path(out_dir)
+    made: dict[Path, Path] = {}  # return written → the workbook it was made from
     try:
-        return f, national_return(f, out_dir, regime=regime, said=said.add, templates=templates), "", said
+        first = [_one_return(files[0], out_dir, regime, templates, owner)]
+        rest = files[1:]
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1) if len(rest) >= POOL_MIN_RETURNS else 1
+        pooled = forked_map(lambda f: _one_return(f, out_dir, regime, templates, owner), rest, workers)
+        for f, got, why, said in itertools.chain(first, pooled):
+            yield _placed(f, got, why, said, made)
+    finally:
+        for left in out_dir.glob(owner + "*"):  # staged and not placed: refused, duplicated, or the caller stopped
+            left.unlink(missing_ok=True)
+
+
+def _placed(f: Path, got, why: str, said: set[str], made: dict[Path, Path]) -> tuple[Path, Path | None, str, set[str]]:
+    """A staged return moved to its name, unless a workbook before it in this run made that return."""
+    if got is None:
+        return f, None, why, said
+    path, staged = got
+    if path in made:
+        return f, None, (f"cùng tỉnh và cùng kỳ báo cáo với “{made[path]}”, đã dùng để tạo “{path.name}”; mỗi tỉnh chỉ "
+                         "gửi một bảng tổng hợp cho một kỳ — tệp này không được dùng"), said
+    try:
+        os.replace(staged, path)
+    except OSError as e:
+        return f, None, f"không ghi được “{path.name}”: {e.strerror or e}", said
+    made[path] = f
+    return f, path, "", said
+
+
+_STAGED = itertools.count()  # staged names unique within a process (the same workbook may come twice)
+
+
+def _one_return(f: Path, out_dir, regime: str | None, templates: dict,
+                owner: str) -> tuple[Path, tuple[Path, Path] | None, str, set[str]]:
+    """(file, (return's path, where it was staged) or None, why not, sentences said)."""
+    said: set[str] = set()
+    staged: list[Path] = []
+
+    def stage(path: Path) -> Path:
+        staged.append(path.with_name(f"{owner}{os.getpid()}-{next(_STAGED)}-{path.name}"))
+        return staged[-1]
+
+    try:
+        path = national_return(f, out_dir, regime=regime, said=said.add, templates=templates, staged=stage)
+        return f, (path, staged[-1]), "", said
     except XlcchcError as e:
         return f, None, str(e), said
     except OSError as e:
