@@ -354,6 +354,19 @@ def test_clutter_folder(returns, tmp_path):
     assert counts["Không hợp lệ"] == sum(1 for s in fig.status if s.status == "Không hợp lệ") >= 5
 
 
+def test_cli_names_the_expected_codes_the_registry_does_not_have(returns, tmp_path, capsys):
+    """A typo in the list of units that must report is named in the summary, not counted as a unit that has
+    not sent (its status line stays, saying the code is not in the registry)."""
+    folder, _, _ = returns
+    expected = tmp_path / "phai_nop.txt"
+    expected.write_text("\n".join([*UNITS[:3], "SNVV", "\x1b[31mNOPE"]) + "\n", encoding="utf-8")
+    assert main(["merge", str(folder), "-o", str(tmp_path / "TONG_HOP.xlsx"), "--expected", str(expected)]) == 0
+    said = capsys.readouterr().out
+    assert "2 mã trong danh sách đơn vị phải nộp không có trong danh mục đơn vị của chế độ tinh-2022" in said
+    assert "“SNVV”, “\\x1b[31mNOPE”" in said and "\x1b" not in said  # shown, never sent to the terminal raw
+    assert "Chưa nộp" not in said.splitlines()[0]  # the three listed units all sent
+
+
 def test_cli_json_and_failures(returns, tmp_path, capsys):
     folder, by_unit, _ = returns
     out = tmp_path / "TONG_HOP.xlsx"

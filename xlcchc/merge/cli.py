@@ -42,6 +42,19 @@ def _official(registry, code: str) -> int | None:
     return unit.official_code if unit is not None else None
 
 
+UNKNOWN_SHOWN = 10
+
+
+def _unknown_expected(fig) -> list[str]:
+    """The codes of the list of expected units that the regime's registry does not have (a typo, another
+    province's code): their status line says so; the summary names them instead of counting them as units
+    that have not sent (a consolidator would chase a unit that does not exist)."""
+    from ..catalog.load import load_catalog, registry_of
+
+    registry = registry_of(load_catalog(fig.regime))
+    return [s.unit for s in fig.status if s.unit and s.unit not in registry.by_code and s.status == "Chưa nộp"]
+
+
 def cli_merge(args) -> int:
     from . import merge_folder
 
@@ -89,9 +102,15 @@ def cli_merge(args) -> int:
             period = parse_period(fig.period).label if fig.period else "chưa xác định"
         except PeriodError:
             period = fig.period
-        counts = Counter(s.status for s in fig.status if s.unit)
+        unknown = _unknown_expected(fig)
+        counts = Counter(s.status for s in fig.status if s.unit and s.unit not in unknown)
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"Đã tổng hợp kỳ {period} vào: {Path(args.output).resolve()}. {parts}.")
+        if unknown:
+            shown = ", ".join(f"“{c}”" for c in unknown[:UNKNOWN_SHOWN])
+            more = f" và {len(unknown) - UNKNOWN_SHOWN} mã khác" if len(unknown) > UNKNOWN_SHOWN else ""
+            print(f"{len(unknown)} mã trong danh sách đơn vị phải nộp không có trong danh mục đơn vị của chế độ "
+                  f"{fig.regime} (không tính vào số chưa nộp): {shown}{more} — hãy kiểm tra lại danh sách (--expected).")
         if getattr(args, "history", None):
             hist = [f for f in fig.findings if f.rule.startswith("history.")]
             gone = [s for s in fig.status if "Kỳ trước" in s.detail]
