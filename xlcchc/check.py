@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .catalog.load import DEFAULT_REGIME, CatalogError, load_catalog, registry_of
+from .catalog.load import CatalogError, registry_of
 from .catalog.models import Catalog, Indicator, Rule, Unit
 from .errors import XlcchcError
 from .diagnose import diagnose_plan, suggestion_text
@@ -30,14 +30,13 @@ from .formulas import (
     STATUS_OK,
     STATUS_SKIPPED,
     is_blank,
-    is_number,
     percent_shown,
     ratio_uncomputable,
     units_count,
 )
 from .numbers import fmt_percent, fmt_vn
 from .periods import Period, parse_period
-from .read import MAX_MAGNITUDE, CellRead, Return, ReturnError, normalise, read_return, recompute
+from .read import CellRead, Return, ReturnError, normalise, read_return, recompute
 from .record import maker
 from .rule_plan import RulePlan, rule_plan
 
@@ -46,6 +45,16 @@ if TYPE_CHECKING:
     from typing import Any, Iterable
 
 __all__ = ["check_values", "check_return", "check_file", "check_doc", "cli_check", "is_fatal", "RATIO_TOL"]
+
+
+def __getattr__(name: str):
+    """`check_doc` (`from xlcchc.check import check_doc`) from `xlcchc.check_doc`, imported on first use: a
+    check of a workbook (the cold `check` Excel's button waits for) never needs the values-file path."""
+    if name == "check_doc":
+        from .check_doc import check_doc
+
+        return check_doc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 RATIO_TOL = RATIO_TOLERANCE  # re-exported: one tolerance, defined with the check sheet's formulas
 
@@ -455,103 +464,6 @@ def _period(code: str) -> Period:
 _PERIODS: dict[str, Period] = {}
 
 
-def _regime_of_period(period: str | None) -> str:
-    """A values file naming no regime: the regime in force for its period (today's default without one)."""
-    from .catalog.select import choose_regime
-    from .periods import PeriodError
-
-    try:
-        return choose_regime(None, period or None, default=DEFAULT_REGIME, quiet=True)
-    except (PeriodError, CatalogError):
-        return DEFAULT_REGIME
-
-
-def check_doc(doc, *, regime: str | None = None, file: str = "") -> list[Finding]:
-    """Check a values file (ValuesDoc): unit = the file's, or the registry's top unit."""
-    reg_id = regime or doc.regime or _regime_of_period(getattr(doc, "period", None))
-    catalog = load_catalog(reg_id)
-    if doc.regime and regime and doc.regime != regime:
-        return [Finding(file=file, rule="doc.regime", message=f"Tệp “{file}” là số liệu của chế độ báo cáo “{doc.regime}”, không phải “{regime}”")]
-    registry = registry_of(catalog)
-    code = doc.unit or registry.top
-    unit = registry.by_code.get(code)
-    if unit is None:
-        return [Finding(file=file, rule="doc.unit_unknown", message=f"Tệp “{file}” ghi mã đơn vị “{code}” không có trong danh mục đơn vị")]
-    out: list[Finding] = []
-    values: dict[str, Any] = {}
-    refused: list[str] = []  # rows whose figure is no figure (`cell.too_large`): one finding, not two
-    for row in doc.values:
-        ind = catalog.indicators.get(row.key)
-        if ind is None or not ind.has_value:
-            out.append(
-                Finding(
-                    file=file, form=row.form, code=row.code, severity=WARNING, rule="cell.unknown_code", unit=unit.code,
-                    message=f"Biểu mẫu {row.form}, mục {row.code}: không có chỉ tiêu (có số liệu) mang mã này; dòng bị bỏ qua",
-                )
-            )
-            continue
-        if not (catalog.applies(ind, unit) or catalog.computed(ind, unit)):
-            if row.value is not None:
-                out.append(
-                    Finding(
-                        file=file, form=row.form, code=row.code, severity=WARNING, rule="cell.not_applicable", unit=unit.code,
-                        message=f"Biểu mẫu {row.form}, mục {row.code}: {unit.short_name} không nhập mục này; số liệu bị bỏ qua",
-                    )
-                )
-            continue
-        values[row.key] = row.value
-        if _beyond_figures(row.value):  # 1e300, inf, 10**400: what the reader refuses in a cell, refused alike
-            _, problem = normalise(ind, unit.kind, row.value, file=file)
-            if problem is not None:  # (a text row keeps what it was given)
-                out.append(problem.model_copy(update={"unit": unit.code}))
-                values[row.key] = None
-                refused.append(row.key)
-        if len(row.note) > 2000:
-            out.append(
-                Finding(
-                    file=file, form=row.form, code=row.code, severity=WARNING, rule="cell.long_note", unit=unit.code,
-                    message=f"Biểu mẫu {row.form}, mục {row.code}: ghi chú dài {fmt_vn(len(row.note))} ký tự (đã giữ nguyên); hãy kiểm tra có phải dán nhầm nội dung không",
-                    actual=len(row.note),
-                )
-            )
-    # Text in a numeric row is normalised inside check_values; numbers are recomputed where blank.
-    vals = _recompute_given(values, catalog, unit)
-    if doc.tasks and doc.period:
-        from .plan.check import doc_reports, task_findings
-
-        period = parse_period(doc.period)
-        reports, unknown = doc_reports(doc, catalog.regime, unit, period, file)
-        out += unknown + task_findings(catalog.regime, unit, period, reports, file=file)
-    period = parse_period(doc.period) if getattr(doc, "period", None) else None
-    found = check_values(vals, catalog, unit, file=file, period=period, skip_domain=refused)
-    return sorted([*out, *found], key=Finding.sort_key)
-
-
-def _beyond_figures(v: Any) -> bool:
-    """A number no statistical figure can be (`read.MAX_MAGNITUDE`, infinite, or beyond a double)."""
-    if not isinstance(v, (int, float)) or isinstance(v, bool):
-        return False
-    return not is_number(v) or abs(v) >= MAX_MAGNITUDE
-
-
-def _recompute_given(values: dict[str, Any], catalog: Catalog, unit: Unit) -> dict[str, Any]:
-    """Computed rows a values file leaves blank are filled from their inputs (they are formulas in a workbook)."""
-    numeric = {}
-    for k, v in values.items():
-        if isinstance(v, str):
-            ind = catalog.indicators[k]
-            nv, _ = normalise(ind, unit.kind, v)
-            numeric[k] = nv
-        else:
-            numeric[k] = v
-    filled = recompute(numeric, catalog, unit, keep_given=True)
-    out = dict(values)
-    for k, v in filled.items():
-        if out.get(k) is None and v is not None:
-            out[k] = v
-    return out
-
-
 def check_file(path: Path | str, *, regime: str | None = None, unit: str | None = None, period: str | None = None,
                expected_unit: str | None = None, expected_period: str | None = None,
                key=None, unsigned: str = "warning") -> list[Finding]:
@@ -567,6 +479,8 @@ def check_file(path: Path | str, *, regime: str | None = None, unit: str | None 
             doc = load_values_file(path)
             # a CSV carries no unit or period: the ones given on the command line say whose it is
             doc = doc.model_copy(update={"unit": doc.unit or eu, "period": doc.period or ep})
+            from .check_doc import check_doc
+
             return check_doc(doc, regime=regime, file=path.name)
         ret = read_return(path, expected_unit=eu, expected_period=ep, regime=regime, key=key, unsigned=unsigned)
         return check_return(ret)
