@@ -149,6 +149,28 @@ def test_a_typed_percentage_of_an_uncomputable_ratio_is_an_error_that_says_so():
     assert "không tính được vì mẫu số quá nhỏ" in ratio[0].message and "4,94 × 10⁻³²⁴" in ratio[0].message
 
 
+_near_whole = st.builds(lambda k, e: k + e, st.integers(-1000, 1000), st.floats(-1e-3, 1e-3).filter(lambda e: e != 0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.one_of(_near_whole, _tiny, _tiny.map(lambda t: -t), st.floats(-1e6, 1e6), st.floats(99.99, 100.01)))
+def test_a_domain_finding_names_a_figure_that_breaks_the_rule_as_the_value_does(x):
+    """2,0004 in a count row is not whole, so the finding must not print “2” (nor “0” for -0,0001, nor
+    “100,00%” for 100,0001%): the figure named, read back the Vietnamese way, breaks the rule too."""
+    from xlcchc.numbers import parse_vn
+
+    for key, unit, breaks in ((DEN, SNV, lambda y: y < 0 or not float(y).is_integer()),
+                              (RATIO, TINH, lambda y: not 0 <= y <= 100)):
+        found = [f for f in check_values({key: x}, CAT, unit) if f.rule.endswith("domain-" + key.split(":")[1])]
+        assert bool(found) == breaks(x)
+        if found:
+            shown = found[0].message.split(": ", 1)[1].removeprefix("tỷ lệ ").split(" ")[0].rstrip("%")
+            if "× 10" in found[0].message:  # 4,94 × 10⁻³²⁴: too small for any decimals
+                assert abs(x) < 0.005
+            else:
+                assert breaks(parse_vn(shown).value), (x, found[0].message)
+
+
 # --- real files through the real commands --------------------------------------------------------------
 
 

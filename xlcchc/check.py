@@ -366,20 +366,39 @@ def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Fi
     if kind == "choice":
         if x in codes:
             return None
-        return _finding(rule, ind.key, where, f"{head}: {_n(x)} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
+        shown = _as_breaking(x, lambda y: y not in codes)
+        return _finding(rule, ind.key, where, f"{head}: {shown} không phải mã hợp lệ; chỉ nhập một trong các mã: {lst}", actual=x)
     if kind == "count":
         if x >= 0 and float(x).is_integer():
             return None
-        what = "số âm" if x < 0 else "số có phần thập phân"
-        shown = _figure(x)  # 0,0004 rounds to “0”, which is whole: the sentence would contradict itself
+        if x < 0:
+            what, shown = "số âm", _as_breaking(x, lambda y: y < 0)
+        else:
+            what, shown = "số có phần thập phân", _as_breaking(x, lambda y: not float(y).is_integer())
         return _finding(rule, ind.key, where, f"{head}: {shown} là {what}; mục này phải là số nguyên không âm", actual=x)
     if kind == "percent":
         if 0 <= x <= 100:
             return None
-        return _finding(rule, ind.key, where, f"{head}: tỷ lệ {fmt_percent(x)} nằm ngoài khoảng 0–100%", actual=x)
+        shown = _as_breaking(x, lambda y: not 0 <= y <= 100, percent=True)
+        return _finding(rule, ind.key, where, f"{head}: tỷ lệ {shown}% nằm ngoài khoảng 0–100%", actual=x)
     if x >= 0:
         return None
-    return _finding(rule, ind.key, where, f"{head}: {_n(x)} là số âm; mục này phải là số không âm", actual=x)
+    shown = _as_breaking(x, lambda y: y < 0)
+    return _finding(rule, ind.key, where, f"{head}: {shown} là số âm; mục này phải là số không âm", actual=x)
+
+
+def _as_breaking(x: float, breaks, *, percent: bool = False) -> str:
+    """The figure a domain finding names, with as many decimals as it takes to break the rule as `x` does:
+    2,0004 (not whole) rather than `_n`'s “2”, -0,0001 (negative) rather than “0”, 100,0001 (over 100)
+    rather than “100,00”; 4,94 × 10⁻³²⁴ when no printed decimals do. The usual case is `_n(x)` (or
+    `fmt_vn(x, 2)` for a `percent`), as before: the figure shown with 2 decimals breaks it."""
+    for d in range(2, 16):
+        y = round(x, d)
+        if breaks(y):
+            if d > 2:
+                return fmt_vn(y, d)
+            return fmt_vn(x, 2) if percent else _n(x)
+    return _figure(x)
 
 
 def _domain_words(ind: Indicator, unit: Unit, plan: RulePlan) -> tuple[str, str, list, str]:
