@@ -108,3 +108,26 @@ def test_a_csv_field_over_the_csv_limit_is_refused_in_vietnamese(tmp_path):
         load_values_file(p)
     assert "so_lieu.csv" in str(ei.value) and not ENGLISH.search(str(ei.value)), str(ei.value)
     assert [f.rule for f in check_file(p)] == ["doc.invalid"]
+
+
+def test_values_import_into_a_zip_bomb_is_refused_before_inflating_it(tmp_path):
+    """`values import` read every part of the template it was given, whatever its size: a 2 GB part of
+    zeros (2 MB on disk) took 2.1 GB of memory and ended in “lỗi không mong đợi (MemoryError)”. The
+    template now gets the reader's zip caps (declared sizes, ratio) before anything is inflated."""
+    import zipfile
+
+    template = tmp_path / "mau.xlsx"
+    with zipfile.ZipFile(ROOT / "samples" / "bao-cao-2022" / "BC_CCHC_2022_SNV.xlsx") as zin, \
+            zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename))
+        with zout.open("xl/media/lon.bin", "w") as big:
+            for _ in range(100):
+                big.write(bytes(1 << 20))
+    values = tmp_path / "so_lieu.json"
+    values.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "ra.xlsx"
+    r = subprocess.run([sys.executable, "-m", "xlcchc", "values", "import", str(template), str(values), "-o", str(out)],
+                       capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=120)
+    assert r.returncode == 2 and "giải nén lớn bất thường" in r.stderr, r.stderr
+    assert not out.exists()

@@ -56,6 +56,14 @@ def load_book_bytes(data: bytes, label: str = "") -> Book:
     """The template's parts, its defined names resolved to (sheet part, cell) and its shared strings."""
     from defusedxml import ElementTree as ET
 
+    from .read import ReturnError
+    from .read.package import _Package
+
+    try:  # the reader's zip caps first (declared sizes, ratio, members): every part is read below
+        _Package(label, data)
+    except ReturnError as e:
+        if e.code == "doc.zip_bomb":  # anything else (not a zip, damaged) is said below, as before
+            raise TemplateError(f"Tệp mẫu: {e}") from None
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
