@@ -286,3 +286,29 @@ def test_libreoffice_shows_num_error_exactly_where_python_gives_no_percentage(tm
     book = openpyxl.load_workbook(recalculate(crafted, tmp_path / "recalc-return"), data_only=True)
     ((title, ref),) = book.defined_names[layout.value_name(3, "3.1")].destinations
     assert book[title][ref.replace("$", "")].value == "#NUM!"
+
+
+def test_appendix_compare_with_a_history_percentage_beyond_rounding_prints_no_figure(tmp_path):
+    """D-adv: a crafted history whose percentage is a finite 1e308 (history add never checks magnitudes)
+    made `appendix --compare` fail with an OverflowError in percent_printed; the column is blank now."""
+    from pathlib import Path
+
+    from xlcchc.history.record import add_figures
+    from xlcchc.history.store import open_store
+    from xlcchc.merge import merge_folder
+    from xlcchc.provincial import ProvincialFigures
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "bao-cao-2022"
+    tong_hop = tmp_path / "TONG_HOP.xlsx"
+    merge_folder(samples, tong_hop, period="2022-N")
+    with open_store(tmp_path / "LICH_SU_SO_LIEU_CCHC.sqlite") as s:  # the default name beside TONG_HOP.xlsx
+        add_figures(s, ProvincialFigures(regime="tinh-2021", period="2021-N", values={"3:3.4.1": 1e308}),
+                    file="TH_2021.xlsx", sha256="x")  # tinh-2021 3:3.4.1 is tinh-2022's rate 3:3.1
+    out = tmp_path / "PHU_LUC.xlsx"
+    r = _run("appendix", str(tong_hop), "-o", str(out), "--compare", "cung-ky")
+    assert r.returncode == 0 and "Traceback" not in r.stderr and "Overflow" not in r.stderr + r.stdout, r.stderr
+    rows = [list(x) for x in openpyxl.load_workbook(out)["Biểu mẫu 3"].iter_rows(values_only=True)]
+    head = next(x for x in rows if "Cùng kỳ năm trước (Năm 2021)" in x)
+    rate = next(x for x in rows if x[0] == "3.1.")
+    assert rate[head.index("Cùng kỳ năm trước (Năm 2021)")] is None
+    assert all(math.isfinite(v) for x in rows for v in x if isinstance(v, float))
