@@ -22,12 +22,15 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type che
 if TYPE_CHECKING:
     import argparse
 
-# Each leaf command: (handler "module:function", help, argument adder).
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
 
 def _regime(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("--regime", help="chế độ báo cáo (mặc định: chế độ áp dụng cho kỳ báo cáo, theo --period hoặc theo tệp)", required=required)
+
+
+#: `--key` of the commands that sign or verify templates.
+_KEY_HELP = "tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -41,7 +44,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if only:
         ap.register("action", "parsers", _only_command(only))
     sub = ap.add_subparsers(dest="command", metavar="LỆNH")
+    for add in _COMMANDS:  # in this order: `xlcchc --help` lists them so
+        add(sub)
+    return ap
 
+
+def _catalog_command(sub) -> None:
+    """`xlcchc catalog`: the regime's indicators and rules, its units, its changes."""
     cat = sub.add_parser("catalog", help="danh mục chỉ tiêu và quy tắc của một chế độ báo cáo")
     catsub = cat.add_subparsers(dest="action", metavar="VIỆC")
     show = catsub.add_parser("show", help="in danh mục")
@@ -61,6 +70,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     changes.add_argument("--markdown", action="store_true", help="in bảng Markdown (docs/)")
     changes.set_defaults(handler="xlcchc.catalog.show:cli_changes")
 
+
+def _national_command(sub) -> None:
+    """`xlcchc national`: the national level."""
     nat = sub.add_parser("national", help="cấp trung ương: báo cáo của tỉnh từ bảng tổng hợp TONG_HOP.xlsx")
     natsub = nat.add_subparsers(dest="action", metavar="VIỆC")
     nret = natsub.add_parser("returns", help="mỗi TONG_HOP.xlsx của một tỉnh thành một báo cáo gửi trung ương")
@@ -69,6 +81,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     nret.add_argument("--regime", default=None, help="chế độ cấp trung ương (mặc định: chế độ áp dụng cho kỳ của bảng tổng hợp, hiện nay quoc-gia-2025)")
     nret.set_defaults(handler="xlcchc.national:cli_returns")
 
+
+def _registry_command(sub) -> None:
+    """`xlcchc registry`: a province's registry of units."""
     rg = sub.add_parser("registry", help="danh mục đơn vị báo cáo của một tỉnh")
     rgsub = rg.add_subparsers(dest="action", metavar="VIỆC")
     rnew = rgsub.add_parser("new", help="tạo danh mục đơn vị (TOML) cho một tỉnh: xã, phường theo danh mục hành chính, sở ngành chuẩn")
@@ -76,6 +91,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     rnew.add_argument("-o", "--output", required=True, metavar="FILE.toml")
     rnew.set_defaults(handler="xlcchc.catalog.registry_cli:cli_new")
 
+
+def _plan_command(sub) -> None:
+    """`xlcchc plan`: the CCHC plan."""
     pl = sub.add_parser("plan", help="kế hoạch CCHC: nhiệm vụ, cơ quan chủ trì, thời hạn, chỉ tiêu")
     plsub = pl.add_subparsers(dest="action", metavar="VIỆC")
     pls = plsub.add_parser("show", help="in kế hoạch")
@@ -83,15 +101,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     pls.add_argument("--json", action="store_true", help="in dạng JSON (ổn định, cho công cụ khác đọc)")
     pls.set_defaults(handler="xlcchc.plan.show:cli_show")
 
+
+def _template_command(sub) -> None:
+    """`xlcchc template`: locked templates."""
     t = sub.add_parser("template", help="tạo biểu mẫu Excel đã khóa cho đơn vị")
     t.add_argument("--unit", help="mã đơn vị báo cáo (xem: xlcchc catalog units)")
     t.add_argument("--all-units", action="store_true", help="mỗi đơn vị trong danh mục một tệp (-o là thư mục)")
     t.add_argument("--period", required=True, help='kỳ báo cáo, ví dụ "Năm 2022", "Quý I/2024", "6 tháng 2021"')
     _regime(t)
     t.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
-    t.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)" + "; tạo khóa mới khi chưa có")
+    t.add_argument("--key", metavar="FILE", help=_KEY_HELP + "; tạo khóa mới khi chưa có")
     t.set_defaults(handler="xlcchc.template:cli_template")
 
+
+def _values_command(sub) -> None:
+    """`xlcchc values`: values in and out."""
     v = sub.add_parser("values", help="nhập / xuất số liệu của một bảng tính")
     vsub = v.add_subparsers(dest="action", metavar="VIỆC")
     ex = vsub.add_parser("export", help="đọc số liệu trong bảng tính")
@@ -105,6 +129,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     im.add_argument("-o", "--output", required=True)
     im.set_defaults(handler="xlcchc.values:cli_import")
 
+
+def _check_command(sub) -> None:
+    """`xlcchc check`: the check."""
     c = sub.add_parser("check", help="kiểm tra bảng tính (hoặc tệp số liệu JSON/CSV)")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
@@ -113,11 +140,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--unit", help="mã đơn vị mong đợi (báo lỗi nếu bảng tính của đơn vị khác)")
     c.add_argument("--period", help="kỳ báo cáo mong đợi")
     c.add_argument("--history", metavar="DB", help="tệp lịch sử: so sánh với số liệu các kỳ trước của đơn vị")
-    c.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)" + "; không có khóa thì không kiểm tra chữ ký")
+    c.add_argument("--key", metavar="FILE", help=_KEY_HELP + "; không có khóa thì không kiểm tra chữ ký")
     c.add_argument("--unsigned", choices=["canh-bao", "loi"], default="canh-bao",
                    help="biểu mẫu chưa ký (tạo trước khi có chữ ký): cảnh báo (mặc định) hoặc lỗi, không dùng")
     c.set_defaults(handler="xlcchc.check:cli_check")
 
+
+def _merge_command(sub) -> None:
+    """`xlcchc merge`: the merge."""
     m = sub.add_parser("merge", help="tổng hợp các báo cáo trong một thư mục")
     m.add_argument("folder", metavar="DIR")
     m.add_argument("-o", "--output", required=True, metavar="TONG_HOP.xlsx")
@@ -127,16 +157,22 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON")
     m.add_argument("--history", metavar="DB", help="tệp lịch sử: kiểm tra thêm so với các kỳ trước (số lũy kế giảm, "
                    "số khác thường, đơn vị kỳ trước có nộp) và vẽ xu hướng trên trang Tổng quan")
-    m.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)")
+    m.add_argument("--key", metavar="FILE", help=_KEY_HELP)
     m.add_argument("--unsigned", choices=["canh-bao", "loi"], default="canh-bao",
                    help="biểu mẫu chưa ký (tạo trước khi có chữ ký): cảnh báo (mặc định) hoặc lỗi, không cộng")
     m.set_defaults(handler="xlcchc.merge:cli_merge")
 
+
+def _key_command(sub) -> None:
+    """`xlcchc key`: the signing key."""
     k = sub.add_parser("key", help="khóa ký biểu mẫu của cơ quan tổng hợp: nơi lưu và mã khóa (để đối chiếu giữa hai cơ quan)")
-    k.add_argument("--key", metavar="FILE", help="tệp khóa ký của cơ quan tổng hợp (mặc định: biến môi trường XLCCHC_KEY_FILE, hoặc khóa trong hồ sơ người dùng)")
+    k.add_argument("--key", metavar="FILE", help=_KEY_HELP)
     k.add_argument("--create", action="store_true", help="tạo khóa trong hồ sơ người dùng nếu chưa có")
     k.set_defaults(handler="xlcchc.signing:cli_key")
 
+
+def _history_command(sub) -> None:
+    """`xlcchc history`: the history of merged periods."""
     h = sub.add_parser("history", help="lịch sử số liệu các kỳ đã tổng hợp (so sánh giữa các kỳ)")
     hsub = h.add_subparsers(dest="action", metavar="VIỆC")
     db_help = "tệp lịch sử (mặc định: LICH_SU_SO_LIEU_CCHC.sqlite cạnh bảng tổng hợp, hoặc trong thư mục hiện tại)"
@@ -156,6 +192,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     he.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     he.add_argument("-o", "--output", required=True, metavar="FILE")
     he.set_defaults(handler="xlcchc.history.cli:cli_export")
+
+
+def _appendix_command(sub) -> None:
+    """`xlcchc appendix`: the appendix."""
+    import argparse  # (only argparse.SUPPRESS: the module is imported by build_parser already)
 
     a = sub.add_parser("appendix", help="xuất Phụ lục từ bảng tổng hợp")
     a.add_argument("provincial", metavar="TONG_HOP.xlsx")
@@ -181,6 +222,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     a.add_argument("--history", metavar="DB", help="tệp lịch sử cho --compare (mặc định: cạnh bảng tổng hợp)")
     a.set_defaults(handler="xlcchc.appendix:cli_appendix")
 
+
+def _addin_command(sub) -> None:
+    """`xlcchc addin`: the Excel add-in."""
     ad = sub.add_parser("addin", help="add-in Excel (nút Kiểm tra, Tổng hợp, Xuất phụ lục)")
     adsub = ad.add_subparsers(dest="action", metavar="VIỆC")
     b = adsub.add_parser("build", help="tạo tệp add-in .xlam từ mã nguồn trong macros/")
@@ -190,20 +234,31 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     ins.add_argument("--file", help="tệp .xlam đã tạo (mặc định: tạo mới)")
     ins.set_defaults(handler="xlcchc.excel.addin:cli_install")
 
+
+def _guide_command(sub) -> None:
+    """`xlcchc guide`: the user guide."""
     g = sub.add_parser("guide", help="hướng dẫn sử dụng thành tệp HTML (có hình) hoặc PDF để mở trên Windows")
     g.add_argument("-o", "--output", default="huong-dan.html", metavar="TỆP", help="tệp .html hoặc .pdf")
     g.set_defaults(handler="xlcchc.guide:cli_guide")
 
+
+def _samples_command(sub) -> None:
+    """`xlcchc samples`: the sample returns."""
     s = sub.add_parser("samples", help="tạo lại bộ báo cáo mẫu năm 2022 (hoặc năm 2026 với --regime tinh-2025) trong samples/")
     s.add_argument("-o", "--output", default="samples", metavar="DIR")
     s.add_argument("--regime", default=None, help="tinh-2025: bộ mẫu năm 2026 của tỉnh hai cấp (mặc định: năm 2022)")
     s.set_defaults(handler="xlcchc.samples:cli_samples")
 
+
+def _demo_command(sub) -> None:
+    """`xlcchc demo`: the demo."""
     d = sub.add_parser("demo", help="chạy toàn bộ quy trình trên bộ báo cáo mẫu")
     d.add_argument("-o", "--output", default="out/demo", metavar="DIR")
     d.add_argument("--samples", default=None, metavar="DIR", help="thư mục báo cáo mẫu (mặc định: samples/)")
     d.set_defaults(handler="xlcchc.demo:cli_demo")
-    return ap
+
+
+_COMMANDS = (_catalog_command, _national_command, _registry_command, _plan_command, _template_command, _values_command, _check_command, _merge_command, _key_command, _history_command, _appendix_command, _addin_command, _guide_command, _samples_command, _demo_command)
 
 
 # --- Vietnamese for argparse ----------------------------------------------------------------------------
