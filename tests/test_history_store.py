@@ -209,6 +209,26 @@ def test_a_table_of_its_own_in_the_store_is_no_damage(tmp_path, merged):
     assert main(["history", "show", "--db", str(db), "--indicator", "3:3.1"]) == 0
 
 
+@pytest.mark.parametrize("figure", ["9e999", "-9e999", "'mười'", "x'00ff'"])
+def test_a_store_holding_a_figure_that_is_no_number_is_refused_as_damaged(tmp_path, merged, capsys, figure):
+    """An infinite figure (SQLite keeps 9e999 as REAL) went into TONG_HOP's trend rows — merge --history said
+    “lỗi không mong đợi (TypeError: NAN/INF not supported in write_number() …)” — and into the check's
+    sentences (“… nhỏ hơn kỳ 9 tháng năm 2022 (inf)”); text or bytes in the figure column likewise."""
+    db = tmp_path / "ls.sqlite"
+    assert main(["history", "add", str(merged["half"]), "--db", str(db)]) == 0
+    with sqlite3.connect(db) as c:
+        c.execute(f"UPDATE value SET num = {figure} WHERE rowid IN (SELECT rowid FROM value WHERE num IS NOT NULL LIMIT 3)")
+    capsys.readouterr()
+    out = tmp_path / "TONG_HOP.xlsx"
+    for args in (["history", "show", "--db", str(db), "--indicator", "3:3.1"],
+                 ["merge", str(SAMPLES), "-o", str(out), "--period", "Năm 2022", "--history", str(db)]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.endswith("Lỗi: tệp lịch sử “ls.sqlite” bị hỏng (bảng value có số liệu không phải là số); "
+                            "hãy dùng bản sao lưu, hoặc chọn tệp khác bằng --db\n"), err[-400:]
+    assert not out.exists()
+
+
 # --- concurrent and killed writers ------------------------------------------------------------
 
 _ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}

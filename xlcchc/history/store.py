@@ -327,6 +327,22 @@ def _check_schema(conn: sqlite3.Connection, path: Path, steps: list[str]) -> Non
                            "hãy dùng bản sao lưu, hoặc chọn tệp khác bằng --db")
 
 
+#: A stored figure that is not a finite number: SQLite keeps ±Inf (`9e999`) as REAL, and a column of REAL
+#: affinity keeps text it cannot convert. Neither is ever written by `add_figures`.
+_NOT_A_FIGURE = "typeof({c}) NOT IN ('integer', 'real', 'null') OR {c} IN (9e999, -9e999)"
+
+
+def _check_figures(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a store holding a figure that is not a finite number: an infinite one reached TONG_HOP's trend
+    rows (“lỗi không mong đợi (TypeError: NAN/INF not supported in write_number()…)” from merge --history)
+    and the check's messages (“nhỏ hơn kỳ 9 tháng năm 2022 (inf)”). One scan of each figure column."""
+    for table, column in (("value", "num"), ("adjustment", "num"), ("adjustment", "computed_num")):
+        bad = conn.execute(f"SELECT 1 FROM {table} WHERE {_NOT_A_FIGURE.format(c=column)} LIMIT 1").fetchone()
+        if bad is not None:
+            raise HistoryError(f"tệp lịch sử “{path.name}” bị hỏng (bảng {table} có số liệu không phải là số); "
+                               "hãy dùng bản sao lưu, hoặc chọn tệp khác bằng --db")
+
+
 def _header(conn: sqlite3.Connection) -> tuple[int, int]:
     app = conn.execute("PRAGMA application_id").fetchone()[0]
     ver = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -361,6 +377,7 @@ def open_store(path: Path | str, *, create: bool = True, migrations: list[str] |
         if ok != "ok":
             raise HistoryError(f"tệp lịch sử “{path.name}” bị hỏng ({ok}); hãy dùng bản sao lưu")
         _check_schema(conn, path, MIGRATIONS if migrations is None else migrations)
+        _check_figures(conn, path)
         yield Store(path, conn)
     finally:
         conn.close()
