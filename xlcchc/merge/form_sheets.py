@@ -136,6 +136,7 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
     registry = merged.registry
     # Per unit column, in order: its figures and its kind of unit (which decides a figure's format).
     units = [(merged.by_unit.get(u, {}), registry.by_code[u].kind if u in registry.by_code else "") for u in unit_cols]
+    unit_kinds = {kind for _, kind in units}
     ws.write_string(0, 0, f"Biểu mẫu {form.number}. {form.title}", fm.title)
     ws.write_string(1, 0, heading, fm.subtitle)
     # Row 2: the help on adjustments over the printed columns, and each unit's name above its column (the
@@ -173,7 +174,8 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
         if not ind.has_value:
             out.row(r, cells + [(None, fm.cell)] * (COL_NOTE + 1 - COL_METHOD), height=height)
             continue
-        out.row(r, cells + _figure_cells(fm, merged, ind, method, rows, unit_cols, terms, units), height=height)
+        out.row(r, cells + _figure_cells(fm, merged, ind, method, rows, unit_cols, terms, units, unit_kinds),
+                height=height)
         _define_names(wb, form, ind, r)
     out.done()
 
@@ -188,7 +190,8 @@ def write_form(wb, ws, fm: Formats, merged: Merged, form, rows, unit_cols, terms
                     "select_unlocked_cells": True, "autofilter": True})
 
 
-def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows, unit_cols, terms, units) -> list:
+def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows, unit_cols, terms, units,
+                  unit_kinds) -> list:
     """One indicator's cells from COL_METHOD on: how it is consolidated, the computed figure (a formula
     where one says it), the adjustment and its reason, the figure used, the note, every unit's own figure."""
     r = rows[ind.key]
@@ -204,11 +207,31 @@ def _figure_cells(fm: Formats, merged: Merged, ind: Indicator, method: str, rows
     final = merged.final.get(ind.key)
     cells.append((Formula(f'=IF({a}="",{e},{a})', cached(final)), fm.figure("final", final, ind.kind)))
     cells.append((merged.notes.get(ind.key, ""), fm.text))
-    key, figure = ind.key, fm.figure
-    kind_of = {kind: ind.unit_kind_of_value(kind) for kind in {kind for _, kind in units}}
-    cells += [None if (v := values.get(key)) is None else (cell_value(v), figure("num", v, kind_of[kind]))
-              for values, kind in units]
-    return cells
+    return cells + _unit_cells(fm, ind, units, unit_kinds)
+
+
+def _unit_cells(fm: Formats, ind: Indicator, units, unit_kinds) -> list:
+    """Every unit's own figure for `ind`, in column order (None: the unit sent none), as
+    `(cell_value(v), fm.figure("num", v, kind of v))`; a non-zero number's cell is made once per value and
+    kind (`Formats.unit_cells`): the innermost loop of the form sheets."""
+    key, slow = ind.key, fm.unit_cell
+    kinds = {kind: ind.unit_kind_of_value(kind) for kind in unit_kinds}
+    memos = {kind: fm.unit_cells(k) for kind, k in kinds.items()}
+    out: list = []
+    append = out.append
+    for values, kind in units:
+        v = values.get(key)
+        if v is None:
+            append(None)
+        elif ((t := type(v)) is int or t is float) and v:
+            memo = memos[kind]
+            cell = memo.get(v)
+            if cell is None:
+                cell = memo[v] = slow(v, kinds[kind])
+            append(cell)
+        else:
+            append(slow(v, kinds[kind]))
+    return out
 
 
 def _define_names(wb, form, ind: Indicator, r: int) -> None:

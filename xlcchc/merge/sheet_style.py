@@ -35,6 +35,7 @@ class Formats:
         self.base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
         self._cache: dict[tuple, object] = {}
         self._figures: dict[tuple, object] = {}  # (style, value, kind) → format: 190 units × 150 rows
+        self._unit_cells: dict[str, dict[float, tuple]] = {}  # kind → non-zero number → a unit's figure cell
         f = self.make
 
         self.title = f(bold=True, font_size=13)
@@ -81,6 +82,23 @@ class Formats:
             numfmt = input_format(kind) if kind != "text" else "General"
         fmt = self._figures[key] = self.make(**self._STYLES[style], num_format=numfmt)
         return fmt
+
+
+    def unit_cells(self, kind: str) -> dict[float, tuple]:
+        """The `RowWriter` cells `(v, figure("num", v, kind))` already made for a unit figure `v` of `kind`,
+        by value, for the form sheets' unit columns (190 units × 150 rows: a method call, a tuple and
+        `number()` per cell were most of the sheet's cost). Only non-zero ints and floats are kept: two
+        such values that are equal keys are the same number (an int equals a float only when the float is
+        exactly that integer), so both make the same cell, `float(v)` and the format of `number(v)`, which
+        is `float(v)` too; 0, 0.0 and -0.0 are equal keys that print differently, and a bool is neither."""
+        memo = self._unit_cells.get(kind)
+        if memo is None:
+            memo = self._unit_cells[kind] = {}
+        return memo
+
+    def unit_cell(self, value, kind: str) -> tuple:
+        """A unit's own figure as a `RowWriter` cell (the slow path of `unit_cells`)."""
+        return value if value is None or isinstance(value, str) else float(value), self.figure("num", value, kind)
 
 
 def write_value(ws, row: int, col: int, value: Value, fmt) -> None:
