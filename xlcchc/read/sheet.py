@@ -102,18 +102,18 @@ _STRING = re.compile(
     re.S,
 )
 # The strict form of a shared string's item (`_scan_sst` checks every item, asked or not, against it):
-# `_STRING`'s shapes with each tag's attributes fixed (so none twice), text `wellformed.TEXT`, no prefix
-# but `xml:`. Each piece is one of `_STRING`'s (`_T_EL`, `_RPR`'s empty elements, an `rPh` run, a
+# `_STRING`'s shapes with each tag's attributes fixed (so none twice), text without `<` (its `&`, bytes
+# and characters are `wellformed.chars_ok`'s, on the whole part), no prefix but `xml:`. Each piece is one of `_STRING`'s (`_T_EL`, `_RPR`'s empty elements, an `rPh` run, a
 # `phoneticPr`), so an item of this grammar is one `_rich_text_bytes` reads.
 _VALUE = rb'="[^"<&>' + wellformed.CONTROL_CLASS + rb']*+"'
-_T_STRICT = rb'(?:<t(?: xml:space="preserve")?+>' + wellformed.TEXT + rb"</t>|<t/>)"
+_T_STRICT = rb'(?:<t(?: xml:space="preserve")?+>[^<]*+</t>|<t/>)'
 _RPR_STRICT = (
     rb"<rPr>(?:\s*+(?:<color(?: auto" + _VALUE + rb")?+(?: indexed" + _VALUE + rb")?+(?: rgb" + _VALUE
     + rb")?+(?: theme" + _VALUE + rb")?+(?: tint" + _VALUE + rb")?+/>|<[A-Za-z]++(?: val" + _VALUE + rb")?+/>))*+\s*+</rPr>"
 )
 _ITEM_STRICT = (
     rb"\s*+(?:" + _T_STRICT + rb"\s*+)?+(?:<r>\s*+(?:" + _RPR_STRICT + rb"\s*+)?+" + _T_STRICT + rb"\s*+</r>\s*+)*+"
-    rb'(?:<rPh sb="[0-9]++" eb="[0-9]++"><t>' + wellformed.TEXT + rb"</t></rPh>\s*+)*+"
+    rb'(?:<rPh sb="[0-9]++" eb="[0-9]++"><t>[^<]*+</t></rPh>\s*+)*+'
     rb'(?:<phoneticPr fontId="[0-9]++"(?: type="[A-Za-z]++")?+(?: alignment="[A-Za-z]++")?+/>\s*+)?+'
 )
 _SST_BODY = LazyPattern(rb"(?:\s*+<si>" + _ITEM_STRICT + rb"</si>)*+\s*+")

@@ -18,7 +18,7 @@ sheetData) and T starts at the last `</sheetData>`. `fit` requires:
       it in the place of T0: it is a WF document's tail after H0 and a region of balanced rows) — but for
       a stretch (`_plain_tail`) that, taken from the last `<` before the change to the first `<` after it
       (tags start there in T0, being WF: well-formed, and the same bytes in T), is a sequence of plain
-      tokens (`_TOKENS`: names without prefix, double-quoted values, text, `TEXT`'s references) holding no
+      tokens (`_TOKENS`: names without prefix, double-quoted values, text; `&` only in a reference) holding no
       `xmlns`, no `sheetData` (but T's first tag) and no control byte, whose bytes pass `chars_ok`, and
       whose markup (names of tags and attributes, values and text taken out) is T0's stretch's, or has no
       attribute twice in a tag and, once the elements wholly inside each stretch are taken out, leaves
@@ -87,7 +87,7 @@ import operator
 import re
 from itertools import compress
 
-from .wellformed import ADDRESS, CONTROL_CLASS, KEEP_CONTROL, REF, chars_ok
+from .wellformed import ADDRESS, CONTROL_CLASS, KEEP_CONTROL, chars_ok
 
 # Text of a unit: no `<`, no control byte, `&` only in one of the five predefined entities (a character
 # reference, which `chars_ok` would have to look at, is left to the full scan).
@@ -111,15 +111,14 @@ _NEXT_ROW_SHAPE = rb'</row><row r="[0-9]++"' + b"".join(
                  b"collapsed", b"thickTop", b"thickBot", b"ph")
 ) + rb">"
 # Where the bytes after the cells differ from the skeleton's: XML tokens of a plain form (tags whose
-# names are ASCII, attributes in double quotes, text, the references `TEXT` allows), and what is left of
+# names are ASCII, attributes in double quotes, text; `&` only in a reference, by `chars_ok`), and what is left of
 # them when the attribute values and the text are taken out (`_MARKUP.sub(b"", …)`: the tags' names, their
 # attributes' names, in order), which must be the skeleton's — or, once every element wholly inside the
 # stretch is taken out (`_PAIR`, innermost first), what is left must be (`_residue`). `_REPEATED` finds an
 # attribute named twice in one tag of that markup (a tag's markup holds no `<`).
 _NAME = rb"[A-Za-z_][\w.-]*+"  # no prefix: nothing there depends on the namespaces in scope
-_TOKENS_SHAPE = (
-    rb"(?:<" + _NAME + rb'(?:\s++' + _NAME + rb'="(?:[^"<&' + CONTROL_CLASS + rb"]++|" + REF + rb')*+")*+\s*+/?>'
-    rb"|</" + _NAME + rb"\s*+>|[^<&" + CONTROL_CLASS + rb"]++|" + REF + rb")*+"
+_TOKENS_SHAPE = (  # `&`, control bytes and characters are checked by `_plain_tail` on the whole stretch
+    rb"(?:<" + _NAME + rb'(?:\s++' + _NAME + rb'="[^"<]*+")*+\s*+/?>|</' + _NAME + rb"\s*+>|[^<]++)*+"
 )
 # The compiled patterns (~5 M instructions to compile), made by `keep` with the first skeleton, not when
 # the module is imported: a cold `check` of one return never has a sheet laid out like another one.
