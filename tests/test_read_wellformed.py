@@ -53,7 +53,8 @@ _IN_TAG = [b" junk", b' r="1"', b' s="1" s="2"', b' q:x="1"', b' x="&foo;"', b' 
            b' xmlns="urn:x"', b' x="a&amp;b"', b' x="&#0;"', b' x="&#65;"', b' x="]]>"', b' x="\xc3\xa9"', b' x="1"',
            b" x='1'", b' x = "1"', b' xml:lang="vi"', b' x="\xef\xbf\xbe"', b' x="\xed\xa0\x80"']
 _IN_TEXT = [b"&foo;", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xef\xbf\xbe", b"]]>", b"&#0;", b"&#x41;", b"<x>", b"</x>",
-            b"<x/>", b"&amp;", b"\xc3\xa9", b"&#1114112;", b"&#xD800;", b">", b'"', b"&lt", b"&#;", b"&#65;"]
+            b"<x/>", b"&amp;", b"\xc3\xa9", b"&#1114112;", b"&#xD800;", b">", b'"', b"&lt", b"&#;", b"&#65;",
+            b":sheetData"]
 _PLACES = {  # where damage goes: just before a tag's end (attributes) or just after it (text)
     "row": rb"<row [^>]*?(?=/?>)",
     "cell": rb'<c r="[A-Z]+[0-9]+"[^>]*?(?=/?>)',

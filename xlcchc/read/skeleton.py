@@ -30,7 +30,8 @@ sheetData) and T starts at the last `</sheetData>`. `fit` requires:
       (`_same_unit` may take a shortcut: the part of a cell before its last text run the same as the
       skeleton's, which is a `_CELL`'s, and that run a `_RUN`: together, again a `_CELL`);
   (c) no `xmlns` in R (the full scan's own check);
-  (d) the differing pieces' bytes pass `wellformed.chars_ok` (UTF-8, no U+FFFE/U+FFFF, no `]]>`);
+  (d) the differing pieces' bytes pass `wellformed.chars_ok` (UTF-8, no U+FFFE/U+FFFF, no `]]>`) and
+      hold no `:sheetData` (a text may: the full scan's literal check would then decline D);
 and the caller checks the conditions of `_plain_form` on D's first 400 and last 64 bytes itself.
 A unit holds no control byte, no `"` outside attribute values, and its every `<` begins `<v>`, `</v>`,
 `<f>`, `</f>`, `<is>`, `</is>`, `<t`, `</t>`, `</c>`, `</row>` or `<row ` (text excludes `<`); its `&`
@@ -47,7 +48,8 @@ Likewise in T: an occurrence of a literal holding at most one `<`, its first byt
 and ends at a `<`; there (a) excludes them (`_TOKENS` has no `<!`, `<?`).
 
 The full scan's checks on D:
-- `wellformed.prolog` (declaration, root): H = H0. `:sheetData` in D: not in H, R (lemma), T (above).
+- `wellformed.prolog` (declaration, root): H = H0. `:sheetData` in D: not in H, nor in R (outside the
+  units R0's bytes, the units by (d); none across a seam: it holds no `"`), nor in T (above).
 - `_plain_form`: no `<!` in H (= H0), in R (lemma, none in R0) or T (a); none across the seams either
   (H ends with `>`, T starts with `</`). No control byte: H, T (a), R outside the units (from R0), the
   units (their grammar). `<?`: S0 has at most one, at its start (after a BOM), so inside H0; R0 has none,
@@ -243,7 +245,8 @@ def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
     for i in compress(range(len(old)), differ):
         if not _same_unit(pieces[i], skel.unit(i)):
             return None
-    if not chars_ok(b"".join(compress(pieces, differ))):  # the units' text: what expat takes (module doc)
+    units = b"".join(compress(pieces, differ))  # their text: what expat takes, no `:sheetData` (module doc)
+    if b":sheetData" in units or not chars_ok(units):
         return None
     skel.keep_tail(tail)
     return pieces, skel.index
