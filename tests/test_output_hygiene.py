@@ -472,3 +472,36 @@ def test_an_edited_metadata_blob_of_a_provincial_workbook_is_a_clear_refusal(tmp
                              "hãy chạy lại lệnh tổng hợp vào một tệp mới")
     r = _run_capped(["-m", "xlcchc", "appendix", str(out), "-o", str(tmp_path / "PHU_LUC.xlsx")])
     assert r.returncode == 2 and r.stderr == f"Lỗi: {ei.value}\n", r.stderr[-500:]
+
+
+@pytest.mark.parametrize("key,edit", [
+    ("units#0", lambda units: units + units[:1]),  # a unit twice
+    ("units#0", lambda units: ["NOPE", *units[1:]]),  # a code the registry does not have
+    ("units#0", lambda units: [1, *units[1:]]),  # not a code at all
+    ("unit_col", lambda col: "A"),
+    ("unit_col", lambda col: "ZZZZZZ"),
+])
+def test_an_edited_unit_list_or_column_of_a_provincial_workbook_is_refused(tmp_path, key, edit):
+    """The per-unit columns are found by the metadata's unit list and first column: retyped, they put one unit's
+    figures under another's name and the appendix printed different figures, silently (D-adv, 23:36)."""
+    import json
+
+    import openpyxl
+
+    from xlcchc.merge import ProvincialError, read_provincial
+
+    out = _tong_hop(tmp_path)
+    before = read_provincial(out).values
+    wb = openpyxl.load_workbook(out)
+    ws = wb["_xlcchc"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == key)
+    old = ws.cell(row, 2).value
+    ws.cell(row, 2).value = json.dumps(edit(json.loads(old))) if key.startswith("units") else edit(old)
+    wb.save(out)
+    with pytest.raises(ProvincialError) as ei:
+        read_provincial(out)
+    assert str(ei.value) == (f"“TONG_HOP.xlsx”: thông tin bảng tổng hợp bị sửa hoặc hỏng (mục “{key.split('#')[0]}”); "
+                             "hãy chạy lại lệnh tổng hợp vào một tệp mới")
+    ws.cell(row, 2).value = old  # put back as it was: read as before
+    wb.save(out)
+    assert read_provincial(out).values == before

@@ -14,13 +14,12 @@ from ..catalog.models import Catalog, Indicator, Registry
 from ..formulas import shown_formula_text
 from ..layout import form_sheet
 from .aggregate import contributors
-from .model import Merged, adjustment_name, computed_name, final_name, note_name, reason_name
+from .model import UNIT_COL, Merged, adjustment_name, computed_name, final_name, note_name, reason_name
 from .sheet_rows import Formula, RowWriter, cell_value
 from .sheet_style import Formats, cached, official_codes, print_setup, row_pt, write_table, write_value
 
-# Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL.
-COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(9)
-UNIT_COL = 9
+# Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL (model.py).
+COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(UNIT_COL)
 HEADER_ROW = 4  # the row with column titles and unit codes; data start below
 #: Widths (characters) of columns A–I, also used to size each row's height to its wrapped text.
 WIDTHS = (7, 48, 12, 22, 13, 13, 26, 14, 30)

@@ -17,6 +17,9 @@ from ..provincial import UnitStatus, Value
 PROVINCIAL_FORMAT = "1"
 #: `kind` metadata value that tells a provincial workbook from a unit's return.
 PROVINCIAL_KIND = "tong_hop"
+#: The first per-unit column of a form sheet (0-based: J), the units' columns following in the order of the
+#: metadata's `units` list; written to the metadata as `unit_col` and checked when the workbook is read back.
+UNIT_COL = 9
 
 
 def final_name(form: int, code: str) -> str:

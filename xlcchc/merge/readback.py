@@ -24,7 +24,7 @@ from ..numbers import parse_vn
 from ..read.normalise import MAX_MAGNITUDE
 from ..provincial import Adjustment, ProvincialFigures, UnitStatus, Value
 from .aggregate import base_values, finalize
-from .model import PROVINCIAL_FORMAT, PROVINCIAL_KIND, adjustment_name, note_name, reason_name
+from .model import PROVINCIAL_FORMAT, PROVINCIAL_KIND, UNIT_COL, adjustment_name, note_name, reason_name
 
 
 class ProvincialError(XlcchcError):
@@ -146,7 +146,20 @@ class _Provincial:
                 f"“{path.name}” được tổng hợp theo một phiên bản khác của danh mục chỉ tiêu "
                 f"“{self.catalog.regime}”; hãy chạy lại lệnh tổng hợp"
             )
-        self.units = [str(u) for u in _blob(self.meta, "units", path.name)]
+        self.units = self._units(_blob(self.meta, "units", path.name))
+
+    def _units(self, units: list) -> list[str]:
+        """The units of the per-unit columns, as the merge wrote them: distinct codes of the registry, from the
+        writer's first column. A list retyped (a unit twice, a code the registry does not have) or another
+        first column would put one unit's figures under another's name — silently different figures."""
+        from ..read import _col_letters
+
+        if (not all(isinstance(u, str) and u in self.registry.by_code for u in units)
+                or len(set(units)) != len(units)):
+            raise _damaged(self.path.name, "units")
+        if self.meta.get("unit_col") != _col_letters(UNIT_COL + 1):
+            raise _damaged(self.path.name, "unit_col")
+        return units
 
     def ref(self, name: str) -> tuple[str, str]:
         target = self.book.names.get(name)
@@ -207,10 +220,10 @@ class _Provincial:
 
     def by_unit(self) -> dict[str, dict[str, Value]]:
         """Per-unit values from the unit columns (literal values the merge wrote, not formulas)."""
-        from ..read import _col_letters, _col_number
+        from ..read import _col_letters
         from ..read.workbook import _EMPTY_CELL
 
-        first = _col_number(self.meta.get("unit_col", "J"))
+        first = UNIT_COL + 1  # 1-based, as `_col_letters` counts; the metadata says the same (`_units`)
         cols = {u: _col_letters(first + i) for i, u in enumerate(self.units)}
         rows: list[tuple[str, str, str]] = []  # (indicator key, sheet, row number): worked out once, not per unit
         by_sheet: dict[str, set[str]] = {}
