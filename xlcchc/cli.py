@@ -501,8 +501,9 @@ def _prepare_outputs(args: argparse.Namespace) -> None:
             announce_parent(value)
 
 
-#: The arguments that name a file a command reads.
-_INPUT_ARGS = ("file", "files", "template", "values", "provincial", "db", "history", "expected", "key")
+#: The arguments that name a file a command reads (`appendix`'s provincial workbook and `values import`'s
+#: template are left to their commands, which refuse them as an output with a sentence of their own).
+_INPUT_ARGS = ("file", "files", "values", "db", "history", "expected", "key")
 
 
 def _not_an_input(args: argparse.Namespace, output: str) -> None:
