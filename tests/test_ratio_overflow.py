@@ -149,6 +149,12 @@ def test_a_typed_percentage_of_an_uncomputable_ratio_is_an_error_that_says_so():
     assert "không tính được vì mẫu số quá nhỏ" in ratio[0].message and "4,94 × 10⁻³²⁴" in ratio[0].message
 
 
+def test_a_relation_finding_never_names_0_for_a_tiny_figure():
+    for den, shown in ((0.0004, "0,0004"), (5e-324, "4,94 × 10⁻³²⁴")):
+        le = [f for f in check_values({NUM: 1, DEN: den}, CAT, SNV) if f.rule == "3-le-3.1.2-3.1.1"]
+        assert len(le) == 1 and le[0].message.endswith(f"3.1.2 = 1 > 3.1.1 = {shown}"), le
+
+
 _near_whole = st.builds(lambda k, e: k + e, st.integers(-1000, 1000), st.floats(-1e-3, 1e-3).filter(lambda e: e != 0))
 
 

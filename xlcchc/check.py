@@ -16,6 +16,7 @@ This path imports nothing heavy (no openpyxl/xlsxwriter/xlwings): `xlcchc check`
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -80,19 +81,18 @@ def _ref(key: str, home: int) -> str:
 
 
 def _n(x: float) -> str:
+    """A figure in a finding, the Vietnamese way to 2 decimals; one so small that 2 decimals would print “0”
+    with its first two significant digits instead (0,0004), or in powers of ten below a millionth
+    (4,94 × 10⁻³²⁴): a finding never names 0 for what is not."""
+    if x and abs(x) < 0.005:
+        if abs(x) < 1e-6:
+            mantissa, exponent = f"{x:.2e}".split("e")
+            return f"{mantissa.replace('.', ',')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+        return fmt_vn(x, 1 - math.floor(math.log10(abs(x)))).rstrip("0")
     return fmt_vn(round(x, 2) if not float(x).is_integer() else x)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _figure(x: float) -> str:
-    """`_n`, except a number so small that `_n` would print 0 (5e-324): 4,94 × 10⁻³²⁴. Used where such a
-    figure is the whole point of the sentence (a ratio that cannot be computed): never a false “0”."""
-    if x == 0 or abs(x) >= 0.005:
-        return _n(x)
-    mantissa, exponent = f"{x:.2e}".split("e")
-    return f"{mantissa.replace('.', ',')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def check_values(
@@ -177,7 +177,7 @@ def _uncomputable_ratios(vals, catalog: Catalog, where: _Where) -> list[Finding]
                 file=where.file, form=ind.form, code=ind.code, cell=where.addr.get(key), severity=ERROR,
                 rule="cell.ratio_uncomputable", unit=where.unit, actual=vals[den], message=(
                     f"Biểu mẫu {ind.form}, mục {ind.code}: không tính được tỷ lệ {_code(num)}/{_code(den)} = "
-                    f"{_n(vals[num])}/{_figure(vals[den])} vì mẫu số quá nhỏ so với tử số (ô tỷ lệ báo lỗi "
+                    f"{_n(vals[num])}/{_n(vals[den])} vì mẫu số quá nhỏ so với tử số (ô tỷ lệ báo lỗi "
                     f"#NUM!); hãy kiểm tra lại mục {_code(den)}"),
             ))
     return out
@@ -287,7 +287,7 @@ def _relation_finding(rule: Rule, status: str, vals, catalog: Catalog, unit: Uni
         if want is None:  # num/den × 100 beyond a double: no percentage to compare with (see `percent_accepted`)
             return _finding(
                 rule, rule.target, where,
-                f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_figure(den)}, một tỷ lệ "
+                f"{head}: tỷ lệ {fmt_percent(tgt)} không khớp với {frac} = {_n(num)}/{_n(den)}, một tỷ lệ "
                 f"không tính được vì mẫu số quá nhỏ so với tử số; hãy kiểm tra lại mục {_code(rule.denominator)}{derived}",
                 actual=tgt,
             )
@@ -390,7 +390,7 @@ def _domain(rule: Rule, ind: Indicator, unit: Unit, v: Any, where: _Where) -> Fi
 def _as_breaking(x: float, breaks, *, percent: bool = False) -> str:
     """The figure a domain finding names, with as many decimals as it takes to break the rule as `x` does:
     2,0004 (not whole) rather than `_n`'s “2”, -0,0001 (negative) rather than “0”, 100,0001 (over 100)
-    rather than “100,00”; 4,94 × 10⁻³²⁴ when no printed decimals do. The usual case is `_n(x)` (or
+    rather than “100,00”; 4,94 × 10⁻³²⁴ (`_n`) when no printed decimals do. The usual case is `_n(x)` (or
     `fmt_vn(x, 2)` for a `percent`), as before: the figure shown with 2 decimals breaks it."""
     for d in range(2, 16):
         y = round(x, d)
@@ -398,7 +398,7 @@ def _as_breaking(x: float, breaks, *, percent: bool = False) -> str:
             if d > 2:
                 return fmt_vn(y, d)
             return fmt_vn(x, 2) if percent else _n(x)
-    return _figure(x)
+    return _n(x)
 
 
 def _domain_words(ind: Indicator, unit: Unit, plan: RulePlan) -> tuple[str, str, list, str]:
