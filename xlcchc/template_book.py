@@ -43,6 +43,7 @@ class Book:
 
 
 def load_book(path: Path) -> Book:
+    """`load_book_bytes` of a template file; a file that cannot be read is a `TemplateError`."""
     from .regular_file import regular_bytes
 
     try:

@@ -188,6 +188,7 @@ class _Cells:
         return True
 
     def current(self, name: str) -> Any:
+        """The named cell as the filled workbook will have it (`_current`)."""
         return _current(self.book, self.writes, name)
 
 

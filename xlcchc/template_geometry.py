@@ -125,6 +125,7 @@ def _quote(sheet: str) -> str:
 
 
 def make_plan(catalog: Catalog, unit: Unit, period: Period) -> Plan:
+    """The unit's template laid out: each indicator's row, the rules that apply and their check-sheet rows."""
     plan = Plan(catalog, unit, period, plan_computed=plan_computed(catalog, unit, period))
     for f in catalog.forms:
         for i, ind in enumerate(f.indicators):

@@ -148,6 +148,8 @@ def blank_statuses(plan: Plan) -> dict[str, str]:
 
 
 def write_cover(ws, fmt: Formats, plan: Plan) -> None:
+    """The cover (Bìa): who, which period and regime, the inputs the unit fills (`layout.COVER_FIELDS`) with
+    their validation, and the short guide."""
     cat, unit, period = plan.catalog, plan.unit, plan.period
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 62)
@@ -220,6 +222,7 @@ PROTECT = {"format_columns": True, "format_rows": True, "select_locked_cells": T
 
 
 def page_setup(ws, plan: Plan, last_col: int, last_row: int, repeat: tuple[int, int] | None = None) -> None:
+    """A4 portrait, one page wide, the unit and period in the footer: every sheet of a template prints alike."""
     ws.set_paper(9)
     ws.set_portrait()
     ws.set_margins(left=1.18, right=0.59, top=0.79, bottom=0.79)
@@ -440,6 +443,7 @@ def write_check(ws, fmt: Formats, plan: Plan, blank: dict[str, str], extra: list
 
 
 def write_meta(ws, fmt: Formats, values: dict[str, str]) -> None:
+    """The very hidden metadata sheet: key in column A, value in column B, in `layout`'s fixed order."""
     for i, key in enumerate(layout.META_KEYS + layout.OPTIONAL_META_KEYS):
         if key in values:
             ws.write_string(i, 0, key)
