@@ -372,13 +372,13 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess:
                           encoding="utf-8", cwd=ROOT, timeout=300)
 
 
-def test_check_of_a_file_whose_name_is_not_utf8_shows_the_bytes_as_escapes(tmp_path):
+def test_check_of_a_file_whose_name_is_not_utf8_shows_its_bytes_as_escapes(tmp_path):
     src = tmp_path / NOT_UTF8_NAME
     src.write_bytes(filled())
     r = _run_cli("check", str(src))
     out = r.stdout + r.stderr
     assert r.returncode in (0, 1), out
-    assert "UnicodeEncodeError" not in out and "\\xff\\xfe" in out, out[:500]
+    assert "UnicodeEncodeError" not in out and "\\udcff\\udcfe" in out, out[:500]
 
 
 def test_merge_with_a_file_whose_name_is_not_utf8_merges_it_and_the_others(tmp_path):
@@ -408,7 +408,7 @@ def test_merge_into_and_history_of_a_provincial_workbook_whose_name_is_not_utf8(
     import sqlite3
 
     with sqlite3.connect(db) as con:
-        assert [f for (f,) in con.execute("SELECT file FROM load")] == ["bao-cao-\\xff\\xfe.xlsx"]
+        assert [f for (f,) in con.execute("SELECT file FROM load")] == ["bao-cao-\\udcff\\udcfe.xlsx"]
 
 
 @pytest.mark.parametrize("command", [
@@ -505,3 +505,17 @@ def test_an_edited_unit_list_or_column_of_a_provincial_workbook_is_refused(tmp_p
     ws.cell(row, 2).value = old  # put back as it was: read as before
     wb.save(out)
     assert read_provincial(out).values == before
+
+
+@pytest.mark.parametrize("name", [NOT_UTF8_NAME, "c1\x85\x9b[2J.xlsx", "del\x7f.xlsx", "rlo\u202egpj.xlsx"])
+def test_check_json_of_a_crafted_file_name_stays_json_and_names_the_file(tmp_path, name):
+    """The console's escapes of what a terminal must not get raw are JSON escapes of the same character
+    where JSON allows (`\\u0085`, `\\udcff`): `\\x85`, `\\xff` made `check --json`'s output invalid JSON."""
+    import json
+
+    src = tmp_path / name
+    src.write_bytes(set_values(filled(), {"3:3.1.1": "không phải số"}, {}))  # one finding at least
+    r = _run_cli("check", str(src), "--json")
+    assert r.returncode == 1, r.stderr
+    assert not any(ch in r.stdout for ch in "\x85\x9b\x7f\u202e"), r.stdout[:300]
+    assert {row["file"] for row in json.loads(r.stdout)} == {name}

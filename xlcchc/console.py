@@ -17,10 +17,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2
 
 
 def _escape(char: str) -> str:
+    """`\\x1b` below U+0020; `\\u0085`, `\\udcff`, `\\u202e` above: JSON's own escape of the same
+    character, so `check --json` stays JSON (json.dumps leaves only those below U+0020 to escape itself,
+    and a `\\x..` inside a JSON string makes it invalid)."""
     code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # the byte the file system name held
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -28,7 +29,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def name_text(name: str) -> str:
     """A file name as text that can be written anywhere (a workbook, JSON, SQLite): its undecodable bytes
-    as `\\xff`-style escapes, like `visible` shows them; any other name is returned as it is."""
+    as `\\udcff`-style escapes (byte 0xFF), like `visible` shows them; any other name is returned as it is."""
     return _SURROGATE.sub(lambda m: _escape(m.group()), name)
 
 
