@@ -16,7 +16,7 @@ from ..layout import form_sheet
 from .aggregate import contributors
 from .model import UNIT_COL, Merged, adjustment_name, computed_name, final_name, note_name, reason_name
 from .sheet_rows import Formula, RowWriter, cell_value
-from .sheet_style import Formats, cached, official_codes, print_setup, row_pt, write_table, write_value
+from .sheet_style import Formats, cached, define_name, official_codes, print_setup, row_pt, write_table, write_value
 
 # Columns of a form sheet (0-based). Per-unit columns start at UNIT_COL (model.py).
 COL_STT, COL_LABEL, COL_UNIT, COL_METHOD, COL_COMPUTED, COL_ADJ, COL_REASON, COL_FINAL, COL_NOTE = range(UNIT_COL)
@@ -243,7 +243,7 @@ def _define_names(wb, form, ind: Indicator, r: int) -> None:
         (reason_name(form.number, ind.code), COL_REASON),
         (note_name(form.number, ind.code), COL_NOTE),
     ):
-        wb.define_name(name, f"='{sheet}'!{xl_rowcol_to_cell(r, col, row_abs=True, col_abs=True)}")
+        define_name(wb, name, f"='{sheet}'!{xl_rowcol_to_cell(r, col, row_abs=True, col_abs=True)}")
 
 
 def write_adjustments(ws, fm: Formats, merged: Merged) -> None:
