@@ -232,6 +232,11 @@ def fit(data: bytes) -> tuple[list[bytes], dict[bytes, int]] | None:
         return None
     body, end = start + 11, data.rfind(b"</sheetData>")
     tail = data[end:]
+    # The root ends once, at T's end (the caller's `_rooted`), as in T0, a WF document's tail: a stretch
+    # that closes it and opens another root (`</worksheet><worksheet>`, or `<worksheet>x</worksheet>` after
+    # it) is plain tokens with T0's residue, yet no longer one document (the strict parser refuses it).
+    if tail.count(b"</worksheet") != 1 or b"<worksheet" in tail:
+        return None
     if end < body or not skel.plain_tail(tail):
         return None
     region = data[body:end]
