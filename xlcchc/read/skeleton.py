@@ -89,6 +89,7 @@ import operator
 import re
 from itertools import compress
 
+from ..lazy_pattern import LazyPattern
 from .wellformed import ADDRESS, CONTROL_CLASS, KEEP_CONTROL, chars_ok
 
 # Text of a unit: no `<`, no control byte, `&` only in one of the five predefined entities (a character
@@ -126,18 +127,19 @@ _TOKENS_SHAPE = (  # `&`, control bytes and characters are checked by `_plain_ta
 )
 # The compiled patterns (~5 M instructions to compile), made by `keep` with the first skeleton, not when
 # the module is imported: a cold `check` of one return never has a sheet laid out like another one.
-_CELL = _VALUE_RUN = _ADDRESS = _NEXT_ROW = _TOKENS = _MARKUP = _PAIR = _REPEATED = None
+_CELL = _VALUE_RUN = _ADDRESS = _NEXT_ROW = None
+# Those of a changed tail only when a tail differs: a cold `check` keeps skeletons but never fits one.
+_TOKENS, _MARKUP = LazyPattern(_TOKENS_SHAPE), LazyPattern(rb'"[^"]*+"|>[^<]*+')
+_PAIR = LazyPattern(rb"<(" + _NAME + rb")(?:\s[^<>]*+)?+(?<!/)>[^<]*+</\1\s*+>|<" + _NAME + rb"[^<>]*+(?<=/)>")
+_REPEATED = LazyPattern(rb"\s(" + _NAME + rb")=(?=[^<]*?\s\1=)")
 _RUN: dict = {}
 
 
 def _compile() -> None:
-    global _CELL, _VALUE_RUN, _ADDRESS, _NEXT_ROW, _TOKENS, _MARKUP, _PAIR, _REPEATED
+    global _CELL, _VALUE_RUN, _ADDRESS, _NEXT_ROW
     _CELL, _VALUE_RUN = re.compile(_CELL_SHAPE), re.compile(_TEXT + rb"</v></c>")
     _RUN.update({1: _VALUE_RUN, 2: _VALUE_RUN, 3: re.compile(_TEXT + rb"</t></is></c>")})  # a last run, its close
     _ADDRESS, _NEXT_ROW = re.compile(_ADDRESS_SHAPE), re.compile(_NEXT_ROW_SHAPE)
-    _TOKENS, _MARKUP = re.compile(_TOKENS_SHAPE), re.compile(rb'"[^"]*+"|>[^<]*+')
-    _PAIR = re.compile(rb"<(" + _NAME + rb")(?:\s[^<>]*+)?+(?<!/)>[^<]*+</\1\s*+>|<" + _NAME + rb"[^<>]*+(?<=/)>")
-    _REPEATED = re.compile(rb"\s(" + _NAME + rb")=(?=[^<]*?\s\1=)")
 _KEPT = 64  # skeletons kept in a process (a regime's sheets, a few variants each); the oldest goes first
 # Bytes the kept skeletons may hold in all. They outlive their return: the zip caps bound one return's sheets
 # (32 MB each), not 64 returns' together (an attacker's 64 returns with a big sheet each, laid out a little
