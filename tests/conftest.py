@@ -3,6 +3,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Tests never assert timings (speed lives in bench/): hypothesis' default 200 ms deadline per example is
+# one, and on a loaded CI machine it failed property tests that set no deadline of their own
+# (test_check_fast_paths under load 13). Every test inherits this profile; its own @settings add to it.
+settings.register_profile("xlcchc", deadline=None)
+settings.load_profile("xlcchc")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
