@@ -37,3 +37,28 @@ def test_a_dangling_link_is_a_workbook_the_reader_cannot_open_unless_it_points_a
     assert _names(scan) == ["gone.xlsx"]
     path, _, _, err = scan.workbooks[0]
     assert isinstance(err, OSError) and path == str(folder / "gone.xlsx")
+
+
+def test_a_folder_that_cannot_be_listed_is_named_not_skipped_silently(tmp_path, monkeypatch):
+    """A subfolder without read permission (run as root, permissions do not stop us: the refusal is the
+    one os.scandir raises for such a folder) held a unit's return that was neither merged nor listed,
+    so the unit showed as not sent."""
+    folder = tmp_path / "bao-cao"
+    (folder / "khoa").mkdir(parents=True)
+    (folder / "a.xlsx").write_bytes(b"PK a")
+    (folder / "khoa" / "STP.xlsx").write_bytes(b"PK b")
+    real = os.scandir
+    locked = str(folder / "khoa")
+
+    def scandir(path="."):
+        if os.fspath(path) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    scan = scan_folder(folder)
+    assert _names(scan) == ["a.xlsx"]
+    assert len(scan.ignored) == 1
+    rel, reason = scan.ignored[0]
+    assert rel == "khoa"
+    assert reason.startswith("Không mở được thư mục này (không có quyền đọc)") and "không được tổng hợp" in reason

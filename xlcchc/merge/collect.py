@@ -173,7 +173,14 @@ def scan_folder(folder: Path, skip: Path | None = None) -> Scan:
     skip_id = _file_id(skip) if skip is not None else None
     workbooks: list[tuple[str, str, float, OSError | None]] = []
     ignored: list[tuple[str, str]] = []
-    for root, dirs, files in os.walk(folder):
+    def unlisted(e: OSError) -> None:  # os.walk skips a folder it cannot list: say so, its returns are not merged
+        where = os.fspath(e.filename or top)[len(top):].lstrip(os.sep).replace(os.sep, "/")
+        why = ("không có quyền đọc" if isinstance(e, PermissionError) else
+               "thư mục đã bị xoá hoặc di chuyển" if isinstance(e, FileNotFoundError) else f"lỗi hệ thống tệp: {e.strerror or e}")
+        ignored.append((name_text(where or "."), f"Không mở được thư mục này ({why}); các tệp trong đó không được "
+                                                  "tổng hợp — hãy cấp quyền đọc thư mục hoặc chép các tệp ra ngoài"))
+
+    for root, dirs, files in os.walk(folder, onerror=unlisted):
         dirs.sort()
         sub = root[len(top):].lstrip(os.sep)
         prefix = sub.replace(os.sep, "/") + "/" if sub else ""
