@@ -125,8 +125,9 @@ _NAME = rb"[A-Za-z_][\w.-]*+"  # no prefix: nothing there depends on the namespa
 _TOKENS_SHAPE = (  # `&`, control bytes and characters are checked by `_plain_tail` on the whole stretch
     rb"(?:<" + _NAME + rb'(?:\s++' + _NAME + rb'="[^"<]*+")*+\s*+/?>|</' + _NAME + rb"\s*+>|[^<]++)*+"
 )
-# The compiled patterns (~5 M instructions to compile), made by `keep` with the first skeleton, not when
-# the module is imported: a cold `check` of one return never has a sheet laid out like another one.
+# The compiled patterns (~5 M instructions to compile), made when a later sheet's piece first differs from
+# a skeleton's (`_Skeleton.unit`), not when the module is imported nor when a skeleton is kept: a cold
+# `check` of one return keeps the skeletons of its sheets but never has one laid out like another.
 _CELL = _VALUE_RUN = _ADDRESS = _NEXT_ROW = None
 # Those of a changed tail only when a tail differs: a cold `check` keeps skeletons but never fits one.
 _TOKENS, _MARKUP = LazyPattern(_TOKENS_SHAPE), LazyPattern(rb'"[^"]*+"|>[^<]*+')
@@ -190,6 +191,8 @@ class _Skeleton:
         """What `fit` knows of piece i when it is a unit (`_Unit`), else None."""
         if i in self.units:
             return self.units[i]
+        if _CELL is None:  # the first piece that differs in this process (`_same_unit` comes after)
+            _compile()
         old, u = self.pieces[i], None
         a = _ADDRESS.match(old)
         m = _CELL.match(old, a.end()) if a else None
@@ -213,8 +216,6 @@ def keep(data: bytes, pieces: list[bytes], index: dict[bytes, int]) -> None:
     size = 3 * len(data) + _PIECE_BYTES * len(pieces)
     if size > _KEPT_BYTES // 4:
         return  # far larger than any real sheet: not worth a quarter of the budget
-    if _CELL is None:
-        _compile()
     key = data[:start]
     _SKELETONS.pop(key, None)
     held = sum(s.size for s in _SKELETONS.values())  # at most `_KEPT` of them, once per full scan
