@@ -40,7 +40,9 @@ ADDRESS = rb"[A-Z]{1,3}+[1-9][0-9]{0,6}+"
 # `chars_ok` checks); any other `&` is refused by the strict parser (no DTD declares an entity).
 REF = rb"&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}+|#x[0-9a-fA-F]{1,6}+);"
 _CHAR_REF = LazyPattern(rb"&#(?:([0-9]{1,7})|x([0-9a-fA-F]{1,6}));")
-_BAD_AMP = LazyPattern(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)")  # `&` not beginning a REF
+# An `&` not beginning a REF (inside the look-ahead the possessive counts answer as greedy ones would: the
+# next byte must be `;`, never a digit).
+_BAD_AMP = LazyPattern(rb"&(?!" + REF[1:] + rb")")
 # The XML declaration (UTF-8 or no encoding named) and the root's start tag, attributes in double quotes
 # without `<`, `&` or `>` (a value that has one: the strict parser reads the part).
 _PROLOG = LazyPattern(
