@@ -45,13 +45,10 @@ def _official(registry, code: str) -> int | None:
 UNKNOWN_SHOWN = 10
 
 
-def _unknown_expected(fig) -> list[str]:
+def _unknown_expected(fig, registry) -> list[str]:
     """The codes of the list of expected units that the regime's registry does not have (a typo, another
     province's code): their status line says so; the summary names them instead of counting them as units
     that have not sent (a consolidator would chase a unit that does not exist)."""
-    from ..catalog.load import load_catalog, registry_of
-
-    registry = registry_of(load_catalog(fig.regime))
     return [s.unit for s in fig.status if s.unit and s.unit not in registry.by_code and s.status == "Chưa nộp"]
 
 
@@ -75,13 +72,11 @@ def cli_merge(args) -> int:
     bar.close()
     if fig.regime_choice:  # the regime picked by the period (no --regime): said on stderr, never in the JSON
         print(fig.regime_choice, file=sys.stderr)
+    from ..catalog.load import load_catalog, registry_of
+
+    catalog = load_catalog(fig.regime)
+    registry = registry_of(catalog)
     if args.json:
-        from ..catalog.load import load_catalog
-
-        from ..catalog.load import registry_of
-
-        catalog = load_catalog(fig.regime)
-        registry = registry_of(catalog)
         out = {
             "regime": fig.regime,
             "period": fig.period,
@@ -102,8 +97,9 @@ def cli_merge(args) -> int:
             period = parse_period(fig.period).label if fig.period else "chưa xác định"
         except PeriodError:
             period = fig.period
-        unknown = _unknown_expected(fig)
-        counts = Counter(s.status for s in fig.status if s.unit and s.unit not in unknown)
+        unknown = _unknown_expected(fig, registry)
+        unknown_set = set(unknown)  # `unknown` keeps the status lines' order, for the sentence below
+        counts = Counter(s.status for s in fig.status if s.unit and s.unit not in unknown_set)
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"Đã tổng hợp kỳ {period} vào: {Path(args.output).resolve()}. {parts}.")
         if unknown:

@@ -17,6 +17,7 @@ import stat
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cache
 from datetime import datetime
 from pathlib import Path
 from operator import attrgetter as _attrgetter
@@ -142,6 +143,7 @@ class FileResult:
         )
 
 
+@cache  # one getter a record class, not two made for every file packed
 def _fields_of(cls: type) -> Callable[[Any], tuple]:
     """A record's field values as a tuple, read at C speed: `Record._values` (a record of two fields or more)."""
     return _attrgetter(*cls._fields)

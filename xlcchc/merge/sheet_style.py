@@ -93,10 +93,7 @@ class Formats:
         such values that are equal keys are the same number (an int equals a float only when the float is
         exactly that integer), so both make the same cell, `float(v)` and the format of `number(v)`, which
         is `float(v)` too; 0, 0.0 and -0.0 are equal keys that print differently, and a bool is neither."""
-        memo = self._unit_cells.get(kind)
-        if memo is None:
-            memo = self._unit_cells[kind] = {}
-        return memo
+        return self._unit_cells.setdefault(kind, {})
 
     def unit_cell(self, value, kind: str) -> tuple:
         """A unit's own figure as a `RowWriter` cell (the slow path of `unit_cells`)."""
@@ -115,7 +112,7 @@ def define_name(wb, name: str, formula: str) -> None:
     (5 names an indicator); a name `_PLAIN_NAME` vouches for is stored as `define_name` stores it (a
     workbook-level name, the formula without its leading "="), any other goes through `define_name`."""
     if _XLSXWRITER_3 and len(name) <= 255 and _PLAIN_NAME.fullmatch(name):
-        wb.defined_names.append([name, -1, formula.lstrip("=") if formula.startswith("=") else formula, False])
+        wb.defined_names.append([name, -1, formula.lstrip("="), False])
     else:
         wb.define_name(name, formula)
 
