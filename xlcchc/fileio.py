@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import XlcchcError
+from .regular_file import NOT_REGULAR
 
 
 def _umask() -> int:
@@ -127,8 +128,7 @@ def _replaceable(path: Path) -> None:
     if stat.S_ISDIR(mode):
         raise XlcchcError(f"“{path}” là một thư mục, không phải tệp; hãy cho tên tệp kết quả")
     if not stat.S_ISREG(mode):
-        raise XlcchcError(f"“{path}” không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới "
-                          "chúng); không ghi đè lên nó")
+        raise XlcchcError(f"“{path}” {NOT_REGULAR}; không ghi đè lên nó")
 
 
 @contextmanager

@@ -8,11 +8,17 @@ the signing key is read by every cold `check`.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
 from .errors import XlcchcError
+
+
+#: What a device, FIFO or socket is called in every sentence refusing one (reading a return or a named file,
+#: writing an output over one).
+NOT_REGULAR = "không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới chúng)"
 
 
 class NotRegularFile(XlcchcError):
@@ -30,8 +36,7 @@ def regular_bytes(path: Path | str, limit: int | None = None) -> bytes:
     if not stat.S_ISREG(mode):
         os.close(fd)
         if stat.S_ISDIR(mode):
-            raise IsADirectoryError(21, os.strerror(21), str(path))
-        raise NotRegularFile(f"“{path}” không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết "
-                             "tới chúng); không đọc")
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        raise NotRegularFile(f"“{path}” {NOT_REGULAR}; không đọc")
     with os.fdopen(fd, "rb") as fh:
         return fh.read() if limit is None else fh.read(limit + 1)

@@ -19,6 +19,7 @@ from ..findings import ERROR, WARNING, Finding
 from ..numbers import NONE_MARKS, fmt_vn
 from ..periods import Period, PeriodError, parse_period
 from ..record import Record, record
+from ..regular_file import NOT_REGULAR
 from .model import CellRead, Return, ReturnError, cell_label
 from .normalise import _jsonable, normalise
 from .package import MAX_FILE_BYTES, _Package, _sniff, _which_zip, is_lock_file
@@ -70,10 +71,7 @@ def read_return(
         st = path.stat()
         if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
             # A device (/dev/zero), a FIFO or a socket, or a link to one: opening it could block or never end.
-            raise ReturnError(
-                "doc.not_file",
-                f"“{path}” không phải tệp dữ liệu thông thường (thiết bị, ống dẫn FIFO hoặc liên kết tới chúng); không đọc",
-            )
+            raise ReturnError("doc.not_file", f"“{path}” {NOT_REGULAR}; không đọc")
         size = st.st_size
         if size > MAX_FILE_BYTES:
             raise ReturnError("doc.too_big", f"Tệp “{name}” quá lớn ({size // 2**20} MB) cho một biểu mẫu báo cáo; hãy kiểm tra lại tệp")
